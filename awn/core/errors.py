@@ -1,0 +1,43 @@
+"""Domain errors carry a bilingual message so every transport (page, API) can show it as is."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    """A request the domain refuses. `code` is stable for API clients; `message` is translatable."""
+
+    status_code = 400
+    code = "invalid"
+    default_message = _("The request is not valid.")
+
+    def __init__(self, message: object | None = None, *, field: str | None = None) -> None:
+        self.message = message if message is not None else self.default_message
+        self.field = field
+        super().__init__(str(self.message))
+
+
+class ValidationError(DomainError):
+    code = "validation_error"
+    default_message = _("Some fields are not valid.")
+
+
+class NotFound(DomainError):
+    """Also raised when an object exists but the actor may not see it: no existence leak."""
+
+    status_code = 404
+    code = "not_found"
+    default_message = _("Not found.")
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+    code = "forbidden"
+    default_message = _("You are not allowed to do this.")
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+    default_message = _("Someone else changed this in the meantime. Reload and try again.")

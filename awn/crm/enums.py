@@ -1,0 +1,27 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ContactType(models.TextChoices):
+    PARENT = "parent", _("Parent / guardian")
+    STUDENT = "student", _("Student")
+    TEACHER = "teacher", _("Teacher")
+    SCHOOL_STAFF = "school_staff", _("School staff")
+    OTHER = "other", _("Other")
+
+
+class OrganizationKind(models.TextChoices):
+    SCHOOL = "school", _("School")
+    EDUCATION_OFFICE = "education_office", _("Education office")
+
+
+class RelationKind(models.TextChoices):
+    PARENT_OF = "parent_of", _("Parent of")
+    STUDENT_AT = "student_at", _("Student at")
+    TEACHER_AT = "teacher_at", _("Teacher at")
+    STAFF_AT = "staff_at", _("Staff at")
+
+
+# Relations between two contacts vs. between a contact and an organization.
+PERSON_RELATIONS = frozenset({RelationKind.PARENT_OF})
+ORGANIZATION_RELATIONS = frozenset({RelationKind.STUDENT_AT, RelationKind.TEACHER_AT, RelationKind.STAFF_AT})

@@ -1,0 +1,232 @@
+"""Writes to the CRM: contacts, organizations, relations, external events, merges."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from awn.core.errors import ValidationError
+from awn.core.text.arabic import normalize_arabic
+
+from .enums import ORGANIZATION_RELATIONS, PERSON_RELATIONS, ContactType, OrganizationKind
+from .models import Contact, ExternalEvent, Organization, Relation
+from .validators import clean_email, clean_national_id, clean_phone
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError(_("The name is required."), field="name")
+    if len(name) > 200:
+        raise ValidationError(_("The name is too long."), field="name")
+    return name
+
+
+def _check_national_id_free(national_id: str, exclude_pk: int | None = None) -> None:
+    if not national_id:
+        return
+    clash = Contact.objects.filter(national_id=national_id, merged_into__isnull=True)
+    if exclude_pk:
+        clash = clash.exclude(pk=exclude_pk)
+    if clash.exists():
+        raise ValidationError(_("Another contact already has this national id."), field="national_id")
+
+
+@transaction.atomic
+def contact_create(
+    *,
+    name: str,
+    contact_type: str = ContactType.PARENT,
+    national_id: str = "",
+    phone: str = "",
+    email: str = "",
+    language: str = "ar",
+    user: Any = None,
+) -> Contact:
+    """Validate everything first, then write once: a bad field saves nothing."""
+    if contact_type not in ContactType.values:
+        raise ValidationError(_("Unknown contact type."), field="contact_type")
+    clean = {
+        "name": _clean_name(name),
+        "national_id": clean_national_id(national_id),
+        "phone": clean_phone(phone),
+        "email": clean_email(email),
+    }
+    _check_national_id_free(clean["national_id"])
+    return Contact.objects.create(
+        **clean,
+        name_normalized=normalize_arabic(clean["name"])[:200],
+        contact_type=contact_type,
+        language=language,
+        user=user,
+    )
+
+
+@transaction.atomic
+def contact_update(*, contact: Contact, **fields: Any) -> Contact:
+    cleaners = {
+        "name": _clean_name,
+        "national_id": clean_national_id,
+        "phone": clean_phone,
+        "email": clean_email,
+    }
+    updates: dict[str, Any] = {}
+    for field, value in fields.items():
+        if field in cleaners:
+            updates[field] = cleaners[field](value)
+        elif field == "contact_type":
+            if value not in ContactType.values:
+                raise ValidationError(_("Unknown contact type."), field="contact_type")
+            updates[field] = value
+        elif field == "language":
+            updates[field] = value if value in ("ar", "en") else "ar"
+        else:
+            raise ValidationError(
+                _("The field “%(field)s” cannot be changed.") % {"field": field}, field=field
+            )
+    if "national_id" in updates:
+        _check_national_id_free(updates["national_id"], exclude_pk=contact.pk)
+    if "name" in updates:
+        updates["name_normalized"] = normalize_arabic(updates["name"])[:200]
+    for field, value in updates.items():
+        setattr(contact, field, value)
+    contact.save()
+    return contact
+
+
+def organization_create(
+    *,
+    name: str,
+    kind: str = OrganizationKind.SCHOOL,
+    code: str = "",
+    city: str = "",
+    parent: Organization | None = None,
+) -> Organization:
+    name = _clean_name(name)
+    return Organization.objects.create(
+        name=name,
+        name_normalized=normalize_arabic(name)[:200],
+        kind=kind,
+        code=code,
+        city=city,
+        parent=parent,
+    )
+
+
+def relation_add(
+    *,
+    kind: str,
+    contact: Contact,
+    other_contact: Contact | None = None,
+    organization: Organization | None = None,
+) -> Relation:
+    if kind in PERSON_RELATIONS:
+        if other_contact is None or other_contact.pk == contact.pk:
+            raise ValidationError(_("Choose another person for this relation."), field="other_contact")
+        relation, _created = Relation.objects.get_or_create(
+            kind=kind, contact=contact, other_contact=other_contact
+        )
+        return relation
+    if kind in ORGANIZATION_RELATIONS:
+        if organization is None:
+            raise ValidationError(_("Choose a school for this relation."), field="organization")
+        relation, _created = Relation.objects.get_or_create(
+            kind=kind, contact=contact, organization=organization
+        )
+        return relation
+    raise ValidationError(_("Unknown relation."), field="kind")
+
+
+def external_event_record(
+    *,
+    event_id: str,
+    event_type: str,
+    occurred_at: datetime | None = None,
+    national_id: str = "",
+    contact: Contact | None = None,
+    reason: str = "",
+    payload: dict | None = None,
+    source: str = "sis",
+) -> tuple[ExternalEvent, bool]:
+    """Store an event from the education system once; a repeat of the same (source, event_id) is a no-op.
+
+    Returns (event, created).
+    """
+    event_id = (event_id or "").strip()
+    if not event_id or len(event_id) > 128:
+        raise ValidationError(_("event_id is required (at most 128 characters)."), field="event_id")
+    event_type = (event_type or "").strip()
+    if not event_type or len(event_type) > 64:
+        raise ValidationError(_("type is required (at most 64 characters)."), field="type")
+    existing = ExternalEvent.objects.filter(source=source, event_id=event_id).first()
+    if existing:
+        return existing, False
+    national_id = clean_national_id(national_id) if national_id else ""
+    if contact is None and national_id:
+        contact = Contact.objects.filter(national_id=national_id, merged_into__isnull=True).first()
+    try:
+        with transaction.atomic():
+            event = ExternalEvent.objects.create(
+                source=source,
+                event_id=event_id,
+                event_type=event_type,
+                contact=contact,
+                national_id=national_id,
+                occurred_at=occurred_at or timezone.now(),
+                reason=(reason or "")[:200],
+                payload=payload or {},
+            )
+    except IntegrityError:
+        # A concurrent delivery of the same event won the race.
+        return ExternalEvent.objects.get(source=source, event_id=event_id), False
+    return event, True
+
+
+@transaction.atomic
+def contact_merge(*, source: Contact, target: Contact) -> Contact:
+    """Fold `source` into `target`: tickets, messages, relations and events move; nothing is deleted."""
+    from awn.tickets.models import Message, Ticket
+
+    if source.pk == target.pk:
+        raise ValidationError(_("A contact cannot be merged into itself."), field="target")
+    if source.merged_into_id:
+        raise ValidationError(_("This contact is already merged."), field="source")
+    Ticket.objects.filter(requester=source).update(requester=target)
+    Ticket.objects.filter(about_contact=source).update(about_contact=target)
+    Message.objects.filter(author_contact=source).update(author_contact=target)
+    ExternalEvent.objects.filter(contact=source).update(contact=target)
+    for relation in Relation.objects.filter(contact=source):
+        _move_relation(relation, contact=target)
+    for relation in Relation.objects.filter(other_contact=source):
+        _move_relation(relation, other_contact=target)
+    for field in ("national_id", "phone", "email"):
+        if not getattr(target, field) and getattr(source, field):
+            setattr(target, field, getattr(source, field))
+    source.merged_into = target
+    source.national_id = ""  # frees the unique id for the surviving profile
+    source.save(update_fields=["merged_into", "national_id", "updated_at"])
+    if source.user_id and not target.user_id:
+        target.user_id, source.user_id = source.user_id, None
+        source.save(update_fields=["user"])
+    target.save()
+    return target
+
+
+def _move_relation(relation: Relation, **new: Contact) -> None:
+    probe = {
+        "kind": relation.kind,
+        "contact": relation.contact,
+        "other_contact": relation.other_contact,
+        "organization": relation.organization,
+        **new,
+    }
+    if probe["contact"] == probe["other_contact"] or Relation.objects.filter(**probe).exists():
+        relation.delete()
+        return
+    for key, value in new.items():
+        setattr(relation, key, value)
+    relation.save()

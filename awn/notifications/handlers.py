@@ -1,0 +1,51 @@
+"""Email the customer when an agent replies or resolves their ticket."""
+
+from __future__ import annotations
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from awn.tickets.enums import Status
+from awn.tickets.events import ReplySent, TicketStatusChanged
+from awn.tickets.models import Message, Ticket
+
+from .services import notification_enqueue, notification_send
+
+
+def _requester_email(ticket: Ticket) -> tuple[str, str]:
+    return ticket.requester.email, ticket.requester.language or "ar"
+
+
+def on_reply_sent(event: ReplySent) -> None:
+    message = Message.objects.select_related("ticket__requester").get(pk=event.message_id)
+    ticket = message.ticket
+    email, language = _requester_email(ticket)
+    with translation.override(language):
+        subject = _("[%(ref)s] New reply: %(subject)s") % {"ref": ticket.reference, "subject": ticket.subject}
+        body = message.body + "\n\n" + _("Reply from the portal or answer this email.")
+    notification = notification_enqueue(
+        dedupe_key=f"reply:{message.pk}", to_email=email, subject=subject, body=body, ticket_id=ticket.pk
+    )
+    if notification:
+        notification_send(notification)
+
+
+def on_status_changed(event: TicketStatusChanged) -> None:
+    if event.new_status != Status.RESOLVED:
+        return
+    ticket = Ticket.objects.select_related("requester").get(pk=event.ticket_id)
+    email, language = _requester_email(ticket)
+    with translation.override(language):
+        subject = _("[%(ref)s] Your ticket was resolved") % {"ref": ticket.reference}
+        body = _("Your ticket “%(subject)s” was resolved. Please rate our help from the portal.") % {
+            "subject": ticket.subject
+        }
+    notification = notification_enqueue(
+        dedupe_key=f"resolved:{ticket.pk}:{event.occurred_at.isoformat()}",
+        to_email=email,
+        subject=subject,
+        body=body,
+        ticket_id=ticket.pk,
+    )
+    if notification:
+        notification_send(notification)

@@ -1,0 +1,70 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Status(models.TextChoices):
+    NEW = "new", _("New")
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Pending (waiting on customer)")
+    ON_HOLD = "on_hold", _("On hold")
+    RESOLVED = "resolved", _("Resolved")
+    CLOSED = "closed", _("Closed")
+
+
+# Which status may follow which. Closed is final; a customer reply reopens a resolved ticket.
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.NEW: frozenset({Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}),
+    Status.OPEN: frozenset({Status.PENDING, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}),
+    Status.PENDING: frozenset({Status.OPEN, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}),
+    Status.ON_HOLD: frozenset({Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED}),
+    Status.RESOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+    Status.CLOSED: frozenset(),
+}
+ACTIVE_STATUSES = frozenset({Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD})
+
+
+class Priority(models.TextChoices):
+    LOW = "low", _("Low")
+    NORMAL = "normal", _("Normal")
+    HIGH = "high", _("High")
+    URGENT = "urgent", _("Urgent")
+
+
+PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+
+class Category(models.TextChoices):
+    REGISTRATION = "registration", _("Registration")
+    TRANSFER = "transfer", _("Transfer")
+    ACCOUNT_ACCESS = "account_access", _("Account access")
+    PARENT_LINK = "parent_link", _("Parent link")
+    RESULTS_CERTIFICATES = "results_certificates", _("Results and certificates")
+    ACADEMIC_RECORD = "academic_record", _("Academic record")
+    ATTENDANCE = "attendance", _("Attendance")
+    GRADE_ENTRY = "grade_entry", _("Grade entry")
+    TIMETABLE_ASSIGNMENT = "timetable_assignment", _("Timetable and assignments")
+    SCHOOL_TECHNICAL = "school_technical", _("School technical")
+    COMPLAINTS_SUGGESTIONS = "complaints_suggestions", _("Complaints and suggestions")
+    OTHER = "other", _("Other")
+
+
+class Channel(models.TextChoices):
+    PORTAL = "portal", _("Portal")
+    EMAIL = "email", _("Email")
+    CHAT = "chat", _("Live chat")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    TELEGRAM = "telegram", _("Telegram")
+    PHONE = "phone", _("Phone")
+    API = "api", _("API")
+    AGENT = "agent", _("Agent workspace")
+
+
+class MessageKind(models.TextChoices):
+    REPLY = "reply", _("Public reply")
+    NOTE = "note", _("Internal note")
+
+
+class Direction(models.TextChoices):
+    INBOUND = "inbound", _("From the customer")
+    OUTBOUND = "outbound", _("To the customer")
+    INTERNAL = "internal", _("Internal")

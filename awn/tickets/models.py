@@ -1,0 +1,176 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from awn.accounts.models import Team
+from awn.core.models import TimeStampedModel
+from awn.crm.models import Contact, Organization
+
+from .enums import Category, Channel, Direction, MessageKind, Priority, Status
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=60, unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ticket(TimeStampedModel):
+    subject = models.CharField(_("subject"), max_length=200)
+    body_preview = models.CharField(max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(
+        _("priority"), max_length=8, choices=Priority.choices, default=Priority.NORMAL
+    )
+    category = models.CharField(
+        _("category"), max_length=32, choices=Category.choices, default=Category.OTHER
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+    requester = models.ForeignKey(
+        Contact, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="tickets"
+    )
+    # The person the ticket is about when it is not the requester (a parent writing about a child).
+    about_contact = models.ForeignKey(
+        Contact,
+        verbose_name=_("about"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets_about",
+    )
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("school"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="tickets",
+    )
+    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_tickets",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    is_problem = models.BooleanField(_("problem ticket"), default=False)
+    problem = models.ForeignKey(
+        "self",
+        verbose_name=_("problem"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="incidents",
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_tickets"
+    )
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    last_message_at = models.DateTimeField(null=True, blank=True)
+    csat_score = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
+    csat_comment = models.TextField(_("comment"), blank=True)
+    # Optimistic concurrency: bumped on every change; a stale edit of the same field is refused.
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="ticket_status_created"),
+            models.Index(fields=["assignee", "status", "-created_at"], name="ticket_assignee_status"),
+            models.Index(fields=["team", "status", "-created_at"], name="ticket_team_status"),
+            models.Index(fields=["category", "status", "-created_at"], name="ticket_category_status"),
+            models.Index(fields=["requester", "-created_at"], name="ticket_requester_created"),
+            models.Index(fields=["about_contact", "-created_at"], name="ticket_about_created"),
+            models.Index(fields=["priority", "status"], name="ticket_priority_status"),
+            models.Index(fields=["channel", "status"], name="ticket_channel_status"),
+            models.Index(fields=["-updated_at"], name="ticket_updated"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"AWN-{self.pk:06d}"
+
+
+class Message(models.Model):
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
+    kind = models.CharField(_("kind"), max_length=8, choices=MessageKind.choices, default=MessageKind.REPLY)
+    direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.INBOUND)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+    author_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
+    )
+    body = models.TextField(_("message"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="message_ticket_created"),
+            models.Index(fields=["author_contact", "-created_at"], name="message_contact_created"),
+        ]
+
+    @property
+    def is_internal(self) -> bool:
+        return self.kind == MessageKind.NOTE
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    # The stored name is never the user's file name: no path tricks, no guessable URL.
+    return f"attachments/{instance.sha256[:2]}/{instance.sha256}"
+
+
+class Attachment(models.Model):
+    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=200)
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+
+class AuditEntry(models.Model):
+    """Who changed what on a ticket, and when. Written by ticket services only, never edited."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="audit_entries")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(max_length=32)
+    field = models.CharField(max_length=32, blank=True)
+    old_value = models.CharField(max_length=200, blank=True)
+    new_value = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="audit_ticket_created")]
+
+
+class CannedResponse(TimeStampedModel):
+    title = models.CharField(_("title"), max_length=120)
+    body = models.TextField(
+        _("text"), help_text=_("Placeholders: {{contact.name}}, {{ticket.reference}}, {{agent.name}}")
+    )
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices, blank=True)
+    language = models.CharField(_("language"), max_length=8, default="ar")
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title

@@ -1,0 +1,61 @@
+"""Per-object permissions for tickets. Everything a user may see is defined by `visible_tickets`; a ticket
+outside it is reported as not found (no existence leak)."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+
+from awn.accounts.models import User
+from awn.accounts.policies import covered_categories, is_staff_member
+from awn.crm.selectors import children_ids
+
+from .enums import Status
+from .models import Ticket
+
+
+def visible_tickets(user: User, queryset: QuerySet[Ticket] | None = None) -> QuerySet[Ticket]:
+    qs = queryset if queryset is not None else Ticket.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return qs.none()
+    if is_staff_member(user):
+        categories = covered_categories(user)
+        if categories is None:
+            return qs
+        return qs.filter(Q(category__in=categories) | Q(team_id=user.team_id))
+    contact_id = _contact_id(user)
+    if contact_id is None:
+        return qs.none()
+    people = [contact_id, *children_ids(contact_id)]
+    return qs.filter(Q(requester_id__in=people) | Q(about_contact_id__in=people))
+
+
+def _contact_id(user: User) -> int | None:
+    contact = getattr(user, "contact", None)
+    return contact.pk if contact is not None else None
+
+
+def can_view_ticket(user: User, ticket: Ticket) -> bool:
+    return visible_tickets(user, Ticket.objects.filter(pk=ticket.pk)).exists()
+
+
+def can_work_ticket(user: User, ticket: Ticket) -> bool:
+    """Change status, assign, add notes: staff who can see it."""
+    return is_staff_member(user) and can_view_ticket(user, ticket)
+
+
+def can_customer_reply(user: User, ticket: Ticket) -> bool:
+    return (not is_staff_member(user)) and ticket.status != Status.CLOSED and can_view_ticket(user, ticket)
+
+
+def can_rate(user: User, ticket: Ticket) -> bool:
+    contact_id = _contact_id(user)
+    return (
+        contact_id is not None
+        and ticket.requester_id == contact_id
+        and ticket.status in (Status.RESOLVED, Status.CLOSED)
+        and ticket.csat_score is None
+    )
+
+
+def can_see_internal_notes(user: User) -> bool:
+    return is_staff_member(user)

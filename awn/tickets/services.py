@@ -1,0 +1,488 @@
+"""Every write to tickets goes through here: validation, audit, and events published after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from awn.accounts.models import Team, User
+from awn.accounts.policies import is_staff_member
+from awn.core.errors import Conflict, ValidationError
+from awn.core.events import publish
+from awn.crm.models import Contact, Organization
+
+from . import events
+from .attachments import CheckedFile, IncomingFile, check_attachments
+from .enums import ALLOWED_TRANSITIONS, Category, Channel, Direction, MessageKind, Priority, Status
+from .models import Attachment, AuditEntry, Message, Tag, Ticket
+
+SUBJECT_MAX = 200
+BODY_MAX = 20_000
+TRACKED_FIELDS = ("subject", "priority", "category", "status", "team_id", "assignee_id")
+
+
+def _clean_text(value: str, *, field: str, max_length: int, label: str) -> str:
+    text = (value or "").replace("\x00", "").strip()
+    if not text:
+        raise ValidationError(_("%(field)s is required.") % {"field": label}, field=field)
+    if len(text) > max_length:
+        raise ValidationError(
+            _("%(field)s is too long (at most %(max)d characters).") % {"field": label, "max": max_length},
+            field=field,
+        )
+    return text
+
+
+def _check_choice(value: str, choices: Any, *, field: str) -> str:
+    if value not in choices.values:
+        raise ValidationError(_("Unknown value “%(value)s”.") % {"value": value}, field=field)
+    return value
+
+
+def _store_attachments(message: Message, files: list[CheckedFile]) -> None:
+    for checked in files:
+        attachment = Attachment(
+            message=message,
+            filename=checked.filename,
+            content_type=checked.content_type,
+            size=len(checked.content),
+            sha256=checked.sha256,
+        )
+        attachment.file.save(checked.sha256, checked.as_django_file(), save=False)
+        attachment.save()
+
+
+def _audit(
+    ticket_id: int, actor: User | None, action: str, field: str = "", old: Any = "", new: Any = ""
+) -> AuditEntry:
+    return AuditEntry(
+        ticket_id=ticket_id,
+        actor=actor if actor and actor.is_authenticated else None,
+        action=action,
+        field=field,
+        old_value="" if old is None else str(old)[:200],
+        new_value="" if new is None else str(new)[:200],
+    )
+
+
+@transaction.atomic
+def ticket_create(
+    *,
+    requester: Contact,
+    subject: str,
+    body: str,
+    category: str = Category.OTHER,
+    priority: str = Priority.NORMAL,
+    channel: str = Channel.PORTAL,
+    actor: User | None = None,
+    about_contact: Contact | None = None,
+    organization: Organization | None = None,
+    attachments: list[IncomingFile] | None = None,
+    tags: Iterable[str] = (),
+) -> Ticket:
+    subject = _clean_text(subject, field="subject", max_length=SUBJECT_MAX, label=_("The subject"))
+    body = _clean_text(body, field="body", max_length=BODY_MAX, label=_("The message"))
+    _check_choice(category, Category, field="category")
+    _check_choice(priority, Priority, field="priority")
+    _check_choice(channel, Channel, field="channel")
+    checked = check_attachments(attachments or [])
+    now = timezone.now()
+    ticket = Ticket.objects.create(
+        subject=subject,
+        body_preview=body[:200],
+        requester=requester,
+        about_contact=about_contact,
+        organization=organization,
+        category=category,
+        priority=priority,
+        channel=channel,
+        last_message_at=now,
+    )
+    by_staff = actor is not None and is_staff_member(actor)
+    message = Message.objects.create(
+        ticket=ticket,
+        kind=MessageKind.REPLY,
+        direction=Direction.INBOUND,
+        channel=channel,
+        author_contact=requester,
+        author_user=actor if by_staff else None,
+        body=body,
+    )
+    _store_attachments(message, checked)
+    AuditEntry.objects.create(ticket_id=ticket.pk, actor=actor, action="created", new_value=channel)
+    if tags:
+        _set_tags(ticket, tags)
+    publish(events.TicketCreated(ticket_id=ticket.pk, channel=channel, actor_id=actor.pk if actor else None))
+    publish(events.MessageReceived(ticket_id=ticket.pk, message_id=message.pk))
+    return ticket
+
+
+def _lock(ticket_id: int) -> Ticket:
+    return Ticket.objects.select_for_update().get(pk=ticket_id)
+
+
+@transaction.atomic
+def ticket_add_message(
+    *,
+    ticket: Ticket,
+    body: str,
+    actor: User | None,
+    kind: str = MessageKind.REPLY,
+    author_contact: Contact | None = None,
+    channel: str | None = None,
+    attachments: list[IncomingFile] | None = None,
+    status_after: str | None = None,
+) -> Message:
+    """A public reply or an internal note. Customers only reply; staff replies count as first response."""
+    body = _clean_text(body, field="body", max_length=BODY_MAX, label=_("The message"))
+    _check_choice(kind, MessageKind, field="kind")
+    checked = check_attachments(attachments or [])
+    locked = _lock(ticket.pk)
+    if locked.status == Status.CLOSED:
+        raise ValidationError(_("This ticket is closed. Please open a new ticket."), field="body")
+    from_staff = actor is not None and is_staff_member(actor)
+    if kind == MessageKind.NOTE and not from_staff:
+        raise ValidationError(_("Only staff can add internal notes."), field="kind")
+    now = timezone.now()
+    direction = (
+        Direction.INTERNAL
+        if kind == MessageKind.NOTE
+        else (Direction.OUTBOUND if from_staff else Direction.INBOUND)
+    )
+    message = Message.objects.create(
+        ticket=locked,
+        kind=kind,
+        direction=direction,
+        channel=channel or (Channel.AGENT if from_staff else locked.channel),
+        author_user=actor if actor and actor.is_authenticated else None,
+        author_contact=None if from_staff else (author_contact or locked.requester),
+        body=body,
+    )
+    _store_attachments(message, checked)
+    updates: dict[str, Any] = {"last_message_at": now}
+    audit: list[AuditEntry] = []
+    if kind == MessageKind.NOTE:
+        publish(
+            events.NoteAdded(ticket_id=locked.pk, message_id=message.pk, actor_id=actor.pk if actor else None)
+        )
+    elif from_staff:
+        if locked.first_response_at is None:
+            updates["first_response_at"] = now
+        if locked.status == Status.NEW and status_after is None:
+            status_after = Status.OPEN
+        publish(
+            events.ReplySent(ticket_id=locked.pk, message_id=message.pk, actor_id=actor.pk if actor else None)
+        )
+    else:
+        if locked.status in (Status.PENDING, Status.RESOLVED):
+            status_after = Status.OPEN
+            if locked.status == Status.RESOLVED:
+                audit.append(_audit(locked.pk, actor, "reopened"))
+        publish(events.MessageReceived(ticket_id=locked.pk, message_id=message.pk))
+    if status_after and status_after != locked.status:
+        _validate_transition(locked.status, status_after)
+        updates.update(_status_side_effects(locked, status_after, now))
+        audit.append(_audit(locked.pk, actor, "changed", "status", locked.status, status_after))
+        publish(
+            events.TicketStatusChanged(
+                ticket_id=locked.pk,
+                old_status=locked.status,
+                new_status=status_after,
+                actor_id=actor.pk if actor else None,
+            )
+        )
+    Ticket.objects.filter(pk=locked.pk).update(**updates, version=F("version") + 1, updated_at=now)
+    AuditEntry.objects.bulk_create(audit)
+    return message
+
+
+def _validate_transition(old: str, new: str) -> None:
+    _check_choice(new, Status, field="status")
+    if new not in ALLOWED_TRANSITIONS[old]:
+        raise ValidationError(
+            _("A ticket cannot move from “%(old)s” to “%(new)s”.")
+            % {"old": Status(old).label, "new": Status(new).label},
+            field="status",
+        )
+
+
+def _status_side_effects(ticket: Ticket, new: str, now: Any) -> dict[str, Any]:
+    changes: dict[str, Any] = {"status": new}
+    if new == Status.RESOLVED and ticket.resolved_at is None:
+        changes["resolved_at"] = now
+    if new == Status.CLOSED:
+        changes["closed_at"] = now
+    return changes
+
+
+@transaction.atomic
+def ticket_update(
+    *,
+    ticket: Ticket,
+    actor: User | None,
+    changes: Mapping[str, Any],
+    seen: Mapping[str, Any] | None = None,
+    expected_version: int | None = None,
+) -> Ticket:
+    """Change tracked fields of a ticket under a row lock.
+
+    Concurrent edits of different fields by two agents both land. An edit of a field that changed since the
+    editor loaded it (`seen` holds the values the editor saw) or of a stale `expected_version` is refused with
+    Conflict, so no update is silently lost.
+    """
+    locked = _lock(ticket.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict()
+    for field, old_seen in (seen or {}).items():
+        if field in changes and str(getattr(locked, field) or "") != str(old_seen or ""):
+            raise Conflict()
+    now = timezone.now()
+    updates: dict[str, Any] = {}
+    audit: list[AuditEntry] = []
+    actor_id = actor.pk if actor else None
+    new_values = _validated_changes(locked, changes)
+    for field, value in new_values.items():
+        old = getattr(locked, field)
+        if old == value:
+            continue
+        updates[field] = value
+        audit.append(_audit(locked.pk, actor, "changed", field.removesuffix("_id"), old, value))
+    if not updates:
+        return locked
+    if "status" in updates:
+        updates.update(_status_side_effects(locked, updates["status"], now))
+    Ticket.objects.filter(pk=locked.pk).update(**updates, version=F("version") + 1, updated_at=now)
+    AuditEntry.objects.bulk_create(audit)
+    if "assignee_id" in updates or "team_id" in updates:
+        publish(
+            events.TicketAssigned(
+                ticket_id=locked.pk,
+                assignee_id=new_values.get("assignee_id", locked.assignee_id),
+                team_id=new_values.get("team_id", locked.team_id),
+                actor_id=actor_id,
+            )
+        )
+    if "status" in updates:
+        publish(
+            events.TicketStatusChanged(
+                ticket_id=locked.pk, old_status=locked.status, new_status=updates["status"], actor_id=actor_id
+            )
+        )
+        if updates["status"] == Status.RESOLVED and locked.is_problem:
+            _resolve_incidents(locked, actor)
+    publish(events.TicketUpdated(ticket_id=locked.pk, fields=tuple(updates), actor_id=actor_id))
+    locked.refresh_from_db()
+    return locked
+
+
+def _validated_changes(ticket: Ticket, changes: Mapping[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for field, value in changes.items():
+        if field == "subject":
+            result["subject"] = _clean_text(
+                value, field="subject", max_length=SUBJECT_MAX, label=_("The subject")
+            )
+        elif field == "priority":
+            result["priority"] = _check_choice(value, Priority, field="priority")
+        elif field == "category":
+            result["category"] = _check_choice(value, Category, field="category")
+        elif field == "status":
+            if value != ticket.status:
+                _validate_transition(ticket.status, value)
+            result["status"] = value
+        elif field in ("team", "team_id"):
+            result["team_id"] = _existing_team_id(value)
+        elif field in ("assignee", "assignee_id"):
+            result["assignee_id"] = _assignable_user_id(ticket, value, changes)
+        else:
+            raise ValidationError(
+                _("The field “%(field)s” cannot be changed.") % {"field": field}, field=field
+            )
+    return result
+
+
+def _existing_team_id(value: Any) -> int | None:
+    if value in (None, ""):
+        return None
+    team_id = value.pk if isinstance(value, Team) else int(value)
+    if not Team.objects.filter(pk=team_id).exists():
+        raise ValidationError(_("Unknown team."), field="team")
+    return team_id
+
+
+def _assignable_user_id(ticket: Ticket, value: Any, changes: Mapping[str, Any]) -> int | None:
+    from .policies import visible_tickets
+
+    if value in (None, ""):
+        return None
+    user = value if isinstance(value, User) else User.objects.filter(pk=int(value)).first()
+    if user is None or not is_staff_member(user):
+        raise ValidationError(_("The assignee must be an active agent."), field="assignee")
+    category = changes.get("category", ticket.category)
+    probe = Ticket(pk=ticket.pk, category=category, team_id=ticket.team_id)
+    if not visible_tickets(user, Ticket.objects.filter(pk=ticket.pk)).exists() and not _covers(user, probe):
+        raise ValidationError(_("This agent's team does not cover this ticket's category."), field="assignee")
+    return user.pk
+
+
+def _covers(user: User, ticket: Ticket) -> bool:
+    from awn.accounts.policies import covered_categories
+
+    categories = covered_categories(user)
+    return categories is None or ticket.category in categories
+
+
+def _resolve_incidents(problem: Ticket, actor: User | None) -> None:
+    incident_ids = list(
+        Ticket.objects.filter(problem_id=problem.pk)
+        .exclude(status__in=(Status.RESOLVED, Status.CLOSED))
+        .values_list("pk", flat=True)
+    )
+    for incident_id in incident_ids:
+        incident = Ticket.objects.get(pk=incident_id)
+        ticket_update(ticket=incident, actor=actor, changes={"status": Status.RESOLVED})
+
+
+def _set_tags(ticket: Ticket, names: Iterable[str]) -> None:
+    clean = sorted({n.strip()[:60] for n in names if n and n.strip()})
+    existing = {t.name: t for t in Tag.objects.filter(name__in=clean)}
+    missing = [Tag(name=n) for n in clean if n not in existing]
+    if missing:
+        Tag.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {t.name: t for t in Tag.objects.filter(name__in=clean)}
+    ticket.tags.set(existing.values())
+
+
+@transaction.atomic
+def ticket_set_tags(*, ticket: Ticket, actor: User | None, tags: Iterable[str]) -> None:
+    locked = _lock(ticket.pk)
+    old = sorted(locked.tags.values_list("name", flat=True))
+    _set_tags(locked, tags)
+    new = sorted(locked.tags.values_list("name", flat=True))
+    if old != new:
+        AuditEntry.objects.create(
+            ticket_id=locked.pk,
+            actor=actor,
+            action="changed",
+            field="tags",
+            old_value=", ".join(old)[:200],
+            new_value=", ".join(new)[:200],
+        )
+        publish(
+            events.TicketUpdated(ticket_id=locked.pk, fields=("tags",), actor_id=actor.pk if actor else None)
+        )
+
+
+@transaction.atomic
+def ticket_link_incident(*, problem: Ticket, incident: Ticket, actor: User | None) -> None:
+    if problem.pk == incident.pk:
+        raise ValidationError(_("A ticket cannot be linked to itself."), field="problem")
+    if incident.is_problem:
+        raise ValidationError(
+            _("A problem ticket cannot be an incident of another problem."), field="problem"
+        )
+    Ticket.objects.filter(pk=problem.pk).update(is_problem=True, problem=None, version=F("version") + 1)
+    Ticket.objects.filter(pk=incident.pk).update(problem=problem, version=F("version") + 1)
+    AuditEntry.objects.bulk_create(
+        [
+            _audit(problem.pk, actor, "linked", "incident", "", incident.reference),
+            _audit(incident.pk, actor, "linked", "problem", "", problem.reference),
+        ]
+    )
+    publish(
+        events.TicketUpdated(ticket_id=incident.pk, fields=("problem",), actor_id=actor.pk if actor else None)
+    )
+
+
+@transaction.atomic
+def ticket_unlink_incident(*, incident: Ticket, actor: User | None) -> None:
+    locked = _lock(incident.pk)
+    if locked.problem_id is None:
+        return
+    Ticket.objects.filter(pk=locked.pk).update(problem=None, version=F("version") + 1)
+    AuditEntry.objects.create(
+        ticket_id=locked.pk, actor=actor, action="unlinked", field="problem", old_value=str(locked.problem_id)
+    )
+
+
+@transaction.atomic
+def ticket_merge(*, source: Ticket, target: Ticket, actor: User | None) -> Ticket:
+    """Move every message of `source` into `target`, then close `source` pointing at `target`."""
+    if source.pk == target.pk:
+        raise ValidationError(_("A ticket cannot be merged into itself."), field="target")
+    locked_source, locked_target = _lock(source.pk), _lock(target.pk)
+    if locked_target.merged_into_id or locked_target.status == Status.CLOSED:
+        raise ValidationError(_("The target ticket is closed or already merged."), field="target")
+    if locked_source.merged_into_id:
+        raise ValidationError(_("This ticket is already merged."), field="source")
+    now = timezone.now()
+    Message.objects.filter(ticket_id=locked_source.pk).update(ticket_id=locked_target.pk)
+    Message.objects.create(
+        ticket=locked_target,
+        kind=MessageKind.NOTE,
+        direction=Direction.INTERNAL,
+        channel=Channel.AGENT,
+        author_user=actor,
+        body=_("Ticket %(ref)s was merged into this ticket.") % {"ref": locked_source.reference},
+    )
+    Ticket.objects.filter(pk=locked_source.pk).update(
+        merged_into=locked_target,
+        status=Status.CLOSED,
+        closed_at=now,
+        version=F("version") + 1,
+        updated_at=now,
+    )
+    Ticket.objects.filter(pk=locked_target.pk).update(
+        last_message_at=now, version=F("version") + 1, updated_at=now
+    )
+    Ticket.objects.filter(problem_id=locked_source.pk).update(problem=locked_target)
+    AuditEntry.objects.bulk_create(
+        [
+            _audit(locked_source.pk, actor, "merged", "into", "", locked_target.reference),
+            _audit(locked_target.pk, actor, "merged", "from", "", locked_source.reference),
+        ]
+    )
+    publish(
+        events.TicketMerged(
+            source_id=locked_source.pk, target_id=locked_target.pk, actor_id=actor.pk if actor else None
+        )
+    )
+    return locked_target
+
+
+@transaction.atomic
+def ticket_rate(*, ticket: Ticket, contact: Contact, score: int, comment: str = "") -> None:
+    if not 1 <= int(score) <= 5:
+        raise ValidationError(_("The rating must be between 1 and 5."), field="score")
+    locked = _lock(ticket.pk)
+    if locked.requester_id != contact.pk:
+        raise ValidationError(_("Only the requester can rate this ticket."), field="score")
+    if locked.status not in (Status.RESOLVED, Status.CLOSED):
+        raise ValidationError(_("You can rate a ticket once it is resolved."), field="score")
+    if locked.csat_score is not None:
+        raise ValidationError(_("This ticket has already been rated."), field="score")
+    comment = (comment or "").strip()[:2000]
+    Ticket.objects.filter(pk=locked.pk).update(
+        csat_score=int(score), csat_comment=comment, version=F("version") + 1
+    )
+    AuditEntry.objects.create(ticket_id=locked.pk, action="rated", field="csat", new_value=str(score))
+    publish(events.TicketRated(ticket_id=locked.pk, score=int(score)))
+
+
+def tickets_bulk_update(
+    *, tickets: Iterable[Ticket], actor: User, changes: Mapping[str, Any]
+) -> tuple[int, list[str]]:
+    """Apply the same change to many tickets; each one in its own transaction. Returns (done, errors)."""
+    done, errors = 0, []
+    for ticket in tickets:
+        try:
+            ticket_update(ticket=ticket, actor=actor, changes=changes)
+            done += 1
+        except (ValidationError, Conflict) as exc:
+            errors.append(f"{ticket.reference}: {exc.message}")
+    return done, errors

@@ -1,0 +1,80 @@
+"""Shared fixtures: a small world of schools, families, staff and teams, built through services."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from awn.accounts.enums import Role, TeamKind
+from awn.accounts.models import Team, User
+from awn.accounts.services import team_create, user_create
+from awn.core.demo import national_id
+from awn.crm.enums import ContactType, RelationKind
+from awn.crm.models import Contact, Organization
+from awn.crm.services import contact_create, organization_create, relation_add
+from awn.tickets.enums import Category
+from awn.tickets.models import Ticket
+from awn.tickets.services import ticket_create
+
+PASSWORD = "correct-horse-battery-7"  # noqa: S105 - test fixture
+
+
+class World:
+    school: Organization
+    in_house: Team
+    vendor: Team
+    admin: User
+    supervisor: User
+    agent: User
+    vendor_agent: User
+    parent_user: User
+    parent: Contact
+    child: Contact
+    other_child: Contact
+    other_parent_user: User
+    other_parent: Contact
+    teacher_user: User
+    teacher: Contact
+
+    def ticket(self, requester: Contact | None = None, category: str = Category.ACCOUNT_ACCESS, **kw: object) -> Ticket:
+        return ticket_create(
+            requester=requester or self.parent, subject=kw.pop("subject", "لا أستطيع الدخول"),  # type: ignore[arg-type]
+            body=kw.pop("body", "تظهر رسالة خطأ عند الدخول"),  # type: ignore[arg-type]
+            category=category, **kw,  # type: ignore[arg-type]
+        )
+
+    def client_for(self, user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    w = World()
+    w.school = organization_create(name="ابتدائية الملك عبدالعزيز")
+    w.in_house = team_create(name="داخلي", kind=TeamKind.IN_HOUSE)
+    w.vendor = team_create(name="مشغّل", kind=TeamKind.OUTSOURCED, categories=[Category.ACCOUNT_ACCESS])
+    w.admin = user_create(username="admin", password=PASSWORD, role=Role.ADMIN)
+    w.supervisor = user_create(username="supervisor", password=PASSWORD, role=Role.SUPERVISOR, team=w.in_house)
+    w.agent = user_create(username="agent", password=PASSWORD, role=Role.AGENT, team=w.in_house, first_name="هند")
+    w.vendor_agent = user_create(username="vendor", password=PASSWORD, role=Role.AGENT, team=w.vendor)
+    w.parent_user = user_create(username="parent", password=PASSWORD, email="parent@example.sa")
+    w.parent = contact_create(name="أحمد القحطاني", national_id=national_id(1), email="parent@example.sa",
+                              phone="0501234567", user=w.parent_user)
+    w.child = contact_create(name="سارة أحمد القحطاني", contact_type=ContactType.STUDENT, national_id=national_id(2))
+    relation_add(kind=RelationKind.PARENT_OF, contact=w.parent, other_contact=w.child)
+    relation_add(kind=RelationKind.STUDENT_AT, contact=w.child, organization=w.school)
+    w.other_parent_user = user_create(username="other", password=PASSWORD)
+    w.other_parent = contact_create(name="خالد العتيبي", national_id=national_id(3), user=w.other_parent_user)
+    w.other_child = contact_create(name="ريم خالد العتيبي", contact_type=ContactType.STUDENT, national_id=national_id(4))
+    relation_add(kind=RelationKind.PARENT_OF, contact=w.other_parent, other_contact=w.other_child)
+    w.teacher_user = user_create(username="teacher", password=PASSWORD)
+    w.teacher = contact_create(name="ليلى الحربي", contact_type=ContactType.TEACHER, user=w.teacher_user)
+    return w
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    # Real hashing costs ~0.3 s a user; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
