@@ -36,11 +36,15 @@ class World:
     teacher_user: User
     teacher: Contact
 
-    def ticket(self, requester: Contact | None = None, category: str = Category.ACCOUNT_ACCESS, **kw: object) -> Ticket:
+    def ticket(
+        self, requester: Contact | None = None, category: str = Category.ACCOUNT_ACCESS, **kw: object
+    ) -> Ticket:
         return ticket_create(
-            requester=requester or self.parent, subject=kw.pop("subject", "لا أستطيع الدخول"),  # type: ignore[arg-type]
+            requester=requester or self.parent,
+            subject=kw.pop("subject", "لا أستطيع الدخول"),  # type: ignore[arg-type]
             body=kw.pop("body", "تظهر رسالة خطأ عند الدخول"),  # type: ignore[arg-type]
-            category=category, **kw,  # type: ignore[arg-type]
+            category=category,
+            **kw,  # type: ignore[arg-type]
         )
 
     def client_for(self, user: User) -> Client:
@@ -56,18 +60,31 @@ def world(db: None) -> World:
     w.in_house = team_create(name="داخلي", kind=TeamKind.IN_HOUSE)
     w.vendor = team_create(name="مشغّل", kind=TeamKind.OUTSOURCED, categories=[Category.ACCOUNT_ACCESS])
     w.admin = user_create(username="admin", password=PASSWORD, role=Role.ADMIN)
-    w.supervisor = user_create(username="supervisor", password=PASSWORD, role=Role.SUPERVISOR, team=w.in_house)
-    w.agent = user_create(username="agent", password=PASSWORD, role=Role.AGENT, team=w.in_house, first_name="هند")
+    w.supervisor = user_create(
+        username="supervisor", password=PASSWORD, role=Role.SUPERVISOR, team=w.in_house
+    )
+    w.agent = user_create(
+        username="agent", password=PASSWORD, role=Role.AGENT, team=w.in_house, first_name="هند"
+    )
     w.vendor_agent = user_create(username="vendor", password=PASSWORD, role=Role.AGENT, team=w.vendor)
     w.parent_user = user_create(username="parent", password=PASSWORD, email="parent@example.sa")
-    w.parent = contact_create(name="أحمد القحطاني", national_id=national_id(1), email="parent@example.sa",
-                              phone="0501234567", user=w.parent_user)
-    w.child = contact_create(name="سارة أحمد القحطاني", contact_type=ContactType.STUDENT, national_id=national_id(2))
+    w.parent = contact_create(
+        name="أحمد القحطاني",
+        national_id=national_id(1),
+        email="parent@example.sa",
+        phone="0501234567",
+        user=w.parent_user,
+    )
+    w.child = contact_create(
+        name="سارة أحمد القحطاني", contact_type=ContactType.STUDENT, national_id=national_id(2)
+    )
     relation_add(kind=RelationKind.PARENT_OF, contact=w.parent, other_contact=w.child)
     relation_add(kind=RelationKind.STUDENT_AT, contact=w.child, organization=w.school)
     w.other_parent_user = user_create(username="other", password=PASSWORD)
     w.other_parent = contact_create(name="خالد العتيبي", national_id=national_id(3), user=w.other_parent_user)
-    w.other_child = contact_create(name="ريم خالد العتيبي", contact_type=ContactType.STUDENT, national_id=national_id(4))
+    w.other_child = contact_create(
+        name="ريم خالد العتيبي", contact_type=ContactType.STUDENT, national_id=national_id(4)
+    )
     relation_add(kind=RelationKind.PARENT_OF, contact=w.other_parent, other_contact=w.other_child)
     w.teacher_user = user_create(username="teacher", password=PASSWORD)
     w.teacher = contact_create(name="ليلى الحربي", contact_type=ContactType.TEACHER, user=w.teacher_user)

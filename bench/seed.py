@@ -49,8 +49,11 @@ def _seed_contacts(rng: random.Random, count: int, base_seq: int) -> list[int]:
             name = f"{rng.choice(FIRST_NAMES_M + FIRST_NAMES_F)} {rng.choice(FIRST_NAMES_M)} {rng.choice(FAMILY_NAMES)}"
             rows.append(
                 Contact(
-                    name=name, name_normalized=normalize_arabic(name), contact_type=ContactType.PARENT,
-                    national_id=national_id(base_seq + i), phone=f"+9665{(base_seq + i) % 10**8:08d}",
+                    name=name,
+                    name_normalized=normalize_arabic(name),
+                    contact_type=ContactType.PARENT,
+                    national_id=national_id(base_seq + i),
+                    phone=f"+9665{(base_seq + i) % 10**8:08d}",
                 )
             )
         with transaction.atomic():
@@ -75,9 +78,15 @@ def _seed_tickets(rng: random.Random, count: int, contact_ids: list[int]) -> Non
             created = now - timedelta(minutes=rng.randint(0, 60 * 24 * 365))
             rows.append(
                 Ticket(
-                    subject=subject, body_preview=body[:200], category=category, status=rng.choice(statuses),
-                    priority=rng.choices(priorities, weights=[2, 6, 2, 1])[0], channel=rng.choice(channels),
-                    requester_id=rng.choice(contact_ids), created_at=created, updated_at=created,
+                    subject=subject,
+                    body_preview=body[:200],
+                    category=category,
+                    status=rng.choice(statuses),
+                    priority=rng.choices(priorities, weights=[2, 6, 2, 1])[0],
+                    channel=rng.choice(channels),
+                    requester_id=rng.choice(contact_ids),
+                    created_at=created,
+                    updated_at=created,
                     last_message_at=created,
                 )
             )
@@ -87,15 +96,23 @@ def _seed_tickets(rng: random.Random, count: int, contact_ids: list[int]) -> Non
                 created_tickets = list(Ticket.objects.order_by("-pk")[:size])
             Message.objects.bulk_create(
                 Message(
-                    ticket_id=t.pk, kind=MessageKind.REPLY, direction=Direction.INBOUND, channel=t.channel,
-                    author_contact_id=t.requester_id, body=t.body_preview, created_at=t.created_at,
+                    ticket_id=t.pk,
+                    kind=MessageKind.REPLY,
+                    direction=Direction.INBOUND,
+                    channel=t.channel,
+                    author_contact_id=t.requester_id,
+                    body=t.body_preview,
+                    created_at=t.created_at,
                 )
                 for t in created_tickets
             )
             ExternalEvent.objects.bulk_create(
                 ExternalEvent(
-                    event_id=f"bench-{t.pk}", event_type="login_failed", contact_id=t.requester_id,
-                    occurred_at=t.created_at, reason="كلمة مرور غير صحيحة",
+                    event_id=f"bench-{t.pk}",
+                    event_type="login_failed",
+                    contact_id=t.requester_id,
+                    occurred_at=t.created_at,
+                    reason="كلمة مرور غير صحيحة",
                 )
                 for t in created_tickets[: size // 10]
             )
