@@ -16,6 +16,18 @@ from awn.tickets.enums import Category
 from awn.tickets.models import Ticket
 from awn.tickets.services import ticket_create
 
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Tests read the Arabic catalogue: compile it from the committed .po so they never see a stale .mo.
+    from awn.core.i18n_compile import compile_all
+
+    if compile_all():
+        from django.utils.translation import trans_real
+
+        trans_real._translations = {}
+        trans_real._default = None
+
+
 PASSWORD = "correct-horse-battery-7"  # noqa: S105 - test fixture
 
 

@@ -1,0 +1,273 @@
+"""Awn benchmarks: ticket creation through the HTTP API, the agent queue page, the contact timeline.
+
+    python -m bench.run --db postgres --tickets 100000      # seeds when needed, then measures
+    python -m bench.run --db sqlite --tickets 100000
+
+Production server config: gunicorn sync workers over WSGI (DESIGN.md), persistent DB connections, wrk as the
+load generator with 8 connections on the same 2-core machine. Results are printed and appended as JSON lines to
+bench/results.jsonl; bench/RESULTS.md holds the reviewed figures and the exact commands.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+PORT = 8765
+WRK_REPORT = """
+done = function(summary, latency, requests)
+  local out = string.format('{"requests": %d, "duration_us": %d, "errors_status": %d, "errors_connect": %d, '
+    .. '"errors_timeout": %d, "p50_ms": %.2f, "p95_ms": %.2f, "p99_ms": %.2f}',
+    summary.requests, summary.duration, summary.errors.status, summary.errors.connect, summary.errors.timeout,
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000)
+  io.stderr:write("WRKJSON " .. out .. "\\n")
+end
+"""
+
+
+def database_url(kind: str) -> str:
+    if kind == "postgres":
+        return os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/awn_bench")
+    return f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+
+
+def ensure_postgres_database(url: str) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[-1]
+    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
+    )
+    return result.stdout
+
+
+def prepare(env: dict[str, str], tickets: int) -> dict[str, Any]:
+    manage(env, "migrate", "-v", "0")
+    out = manage(env, "shell", "-c", PREPARE_SNIPPET)
+    state = json.loads(out.strip().splitlines()[-1])
+    if state["tickets"] < tickets:
+        print(f"seeding {tickets - state['tickets']} tickets …", flush=True)
+        subprocess.run(
+            [sys.executable, "-m", "bench.seed", "--tickets", str(tickets - state["tickets"])],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        state = json.loads(manage(env, "shell", "-c", PREPARE_SNIPPET).strip().splitlines()[-1])
+    return state
+
+
+PREPARE_SNIPPET = """
+import json
+from django.test import Client
+from awn.accounts.enums import Role
+from awn.accounts.models import User
+from awn.accounts.services import api_token_create, user_create
+from awn.crm.models import Contact
+from awn.tickets.models import Ticket
+user = User.objects.filter(username="bench-agent").first() or user_create(
+    username="bench-agent", password="bench-agent-password-1", role=Role.AGENT)
+_, key = api_token_create(user=user, name="bench")
+client = Client()
+client.force_login(user)
+contact = Contact.objects.filter(merged_into__isnull=True).order_by("pk").first()
+busy = Contact.objects.filter(pk__in=Ticket.objects.values("requester_id")[:1]).first() or contact
+print(json.dumps({"token": key, "session": client.cookies["sessionid"].value,
+                  "tickets": Ticket.objects.count(), "contact_id": contact.pk if contact else None,
+                  "timeline_contact_id": busy.pk if busy else None}))
+"""
+
+QUERY_COUNT_SNIPPET = """
+import json
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from awn.accounts.models import User
+client = Client()
+client.force_login(User.objects.get(username="bench-agent"))
+out = {}
+for size in (10, 25, 100):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/workspace/?queue=open&page=3&page_size={size}")
+    out[size] = {"status": response.status_code, "queries": len(ctx.captured_queries)}
+print(json.dumps(out))
+"""
+
+
+def start_server(env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
+    cmd = [
+        str(VENV_BIN / "gunicorn"),
+        "config.wsgi:application",
+        "--workers",
+        str(workers),
+        "--worker-class",
+        "sync",
+        "--bind",
+        f"127.0.0.1:{PORT}",
+        "--backlog",
+        "256",
+        "--log-level",
+        "warning",
+    ]
+    server = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/accounts/login/", timeout=2)
+            return server
+        except OSError:
+            time.sleep(0.3)
+    os.killpg(server.pid, signal.SIGTERM)
+    raise RuntimeError("the server did not start")
+
+
+def run_wrk(path: str, *, seconds: int, connections: int, lua_body: str) -> dict[str, Any]:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(lua_body + WRK_REPORT)
+    result = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(connections),
+            "-d",
+            f"{seconds}s",
+            "--timeout",
+            "5s",
+            "-s",
+            script.name,
+            f"http://127.0.0.1:{PORT}{path}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    line = next(ln for ln in result.stderr.splitlines() if ln.startswith("WRKJSON "))
+    data = json.loads(line.removeprefix("WRKJSON "))
+    data["rps"] = round(data["requests"] / (data["duration_us"] / 1e6), 1)
+    return data
+
+
+def create_ticket_lua(token: str, contact_id: int) -> str:
+    body = json.dumps(
+        {
+            "subject": "لا أستطيع الدخول إلى حسابي في النظام",
+            "body": "تظهر رسالة أن كلمة المرور غير صحيحة مع أنني متأكد منها.",
+            "category": "account_access",
+            "priority": "normal",
+            "requester_id": contact_id,
+        },
+        ensure_ascii=False,
+    )
+    return (
+        'wrk.method = "POST"\n'
+        f"wrk.body = {json.dumps(body, ensure_ascii=False)}\n"
+        'wrk.headers["Content-Type"] = "application/json; charset=utf-8"\n'
+        f'wrk.headers["Authorization"] = "Bearer {token}"\n'
+    )
+
+
+def page_lua(session: str, paths: list[str]) -> str:
+    items = ", ".join(json.dumps(p) for p in paths)
+    return (
+        f'wrk.headers["Cookie"] = "sessionid={session}"\n'
+        f"local paths = {{{items}}}\n"
+        "local i = 0\n"
+        "request = function() i = i + 1; return wrk.format(nil, paths[(i % #paths) + 1]) end\n"
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--tickets", type=int, default=100_000)
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=3)
+    parser.add_argument("--only", choices=["create", "queue", "timeline"], action="append")
+    args = parser.parse_args(argv)
+    url = database_url(args.db)
+    if args.db == "postgres":
+        ensure_postgres_database(url)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "AWN_DB_CONN_MAX_AGE": "600",
+        "AWN_LOG_LEVEL": "ERROR",
+        "AWN_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        "AWN_API_RATE": "1000000/m",
+    }
+    state = prepare(env, args.tickets)
+    queries = json.loads(manage(env, "shell", "-c", QUERY_COUNT_SNIPPET).strip().splitlines()[-1])
+    results: dict[str, Any] = {
+        "db": args.db,
+        "tickets_in_db": state["tickets"],
+        "connections": args.connections,
+        "workers": args.workers,
+        "queries_per_queue_page": queries,
+    }
+    server = start_server(env, args.workers)
+    try:
+        wanted = set(args.only or ["create", "queue", "timeline"])
+        if "queue" in wanted:
+            paths = [f"/workspace/?queue=open&page={p}" for p in range(1, 40)]
+            paths += [
+                f"/workspace/?queue=all&status=open&category=account_access&page={p}" for p in range(1, 10)
+            ]
+            results["queue_page"] = run_wrk(
+                "/",
+                seconds=args.seconds,
+                connections=args.connections,
+                lua_body=page_lua(state["session"], paths),
+            )
+        if "timeline" in wanted:
+            contact = state["timeline_contact_id"]
+            paths = [f"/api/v1/crm/contacts/{contact + k}/timeline" for k in range(0, 50)]
+            results["timeline_api"] = run_wrk(
+                "/",
+                seconds=args.seconds,
+                connections=args.connections,
+                lua_body=page_lua(state["session"], paths),
+            )
+        if "create" in wanted:
+            results["create_ticket_api"] = run_wrk(
+                "/api/v1/tickets/",
+                seconds=args.seconds,
+                connections=args.connections,
+                lua_body=create_ticket_lua(state["token"], state["contact_id"]),
+            )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    results["at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+    with open(ROOT / "bench" / "results.jsonl", "a", encoding="utf-8") as out:
+        out.write(json.dumps(results, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
