@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -22,10 +25,9 @@ def pytest_configure(config: pytest.Config) -> None:
     from awn.core.i18n_compile import compile_all
 
     if compile_all():
-        from django.utils.translation import trans_real
+        from django.utils.translation.reloader import translation_file_changed
 
-        trans_real._translations = {}
-        trans_real._default = None
+        translation_file_changed(sender=None, file_path=Path("x.mo"))
 
 
 PASSWORD = "correct-horse-battery-7"  # noqa: S105 - test fixture
@@ -104,6 +106,6 @@ def world(db: None) -> World:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+def _fast_password_hashing(settings: Any) -> None:
     # Real hashing costs ~0.3 s a user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
