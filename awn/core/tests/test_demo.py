@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from django.db.models import Count
+
+from awn.accounts.enums import TeamKind
+from awn.accounts.models import Team
+from awn.core.demo import seed_demo
+from awn.crm.enums import RelationKind
+from awn.crm.models import Contact, ExternalEvent, Organization, Relation
+from awn.tickets.enums import Category, Status
+from awn.tickets.models import Ticket
+
+
+def test_demo_data_covers_every_category_status_and_both_team_kinds(db):
+    counts = seed_demo(tickets=72)
+    assert counts["contacts"] >= 60
+    assert Organization.objects.filter(kind="school").count() >= 3
+    assert Contact.objects.count() >= 60
+    assert Relation.objects.filter(kind=RelationKind.PARENT_OF).count() >= 20
+    assert Relation.objects.filter(kind=RelationKind.STUDENT_AT).count() >= 20
+    assert set(Ticket.objects.values_list("category", flat=True)) == set(Category.values)
+    assert set(Ticket.objects.values_list("status", flat=True)) == set(Status.values)
+    assert {t.kind for t in Team.objects.all()} >= {TeamKind.IN_HOUSE, TeamKind.OUTSOURCED}
+    assert ExternalEvent.objects.filter(event_type="login_failed").exists()
+    busiest = Ticket.objects.values("requester").annotate(n=Count("id")).order_by("-n").first()
+    assert busiest is not None and busiest["n"] >= 2
