@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
-from ninja.security import HttpBearer, django_auth
+from ninja.security import APIKeyCookie, HttpBearer
 
 from awn.accounts.services import api_token_authenticate
 from awn.core.errors import DomainError
@@ -24,12 +27,27 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class SessionAuth(APIKeyCookie):
+    """Django's session, CSRF-checked for unsafe methods. An anonymous caller gets 401, not a CSRF 403."""
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if not request.user.is_authenticated:
+            return None
+        self._get_key(request)  # raises HttpError(403) when the CSRF check fails
+        return request.user
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        return request.user if request.user.is_authenticated else None
+
+
 api = NinjaAPI(
     title="Awn API",
     version="1.0",
     description="عون — Arabic-first helpdesk API. Authenticate with `Authorization: Bearer <token>` or a session.",
     urls_namespace="api-v1",
-    auth=[TokenAuth(), django_auth],
+    auth=[TokenAuth(), SessionAuth()],
     docs_url="/docs",
 )
 
@@ -55,7 +73,8 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     details = [{"loc": [str(p) for p in e.get("loc", [])], "msg": e.get("msg", "")} for e in exc.errors]
-    body = error_body("validation_error", _lazy_invalid_request(), None, details=details)
+    field = details[0]["loc"][-1] if details and details[0]["loc"] else None
+    body = error_body("validation_error", _lazy_invalid_request(), field, details=details)
     return api.create_response(request, body, status=422)
 
 
@@ -74,9 +93,36 @@ def on_auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpRespons
     )
 
 
+# django-ninja raises HttpError(400, "Cannot parse request body") for a body that is not JSON, and
+# HttpError(403, "CSRF check Failed") for a session request without a valid CSRF token.
+_HTTP_ERRORS: dict[tuple[int, str], tuple[str, Any]] = {
+    (400, "Cannot parse request body"): (
+        "malformed_body",
+        gettext_lazy("The request body is not valid JSON."),
+    ),
+    (403, "CSRF check Failed"): (
+        "csrf_failed",
+        gettext_lazy("The CSRF check failed. Send the X-CSRFToken header with session requests."),
+    ),
+}
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return api.create_response(request, error_body("http_error", str(exc)), status=exc.status_code)
+    key = (exc.status_code, str(exc).split(" (", 1)[0])
+    code, message = _HTTP_ERRORS.get(key, ("http_error", str(exc)))
+    return api.create_response(request, error_body(code, message), status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, error_body("not_found", gettext_lazy("Not found.")), status=404)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    body = error_body("payload_too_large", gettext_lazy("The request body is too large."))
+    return api.create_response(request, body, status=413)
 
 
 def register_routers() -> None:
@@ -86,6 +132,7 @@ def register_routers() -> None:
     for module_path, prefix in (
         ("awn.tickets.api", "/tickets"),
         ("awn.crm.api", "/crm"),
+        ("awn.accounts.api", ""),
     ):
         try:
             module = import_module(module_path)

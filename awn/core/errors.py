@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
+
+
+def _format(message: object, params: dict[str, object]) -> str:
+    return str(message) % {k: str(v) if isinstance(v, Promise) else v for k, v in params.items()}
+
+
+_lazy_format = lazy(_format, str)
+
+
+def lazy_format(message: object, **params: object) -> str:
+    """`message % params`, rendered only when shown: with a gettext_lazy message the same error reads right
+    in Arabic and in English (the API's error envelope renders it in both)."""
+    return _lazy_format(message, params)
 
 
 class DomainError(Exception):

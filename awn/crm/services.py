@@ -7,9 +7,9 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
-from awn.core.errors import ValidationError
+from awn.core.errors import ValidationError, lazy_format
 from awn.core.text.arabic import normalize_arabic
 
 from .enums import ORGANIZATION_RELATIONS, PERSON_RELATIONS, ContactType, OrganizationKind
@@ -86,7 +86,7 @@ def contact_update(*, contact: Contact, **fields: Any) -> Contact:
             updates[field] = value if value in ("ar", "en") else "ar"
         else:
             raise ValidationError(
-                _("The field “%(field)s” cannot be changed.") % {"field": field}, field=field
+                lazy_format(_("The field “%(field)s” cannot be changed."), field=field), field=field
             )
     if "national_id" in updates:
         _check_national_id_free(updates["national_id"], exclude_pk=contact.pk)

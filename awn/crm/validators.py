@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import phonenumbers
 from django.core.validators import validate_email as django_validate_email
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from awn.core.errors import ValidationError
 from awn.core.text.arabic import normalize_digits

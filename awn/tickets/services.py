@@ -8,11 +8,12 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from awn.accounts.models import Team, User
 from awn.accounts.policies import is_staff_member
-from awn.core.errors import Conflict, ValidationError
+from awn.core.errors import Conflict, ValidationError, lazy_format
 from awn.core.events import publish
 from awn.crm.models import Contact, Organization
 
@@ -26,13 +27,15 @@ BODY_MAX = 20_000
 TRACKED_FIELDS = ("subject", "priority", "category", "status", "team_id", "assignee_id")
 
 
-def _clean_text(value: str, *, field: str, max_length: int, label: str) -> str:
+def _clean_text(value: str, *, field: str, max_length: int, label: object) -> str:
     text = (value or "").replace("\x00", "").strip()
     if not text:
-        raise ValidationError(_("%(field)s is required.") % {"field": label}, field=field)
+        raise ValidationError(lazy_format(_("%(field)s is required."), field=label), field=field)
     if len(text) > max_length:
         raise ValidationError(
-            _("%(field)s is too long (at most %(max)d characters).") % {"field": label, "max": max_length},
+            lazy_format(
+                _("%(field)s is too long (at most %(max)d characters)."), field=label, max=max_length
+            ),
             field=field,
         )
     return text
@@ -40,7 +43,7 @@ def _clean_text(value: str, *, field: str, max_length: int, label: str) -> str:
 
 def _check_choice(value: str, choices: Any, *, field: str) -> str:
     if value not in choices.values:
-        raise ValidationError(_("Unknown value “%(value)s”.") % {"value": value}, field=field)
+        raise ValidationError(lazy_format(_("Unknown value “%(value)s”."), value=value), field=field)
     return value
 
 
@@ -205,8 +208,11 @@ def _validate_transition(old: str, new: str) -> None:
     _check_choice(new, Status, field="status")
     if new not in ALLOWED_TRANSITIONS[old]:
         raise ValidationError(
-            _("A ticket cannot move from “%(old)s” to “%(new)s”.")
-            % {"old": Status(old).label, "new": Status(new).label},
+            lazy_format(
+                _("A ticket cannot move from “%(old)s” to “%(new)s”."),
+                old=Status(old).label,
+                new=Status(new).label,
+            ),
             field="status",
         )
 
@@ -301,7 +307,7 @@ def _validated_changes(ticket: Ticket, changes: Mapping[str, Any]) -> dict[str, 
             result["assignee_id"] = _assignable_user_id(ticket, value, changes)
         else:
             raise ValidationError(
-                _("The field “%(field)s” cannot be changed.") % {"field": field}, field=field
+                lazy_format(_("The field “%(field)s” cannot be changed."), field=field), field=field
             )
     return result
 
@@ -428,7 +434,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User | None) -> Ticke
         direction=Direction.INTERNAL,
         channel=Channel.AGENT,
         author_user=actor,
-        body=_("Ticket %(ref)s was merged into this ticket.") % {"ref": locked_source.reference},
+        body=gettext("Ticket %(ref)s was merged into this ticket.") % {"ref": locked_source.reference},
     )
     Ticket.objects.filter(pk=locked_source.pk).update(
         merged_into=locked_target,

@@ -1,0 +1,93 @@
+"""Identity validators: national id checksum, E.164 phones, emails, and masking."""
+
+from __future__ import annotations
+
+import pytest
+
+from awn.core.errors import ValidationError
+from awn.crm.validators import (
+    clean_email,
+    clean_national_id,
+    clean_phone,
+    mask_national_id,
+    mask_phone,
+    national_id_checksum_ok,
+)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("1000000008", "1000000008"),
+        ("١٠٠٠٠٠٠٠٠٨", "1000000008"),  # Arabic-Indic digits
+        ("۱۰۰۰۰۰۰۰۰۸", "1000000008"),  # Eastern Arabic-Indic (Persian) digits
+        (" 1000 000 008 ", "1000000008"),
+        ("2000000006", "2000000006"),  # resident (iqama)
+        ("", ""),
+    ],
+)
+def test_national_id_accepted(raw, clean):
+    assert clean_national_id(raw) == clean
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "1000000001",  # bad check digit
+        "١٠٠٠٠٠٠٠٠١",  # bad check digit, Arabic-Indic
+        "100000000",  # 9 digits
+        "10000000080",  # 11 digits
+        "3000000004",  # must start with 1 or 2
+        "10000000a8",
+    ],
+)
+def test_national_id_refused(raw):
+    with pytest.raises(ValidationError) as info:
+        clean_national_id(raw)
+    assert info.value.field == "national_id"
+
+
+def test_checksum_function():
+    assert national_id_checksum_ok("1000000008")
+    assert not national_id_checksum_ok("1000000009")
+    assert not national_id_checksum_ok("abc")
+
+
+@pytest.mark.parametrize(
+    "raw", ["0501234567", "٠٥٠١٢٣٤٥٦٧", "+966501234567", "966501234567", "+966 50 123 4567", "050-123-4567"]
+)
+def test_phone_normalized_to_e164(raw):
+    assert clean_phone(raw) == "+966501234567"
+
+
+@pytest.mark.parametrize("raw", ["12345", "abc", "05012", "+9665", "0000000000"])
+def test_invalid_phone_refused(raw):
+    with pytest.raises(ValidationError) as info:
+        clean_phone(raw)
+    assert info.value.field == "phone"
+
+
+def test_email():
+    assert clean_email("  Parent@Example.SA ") == "parent@example.sa"
+    assert clean_email("") == ""
+    for bad in ("not-an-email", "a@", "@b.sa", "a b@c.sa"):
+        with pytest.raises(ValidationError):
+            clean_email(bad)
+
+
+def test_masks_keep_only_the_ends():
+    assert mask_national_id("1000000008") == "10******08"
+    assert mask_phone("+966501234567") == "+966*****567"
+    assert mask_phone("") == ""
+
+
+def test_validation_messages_are_bilingual():
+    from django.utils import translation
+
+    with pytest.raises(ValidationError) as info:
+        clean_phone("12345")
+    with translation.override("ar"):
+        arabic = str(info.value.message)
+    with translation.override("en"):
+        english = str(info.value.message)
+    assert english == "The phone number is not valid." and arabic != english
