@@ -3,6 +3,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from awn.accounts import views as account_views
+from awn.tickets import views as tickets_views
 
 from .api import api
 
@@ -14,4 +15,5 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),
     path("portal/", include("awn.portal.urls")),
     path("workspace/", include("awn.workspace.urls")),
+    path("attachments/<int:pk>/", tickets_views.attachment_download, name="attachment-download"),
 ]
