@@ -5,4 +5,17 @@ from . import views
 app_name = "workspace"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("bulk/", views.bulk, name="bulk"),
+    path("tickets/<int:pk>/", views.ticket_page, name="ticket"),
+    path("tickets/<int:pk>/messages/", views.add_message, name="ticket-message"),
+    path("tickets/<int:pk>/update/", views.update, name="ticket-update"),
+    path("tickets/<int:pk>/assign-me/", views.assign_to_me, name="ticket-assign-me"),
+    path("tickets/<int:pk>/tags/", views.set_tags, name="ticket-tags"),
+    path("tickets/<int:pk>/link-problem/", views.link_problem, name="ticket-link-problem"),
+    path("tickets/<int:pk>/unlink-problem/", views.unlink_problem, name="ticket-unlink-problem"),
+    path("tickets/<int:pk>/merge/", views.merge, name="ticket-merge"),
+    path("tickets/<int:pk>/canned/<int:canned_id>/", views.canned, name="ticket-canned"),
+    path("contacts/", views.contact_list, name="contacts"),
+    path("contacts/<int:pk>/", views.contact_detail, name="contact"),
+    path("contacts/<int:pk>/merge/", views.contact_merge_view, name="contact-merge"),
 ]

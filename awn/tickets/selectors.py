@@ -1,0 +1,314 @@
+"""Reads of tickets for the agent workspace: queues, the ticket page, audit history, related lists.
+
+Every read starts from `visible_tickets(user)` so an outsourced agent never sees a category outside their
+contract. Lists are bounded and use a constant number of queries whatever the page size.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.exceptions import FieldDoesNotExist
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils.translation import gettext as _
+
+from awn.accounts.enums import STAFF_ROLES, Role, TeamKind
+from awn.accounts.models import Team, User
+from awn.core.errors import NotFound
+from awn.crm.models import Contact
+
+from .enums import ACTIVE_STATUSES, PRIORITY_RANK, Category, Channel, Priority, Status
+from .models import AuditEntry, Message, Ticket
+from .policies import visible_tickets
+
+QUEUES = ("mine", "team", "unassigned", "open", "all")
+COUNTED_QUEUES = ("mine", "team", "unassigned", "open")
+SORTS = {
+    "newest": ("-created_at", "-id"),
+    "oldest": ("created_at", "id"),
+    "priority": ("-priority_rank", "-created_at", "-id"),
+    "updated": ("-updated_at", "-id"),
+}
+DEFAULT_QUEUE = "open"
+DEFAULT_SORT = "newest"
+_REFERENCE = re.compile(r"^\s*(?:awn-?|#)?\s*0*(\d{1,12})\s*$", re.IGNORECASE)
+
+
+def parse_ticket_number(text: str) -> int | None:
+    """`AWN-000123`, `awn123`, `#123` or `123` → 123; anything else → None."""
+    match = _REFERENCE.match(text or "")
+    if not match:
+        return None
+    number = int(match.group(1))
+    return number if number > 0 else None
+
+
+def _active(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    return qs.filter(status__in=ACTIVE_STATUSES)
+
+
+def _queue_queryset(user: User, queue: str) -> QuerySet[Ticket]:
+    qs = visible_tickets(user)
+    if queue == "mine":
+        return _active(qs.filter(assignee_id=user.pk))
+    if queue == "team":
+        return _active(qs.filter(team_id=user.team_id)) if user.team_id else qs.none()
+    if queue == "unassigned":
+        return _active(qs.filter(assignee__isnull=True))
+    if queue == "open":
+        return _active(qs)
+    return qs
+
+
+def _apply_filters(qs: QuerySet[Ticket], filters: Mapping[str, Any]) -> QuerySet[Ticket]:
+    def value(name: str) -> str:
+        raw = filters.get(name)
+        return str(raw).strip() if raw not in (None, "") else ""
+
+    for name, choices in (
+        ("status", Status),
+        ("priority", Priority),
+        ("category", Category),
+        ("channel", Channel),
+    ):
+        if value(name) in choices.values:
+            qs = qs.filter(**{name: value(name)})
+    team = value("team")
+    if team == "none":
+        qs = qs.filter(team__isnull=True)
+    elif team.isdigit():
+        qs = qs.filter(team_id=int(team))
+    q = value("q")[:200]
+    if q:
+        number = parse_ticket_number(q)
+        condition = Q(subject__icontains=q)
+        if number is not None:
+            condition |= Q(pk=number)
+        qs = qs.filter(condition)
+    return qs
+
+
+def _priority_rank() -> Case:
+    return Case(
+        *(When(priority=priority, then=Value(rank)) for priority, rank in PRIORITY_RANK.items()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+
+
+def ticket_queue(
+    user: User,
+    *,
+    queue: str = DEFAULT_QUEUE,
+    filters: Mapping[str, Any] | None = None,
+    sort: str = DEFAULT_SORT,
+    page: int = 1,
+    page_size: int = 25,
+) -> Page:
+    """One page of a queue: two queries (count + rows) whatever the page size."""
+    queue = queue if queue in QUEUES else DEFAULT_QUEUE
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    qs = _apply_filters(_queue_queryset(user, queue), filters or {})
+    if sort == "priority":
+        qs = qs.annotate(priority_rank=_priority_rank())
+    qs = qs.select_related("requester", "assignee", "team").order_by(*SORTS[sort])
+    paginator = Paginator(qs, max(1, page_size))
+    return paginator.get_page(page)
+
+
+def queue_counts(user: User) -> dict[str, int]:
+    """Active tickets in each tab, in one query."""
+    qs = _active(visible_tickets(user))
+    aggregates: dict[str, Any] = {
+        "mine": Count("pk", filter=Q(assignee_id=user.pk)),
+        "unassigned": Count("pk", filter=Q(assignee__isnull=True)),
+        "open": Count("pk"),
+    }
+    if user.team_id:
+        aggregates["team"] = Count("pk", filter=Q(team_id=user.team_id))
+    counts = qs.aggregate(**aggregates)
+    counts.setdefault("team", 0)
+    return {name: int(counts[name] or 0) for name in COUNTED_QUEUES}
+
+
+def ticket_for_agent(user: User, pk: int) -> Ticket:
+    """The bare ticket row if `user` may see it, else NotFound (no existence leak)."""
+    ticket = visible_tickets(user).filter(pk=pk).first()
+    if ticket is None:
+        raise NotFound()
+    return ticket
+
+
+def ticket_by_number(user: User, text: str) -> Ticket:
+    """A ticket the user may see, from what an agent types: `AWN-000123`, `#123`, `123`."""
+    number = parse_ticket_number(text)
+    if number is None:
+        raise NotFound()
+    return ticket_for_agent(user, number)
+
+
+def ticket_detail_for_agent(user: User, pk: int) -> Ticket:
+    """The ticket page: the row with its people, messages (with authors and attachments), tags and links."""
+    messages = Message.objects.select_related("author_user", "author_contact").prefetch_related("attachments")
+    incidents = visible_tickets(user).select_related("requester").order_by("-created_at")
+    ticket = (
+        visible_tickets(user)
+        .select_related(
+            "requester",
+            "about_contact",
+            "organization",
+            "team",
+            "assignee",
+            "problem",
+            "merged_into",
+        )
+        .prefetch_related(
+            Prefetch("messages", queryset=messages),
+            "tags",
+            Prefetch("incidents", queryset=incidents),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if ticket is None:
+        raise NotFound()
+    return ticket
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    entry: AuditEntry
+    actor: User | None
+    action: str
+    field: str
+    field_label: str
+    old: str
+    new: str
+    at: datetime
+
+
+def ticket_audit(ticket: Ticket, *, limit: int = 200) -> list[AuditRow]:
+    """Who changed what, newest first; team and assignee ids are shown as names (three queries at most)."""
+    entries = list(
+        AuditEntry.objects.filter(ticket_id=ticket.pk)
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+    user_ids: set[int] = set()
+    team_ids: set[int] = set()
+    for entry in entries:
+        target = user_ids if entry.field == "assignee" else team_ids if entry.field == "team" else None
+        if target is not None:
+            target.update(int(v) for v in (entry.old_value, entry.new_value) if v.isdigit())
+    users = {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=user_ids)}
+    teams = {t.pk: t.name for t in Team.objects.filter(pk__in=team_ids)} if team_ids else {}
+    labels: dict[str, Any] = {
+        "status": dict(Status.choices),
+        "priority": dict(Priority.choices),
+        "category": dict(Category.choices),
+    }
+
+    def show(field: str, value: str) -> str:
+        if field in ("assignee", "team") and value.isdigit():
+            names: Mapping[int, str] = users if field == "assignee" else teams
+            return str(names.get(int(value), value))
+        if field in labels and value in labels[field]:
+            return str(labels[field][value])
+        if field == "" and value in Channel.values:
+            return str(Channel(value).label)
+        return value
+
+    return [
+        AuditRow(
+            entry=e,
+            actor=e.actor,
+            action=e.action,
+            field=e.field,
+            field_label=_field_label(e.field),
+            old=show(e.field, e.old_value),
+            new=show(e.field, e.new_value),
+            at=e.created_at,
+        )
+        for e in entries
+    ]
+
+
+def _field_label(field: str) -> str:
+    extra = {"tags": _("tags"), "incident": _("incident"), "csat": _("rating")}
+    if field in extra:
+        return str(extra[field])
+    try:
+        return str(Ticket._meta.get_field(field).verbose_name)  # type: ignore[union-attr]
+    except FieldDoesNotExist:
+        return field
+
+
+def assignable_agents(ticket: Ticket) -> list[User]:
+    """Active staff who may see `ticket`: unrestricted staff, or an outsourced team covering its category."""
+    covering = [
+        team.pk
+        for team in Team.objects.filter(kind=TeamKind.OUTSOURCED).only("pk", "categories")
+        if ticket.category in (team.categories or [])
+    ]
+    if ticket.team_id:
+        covering.append(ticket.team_id)
+    condition = (
+        Q(role__in=(Role.SUPERVISOR, Role.ADMIN))
+        | Q(team__isnull=True)
+        | ~Q(team__kind=TeamKind.OUTSOURCED)
+        | Q(team_id__in=covering)
+    )
+    return list(
+        User.objects.filter(condition, is_active=True, role__in=STAFF_ROLES)
+        .select_related("team")
+        .order_by("first_name", "username")[:500]
+    )
+
+
+def staff_members() -> list[User]:
+    """Every active agent, for bulk assignment (the service checks each ticket's coverage)."""
+    return list(
+        User.objects.filter(is_active=True, role__in=STAFF_ROLES)
+        .select_related("team")
+        .order_by("first_name", "username")[:500]
+    )
+
+
+def other_open_tickets(user: User, contact: Contact, *, exclude_pk: int | None = None) -> list[Ticket]:
+    qs = _active(visible_tickets(user)).filter(Q(requester=contact) | Q(about_contact=contact))
+    if exclude_pk:
+        qs = qs.exclude(pk=exclude_pk)
+    return list(qs.select_related("assignee").order_by("-created_at")[:10])
+
+
+def contact_tickets(user: User, contact: Contact, *, limit: int = 50) -> list[Ticket]:
+    qs = visible_tickets(user).filter(Q(requester=contact) | Q(about_contact=contact))
+    return list(qs.select_related("assignee", "team").order_by("-created_at")[:limit])
+
+
+def agent_visible_contacts(user: User) -> QuerySet[Contact]:
+    """Contacts an agent may open: everyone for unrestricted staff; for an outsourced agent, only the
+    requesters and subjects of tickets they can see."""
+    from awn.accounts.policies import covered_categories, is_staff_member
+
+    if not is_staff_member(user):
+        return Contact.objects.none()
+    if covered_categories(user) is None:
+        return Contact.objects.all()
+    visible = visible_tickets(user)
+    return Contact.objects.filter(
+        Q(pk__in=visible.values("requester_id"))
+        | Q(pk__in=visible.filter(about_contact__isnull=False).values("about_contact_id"))
+    )
+
+
+def visible_ticket_ids(user: User, ids: set[int]) -> set[int]:
+    """Which of `ids` the user may see (one query)."""
+    if not ids:
+        return set()
+    return set(visible_tickets(user).filter(pk__in=ids).values_list("pk", flat=True))

@@ -1,0 +1,32 @@
+"""Agent workspace pages: transport only; reads go through selectors, writes through services."""
+
+from .contacts import contact_detail, contact_list, contact_merge_view
+from .queue import bulk, queue
+from .ticket import (
+    add_message,
+    assign_to_me,
+    canned,
+    link_problem,
+    merge,
+    set_tags,
+    ticket_page,
+    unlink_problem,
+    update,
+)
+
+__all__ = [
+    "add_message",
+    "assign_to_me",
+    "bulk",
+    "canned",
+    "contact_detail",
+    "contact_list",
+    "contact_merge_view",
+    "link_problem",
+    "merge",
+    "queue",
+    "set_tags",
+    "ticket_page",
+    "unlink_problem",
+    "update",
+]

@@ -1,0 +1,87 @@
+"""The customer-360 blocks shared by the ticket sidebar and the contact page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from awn.accounts.models import User
+from awn.accounts.policies import covered_categories
+from awn.crm.enums import RelationKind
+from awn.crm.models import Contact, Organization
+from awn.crm.selectors import TimelineItem, contact_relations, contact_timeline
+from awn.tickets.selectors import visible_ticket_ids
+
+# Events from the education system that explain why someone cannot get in: highlighted on the timeline.
+ALERT_EVENTS = frozenset({"login_failed", "account_locked", "otp_failed", "password_reset_failed"})
+
+
+@dataclass(frozen=True)
+class RelationRow:
+    label: str
+    contact: Contact | None = None
+    organization: Organization | None = None
+
+
+@dataclass
+class PersonPanel:
+    contact: Contact
+    role: str
+    relations: list[RelationRow] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+
+
+def relation_rows(contact: Contact) -> list[RelationRow]:
+    rows: list[RelationRow] = []
+    labels: dict[str, str] = {
+        RelationKind.STUDENT_AT: _("Student at"),
+        RelationKind.TEACHER_AT: _("Teacher at"),
+        RelationKind.STAFF_AT: _("Staff at"),
+    }
+    for relation in contact_relations(contact):
+        if relation.kind == RelationKind.PARENT_OF:
+            if relation.contact_id == contact.pk:
+                rows.append(RelationRow(_("Parent of"), contact=relation.other_contact))
+            else:
+                rows.append(RelationRow(_("Child of"), contact=relation.contact))
+        elif relation.contact_id == contact.pk:
+            rows.append(
+                RelationRow(labels.get(relation.kind, relation.kind), organization=relation.organization)
+            )
+    return rows
+
+
+def visible_timeline(user: User, contact: Contact, *, limit: int) -> list[TimelineItem]:
+    """The contact's timeline, without tickets (and their messages) the agent may not see."""
+    items = contact_timeline(contact, limit=limit, include_internal=True)
+    if covered_categories(user) is None:
+        return items
+    allowed = visible_ticket_ids(user, {i.ticket_id for i in items if i.ticket_id is not None})
+    return [i for i in items if i.ticket_id is None or i.ticket_id in allowed]
+
+
+def person_panel(user: User, contact: Contact, *, role: str, timeline_limit: int = 15) -> PersonPanel:
+    return PersonPanel(
+        contact=contact,
+        role=role,
+        relations=relation_rows(contact),
+        timeline=timeline_context(visible_timeline(user, contact, limit=timeline_limit)),
+    )
+
+
+def timeline_context(items: list[TimelineItem]) -> list[dict[str, Any]]:
+    """Template-friendly rows: what kind, whether it is an alert, and whether a message is internal."""
+    rows = []
+    for item in items:
+        obj = item.obj
+        rows.append(
+            {
+                "item": item,
+                "is_alert": item.kind == "event" and item.title in ALERT_EVENTS,
+                "is_note": item.kind == "message" and getattr(obj, "kind", "") == "note",
+                "is_inbound": item.kind == "message" and getattr(obj, "direction", "") == "inbound",
+            }
+        )
+    return rows

@@ -1,0 +1,141 @@
+"""The queue page and bulk actions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from awn.accounts.models import Team
+from awn.tickets.enums import Category, Channel, Priority, Status
+from awn.tickets.policies import visible_tickets
+from awn.tickets.selectors import queue_counts, staff_members, ticket_queue
+from awn.tickets.services import tickets_bulk_update
+
+from ..forms import BulkForm, QueueParams
+from ._common import current_user, safe_next, staff_required
+
+MAX_ERRORS_SHOWN = 10
+
+
+def _queue_tabs(counts: dict[str, int]) -> list[dict[str, Any]]:
+    return [
+        {"key": "mine", "label": _("Mine"), "count": counts["mine"]},
+        {"key": "team", "label": _("My team"), "count": counts["team"]},
+        {"key": "unassigned", "label": _("Unassigned"), "count": counts["unassigned"]},
+        {"key": "open", "label": _("All open"), "count": counts["open"]},
+        {"key": "all", "label": _("All tickets"), "count": None},
+    ]
+
+
+SORT_COLUMNS = {
+    "created": ("newest", "oldest"),
+    "priority": ("priority", "priority"),
+    "updated": ("updated", "updated"),
+}
+
+
+@staff_required(customers_to_portal=True)
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    params = QueueParams.from_query(request.GET)
+    page = ticket_queue(
+        user,
+        queue=params.queue,
+        filters=params.filters,
+        sort=params.sort,
+        page=params.page,
+        page_size=params.page_size,
+    )
+    context = {
+        "page": page,
+        "tickets": page.object_list,
+        "params": params,
+        "filters": params.filters,
+        "tabs": _queue_tabs(queue_counts(user)),
+        "status_choices": Status.choices,
+        "priority_choices": Priority.choices,
+        "category_choices": Category.choices,
+        "channel_choices": Channel.choices,
+        "teams": list(Team.objects.order_by("name")),
+        "agents": staff_members(),
+        "page_sizes": sorted({10, 25, 50, 100, params.page_size}),
+        "sort_choices": [
+            ("newest", _("Newest first")),
+            ("oldest", _("Oldest first")),
+            ("priority", _("Priority (urgent first)")),
+            ("updated", _("Recently updated")),
+        ],
+    }
+    return render(request, "workspace/queue.html", context)
+
+
+def _bulk_changes(form: BulkForm, user_pk: int) -> dict[str, Any] | None:
+    action = form.cleaned_data["action"]
+    if action == "assign_me":
+        return {"assignee_id": user_pk}
+    if action == "assign":
+        value = (form.cleaned_data.get("assignee") or "").strip()
+        if value and not value.isdigit():
+            return None
+        return {"assignee_id": int(value) if value else None}
+    if action == "team":
+        value = (form.cleaned_data.get("team") or "").strip()
+        if value and not value.isdigit():
+            return None
+        return {"team_id": int(value) if value else None}
+    value = form.cleaned_data.get(action) or ""
+    return {action: value} if value else None
+
+
+@staff_required()
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    back = safe_next(request, reverse("workspace:queue"))
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose an action for the selected tickets."))
+        return redirect(back)
+    ids = form.ticket_ids()
+    if not ids:
+        messages.warning(request, _("Select at least one ticket first."))
+        return redirect(back)
+    changes = _bulk_changes(form, user.pk)
+    if changes is None:
+        messages.error(request, _("Choose a value for this action."))
+        return redirect(back)
+    tickets = list(visible_tickets(user).filter(pk__in=ids).order_by("pk"))
+    skipped = len(ids) - len(tickets)
+    done, errors = tickets_bulk_update(tickets=tickets, actor=user, changes=changes)
+    if done:
+        messages.success(
+            request,
+            ngettext("%(count)d ticket updated.", "%(count)d tickets updated.", done) % {"count": done},
+        )
+    for error in errors[:MAX_ERRORS_SHOWN]:
+        messages.error(request, error)
+    if len(errors) > MAX_ERRORS_SHOWN:
+        hidden = len(errors) - MAX_ERRORS_SHOWN
+        messages.error(
+            request,
+            ngettext("…and %(count)d more error.", "…and %(count)d more errors.", hidden) % {"count": hidden},
+        )
+    if skipped:
+        messages.warning(
+            request,
+            ngettext(
+                "%(count)d selected ticket was not found and was skipped.",
+                "%(count)d selected tickets were not found and were skipped.",
+                skipped,
+            )
+            % {"count": skipped},
+        )
+    return redirect(back)

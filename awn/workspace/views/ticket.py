@@ -1,0 +1,249 @@
+"""The ticket page and everything an agent does on it. Each write is one service call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from awn.accounts.models import Team
+from awn.core.errors import Conflict, DomainError, NotFound
+from awn.tickets.canned import canned_responses_for, render_canned
+from awn.tickets.enums import ALLOWED_TRANSITIONS, Category, MessageKind, Priority, Status
+from awn.tickets.models import CannedResponse, Ticket
+from awn.tickets.selectors import (
+    assignable_agents,
+    other_open_tickets,
+    ticket_audit,
+    ticket_by_number,
+    ticket_detail_for_agent,
+    visible_ticket_ids,
+)
+from awn.tickets.services import (
+    ticket_add_message,
+    ticket_link_incident,
+    ticket_merge,
+    ticket_set_tags,
+    ticket_unlink_incident,
+    ticket_update,
+)
+
+from ..forms import STATUS_AFTER_CHOICES, ComposerForm, TagsForm, TicketNumberForm, property_changes
+from ._common import current_user, incoming_files, report_error, staff_required, ticket_or_404
+from .customer360 import person_panel
+
+
+def _conflict(request: HttpRequest) -> None:
+    messages.error(
+        request,
+        _("Someone else changed this ticket in the meantime; reload the page. Nothing was overwritten."),
+    )
+
+
+def _status_options(ticket: Ticket) -> list[tuple[str, str]]:
+    allowed = {ticket.status, *ALLOWED_TRANSITIONS[ticket.status]}
+    return [(value, str(label)) for value, label in Status.choices if value in allowed]
+
+
+def _ticket_context(request: HttpRequest, pk: int, composer: dict[str, Any] | None = None) -> dict[str, Any]:
+    user = current_user(request)
+    try:
+        ticket = ticket_detail_for_agent(user, pk)
+    except NotFound as exc:
+        raise Http404() from exc
+    people = [person_panel(user, ticket.requester, role=_("Requester"))]
+    if ticket.about_contact_id and ticket.about_contact_id != ticket.requester_id:
+        assert ticket.about_contact is not None
+        people.append(person_panel(user, ticket.about_contact, role=_("About")))
+    linked_ids = {t for t in (ticket.problem_id, ticket.merged_into_id) if t}
+    visible_links = visible_ticket_ids(user, linked_ids)
+    composer = composer or {}
+    return {
+        "ticket": ticket,
+        "conversation": list(ticket.messages.all()),
+        "tags_text": ", ".join(tag.name for tag in ticket.tags.all()),
+        "incidents": list(ticket.incidents.all()),
+        "problem_visible": ticket.problem_id in visible_links,
+        "merged_into_visible": ticket.merged_into_id in visible_links,
+        "people": people,
+        "other_tickets": other_open_tickets(user, ticket.requester, exclude_pk=ticket.pk),
+        "audit": ticket_audit(ticket),
+        "canned": canned_responses_for(ticket, language=getattr(request, "LANGUAGE_CODE", None)),
+        "status_options": _status_options(ticket),
+        "status_after_choices": STATUS_AFTER_CHOICES,
+        "priority_choices": Priority.choices,
+        "category_choices": Category.choices,
+        "teams": list(Team.objects.order_by("name")),
+        "agents": assignable_agents(ticket),
+        "composer_body": composer.get("body", ""),
+        "composer_kind": composer.get("kind", MessageKind.REPLY),
+        "composer_status_after": composer.get("status_after", ""),
+        "is_closed": ticket.status == Status.CLOSED,
+    }
+
+
+@staff_required()
+@require_GET
+def ticket_page(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "workspace/ticket.html", _ticket_context(request, pk))
+
+
+@staff_required()
+@require_POST
+def add_message(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = ticket_or_404(request, pk)
+    form = ComposerForm(request.POST)
+    posted = {
+        "body": request.POST.get("body", ""),
+        "kind": request.POST.get("kind", MessageKind.REPLY),
+        "status_after": request.POST.get("status_after", ""),
+    }
+    if not form.is_valid():
+        messages.error(request, _("Choose a reply or an internal note, and a valid status."))
+        return render(request, "workspace/ticket.html", _ticket_context(request, pk, posted), status=400)
+    kind = form.cleaned_data["kind"]
+    try:
+        ticket_add_message(
+            ticket=ticket,
+            actor=current_user(request),
+            body=form.cleaned_data["body"],
+            kind=kind,
+            status_after=form.cleaned_data["status_after"] or None,
+            attachments=incoming_files(request.FILES.getlist("attachments")),
+        )
+    except DomainError as exc:
+        report_error(request, exc)
+        return render(request, "workspace/ticket.html", _ticket_context(request, pk, posted), status=400)
+    messages.success(request, _("Internal note added.") if kind == MessageKind.NOTE else _("Reply sent."))
+    return redirect("workspace:ticket", pk=pk)
+
+
+@staff_required()
+@require_POST
+def update(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = ticket_or_404(request, pk)
+    changes, seen = property_changes(request.POST)
+    if not changes:
+        messages.info(request, _("Nothing to change."))
+        return redirect("workspace:ticket", pk=pk)
+    for key in ("team_id", "assignee_id"):
+        value = changes.get(key)
+        if value is not None and not str(value).isdigit():
+            messages.error(request, _("Choose a value from the list."))
+            return redirect("workspace:ticket", pk=pk)
+    try:
+        ticket_update(ticket=ticket, actor=current_user(request), changes=changes, seen=seen)
+    except Conflict:
+        _conflict(request)
+    except DomainError as exc:
+        report_error(request, exc)
+    else:
+        messages.success(request, _("Ticket updated."))
+    return redirect("workspace:ticket", pk=pk)
+
+
+@staff_required()
+@require_POST
+def assign_to_me(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = ticket_or_404(request, pk)
+    user = current_user(request)
+    seen = {"assignee_id": request.POST["seen_assignee"]} if "seen_assignee" in request.POST else None
+    try:
+        ticket_update(ticket=ticket, actor=user, changes={"assignee_id": user.pk}, seen=seen)
+    except Conflict:
+        _conflict(request)
+    except DomainError as exc:
+        report_error(request, exc)
+    else:
+        messages.success(request, _("The ticket is assigned to you."))
+    return redirect("workspace:ticket", pk=pk)
+
+
+@staff_required()
+@require_POST
+def set_tags(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = ticket_or_404(request, pk)
+    form = TagsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The tags are too long."))
+        return redirect("workspace:ticket", pk=pk)
+    try:
+        ticket_set_tags(ticket=ticket, actor=current_user(request), tags=form.tag_list())
+    except DomainError as exc:
+        report_error(request, exc)
+    else:
+        messages.success(request, _("Tags saved."))
+    return redirect("workspace:ticket", pk=pk)
+
+
+def _other_ticket(request: HttpRequest) -> Ticket | None:
+    form = TicketNumberForm(request.POST)
+    if form.is_valid():
+        try:
+            return ticket_by_number(current_user(request), form.cleaned_data["number"])
+        except NotFound:
+            pass
+    messages.error(request, _("No ticket with this number was found."))
+    return None
+
+
+@staff_required()
+@require_POST
+def link_problem(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = ticket_or_404(request, pk)
+    problem = _other_ticket(request)
+    if problem is not None:
+        try:
+            ticket_link_incident(problem=problem, incident=ticket, actor=current_user(request))
+        except DomainError as exc:
+            report_error(request, exc)
+        else:
+            messages.success(request, _("Linked as an incident of %(ref)s.") % {"ref": problem.reference})
+    return redirect("workspace:ticket", pk=pk)
+
+
+@staff_required()
+@require_POST
+def unlink_problem(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = ticket_or_404(request, pk)
+    try:
+        ticket_unlink_incident(incident=ticket, actor=current_user(request))
+    except DomainError as exc:
+        report_error(request, exc)
+    else:
+        messages.success(request, _("The link to the problem was removed."))
+    return redirect("workspace:ticket", pk=pk)
+
+
+@staff_required()
+@require_POST
+def merge(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = ticket_or_404(request, pk)
+    target = _other_ticket(request)
+    if target is None:
+        return redirect("workspace:ticket", pk=pk)
+    try:
+        ticket_merge(source=ticket, target=target, actor=current_user(request))
+    except DomainError as exc:
+        report_error(request, exc)
+        return redirect("workspace:ticket", pk=pk)
+    messages.success(
+        request,
+        _("%(source)s was merged into %(target)s.")
+        % {"source": ticket.reference, "target": target.reference},
+    )
+    return redirect("workspace:ticket", pk=target.pk)
+
+
+@staff_required()
+@require_GET
+def canned(request: HttpRequest, pk: int, canned_id: int) -> HttpResponse:
+    """The canned response's text with its placeholders filled, as plain text for the composer."""
+    ticket = ticket_or_404(request, pk)
+    response = get_object_or_404(CannedResponse, pk=canned_id)
+    text = render_canned(response.body, ticket=ticket, agent=current_user(request))
+    return HttpResponse(text, content_type="text/plain; charset=utf-8")
