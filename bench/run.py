@@ -139,16 +139,19 @@ def start_server(env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
     raise RuntimeError("the server did not start")
 
 
-def run_wrk(path: str, *, seconds: int, connections: int, lua_body: str) -> dict[str, Any]:
+def run_wrk(path: str, *, seconds: int, connections: int, lua_body: str, warmup: int = 3) -> dict[str, Any]:
+    """Steady-state figures: a short unmeasured run first warms every worker (imports, templates, DB)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
+    if warmup:
+        run_wrk(path, seconds=warmup, connections=connections, lua_body=lua_body, warmup=0)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua_body + WRK_REPORT)
     result = subprocess.run(
         [
             "wrk",
             "-t",
-            "2",
+            str(min(2, connections)),
             "-c",
             str(connections),
             "-d",

@@ -120,7 +120,7 @@ LOGOUT_REDIRECT_URL = "login"
 
 LANGUAGE_CODE = "ar"
 LANGUAGES = [("ar", _("Arabic")), ("en", _("English"))]
-LOCALE_PATHS = [Path(os.environ.get("AWN_LOCALE_DIR", BASE_DIR / "locale"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("AWN_TIME_ZONE", "Asia/Riyadh")
 USE_I18N = True
 USE_TZ = True

@@ -64,16 +64,27 @@ class TimelineItem:
 def contact_timeline(
     contact: Contact, *, limit: int = 20, include_internal: bool = False
 ) -> list[TimelineItem]:
-    """Tickets, messages and external events of one person, newest first, in three bounded queries."""
+    """Tickets, messages and external events of one person, newest first, in four bounded queries.
+
+    Messages are read in two index-friendly halves (on the person's tickets; written by them elsewhere, e.g. a
+    parent answering on a child's ticket): one OR across the join cost ~120 ms at 100k tickets.
+    """
     from awn.tickets.models import Message, Ticket
 
-    tickets = Ticket.objects.filter(Q(requester=contact) | Q(about_contact=contact)).order_by("-created_at")[
-        :limit
+    own = Q(requester=contact) | Q(about_contact=contact)
+    tickets = Ticket.objects.filter(own).order_by("-created_at")[:limit]
+    own_ticket_ids = Ticket.objects.filter(own).values("pk")
+    message_halves = [
+        Message.objects.filter(ticket_id__in=own_ticket_ids),
+        Message.objects.filter(author_contact=contact).exclude(ticket_id__in=own_ticket_ids),
     ]
-    messages = Message.objects.filter(Q(author_contact=contact) | Q(ticket__requester=contact))
     if not include_internal:
-        messages = messages.exclude(kind="note")
-    messages = messages.select_related("ticket").order_by("-created_at")[:limit]
+        message_halves = [half.exclude(kind="note") for half in message_halves]
+    messages = heapq.merge(
+        *(half.select_related("ticket").order_by("-created_at")[:limit] for half in message_halves),
+        key=lambda m: m.created_at,
+        reverse=True,
+    )
     events = ExternalEvent.objects.filter(contact=contact).order_by("-occurred_at")[:limit]
     streams = [
         (TimelineItem("ticket", t.created_at, t.subject, t.get_status_display(), t.pk, t) for t in tickets),

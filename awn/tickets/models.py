@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from awn.accounts.models import Team
-from awn.core.models import TimeStampedModel
+from awn.core.models import FastChoiceDisplayMixin, TimeStampedModel
 from awn.crm.models import Contact, Organization
 
 from .enums import Category, Channel, Direction, MessageKind, Priority, Status
@@ -102,7 +102,7 @@ class Ticket(TimeStampedModel):
         return f"AWN-{self.pk:06d}"
 
 
-class Message(models.Model):
+class Message(FastChoiceDisplayMixin, models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(_("kind"), max_length=8, choices=MessageKind.choices, default=MessageKind.REPLY)
     direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.INBOUND)

@@ -13,13 +13,14 @@ from datetime import datetime
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist
-from django.core.paginator import Page, Paginator
-from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.core.paginator import Page
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils.translation import gettext as _
 
 from awn.accounts.enums import STAFF_ROLES, Role, TeamKind
 from awn.accounts.models import Team, User
 from awn.core.errors import NotFound
+from awn.core.pagination import CappedPaginator, capped_count
 from awn.crm.models import Contact
 
 from .enums import ACTIVE_STATUSES, PRIORITY_RANK, Category, Channel, Priority, Status
@@ -28,6 +29,7 @@ from .policies import visible_tickets
 
 QUEUES = ("mine", "team", "unassigned", "open", "all")
 COUNTED_QUEUES = ("mine", "team", "unassigned", "open")
+QUEUE_COUNT_CAP = 1000
 SORTS = {
     "newest": ("-created_at", "-id"),
     "oldest": ("created_at", "id"),
@@ -117,23 +119,17 @@ def ticket_queue(
     if sort == "priority":
         qs = qs.annotate(priority_rank=_priority_rank())
     qs = qs.select_related("requester", "assignee", "team").order_by(*SORTS[sort])
-    paginator = Paginator(qs, max(1, page_size))
+    paginator = CappedPaginator(qs, max(1, page_size))
     return paginator.get_page(page)
 
 
 def queue_counts(user: User) -> dict[str, int]:
-    """Active tickets in each tab, in one query."""
-    qs = _active(visible_tickets(user))
-    aggregates: dict[str, Any] = {
-        "mine": Count("pk", filter=Q(assignee_id=user.pk)),
-        "unassigned": Count("pk", filter=Q(assignee__isnull=True)),
-        "open": Count("pk"),
-    }
-    if user.team_id:
-        aggregates["team"] = Count("pk", filter=Q(team_id=user.team_id))
-    counts = qs.aggregate(**aggregates)
-    counts.setdefault("team", 0)
-    return {name: int(counts[name] or 0) for name in COUNTED_QUEUES}
+    """Active tickets in each tab, each counted up to QUEUE_COUNT_CAP + 1 (a tab shows "1000+" past the cap).
+
+    Four LIMITed index scans cost a few milliseconds at any volume; one exact aggregate over every open ticket
+    cost ~30 ms at 100k tickets and grows with the backlog.
+    """
+    return {name: capped_count(_queue_queryset(user, name), QUEUE_COUNT_CAP + 1) for name in COUNTED_QUEUES}
 
 
 def ticket_for_agent(user: User, pk: int) -> Ticket:

@@ -186,7 +186,7 @@ def test_timeline_merges_tickets_messages_and_events_newest_first(world, django_
         occurred_at=now + timedelta(minutes=5),
     )
     external_event_record(event_id="someone-else", event_type="login_failed", contact=world.other_parent)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         items = contact_timeline(world.parent, limit=20)
     times = [item.at for item in items]
     assert times == sorted(times, reverse=True)
@@ -205,7 +205,7 @@ def test_timeline_query_count_does_not_grow(world, django_assert_max_num_queries
         ticket = world.ticket(subject=f"t{i}")
         ticket_add_message(ticket=ticket, actor=world.agent, body="رد")
         external_event_record(event_id=f"e{i}", event_type="login_failed", contact=world.parent)
-    with django_assert_max_num_queries(3):
+    with django_assert_max_num_queries(4):
         items = contact_timeline(world.parent, limit=20)
     assert len(items) == 20
 

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_GET, require_POST
 from awn.accounts.models import Team
 from awn.tickets.enums import Category, Channel, Priority, Status
 from awn.tickets.policies import visible_tickets
-from awn.tickets.selectors import queue_counts, staff_members, ticket_queue
+from awn.tickets.selectors import QUEUE_COUNT_CAP, queue_counts, staff_members, ticket_queue
 from awn.tickets.services import tickets_bulk_update
 
 from ..forms import BulkForm, QueueParams
+from ..queue_rows import render_queue_rows
 from ._common import current_user, safe_next, staff_required
 
 MAX_ERRORS_SHOWN = 10
@@ -26,11 +27,31 @@ MAX_ERRORS_SHOWN = 10
 
 def _queue_tabs(counts: dict[str, int]) -> list[dict[str, Any]]:
     return [
-        {"key": "mine", "label": _("Mine"), "count": counts["mine"]},
-        {"key": "team", "label": _("My team"), "count": counts["team"]},
-        {"key": "unassigned", "label": _("Unassigned"), "count": counts["unassigned"]},
-        {"key": "open", "label": _("All open"), "count": counts["open"]},
-        {"key": "all", "label": _("All tickets"), "count": None},
+        {
+            "key": "mine",
+            "label": _("Mine"),
+            "count": min(counts["mine"], QUEUE_COUNT_CAP),
+            "capped": counts["mine"] > QUEUE_COUNT_CAP,
+        },
+        {
+            "key": "team",
+            "label": _("My team"),
+            "count": min(counts["team"], QUEUE_COUNT_CAP),
+            "capped": counts["team"] > QUEUE_COUNT_CAP,
+        },
+        {
+            "key": "unassigned",
+            "label": _("Unassigned"),
+            "count": min(counts["unassigned"], QUEUE_COUNT_CAP),
+            "capped": counts["unassigned"] > QUEUE_COUNT_CAP,
+        },
+        {
+            "key": "open",
+            "label": _("All open"),
+            "count": min(counts["open"], QUEUE_COUNT_CAP),
+            "capped": counts["open"] > QUEUE_COUNT_CAP,
+        },
+        {"key": "all", "label": _("All tickets"), "count": None, "capped": False},
     ]
 
 
@@ -57,6 +78,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "tickets": page.object_list,
+        "rows": render_queue_rows(page.object_list),
         "params": params,
         "filters": params.filters,
         "tabs": _queue_tabs(queue_counts(user)),

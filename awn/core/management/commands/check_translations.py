@@ -1,7 +1,7 @@
 """Fail when a user-facing string has no Arabic translation.
 
-Extracts every translatable string from the code and templates (makemessages, which needs GNU gettext) into
-a scratch copy of the catalogue and reports entries that are untranslated or fuzzy.
+Extracts every translatable string from the code and templates (makemessages, which needs GNU gettext), reports
+entries that are untranslated or fuzzy, and leaves the catalogue as it was unless --update is given.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +29,15 @@ class Command(BaseCommand):
         root = Path(settings.BASE_DIR)
         if shutil.which("xgettext") is None:
             raise CommandError("GNU gettext (xgettext) is needed: apt-get install gettext")
-        if options["update"]:
+        po_path = root / "locale/ar/LC_MESSAGES/django.po"
+        original = po_path.read_bytes()
+        try:
             self._makemessages(root)
-            po = polib.pofile(str(root / "locale/ar/LC_MESSAGES/django.po"))
-        else:
-            with tempfile.TemporaryDirectory() as scratch:
-                shutil.copytree(root / "locale", Path(scratch) / "locale")
-                self._makemessages(root, locale_dir=Path(scratch) / "locale")
-                po = polib.pofile(str(Path(scratch) / "locale/ar/LC_MESSAGES/django.po"))
+            po = polib.pofile(str(po_path))
+        finally:
+            if not options["update"]:
+                # makemessages writes in place (it picks the locale dir beside the sources); put it back.
+                po_path.write_bytes(original)
         missing = [e for e in po if not e.obsolete and (not e.translated() or "fuzzy" in e.flags)]
         if missing:
             for entry in missing[:50]:
@@ -49,7 +49,7 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"Arabic catalogue complete: {len(po.translated_entries())} strings.")
 
-    def _makemessages(self, root: Path, locale_dir: Path | None = None) -> None:
+    def _makemessages(self, root: Path) -> None:
         cmd = [
             sys.executable,
             "manage.py",
@@ -71,8 +71,4 @@ class Command(BaseCommand):
             "-i",
             "tests",
         ]
-        if locale_dir is not None:
-            # makemessages writes to LOCALE_PATHS; point it at the scratch copy.
-            env_setting = f"AWN_LOCALE_DIR={locale_dir}"
-            cmd = ["env", env_setting, *cmd]
         subprocess.run(cmd, cwd=root, check=True, capture_output=True)  # noqa: S603
