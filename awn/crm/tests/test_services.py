@@ -186,7 +186,7 @@ def test_timeline_merges_tickets_messages_and_events_newest_first(world, django_
         occurred_at=now + timedelta(minutes=5),
     )
     external_event_record(event_id="someone-else", event_type="login_failed", contact=world.other_parent)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(7):
         items = contact_timeline(world.parent, limit=20)
     times = [item.at for item in items]
     assert times == sorted(times, reverse=True)
@@ -205,7 +205,7 @@ def test_timeline_query_count_does_not_grow(world, django_assert_max_num_queries
         ticket = world.ticket(subject=f"t{i}")
         ticket_add_message(ticket=ticket, actor=world.agent, body="رد")
         external_event_record(event_id=f"e{i}", event_type="login_failed", contact=world.parent)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(7):
         items = contact_timeline(world.parent, limit=20)
     assert len(items) == 20
 
@@ -251,3 +251,18 @@ def test_merge_keeps_tickets_messages_events_and_relations(world):
         contact_merge(source=duplicate, target=world.parent)
     with pytest.raises(ValidationError):
         contact_merge(source=world.parent, target=world.parent)
+
+
+def test_timeline_finds_new_activity_on_an_old_ticket_and_replies_on_a_childs_ticket(world):
+    from awn.crm.selectors import contact_timeline
+    from awn.tickets.services import ticket_add_message
+
+    old = world.ticket(subject="قديمة")
+    for n in range(6):
+        world.ticket(subject=f"أحدث {n}")
+    childs = world.ticket(requester=world.child, subject="تذكرة الابنة")
+    ticket_add_message(ticket=old, actor=world.agent, body="رد جديد على تذكرة قديمة")
+    ticket_add_message(ticket=childs, actor=world.parent_user, author_contact=world.parent, body="رد من الأب")
+    items = contact_timeline(world.parent, limit=3)
+    bodies = [item.detail for item in items if item.kind == "message"]
+    assert bodies[:2] == ["رد من الأب", "رد جديد على تذكرة قديمة"]
