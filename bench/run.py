@@ -64,12 +64,13 @@ def prepare(env: dict[str, str], tickets: int) -> dict[str, Any]:
     out = manage(env, "shell", "-c", PREPARE_SNIPPET)
     state = json.loads(out.strip().splitlines()[-1])
     if state["tickets"] < tickets:
-        print(f"seeding {tickets - state['tickets']} tickets …", flush=True)
+        print(f"seeding {tickets - state['tickets']} tickets …", file=sys.stderr, flush=True)
         subprocess.run(
             [sys.executable, "-m", "bench.seed", "--tickets", str(tickets - state["tickets"])],
             cwd=ROOT,
             env=env,
             check=True,
+            stdout=sys.stderr,
         )
         state = json.loads(manage(env, "shell", "-c", PREPARE_SNIPPET).strip().splitlines()[-1])
     return state
