@@ -106,6 +106,14 @@ def world(db: None) -> World:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    # Rate-limit counters live in the cache; one test's requests must not throttle the next.
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # Real hashing costs ~0.3 s a user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

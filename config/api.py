@@ -11,9 +11,10 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, Throttled
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
+from ninja.throttling import AnonRateThrottle, UserRateThrottle
 
 from awn.accounts.services import api_token_authenticate
 from awn.core.errors import DomainError
@@ -48,6 +49,8 @@ api = NinjaAPI(
     description="عون — Arabic-first helpdesk API. Authenticate with `Authorization: Bearer <token>` or a session.",
     urls_namespace="api-v1",
     auth=[TokenAuth(), SessionAuth()],
+    # Per user (token or session) and per address for anonymous callers; counters live in the cache.
+    throttle=[UserRateThrottle(settings.AWN_API_RATE), AnonRateThrottle(settings.AWN_API_ANON_RATE)],
     docs_url="/docs",
 )
 
@@ -112,6 +115,15 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     key = (exc.status_code, str(exc).split(" (", 1)[0])
     code, message = _HTTP_ERRORS.get(key, ("http_error", str(exc)))
     return api.create_response(request, error_body(code, message), status=exc.status_code)
+
+
+@api.exception_handler(Throttled)
+def on_throttled(request: HttpRequest, exc: Throttled) -> HttpResponse:
+    body = error_body("rate_limited", gettext_lazy("Too many requests. Please wait a moment and try again."))
+    response = api.create_response(request, body, status=429)
+    if exc.wait:
+        response["Retry-After"] = str(int(exc.wait) + 1)
+    return response
 
 
 @api.exception_handler(Http404)

@@ -170,6 +170,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("AWN_LOG_LEVEL", "WARNING")},
 }
 
+# API rate limits ("N/s", "N/m", "N/h"): per user, and per address for anonymous callers.
+AWN_API_RATE = os.environ.get("AWN_API_RATE", "1200/m")
+AWN_API_ANON_RATE = os.environ.get("AWN_API_ANON_RATE", "60/m")
+
 # Pages of lists are bounded everywhere.
 AWN_PAGE_SIZE = 25
 AWN_PAGE_SIZE_MAX = 100

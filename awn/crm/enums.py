@@ -25,3 +25,15 @@ class RelationKind(models.TextChoices):
 # Relations between two contacts vs. between a contact and an organization.
 PERSON_RELATIONS = frozenset({RelationKind.PARENT_OF})
 ORGANIZATION_RELATIONS = frozenset({RelationKind.STUDENT_AT, RelationKind.TEACHER_AT, RelationKind.STAFF_AT})
+
+
+# Labels for the event types the education system pushes; unknown types are shown as sent.
+EXTERNAL_EVENT_LABELS = {
+    "login_failed": _("Login failed"),
+    "login_succeeded": _("Signed in"),
+    "account_locked": _("Account locked"),
+    "password_reset_requested": _("Password reset requested"),
+    "otp_failed": _("Verification code failed"),
+    "enrollment_submitted": _("Enrollment submitted"),
+    "transfer_submitted": _("Transfer request submitted"),
+}

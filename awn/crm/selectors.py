@@ -53,6 +53,11 @@ def contact_search(query: str, queryset: QuerySet[Contact] | None = None) -> Que
     return qs.filter(condition)
 
 
+def recent_external_events(contact: Contact, *, limit: int = 5) -> list[ExternalEvent]:
+    """The newest events the education system pushed about this person (why a login fails, …)."""
+    return list(ExternalEvent.objects.filter(contact=contact).order_by("-occurred_at")[:limit])
+
+
 @dataclass(frozen=True)
 class TimelineItem:
     kind: str  # "ticket", "message", "event"

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from awn.accounts.models import User
 from awn.accounts.policies import is_staff_member
 from awn.core.errors import DomainError
+from awn.core.ratelimit import limit_posts
 from awn.crm.models import Contact
 from awn.crm.selectors import children_ids
 from awn.tickets import policies
@@ -72,6 +73,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @customer_view
+@limit_posts("portal-new-ticket", limit=20, window_seconds=3600)
 @require_http_methods(["GET", "HEAD", "POST"])
 def ticket_new(request: HttpRequest) -> HttpResponse:
     user = _user(request)
@@ -152,6 +154,7 @@ def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @customer_view
+@limit_posts("portal-reply", limit=60, window_seconds=3600)
 @require_POST
 def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
@@ -178,6 +181,7 @@ def ticket_reply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @customer_view
+@limit_posts("portal-rate", limit=20, window_seconds=3600)
 @require_POST
 def ticket_rate_view(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)

@@ -68,3 +68,12 @@ def when(value: datetime | None, fmt: str = "Y-m-d H:i") -> SafeString | str:
         _("Hijri: %(date)s") % {"date": hijri_date} if hijri_date else "",
         date_format(local, fmt),
     )
+
+
+@register.filter
+def event_label(event_type: str) -> str:
+    """The translated name of an education-system event type, or the type itself, isolated LTR."""
+    from awn.crm.enums import EXTERNAL_EVENT_LABELS
+
+    label = EXTERNAL_EVENT_LABELS.get(event_type)
+    return str(label) if label else format_html('<bdi dir="ltr">{}</bdi>', event_type)

@@ -266,3 +266,22 @@ def test_uncategorised_canned_and_category_ones_are_offered(world, ticket):
     CannedResponse.objects.create(title="نقل", body="z", category=Category.TRANSFER)
     titles = [c.title for c in world.client_for(world.agent).get(url("ticket", ticket)).context["canned"]]
     assert titles == ["حسابات", "عام"]
+
+
+def test_login_failures_stay_visible_when_newer_messages_fill_the_timeline(world, ticket):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    external_event_record(
+        event_id="sis-old-1",
+        event_type="login_failed",
+        contact=world.parent,
+        occurred_at=timezone.now() - timedelta(days=2),
+        reason="الحساب مقفل بعد 5 محاولات",
+    )
+    for n in range(20):
+        ticket_add_message(ticket=ticket, actor=world.agent, body=f"متابعة {n}", kind="note")
+    html = world.client_for(world.agent).get(f"/workspace/tickets/{ticket.pk}/").content.decode()
+    events_block = html.split('data-testid="external-events"', 1)[1].split("</ul>", 1)[0]
+    assert "فشل تسجيل الدخول" in events_block and "الحساب مقفل بعد 5 محاولات" in events_block

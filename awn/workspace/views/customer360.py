@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 
 from awn.accounts.models import User
 from awn.accounts.policies import covered_categories
-from awn.crm.enums import RelationKind
+from awn.crm.enums import EXTERNAL_EVENT_LABELS, RelationKind
 from awn.crm.models import Contact, Organization
-from awn.crm.selectors import TimelineItem, contact_relations, contact_timeline
+from awn.crm.selectors import TimelineItem, contact_relations, contact_timeline, recent_external_events
 from awn.tickets.selectors import visible_ticket_ids
 
 # Events from the education system that explain why someone cannot get in: highlighted on the timeline.
@@ -31,6 +31,7 @@ class PersonPanel:
     role: str
     relations: list[RelationRow] = field(default_factory=list)
     timeline: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
 
 
 def relation_rows(contact: Contact) -> list[RelationRow]:
@@ -68,6 +69,14 @@ def person_panel(user: User, contact: Contact, *, role: str, timeline_limit: int
         role=role,
         relations=relation_rows(contact),
         timeline=timeline_context(visible_timeline(user, contact, limit=timeline_limit)),
+        events=[
+            {
+                "event": e,
+                "label": EXTERNAL_EVENT_LABELS.get(e.event_type),
+                "is_alert": e.event_type in ALERT_EVENTS,
+            }
+            for e in recent_external_events(contact, limit=5)
+        ],
     )
 
 
