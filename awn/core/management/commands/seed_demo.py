@@ -2,11 +2,18 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from awn.core.demo import demo_is_loaded, seed_demo
+from awn.core.demo import DEMO_PASSWORD, demo_is_loaded, seed_demo
+
+DEMO_SIGN_INS = """\
+  Demo sign-ins (password for all: {password}):
+    admin        مدير النظام              supervisor   المشرفة
+    agent1       موظف دعم (فريق داخلي)     vendor1      موظف دعم (شركة مشغّلة)
+    parent1      ولي أمر                  teacher1     معلمة
+"""
 
 
 class Command(BaseCommand):
-    help = "Load the Arabic demo data (schools, families, agents, tickets)."
+    help = "Load the Arabic demo data (schools, families, agents, tickets) and print the demo sign-ins."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
@@ -17,6 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["if_empty"] and demo_is_loaded():
             self.stdout.write("Demo data already loaded.")
-            return
-        counts = seed_demo(tickets=options["tickets"])
-        self.stdout.write("Demo data loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+        else:
+            counts = seed_demo(tickets=options["tickets"])
+            self.stdout.write("Demo data loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+        self.stdout.write("\n" + DEMO_SIGN_INS.format(password=DEMO_PASSWORD))
