@@ -112,13 +112,15 @@ def ticket_queue(
     page: int = 1,
     page_size: int = 25,
 ) -> Page:
-    """One page of a queue: two queries (count + rows) whatever the page size."""
+    """One page of a queue: three queries (count, rows, requesters) whatever the page size."""
     queue = queue if queue in QUEUES else DEFAULT_QUEUE
     sort = sort if sort in SORTS else DEFAULT_SORT
     qs = _apply_filters(_queue_queryset(user, queue), filters or {})
     if sort == "priority":
         qs = qs.annotate(priority_rank=_priority_rank())
-    qs = qs.select_related("requester", "assignee", "team").order_by(*SORTS[sort])
+    # Requesters come in their own query: an inner join to contacts let SQLite's planner drive the page from
+    # the contacts table (260 ms at 100k tickets) instead of walking the sort index.
+    qs = qs.select_related("assignee", "team").prefetch_related("requester").order_by(*SORTS[sort])
     paginator = CappedPaginator(qs, max(1, page_size))
     return paginator.get_page(page)
 

@@ -58,7 +58,7 @@ def _when(value: datetime | None, hijri_title: str) -> str:
 
 
 def render_queue_rows(tickets: Iterable[Ticket]) -> SafeString:
-    """Table rows for tickets fetched with select_related("requester", "assignee", "team")."""
+    """Table rows for tickets fetched by `ticket_queue` (requester, assignee and team already loaded)."""
     statuses, priorities = _labels(Status), _labels(Priority)
     categories, channels = _labels(Category), _labels(Channel)
     url_prefix = reverse("workspace:ticket", args=[0]).removesuffix("0/")

@@ -131,7 +131,7 @@ def test_query_count_is_constant_across_page_sizes(world):
             assert len(rows) == size
         return len(ctx.captured_queries)
 
-    assert count_selector(10) == count_selector(100) <= 2
+    assert count_selector(10) == count_selector(100) <= 3  # count, rows, requesters
 
     client = world.client_for(world.agent)
 
@@ -147,7 +147,7 @@ def test_query_count_is_constant_across_page_sizes(world):
 
 def test_query_count_bound_for_outsourced_agent(world, django_assert_max_num_queries):
     _many_tickets(world, 30)
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         page = ticket_queue(
             world.vendor_agent, queue="open", filters={"q": "تذكرة"}, sort="newest", page=1, page_size=25
         )
