@@ -90,3 +90,12 @@ def test_real_subscriptions_import():
     bus._subscriptions.cache_clear()
     for handlers in bus._subscriptions().values():
         assert all(callable(h) for h in handlers)
+
+
+def test_deploy_check_refuses_the_embedded_secret_key(settings):
+    from awn.core.checks import EMBEDDED_SECRET_KEY, secret_key_is_set
+
+    settings.SECRET_KEY = EMBEDDED_SECRET_KEY
+    assert [e.id for e in secret_key_is_set(None)] == ["awn.E001"]
+    settings.SECRET_KEY = "a-real-secret-" + "x" * 40
+    assert secret_key_is_set(None) == []
