@@ -25,6 +25,7 @@ from awn.core.demo import FAMILY_NAMES, FIRST_NAMES_F, FIRST_NAMES_M, SUBJECTS, 
 from awn.core.text.arabic import normalize_arabic  # noqa: E402
 from awn.crm.enums import ContactType  # noqa: E402
 from awn.crm.models import Contact, ExternalEvent  # noqa: E402
+from awn.search.services import rebuild_index  # noqa: E402
 from awn.tickets.enums import Channel, Direction, MessageKind, Priority, Status  # noqa: E402
 from awn.tickets.models import Message, Ticket  # noqa: E402
 
@@ -39,6 +40,9 @@ def seed(tickets: int, contacts: int, seed_value: int = 7) -> None:
     print(f"contacts: {len(contact_ids)} in {time.perf_counter() - start:.1f}s", flush=True)
     _seed_tickets(rng, tickets, contact_ids)
     print(f"tickets: {tickets} in {time.perf_counter() - start:.1f}s", flush=True)
+    # Bulk inserts skip the services, so index the text for search the way they would have.
+    counts = rebuild_index()
+    print(f"search index: {counts} in {time.perf_counter() - start:.1f}s", flush=True)
     # Fresh planner statistics: right after a bulk load PostgreSQL still believes the tables are tiny and
     # picks plans 100x slower until autovacuum catches up.
     with connection.cursor() as cursor:

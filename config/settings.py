@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "awn.accounts",
     "awn.crm",
     "awn.tickets",
+    "awn.search",
     "awn.notifications",
     "awn.portal",
     "awn.workspace",

@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
-from awn.core.text.arabic import normalize_arabic, normalize_digits
+from awn.core.text.arabic import normalize_digits
+from awn.search.enums import Kind as SearchKind
+from awn.search.selectors import search_filter
 
 from .enums import RelationKind
 from .models import Contact, ExternalEvent, Relation
@@ -35,7 +37,10 @@ def contact_relations(contact: Contact) -> list[Relation]:
 
 
 def contact_search(query: str, queryset: QuerySet[Contact] | None = None) -> QuerySet[Contact]:
-    """Find contacts by Arabic name (spelling-normalized), phone, national id or email."""
+    """Find contacts by Arabic name (through the search index), phone, national id or email.
+
+    Name matches carry `search_rank` and come best first (callers may re-order).
+    """
     qs = (queryset if queryset is not None else Contact.objects.all()).filter(merged_into__isnull=True)
     text = (query or "").strip()
     if not text:
@@ -46,11 +51,9 @@ def contact_search(query: str, queryset: QuerySet[Contact] | None = None) -> Que
     if digits and len(digits) >= 6 and len(digits) >= len(text.replace(" ", "").replace("+", "")) - 1:
         condition = Q(national_id=digits) | Q(phone__endswith=digits[-9:])
         return qs.filter(condition)
-    words = normalize_arabic(text).split()
-    condition = Q()
-    for word in words[:6]:
-        condition &= Q(name_normalized__contains=word)
-    return qs.filter(condition)
+    return search_filter(qs, SearchKind.CONTACT, text, ranked=True).order_by(
+        F("search_rank").desc(), "name", "pk"
+    )
 
 
 def recent_external_events(contact: Contact, *, limit: int = 5) -> list[ExternalEvent]:

@@ -11,6 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from awn.core.errors import ValidationError, lazy_format
 from awn.core.text.arabic import normalize_arabic
+from awn.search import services as search
+from awn.search.enums import Kind as SearchKind
 
 from .enums import ORGANIZATION_RELATIONS, PERSON_RELATIONS, ContactType, OrganizationKind
 from .models import Contact, ExternalEvent, Organization, Relation
@@ -57,13 +59,15 @@ def contact_create(
         "email": clean_email(email),
     }
     _check_national_id_free(clean["national_id"])
-    return Contact.objects.create(
+    contact = Contact.objects.create(
         **clean,
         name_normalized=normalize_arabic(clean["name"])[:200],
         contact_type=contact_type,
         language=language,
         user=user,
     )
+    search.index_add(kind=SearchKind.CONTACT, object_id=contact.pk, title=contact.name)
+    return contact
 
 
 @transaction.atomic
@@ -95,6 +99,8 @@ def contact_update(*, contact: Contact, **fields: Any) -> Contact:
     for field, value in updates.items():
         setattr(contact, field, value)
     contact.save()
+    if "name" in updates:
+        search.index_set(kind=SearchKind.CONTACT, object_id=contact.pk, title=updates["name"])
     return contact
 
 
@@ -213,6 +219,7 @@ def contact_merge(*, source: Contact, target: Contact) -> Contact:
         target.user_id, source.user_id = source.user_id, None
         source.save(update_fields=["user"])
     target.save()
+    search.index_remove(kind=SearchKind.CONTACT, object_ids=[source.pk])
     return target
 
 

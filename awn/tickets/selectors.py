@@ -22,6 +22,8 @@ from awn.accounts.models import Team, User
 from awn.core.errors import NotFound
 from awn.core.pagination import CappedPaginator, capped_count
 from awn.crm.models import Contact
+from awn.search.enums import Kind as SearchKind
+from awn.search.selectors import search_filter
 
 from .enums import ACTIVE_STATUSES, PRIORITY_RANK, Category, Channel, Priority, Status
 from .models import AuditEntry, Message, Ticket
@@ -35,6 +37,8 @@ SORTS = {
     "oldest": ("created_at", "id"),
     "priority": ("-priority_rank", "-created_at", "-id"),
     "updated": ("-updated_at", "-id"),
+    # Best search match first; without a search it is the same as "newest".
+    "relevance": ("-search_rank", "-created_at", "-id"),
 }
 DEFAULT_QUEUE = "open"
 DEFAULT_SORT = "newest"
@@ -67,7 +71,9 @@ def _queue_queryset(user: User, queue: str) -> QuerySet[Ticket]:
     return qs
 
 
-def _apply_filters(qs: QuerySet[Ticket], filters: Mapping[str, Any]) -> QuerySet[Ticket]:
+def _apply_filters(
+    qs: QuerySet[Ticket], filters: Mapping[str, Any], *, ranked: bool = False
+) -> QuerySet[Ticket]:
     def value(name: str) -> str:
         raw = filters.get(name)
         return str(raw).strip() if raw not in (None, "") else ""
@@ -87,11 +93,11 @@ def _apply_filters(qs: QuerySet[Ticket], filters: Mapping[str, Any]) -> QuerySet
         qs = qs.filter(team_id=int(team))
     q = value("q")[:200]
     if q:
+        # A reference number opens that ticket; otherwise the search index (normalized, stemmed terms).
         number = parse_ticket_number(q)
-        condition = Q(subject__icontains=q)
         if number is not None:
-            condition |= Q(pk=number)
-        qs = qs.filter(condition)
+            return qs.filter(pk=number)
+        qs = search_filter(qs, SearchKind.TICKET, q, ranked=ranked)
     return qs
 
 
@@ -115,7 +121,10 @@ def ticket_queue(
     """One page of a queue: three queries (count, rows, requesters) whatever the page size."""
     queue = queue if queue in QUEUES else DEFAULT_QUEUE
     sort = sort if sort in SORTS else DEFAULT_SORT
-    qs = _apply_filters(_queue_queryset(user, queue), filters or {})
+    searching = bool(str((filters or {}).get("q") or "").strip())
+    if sort == "relevance" and not searching:
+        sort = "newest"
+    qs = _apply_filters(_queue_queryset(user, queue), filters or {}, ranked=sort == "relevance")
     if sort == "priority":
         qs = qs.annotate(priority_rank=_priority_rank())
     # Requesters come in their own query: an inner join to contacts let SQLite's planner drive the page from

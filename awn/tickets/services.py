@@ -16,6 +16,8 @@ from awn.accounts.policies import is_staff_member
 from awn.core.errors import Conflict, ValidationError, lazy_format
 from awn.core.events import publish
 from awn.crm.models import Contact, Organization
+from awn.search import services as search
+from awn.search.enums import Kind as SearchKind
 
 from . import events
 from .attachments import CheckedFile, IncomingFile, check_attachments
@@ -118,6 +120,7 @@ def ticket_create(
     )
     _store_attachments(message, checked)
     AuditEntry.objects.create(ticket_id=ticket.pk, actor=actor, action="created", new_value=channel)
+    search.index_add(kind=SearchKind.TICKET, object_id=ticket.pk, title=subject, body=body)
     if tags:
         _set_tags(ticket, tags)
     publish(events.TicketCreated(ticket_id=ticket.pk, channel=channel, actor_id=actor.pk if actor else None))
@@ -167,6 +170,8 @@ def ticket_add_message(
         body=body,
     )
     _store_attachments(message, checked)
+    if kind != MessageKind.NOTE:
+        search.index_append(kind=SearchKind.TICKET, object_id=locked.pk, text=body)
     updates: dict[str, Any] = {"last_message_at": now}
     audit: list[AuditEntry] = []
     if kind == MessageKind.NOTE:
@@ -264,6 +269,8 @@ def ticket_update(
         updates.update(_status_side_effects(locked, updates["status"], now))
     Ticket.objects.filter(pk=locked.pk).update(**updates, version=F("version") + 1, updated_at=now)
     AuditEntry.objects.bulk_create(audit)
+    if "subject" in updates:
+        search.index_set(kind=SearchKind.TICKET, object_id=locked.pk, title=updates["subject"])
     if "assignee_id" in updates or "team_id" in updates:
         publish(
             events.TicketAssigned(
@@ -447,6 +454,7 @@ def ticket_merge(*, source: Ticket, target: Ticket, actor: User | None) -> Ticke
         last_message_at=now, version=F("version") + 1, updated_at=now
     )
     Ticket.objects.filter(problem_id=locked_source.pk).update(problem=locked_target)
+    search.index_merge(kind=SearchKind.TICKET, source_id=locked_source.pk, target_id=locked_target.pk)
     AuditEntry.objects.bulk_create(
         [
             _audit(locked_source.pk, actor, "merged", "into", "", locked_target.reference),

@@ -11,6 +11,7 @@ from awn.accounts.enums import Role
 from awn.accounts.services import api_token_create, user_create
 from awn.core.demo import national_id
 from awn.crm.models import Contact, ExternalEvent
+from awn.crm.services import contact_create
 from awn.tickets.enums import Category
 from awn.tickets.models import Ticket
 from awn.tickets.services import ticket_add_message
@@ -59,7 +60,7 @@ def test_search_is_staff_only_and_masks_identities(world):
 
 def test_search_pages(world):
     for i in range(5):
-        Contact.objects.create(name=f"عبدالله {i}", name_normalized=f"عبدالله {i}")
+        contact_create(name=f"عبدالله {i}")
     first = bearer(world.agent).get(f"{CRM}/contacts", {"q": "عبدالله", "limit": "3"}).json()
     assert len(first["items"]) == 3 and first["next_offset"] == 3
 
@@ -201,7 +202,7 @@ def test_outsourced_timeline_leaves_out_uncovered_tickets(world):
 
 
 def test_merge_is_for_supervisors(world):
-    duplicate = Contact.objects.create(name="أحمد", name_normalized="احمد")
+    duplicate = contact_create(name="أحمد")
     ticket = world.ticket(requester=duplicate)
     url = f"{CRM}/contacts/{duplicate.pk}/merge"
     error(post(bearer(world.agent), url, {"target_id": world.parent.pk}), 403)

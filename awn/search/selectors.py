@@ -1,0 +1,106 @@
+"""Reads of the search index: the same normalized, stemmed terms ranked by bm25 (SQLite) or ts_rank
+(PostgreSQL). Matching is AND over the query's terms, each term also matching as a prefix (≥ 3 letters)."""
+
+from __future__ import annotations
+
+from typing import TypeVar, cast
+
+from django.db import connection
+from django.db.models import FloatField, Model, QuerySet
+from django.db.models.expressions import RawSQL
+
+from awn.core.text.arabic import search_terms
+
+M = TypeVar("M", bound=Model)
+
+MAX_TERMS = 8
+PREFIX_MIN = 3
+# Title (subject, name) matches weigh more than body matches.
+_SQLITE_RANK = "-bm25(search_fts, 4.0, 1.0)"
+_PG_VECTOR = (
+    "(setweight(to_tsvector('simple'::regconfig, e.title), 'A') || "
+    "setweight(to_tsvector('simple'::regconfig, e.body), 'B'))"
+)
+
+
+def query_terms(query: str) -> list[str]:
+    return list(dict.fromkeys(search_terms(query or "")))[:MAX_TERMS]
+
+
+def _match_expression(terms: list[str]) -> str:
+    # Terms hold only letters and digits (see `tokenize`), so they need no escaping beyond quoting.
+    if connection.vendor == "postgresql":
+        return " & ".join(f"{t}:*" if len(t) >= PREFIX_MIN else t for t in terms)
+    return " ".join(f'"{t}"*' if len(t) >= PREFIX_MIN else f'"{t}"' for t in terms)
+
+
+def _matching_ids_sql(kind: str, terms: list[str]) -> tuple[str, list[str]]:
+    expression = _match_expression(terms)
+    if connection.vendor == "postgresql":
+        sql = (
+            "SELECT e.object_id FROM search_searchentry e "  # noqa: S608 - constant SQL, values are parameters
+            f"WHERE e.kind = %s AND {_PG_VECTOR} @@ to_tsquery('simple'::regconfig, %s)"
+        )
+        return sql, [kind, expression]
+    sql = (
+        "SELECT e.object_id FROM search_fts JOIN search_searchentry e ON e.id = search_fts.rowid "
+        "WHERE search_fts MATCH %s AND e.kind = %s"
+    )
+    return sql, [expression, kind]
+
+
+def _rank_sql(kind: str, terms: list[str], table: str) -> tuple[str, list[str]]:
+    expression = _match_expression(terms)
+    outer = f"{connection.ops.quote_name(table)}.{connection.ops.quote_name('id')}"
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT ts_rank({_PG_VECTOR}, to_tsquery('simple'::regconfig, %s)) FROM search_searchentry e "  # noqa: S608 - constant SQL, values are parameters
+            f"WHERE e.kind = %s AND e.object_id = {outer}"
+        )
+        return sql, [expression, kind]
+    sql = (
+        f"SELECT {_SQLITE_RANK} FROM search_fts WHERE search_fts MATCH %s AND search_fts.rowid = "  # noqa: S608 - constant SQL, values are parameters
+        f"(SELECT e.id FROM search_searchentry e WHERE e.kind = %s AND e.object_id = {outer})"
+    )
+    return sql, [expression, kind]
+
+
+def search_filter(qs: QuerySet[M], kind: str, query: str, *, ranked: bool = False) -> QuerySet[M]:
+    """`qs` narrowed to objects whose indexed terms match `query`; none if the query has no terms.
+
+    With `ranked`, rows carry `search_rank` (higher is better) for ordering.
+    """
+    terms = query_terms(query)
+    if not terms:
+        return qs.none()
+    sql, params = _matching_ids_sql(kind, terms)
+    qs = qs.filter(pk__in=RawSQL(sql, params))  # noqa: S611 - terms are letters and digits only
+    if ranked:
+        rank_sql, rank_params = _rank_sql(kind, terms, qs.model._meta.db_table)
+        rank = RawSQL(rank_sql, rank_params, output_field=FloatField())  # noqa: S611 - constant SQL
+        qs = cast(QuerySet[M], qs.annotate(search_rank=rank))
+    return qs
+
+
+def search_ids(kind: str, query: str, *, limit: int = 50) -> list[int]:
+    """Object ids matching `query`, best first (no permission filter: callers narrow them)."""
+    terms = query_terms(query)
+    if not terms:
+        return []
+    expression = _match_expression(terms)
+    if connection.vendor == "postgresql":
+        sql = (
+            f"SELECT e.object_id FROM search_searchentry e WHERE e.kind = %s AND "  # noqa: S608 - constant SQL, values are parameters
+            f"{_PG_VECTOR} @@ to_tsquery('simple'::regconfig, %s) "
+            f"ORDER BY ts_rank({_PG_VECTOR}, to_tsquery('simple'::regconfig, %s)) DESC, e.object_id DESC LIMIT %s"
+        )
+        params: list[str | int] = [kind, expression, expression, limit]
+    else:
+        sql = (
+            "SELECT e.object_id FROM search_fts JOIN search_searchentry e ON e.id = search_fts.rowid "  # noqa: S608 - constant SQL, values are parameters
+            f"WHERE search_fts MATCH %s AND e.kind = %s ORDER BY {_SQLITE_RANK} DESC, e.object_id DESC LIMIT %s"
+        )
+        params = [expression, kind, limit]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
