@@ -22,6 +22,7 @@ import time
 import urllib.request
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -246,7 +247,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--only", choices=["create", "queue", "timeline"], action="append")
+    parser.add_argument("--only", choices=["create", "queue", "timeline", "search"], action="append")
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs per measurement; the median run is reported"
     )
@@ -282,6 +283,28 @@ def main(argv: list[str] | None = None) -> int:
             ]
             lua = page_lua(state["session"], paths)
             results["queue_page"] = median_run(
+                args.repeat,
+                lambda lua=lua: run_wrk(
+                    "/", seconds=args.seconds, connections=args.connections, lua_body=lua
+                ),
+            )
+        if "search" in wanted:
+            # Arabic searches as agents type them: missing hamzas, ه for ة, no diacritics.
+            terms = [
+                "اعاده تعيين",
+                "كلمه المرور",
+                "نقل طالب",
+                "النتيجه",
+                "شهاده",
+                "الغياب",
+                "رصد الدرجات",
+                "رمز التحقق",
+                "تسجيل مستجد",
+                "المدرسه",
+            ]
+            paths = [f"/workspace/?queue=all&sort=relevance&q={quote(term)}" for term in terms]
+            lua = page_lua(state["session"], paths)
+            results["search_page"] = median_run(
                 args.repeat,
                 lambda lua=lua: run_wrk(
                     "/", seconds=args.seconds, connections=args.connections, lua_body=lua

@@ -13,7 +13,7 @@ DEFAULT_COUNT_CAP = 2000
 
 def capped_count(queryset: QuerySet[Any], cap: int) -> int:
     """min(rows, cap) with a LIMITed subquery: an exact COUNT(*) over 100k tickets costs more than the page."""
-    return queryset.order_by()[:cap].count()
+    return queryset.order_by().values("pk")[:cap].count()
 
 
 class CappedPaginator(Paginator):
