@@ -41,9 +41,11 @@ INSTALLED_APPS = [
     "awn.crm",
     "awn.tickets",
     "awn.search",
+    "awn.knowledge",
     "awn.notifications",
     "awn.portal",
     "awn.workspace",
+    "awn.assistant",
 ]
 
 MIDDLEWARE = [

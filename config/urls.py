@@ -13,6 +13,7 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),
+    path("portal/kb/", include("awn.knowledge.urls")),
     path("portal/", include("awn.portal.urls")),
     path("workspace/", include("awn.workspace.urls")),
     path("attachments/<int:pk>/", tickets_views.attachment_download, name="attachment-download"),

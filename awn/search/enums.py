@@ -7,3 +7,4 @@ from django.utils.translation import gettext_lazy as _
 class Kind(models.TextChoices):
     TICKET = "ticket", _("ticket")
     CONTACT = "contact", _("contact")
+    ARTICLE = "article", _("article")

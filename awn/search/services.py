@@ -5,7 +5,7 @@ Each call is one statement (an INSERT or an UPDATE); on SQLite the FTS5 table fo
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
@@ -61,7 +61,7 @@ def rebuild_index(batch_size: int = 1000) -> dict[str, int]:
     from awn.tickets.models import Message, Ticket
 
     SearchEntry.objects.all().delete()
-    counts = {Kind.TICKET.value: 0, Kind.CONTACT.value: 0}
+    counts = {Kind.TICKET.value: 0, Kind.CONTACT.value: 0, Kind.ARTICLE.value: 0}
     rows: list[SearchEntry] = []
 
     def flush() -> None:
@@ -102,7 +102,30 @@ def rebuild_index(batch_size: int = 1000) -> dict[str, int]:
             )
         counts[Kind.TICKET] += len(chunk)
         flush()
+    counts[Kind.ARTICLE] = _rebuild_articles(rows, flush, batch_size)
     return counts
+
+
+def _rebuild_articles(rows: list[SearchEntry], flush: Callable[[], None], batch_size: int) -> int:
+    from awn.knowledge.models import Article
+    from awn.knowledge.services import index_fields
+
+    count = 0
+    for article in Article.objects.order_by("pk").iterator(batch_size):
+        fields = index_fields(article)
+        rows.append(
+            SearchEntry(
+                kind=Kind.ARTICLE,
+                object_id=article.pk,
+                title=terms_text(fields["title"]),
+                body=terms_text(fields["body"])[:BODY_MAX],
+            )
+        )
+        count += 1
+        if len(rows) >= batch_size:
+            flush()
+    flush()
+    return count
 
 
 def index_merge(*, kind: str, source_id: int, target_id: int) -> None:

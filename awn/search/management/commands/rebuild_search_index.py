@@ -10,7 +10,7 @@ from awn.search.services import rebuild_index
 
 
 class Command(BaseCommand):
-    help = "Rebuild the search index of tickets and contacts from their current text."
+    help = "Rebuild the search index of tickets, contacts and knowledge articles from their current text."
 
     def handle(self, *args: Any, **options: Any) -> None:
         with transaction.atomic():
@@ -19,3 +19,4 @@ class Command(BaseCommand):
             _("Indexed %(tickets)d tickets and %(contacts)d contacts.")
             % {"tickets": counts["ticket"], "contacts": counts["contact"]}
         )
+        self.stdout.write(_("Indexed %(articles)d articles.") % {"articles": counts["article"]})
