@@ -45,7 +45,6 @@ INSTALLED_APPS = [
     "awn.notifications",
     "awn.portal",
     "awn.workspace",
-    "awn.assistant",
 ]
 
 MIDDLEWARE = [
