@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "awn.notifications",
     "awn.portal",
     "awn.workspace",
+    "awn.assistant",
 ]
 
 MIDDLEWARE = [
