@@ -30,13 +30,13 @@ from awn.tickets.policies import visible_tickets
 from . import services
 from .models import Contact
 from .schemas import (
+    API_ERRORS,
     MAX_ID,
     CleanStr,
     ContactDetail,
     ContactIn,
     ContactMergeIn,
     ContactPage,
-    ErrorOut,
     ExternalEventIn,
     ExternalEventOut,
     PageParams,
@@ -50,7 +50,7 @@ from .selectors import contact_relations, contact_search, contact_timeline
 
 router = Router(tags=["crm"])
 
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = API_ERRORS
 TIMELINE_OFFSET_MAX = 500
 
 

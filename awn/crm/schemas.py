@@ -50,6 +50,10 @@ class ErrorOut(Schema):
     error: ErrorDetail
 
 
+# The error responses every endpoint documents (the envelope of config/api.py).
+API_ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+
+
 class ContactRef(Schema):
     id: int
     name: str

@@ -19,7 +19,7 @@ from awn.accounts.models import User
 from awn.accounts.policies import is_staff_member
 from awn.core.errors import NotFound, PermissionDenied, ValidationError
 from awn.crm.models import Contact
-from awn.crm.schemas import MAX_ID, ErrorOut, PageParams, page_of
+from awn.crm.schemas import API_ERRORS, MAX_ID, ErrorOut, PageParams, page_of
 from awn.crm.selectors import children_ids
 from awn.crm.validators import clean_national_id
 
@@ -48,7 +48,7 @@ from .schemas import (
 
 router = Router(tags=["tickets"])
 
-ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 422: ErrorOut}
+ERRORS = API_ERRORS
 
 
 class TicketFilters(PageParams):
