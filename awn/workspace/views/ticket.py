@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -42,6 +43,18 @@ def _conflict(request: HttpRequest) -> None:
         request,
         _("Someone else changed this ticket in the meantime; reload the page. Nothing was overwritten."),
     )
+
+
+def _apply(request: HttpRequest, action: Callable[[], object], success: str) -> None:
+    """Run one service call and tell the agent how it went; a refused change saves nothing."""
+    try:
+        action()
+    except Conflict:
+        _conflict(request)
+    except DomainError as exc:
+        report_error(request, exc)
+    else:
+        messages.success(request, success)
 
 
 def _status_options(ticket: Ticket) -> list[tuple[str, str]]:
@@ -135,14 +148,11 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
         if value is not None and not str(value).isdigit():
             messages.error(request, _("Choose a value from the list."))
             return redirect("workspace:ticket", pk=pk)
-    try:
-        ticket_update(ticket=ticket, actor=current_user(request), changes=changes, seen=seen)
-    except Conflict:
-        _conflict(request)
-    except DomainError as exc:
-        report_error(request, exc)
-    else:
-        messages.success(request, _("Ticket updated."))
+    _apply(
+        request,
+        lambda: ticket_update(ticket=ticket, actor=current_user(request), changes=changes, seen=seen),
+        _("Ticket updated."),
+    )
     return redirect("workspace:ticket", pk=pk)
 
 
@@ -152,14 +162,11 @@ def assign_to_me(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = ticket_or_404(request, pk)
     user = current_user(request)
     seen = {"assignee_id": request.POST["seen_assignee"]} if "seen_assignee" in request.POST else None
-    try:
-        ticket_update(ticket=ticket, actor=user, changes={"assignee_id": user.pk}, seen=seen)
-    except Conflict:
-        _conflict(request)
-    except DomainError as exc:
-        report_error(request, exc)
-    else:
-        messages.success(request, _("The ticket is assigned to you."))
+    _apply(
+        request,
+        lambda: ticket_update(ticket=ticket, actor=user, changes={"assignee_id": user.pk}, seen=seen),
+        _("The ticket is assigned to you."),
+    )
     return redirect("workspace:ticket", pk=pk)
 
 
@@ -171,12 +178,11 @@ def set_tags(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("The tags are too long."))
         return redirect("workspace:ticket", pk=pk)
-    try:
-        ticket_set_tags(ticket=ticket, actor=current_user(request), tags=form.tag_list())
-    except DomainError as exc:
-        report_error(request, exc)
-    else:
-        messages.success(request, _("Tags saved."))
+    _apply(
+        request,
+        lambda: ticket_set_tags(ticket=ticket, actor=current_user(request), tags=form.tag_list()),
+        _("Tags saved."),
+    )
     return redirect("workspace:ticket", pk=pk)
 
 
@@ -197,12 +203,11 @@ def link_problem(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = ticket_or_404(request, pk)
     problem = _other_ticket(request)
     if problem is not None:
-        try:
-            ticket_link_incident(problem=problem, incident=ticket, actor=current_user(request))
-        except DomainError as exc:
-            report_error(request, exc)
-        else:
-            messages.success(request, _("Linked as an incident of %(ref)s.") % {"ref": problem.reference})
+        _apply(
+            request,
+            lambda: ticket_link_incident(problem=problem, incident=ticket, actor=current_user(request)),
+            _("Linked as an incident of %(ref)s.") % {"ref": problem.reference},
+        )
     return redirect("workspace:ticket", pk=pk)
 
 
@@ -210,12 +215,11 @@ def link_problem(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def unlink_problem(request: HttpRequest, pk: int) -> HttpResponse:
     ticket = ticket_or_404(request, pk)
-    try:
-        ticket_unlink_incident(incident=ticket, actor=current_user(request))
-    except DomainError as exc:
-        report_error(request, exc)
-    else:
-        messages.success(request, _("The link to the problem was removed."))
+    _apply(
+        request,
+        lambda: ticket_unlink_incident(incident=ticket, actor=current_user(request)),
+        _("The link to the problem was removed."),
+    )
     return redirect("workspace:ticket", pk=pk)
 
 
