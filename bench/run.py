@@ -238,6 +238,40 @@ def page_lua(session: str, paths: list[str]) -> str:
     )
 
 
+def queue_paths() -> list[str]:
+    paths = [f"/workspace/?queue=open&page={p}" for p in range(1, 40)]
+    return paths + [
+        f"/workspace/?queue=all&status=open&category=account_access&page={p}" for p in range(1, 10)
+    ]
+
+
+# Arabic searches as agents type them: missing hamzas, ه for ة, no diacritics.
+SEARCH_TERMS = [
+    "اعاده تعيين",
+    "كلمه المرور",
+    "نقل طالب",
+    "النتيجه",
+    "شهاده",
+    "الغياب",
+    "رصد الدرجات",
+    "رمز التحقق",
+    "تسجيل مستجد",
+    "المدرسه",
+]
+
+
+def search_paths() -> list[str]:
+    return [f"/workspace/?queue=all&sort=relevance&q={quote(term)}" for term in SEARCH_TERMS]
+
+
+def timeline_paths(first_contact_id: int) -> list[str]:
+    return [f"/api/v1/crm/contacts/{first_contact_id + k}/timeline" for k in range(50)]
+
+
+def measure(path: str, lua: str, args: argparse.Namespace) -> dict[str, Any]:
+    return run_wrk(path, seconds=args.seconds, connections=args.connections, lua_body=lua)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -276,57 +310,19 @@ def main(argv: list[str] | None = None) -> int:
     server = start_server(env, args.workers)
     try:
         wanted = set(args.only or ["create", "queue", "timeline"])
-        if "queue" in wanted:
-            paths = [f"/workspace/?queue=open&page={p}" for p in range(1, 40)]
-            paths += [
-                f"/workspace/?queue=all&status=open&category=account_access&page={p}" for p in range(1, 10)
-            ]
-            lua = page_lua(state["session"], paths)
-            results["queue_page"] = median_run(
-                args.repeat,
-                lambda lua=lua: run_wrk(
-                    "/", seconds=args.seconds, connections=args.connections, lua_body=lua
-                ),
-            )
-        if "search" in wanted:
-            # Arabic searches as agents type them: missing hamzas, ه for ة, no diacritics.
-            terms = [
-                "اعاده تعيين",
-                "كلمه المرور",
-                "نقل طالب",
-                "النتيجه",
-                "شهاده",
-                "الغياب",
-                "رصد الدرجات",
-                "رمز التحقق",
-                "تسجيل مستجد",
-                "المدرسه",
-            ]
-            paths = [f"/workspace/?queue=all&sort=relevance&q={quote(term)}" for term in terms]
-            lua = page_lua(state["session"], paths)
-            results["search_page"] = median_run(
-                args.repeat,
-                lambda lua=lua: run_wrk(
-                    "/", seconds=args.seconds, connections=args.connections, lua_body=lua
-                ),
-            )
-        if "timeline" in wanted:
-            contact = state["timeline_contact_id"]
-            paths = [f"/api/v1/crm/contacts/{contact + k}/timeline" for k in range(0, 50)]
-            lua = page_lua(state["session"], paths)
-            results["timeline_api"] = median_run(
-                args.repeat,
-                lambda lua=lua: run_wrk(
-                    "/", seconds=args.seconds, connections=args.connections, lua_body=lua
-                ),
-            )
+        page_runs = {
+            "queue": ("queue_page", queue_paths()),
+            "search": ("search_page", search_paths()),
+            "timeline": ("timeline_api", timeline_paths(state["timeline_contact_id"])),
+        }
+        for name, (key, paths) in page_runs.items():
+            if name in wanted:
+                lua = page_lua(state["session"], paths)
+                results[key] = median_run(args.repeat, lambda lua=lua: measure("/", lua, args))
         if "create" in wanted:
             lua = create_ticket_lua(state["token"], state["contact_ids"])
             results["create_ticket_api"] = median_run(
-                args.repeat,
-                lambda: run_wrk(
-                    "/api/v1/tickets/", seconds=args.seconds, connections=args.connections, lua_body=lua
-                ),
+                args.repeat, lambda: measure("/api/v1/tickets/", lua, args)
             )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
