@@ -26,33 +26,17 @@ MAX_ERRORS_SHOWN = 10
 
 
 def _queue_tabs(counts: dict[str, int]) -> list[dict[str, Any]]:
-    return [
+    labels = {"mine": _("Mine"), "team": _("My team"), "unassigned": _("Unassigned"), "open": _("All open")}
+    tabs: list[dict[str, Any]] = [
         {
-            "key": "mine",
-            "label": _("Mine"),
-            "count": min(counts["mine"], QUEUE_COUNT_CAP),
-            "capped": counts["mine"] > QUEUE_COUNT_CAP,
-        },
-        {
-            "key": "team",
-            "label": _("My team"),
-            "count": min(counts["team"], QUEUE_COUNT_CAP),
-            "capped": counts["team"] > QUEUE_COUNT_CAP,
-        },
-        {
-            "key": "unassigned",
-            "label": _("Unassigned"),
-            "count": min(counts["unassigned"], QUEUE_COUNT_CAP),
-            "capped": counts["unassigned"] > QUEUE_COUNT_CAP,
-        },
-        {
-            "key": "open",
-            "label": _("All open"),
-            "count": min(counts["open"], QUEUE_COUNT_CAP),
-            "capped": counts["open"] > QUEUE_COUNT_CAP,
-        },
-        {"key": "all", "label": _("All tickets"), "count": None, "capped": False},
+            "key": key,
+            "label": label,
+            "count": min(counts[key], QUEUE_COUNT_CAP),
+            "capped": counts[key] > QUEUE_COUNT_CAP,
+        }
+        for key, label in labels.items()
     ]
+    return [*tabs, {"key": "all", "label": _("All tickets"), "count": None, "capped": False}]
 
 
 SORT_COLUMNS = {
