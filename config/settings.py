@@ -154,6 +154,27 @@ EMAIL_HOST = os.environ.get("AWN_EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = int(os.environ.get("AWN_EMAIL_PORT", "25"))
 DEFAULT_FROM_EMAIL = os.environ.get("AWN_FROM_EMAIL", "عون <support@awn.localhost>")
 
+# Cache: local memory in each server process, or Redis shared by all of them when AWN_REDIS_URL is set
+# (redis://127.0.0.1:6379/0; needs `pip install redis`). What the queue page reuses, and for how long an agent
+# can see it stale (awn/workspace/queue_chrome.py): tab counts 5 s, team and agent lists 10 s; 0 turns it off.
+CACHES: dict[str, dict[str, Any]]
+if os.environ.get("AWN_REDIS_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["AWN_REDIS_URL"],
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
+AWN_QUEUE_COUNTS_SECONDS = int(os.environ.get("AWN_QUEUE_COUNTS_SECONDS", "5"))
+AWN_QUEUE_LISTS_SECONDS = int(os.environ.get("AWN_QUEUE_LISTS_SECONDS", "10"))
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

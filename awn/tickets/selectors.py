@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page
@@ -109,6 +109,20 @@ def _priority_rank() -> Case:
     )
 
 
+def _queue_queryset_sorted(
+    user: User, queue: str, filters: Mapping[str, Any] | None, sort: str
+) -> QuerySet[Ticket]:
+    queue = queue if queue in QUEUES else DEFAULT_QUEUE
+    sort = sort if sort in SORTS else DEFAULT_SORT
+    searching = bool(str((filters or {}).get("q") or "").strip())
+    if sort == "relevance" and not searching:
+        sort = "newest"
+    qs = _apply_filters(_queue_queryset(user, queue), filters or {}, ranked=sort == "relevance")
+    if sort == "priority":
+        qs = qs.annotate(priority_rank=_priority_rank())
+    return qs.order_by(*SORTS[sort])
+
+
 def ticket_queue(
     user: User,
     *,
@@ -119,19 +133,102 @@ def ticket_queue(
     page_size: int = 25,
 ) -> Page:
     """One page of a queue: three queries (count, rows, requesters) whatever the page size."""
-    queue = queue if queue in QUEUES else DEFAULT_QUEUE
-    sort = sort if sort in SORTS else DEFAULT_SORT
-    searching = bool(str((filters or {}).get("q") or "").strip())
-    if sort == "relevance" and not searching:
-        sort = "newest"
-    qs = _apply_filters(_queue_queryset(user, queue), filters or {}, ranked=sort == "relevance")
-    if sort == "priority":
-        qs = qs.annotate(priority_rank=_priority_rank())
+    qs = _queue_queryset_sorted(user, queue, filters, sort)
     # Requesters come in their own query: an inner join to contacts let SQLite's planner drive the page from
     # the contacts table (260 ms at 100k tickets) instead of walking the sort index.
-    qs = qs.select_related("assignee", "team").prefetch_related("requester").order_by(*SORTS[sort])
+    qs = qs.select_related("assignee", "team").prefetch_related("requester")
     paginator = CappedPaginator(qs, max(1, page_size))
     return paginator.get_page(page)
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRow:
+    """What the queue table shows of a ticket: plain values, no model instances."""
+
+    pk: int
+    subject: str
+    status: str
+    priority: str
+    category: str
+    channel: str
+    requester_name: str
+    team_name: str | None
+    assignee_name: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def reference(self) -> str:
+        return f"AWN-{self.pk:06d}"
+
+
+_ROW_COLUMNS = (
+    "pk",
+    "subject",
+    "status",
+    "priority",
+    "category",
+    "channel",
+    "requester_id",
+    "team__name",
+    "assignee__first_name",
+    "assignee__last_name",
+    "assignee__username",
+    "created_at",
+    "updated_at",
+)
+
+
+def ticket_queue_rows(
+    user: User,
+    *,
+    queue: str = DEFAULT_QUEUE,
+    filters: Mapping[str, Any] | None = None,
+    sort: str = DEFAULT_SORT,
+    page: int = 1,
+    page_size: int = 25,
+) -> Page:
+    """`ticket_queue` for the queue table: the same tickets in the same order, as `QueueRow`s.
+
+    Three queries whatever the page size (count, rows, requester names). Only the shown columns are read
+    and no model is built: a third of the page's CPU went to parsing and instantiating unused columns.
+    """
+    qs = _queue_queryset_sorted(user, queue, filters, sort)
+    result = CappedPaginator(qs, max(1, page_size)).get_page(page)
+    raw = list(cast(QuerySet[Ticket], result.object_list).values_list(*_ROW_COLUMNS))
+    # Requesters in their own query, as in ticket_queue (SQLite's planner and the join to contacts).
+    names = dict(Contact.objects.filter(pk__in={r[6] for r in raw}).values_list("pk", "name"))
+    result.object_list = [
+        QueueRow(
+            pk=pk,
+            subject=subject,
+            status=status,
+            priority=priority,
+            category=category,
+            channel=channel,
+            requester_name=names.get(requester_id, ""),
+            team_name=team_name,
+            assignee_name=(f"{first} {last}".strip() or username) if username is not None else None,
+            created_at=created_at,
+            updated_at=updated_at,
+        )
+        for (
+            pk,
+            subject,
+            status,
+            priority,
+            category,
+            channel,
+            requester_id,
+            team_name,
+            first,
+            last,
+            username,
+            created_at,
+            updated_at,
+        ) in raw
+    ]
+    return result
 
 
 def queue_counts(user: User) -> dict[str, int]:

@@ -8,7 +8,8 @@ string format, with every user-supplied value escaped.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from awn.tickets.enums import Category, Channel, Priority, Status
-from awn.tickets.models import Ticket
+from awn.tickets.selectors import QueueRow
 
 from .templatetags.workspace_tags import PRIORITY_CLASSES, STATUS_CLASSES, hijri
 
@@ -45,11 +46,16 @@ def _labels(choices: type[Status] | type[Priority] | type[Category] | type[Chann
     return {value: escape(label) for value, label in choices.choices}
 
 
+@lru_cache(maxsize=4096)
+def _hijri(day: date) -> str:
+    return hijri(day)
+
+
 def _when(value: datetime | None, hijri_title: str) -> str:
     if not value:
         return ""
     local = timezone.localtime(value) if timezone.is_aware(value) else value
-    hijri_date = hijri(value)
+    hijri_date = _hijri(local.date())
     title = escape(hijri_title % {"date": hijri_date}) if hijri_date else ""
     return (
         f'<time datetime="{value.isoformat()}" title="{title}">'
@@ -57,8 +63,8 @@ def _when(value: datetime | None, hijri_title: str) -> str:
     )
 
 
-def render_queue_rows(tickets: Iterable[Ticket]) -> SafeString:
-    """Table rows for tickets fetched by `ticket_queue` (requester, assignee and team already loaded)."""
+def render_queue_rows(tickets: Iterable[QueueRow]) -> SafeString:
+    """Table rows for the `QueueRow`s of `ticket_queue_rows`."""
     statuses, priorities = _labels(Status), _labels(Priority)
     categories, channels = _labels(Category), _labels(Channel)
     url_prefix = reverse("workspace:ticket", args=[0]).removesuffix("0/")
@@ -67,7 +73,7 @@ def render_queue_rows(tickets: Iterable[Ticket]) -> SafeString:
     hijri_title = _("Hijri: %(date)s")
     rows = []
     for ticket in tickets:
-        assignee = ticket.assignee
+        assignee = ticket.assignee_name
         rows.append(
             ROW.format(
                 url=f"{url_prefix}{ticket.pk}/",
@@ -75,19 +81,17 @@ def render_queue_rows(tickets: Iterable[Ticket]) -> SafeString:
                 ref=ticket.reference,
                 select=escape(select_label % {"ref": ticket.reference}),
                 subject=escape(ticket.subject),
-                requester=escape(ticket.requester.name),
+                requester=escape(ticket.requester_name),
                 status_class=STATUS_CLASSES.get(ticket.status, "text-bg-secondary"),
                 status=statuses.get(ticket.status, escape(ticket.status)),
                 priority_class=PRIORITY_CLASSES.get(ticket.priority, "text-bg-secondary"),
                 priority=priorities.get(ticket.priority, escape(ticket.priority)),
                 category=categories.get(ticket.category, escape(ticket.category)),
                 channel=channels.get(ticket.channel, escape(ticket.channel)),
-                team=escape(ticket.team.name) if ticket.team else "—",
-                assignee=(
-                    f'<span dir="auto">{escape(assignee.get_full_name() or assignee.username)}</span>'
-                    if assignee
-                    else unassigned
-                ),
+                team=escape(ticket.team_name) if ticket.team_name is not None else "—",
+                assignee=f'<span dir="auto">{escape(assignee)}</span>'
+                if assignee is not None
+                else unassigned,
                 created=_when(ticket.created_at, hijri_title),
                 updated=_when(ticket.updated_at, hijri_title),
             )

@@ -12,13 +12,20 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from awn.accounts.models import Team
 from awn.tickets.enums import Category, Channel, Priority, Status
 from awn.tickets.policies import visible_tickets
-from awn.tickets.selectors import QUEUE_COUNT_CAP, queue_counts, staff_members, ticket_queue
+from awn.tickets.selectors import QUEUE_COUNT_CAP, ticket_queue_rows
 from awn.tickets.services import tickets_bulk_update
 
 from ..forms import BulkForm, QueueParams
+from ..queue_chrome import (
+    agent_options,
+    cached_queue_counts,
+    choice_options,
+    refresh_counts,
+    selected,
+    team_options,
+)
 from ..queue_rows import render_queue_rows
 from ._common import current_user, safe_next, staff_required
 
@@ -51,7 +58,7 @@ SORT_COLUMNS = {
 def queue(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     params = QueueParams.from_query(request.GET)
-    page = ticket_queue(
+    page = ticket_queue_rows(
         user,
         queue=params.queue,
         filters=params.filters,
@@ -59,19 +66,29 @@ def queue(request: HttpRequest) -> HttpResponse:
         page=params.page,
         page_size=params.page_size,
     )
+    filters = params.filters
+    statuses, priorities, teams = choice_options(Status), choice_options(Priority), team_options()
     context = {
         "page": page,
         "tickets": page.object_list,
         "rows": render_queue_rows(page.object_list),
         "params": params,
-        "filters": params.filters,
-        "tabs": _queue_tabs(queue_counts(user)),
-        "status_choices": Status.choices,
-        "priority_choices": Priority.choices,
-        "category_choices": Category.choices,
-        "channel_choices": Channel.choices,
-        "teams": list(Team.objects.order_by("name")),
-        "agents": staff_members(),
+        "filters": filters,
+        "tabs": _queue_tabs(cached_queue_counts(user, request.session)),
+        # Option lists are prebuilt HTML (queue_chrome): the filter bar shows the current filters selected.
+        "filter_options": {
+            "status": selected(statuses, filters.get("status")),
+            "priority": selected(priorities, filters.get("priority")),
+            "category": selected(choice_options(Category), filters.get("category")),
+            "channel": selected(choice_options(Channel), filters.get("channel")),
+            "team": selected(teams, filters.get("team")),
+        },
+        "bulk_options": {
+            "status": selected(statuses, None),
+            "priority": selected(priorities, None),
+            "team": selected(teams, None),
+            "agent": selected(agent_options(), None),
+        },
         "page_sizes": sorted({10, 25, 50, 100, params.page_size}),
         "sort_choices": [
             ("newest", _("Newest first")),
@@ -121,6 +138,8 @@ def bulk(request: HttpRequest) -> HttpResponse:
     tickets = list(visible_tickets(user).filter(pk__in=ids).order_by("pk"))
     skipped = len(ids) - len(tickets)
     done, errors = tickets_bulk_update(tickets=tickets, actor=user, changes=changes)
+    if done:
+        refresh_counts(request.session)
     if done:
         messages.success(
             request,
