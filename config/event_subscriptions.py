@@ -5,7 +5,7 @@ publishing transaction commits. Routing, SLA, realtime and the assistant add the
 """
 
 SUBSCRIPTIONS: dict[str, list[str]] = {
-    "TicketCreated": [],
+    "TicketCreated": ["awn.assistant.handlers.on_ticket_created"],
     "MessageReceived": [],
     "ReplySent": ["awn.notifications.handlers.on_reply_sent"],
     "NoteAdded": [],

@@ -1,0 +1,119 @@
+"""triage_text: urgent cues, sentiment, dialect, the learned category, speed."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+
+from awn.assistant.triage.service import TriageResult, triage_text
+
+from .kb_fixture import load_kb
+
+
+@pytest.mark.parametrize(
+    ("text", "priority", "cue"),
+    [
+        ("شخص مجهول اخترق حسابي وغير كلمة المرور", "urgent", "account_intrusion"),
+        ("someone hacked my son's account", "urgent", "account_intrusion"),
+        ("كلمني واحد قال انه موظف واعطيته الكود اللي جاني", "urgent", "code_given_away"),
+        ("انا معلمة والدرجات تغيرت بدون علمي في النظام", "urgent", "grades_changed_by_someone"),
+        (
+            "نتيجة ابني فيها خطأ والتقديم على الجامعة ينتهي بعد يومين",
+            "urgent",
+            "result_error_before_university",
+        ),
+        ("اليوم آخر يوم رصد وكل المعلمين ما يقدرون يرصدون", "urgent", "school_blocked_on_deadline"),
+        ("بنتي عندها اختبار بكره ومش قادرة تدخل الحساب", "high", "exam_or_homework_soon"),
+        ("الطالب يتعرض للتنمر من زملائه كل يوم", "high", "safety_or_abuse"),
+        ("the system is down at our school, no teacher can log in", "high", "system_down_school"),
+        ("عندي اقتراح لتحسين التطبيق", "low", "suggestion"),
+        ("متى رواتب المعلمين تنزل", "low", "out_of_scope"),
+        ("كيف أغير كلمة المرور", "normal", None),
+    ],
+)
+def test_priority_follows_the_cues(db, text, priority, cue):
+    result = triage_text(text)
+    assert result.priority == priority
+    if cue:
+        assert cue in result.cue_codes
+        assert len(result.cues) == len(result.cue_codes) and all(result.cues)
+    else:
+        assert result.cue_codes == ()
+
+
+def test_thanks_alone_is_low_and_positive(db):
+    result = triage_text("شكراً جزيلاً على المساعدة")
+    assert (result.priority, result.sentiment) == ("low", "positive")
+
+
+@pytest.mark.parametrize(
+    ("text", "sentiment"),
+    [
+        ("الموقع ما يفتح من امس وتعبت من المحاولة 😡", "negative"),
+        ("كيف أطبع شهادة ابنتي؟", "neutral"),
+        ("كيف أطبع شهادة ابنتي؟ شكرا لكم", "positive"),
+        ("thank you, how do I link my daughter?", "positive"),
+    ],
+)
+def test_sentiment(db, text, sentiment):
+    assert triage_text(text).sentiment == sentiment
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "dialect"),
+    [
+        ("أود الاستفسار عن موعد فتح باب التسجيل للطلاب المستجدين", "ar", "msa"),
+        ("ابغى اعرف وش صار على طلب النقل حقي", "ar", "gulf"),
+        ("عايز اعرف ازاي اسجل ابني في المدرسة", "ar", "egyptian"),
+        ("بدي اعرف شو لازم اعمل لانقل ابني", "ar", "levantine"),
+        ("ana ma a3rf kif a7ot el password", "ar", "arabizi"),
+        ("How can I reset my password?", "en", "english"),
+        ("ما اقدر اسوي login للحساب", "mixed", "mixed"),
+    ],
+)
+def test_language_and_dialect(db, text, language, dialect):
+    result = triage_text(text)
+    assert (result.language, result.dialect) == (language, dialect)
+    assert 0 < result.dialect_confidence <= 1
+
+
+def test_without_any_model_the_category_is_other_with_low_confidence(db):
+    result = triage_text("ابغى انقل ولدي لمدرسة ثانية")
+    assert isinstance(result, TriageResult)
+    assert result.category == "other"
+    assert result.category_confidence < 0.3
+    assert result.model_version == ""
+
+
+def test_a_fresh_install_bootstraps_the_category_model_from_the_knowledge_base(db):
+    load_kb()
+    result = triage_text("ابغى انقل ولدي لمدرسة قريبة من البيت")
+    assert result.category == "transfer"
+    assert result.model_version.startswith("kb-bootstrap")
+    assert triage_text("ولدي مسجل غياب وهو حضر، كيف أرفع عذر").category == "attendance"
+    assert triage_text("نسيت كلمة المرور ورمز التحقق ما يوصل").category == "account_access"
+
+
+def test_out_of_scope_questions_go_to_other(db):
+    load_kb()
+    result = triage_text("متى تنزل العلاوة السنوية للمعلمين")
+    assert (result.category, result.priority) == ("other", "low")
+
+
+def test_one_text_is_triaged_in_under_20_ms_at_p95(db):
+    load_kb()
+    triage_text("warm up the model")
+    texts = [
+        "ابغى انقل ولدي لمدرسة قريبة",
+        "someone hacked my account and changed my password",
+        "النتيجة ما تطلع عندي في النظام وبكره آخر يوم للتقديم على الجامعة، ساعدوني الله يخليكم " * 3,
+        "ana ma a3rf kif a7ot el password",
+    ]
+    latencies = []
+    for i in range(100):
+        started = time.perf_counter()
+        triage_text(texts[i % len(texts)])
+        latencies.append((time.perf_counter() - started) * 1000)
+    assert float(np.percentile(latencies, 95)) < 20

@@ -1,0 +1,178 @@
+"""Triage of one text: category (learned), priority, sentiment, language and dialect (rules), with confidences.
+
+    triage_text("احد دخل على حسابي وغير الايميل") → TriageResult(category="account_access", priority="urgent", …)
+
+The category comes from the model `manage.py train_triage` learned from labelled ticket history (agents'
+corrections first), loaded once per process and reloaded when its file changes. Before any model was trained,
+a model is bootstrapped in memory from the knowledge base (each article's title, tags and body lines → its
+category), so a fresh install triages sensibly; with neither, the category is «other» with low confidence.
+Priority, sentiment and dialect come from the cue lexicons (lexicons.py, cues.py): explainable, and the cues
+found are returned in words an agent understands.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from awn.core.text.arabic import normalize_arabic
+
+from . import cues as rules
+from .classifier import TextClassifier
+
+logger = logging.getLogger(__name__)
+
+OTHER = "other"
+# Below this the learned category is not trusted over «other» for a message the rules call out of scope.
+OUT_OF_SCOPE_TRUST = 0.6
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    category: str
+    category_confidence: float
+    priority: str
+    priority_confidence: float
+    sentiment: str
+    sentiment_confidence: float
+    language: str  # "ar", "en" or "mixed"
+    dialect: str  # "msa", "gulf", "egyptian", "levantine", "arabizi", "english" or "mixed"
+    dialect_confidence: float
+    cues: tuple[str, ...]  # the cues found, in words an agent understands (active language)
+    cue_codes: tuple[str, ...] = ()  # the same cues as stable codes (stored on the ticket)
+    model_version: str = ""  # which category model answered ("" when none)
+
+
+# ── the category model, cached per process ───────────────────────────────────────────────────────────────
+class _ModelCache:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.classifier: TextClassifier | None = None
+        self.version = ""
+        self.file_key: tuple[str, int] | None = None  # (path, mtime_ns) of the loaded trained model
+        self.bootstrap_key: object = None
+        self.pinned = False
+
+    def reset(self) -> None:
+        with self.lock:
+            self.classifier, self.version, self.file_key = None, "", None
+            self.bootstrap_key = None
+            self.pinned = False
+
+
+_cache = _ModelCache()
+
+
+def reset_model_cache() -> None:
+    """Forget the loaded model (tests; after a retrain in the same process the file check does this anyway)."""
+    _cache.reset()
+
+
+def use_category_model(classifier: TextClassifier | None, version: str) -> None:
+    """Pin one classifier for this process (evaluation on files); reset_model_cache() unpins."""
+    with _cache.lock:
+        _cache.classifier, _cache.version, _cache.pinned = classifier, version, True
+
+
+def _trained_model_file() -> Path | None:
+    from .training import category_model_path
+
+    path = category_model_path()
+    return path if path.exists() else None
+
+
+def _load_trained(path: Path) -> bool:
+    """Load the trained model if its file changed since last time; False if it cannot be read."""
+    stat = path.stat()
+    key = (str(path), stat.st_mtime_ns)
+    if _cache.file_key == key and _cache.classifier is not None:
+        return True
+    try:
+        classifier = TextClassifier.load(path)
+    except Exception:  # a corrupt or foreign file must not stop triage: fall back to the bootstrap
+        logger.exception("cannot load the triage model %s", path)
+        return False
+    _cache.classifier, _cache.file_key = classifier, key
+    _cache.version = (
+        f"trained-{time.strftime('%Y%m%dT%H%M%S', time.gmtime(stat.st_mtime))}-n{classifier.n_train}"
+    )
+    _cache.bootstrap_key = None
+    return True
+
+
+def _bootstrap() -> None:
+    """Train in memory from the knowledge base when its published articles changed (one cheap query)."""
+    from .training import CLASSIFIER_C, bootstrap_examples, knowledge_fingerprint
+
+    try:
+        fingerprint = knowledge_fingerprint()
+    except Exception:  # no database here (an offline script): nothing to bootstrap from
+        logger.debug("no knowledge base to bootstrap triage from", exc_info=True)
+        fingerprint = (0, "")
+    if fingerprint == _cache.bootstrap_key and _cache.file_key is None:
+        return
+    classifier = None
+    if fingerprint[0]:
+        texts, labels = bootstrap_examples()
+        if len({label for label in labels if label != OTHER}) >= 2:
+            classifier = TextClassifier(c=CLASSIFIER_C).fit(texts, labels)
+    _cache.classifier, _cache.file_key, _cache.bootstrap_key = classifier, None, fingerprint
+    _cache.version = f"kb-bootstrap-{fingerprint[0]}" if classifier is not None else ""
+
+
+def category_model() -> tuple[TextClassifier | None, str]:
+    """The category classifier to use now and its version label."""
+    with _cache.lock:
+        if _cache.pinned:
+            return _cache.classifier, _cache.version
+        path = _trained_model_file()
+        if path is None or not _load_trained(path):
+            _bootstrap()
+        return _cache.classifier, _cache.version
+
+
+def _category(text: str) -> tuple[str, float, str]:
+    classifier, version = category_model()
+    if classifier is None:
+        return OTHER, 0.1, version
+    ((label, confidence),) = classifier.predict([text])
+    return label, round(confidence, 3), version
+
+
+# ── the one entry point ─────────────────────────────────────────────────────────────────────────────────
+def triage_text(text: str) -> TriageResult:
+    """Triage one message (a ticket's subject and first message, or a chat line)."""
+    text = text or ""
+    normalized = normalize_arabic(text)
+    tokens = rules.words(normalized)
+    negative, positive = rules.sentiment_scores(normalized, text)
+    priority = rules.guess_priority(normalized, tokens, negative)
+    sentiment, sentiment_confidence = rules.guess_sentiment(negative, positive, priority.priority)
+    language, dialect, dialect_confidence = rules.guess_dialect(text, normalized, tokens)
+    if tokens:
+        category, category_confidence, version = _category(text)
+    else:
+        category, category_confidence, version = OTHER, 0.1, ""
+    out_of_scope = priority.priority == "low" and any(
+        c.code in ("out_of_scope", "chit_chat") for c in priority.cues
+    )
+    small_talk = priority.priority == "low" and not priority.cues
+    if (out_of_scope or small_talk) and category_confidence < OUT_OF_SCOPE_TRUST:
+        category, category_confidence = OTHER, 0.6
+    return TriageResult(
+        category=category,
+        category_confidence=category_confidence,
+        priority=priority.priority,
+        priority_confidence=round(priority.confidence, 3),
+        sentiment=sentiment,
+        sentiment_confidence=round(sentiment_confidence, 3),
+        language=language,
+        dialect=dialect,
+        dialect_confidence=round(dialect_confidence, 3),
+        cues=tuple(str(c.label) for c in priority.cues),
+        cue_codes=tuple(c.code for c in priority.cues),
+        model_version=version,
+    )

@@ -1,0 +1,157 @@
+"""Writes of triage: store the triage of a new ticket (and act on it), store an agent's correction.
+
+Ticket fields change only through `awn.tickets.services.ticket_update`, so every change is audited: the
+automatic one with no actor («System» in the history), a correction with the agent as actor.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from awn.accounts.models import User
+from awn.core.errors import Conflict, PermissionDenied, ValidationError
+from awn.tickets.enums import PRIORITY_RANK, Category, Priority
+from awn.tickets.models import Message, Ticket
+from awn.tickets.policies import can_work_ticket
+from awn.tickets.services import ticket_update
+
+from ..models import Dialect, Sentiment, TicketTriage
+from .service import TriageResult, triage_text
+
+# The automatic triage raises a ticket's priority only when this sure of it, and sets the category of a ticket
+# filed under «other» only when the model is this sure.
+PRIORITY_APPLY_CONFIDENCE = 0.7
+CATEGORY_APPLY_CONFIDENCE = 0.6
+TEXT_LIMIT = 2000
+
+
+def ticket_triage_text(ticket: Ticket) -> str:
+    """The ticket's subject and its first message from the customer (what a live triage reads)."""
+    first = (
+        Message.objects.filter(ticket_id=ticket.pk)
+        .order_by("created_at", "pk")
+        .values_list("body", flat=True)
+        .first()
+    )
+    body = (first or ticket.body_preview or "")[:TEXT_LIMIT]
+    if body.startswith(ticket.subject):
+        return body
+    return f"{ticket.subject}\n{body}".strip()
+
+
+def _changes_for(ticket: Ticket, result: TriageResult) -> dict[str, str]:
+    changes: dict[str, str] = {}
+    if (
+        PRIORITY_RANK[Priority(result.priority)] > PRIORITY_RANK[Priority(ticket.priority)]
+        and result.priority_confidence >= PRIORITY_APPLY_CONFIDENCE
+    ):
+        changes["priority"] = result.priority
+    if (
+        ticket.category == Category.OTHER
+        and result.category != Category.OTHER
+        and result.category in Category.values
+        and result.category_confidence >= CATEGORY_APPLY_CONFIDENCE
+    ):
+        changes["category"] = result.category
+    return changes
+
+
+def triage_ticket(ticket_id: int) -> TicketTriage | None:
+    """Triage a ticket once (a redelivered event is a no-op); raise its priority / set its category if sure."""
+    ticket = Ticket.objects.filter(pk=ticket_id).first()
+    if ticket is None:
+        return None
+    existing = TicketTriage.objects.filter(ticket_id=ticket_id).first()
+    if existing is not None:
+        return existing
+    result = triage_text(ticket_triage_text(ticket))
+    with transaction.atomic():
+        triage, created = TicketTriage.objects.get_or_create(
+            ticket_id=ticket_id,
+            defaults={
+                "category": result.category if result.category in Category.values else Category.OTHER,
+                "category_confidence": result.category_confidence,
+                "priority": result.priority,
+                "priority_confidence": result.priority_confidence,
+                "sentiment": result.sentiment,
+                "sentiment_confidence": result.sentiment_confidence,
+                "language": result.language,
+                "dialect": result.dialect,
+                "dialect_confidence": result.dialect_confidence,
+                "cues": list(result.cue_codes),
+                "model_version": result.model_version[:64],
+            },
+        )
+        if not created:
+            return triage
+        changes = _changes_for(ticket, result)
+        if changes:
+            seen = {field: getattr(ticket, field) for field in changes}
+            try:
+                with transaction.atomic():
+                    ticket_update(ticket=ticket, actor=None, changes=changes, seen=seen)
+            except Conflict:
+                return triage  # an agent changed it meanwhile: their value stands
+            triage.applied_fields = sorted(changes)
+            triage.save(update_fields=["applied_fields", "updated_at"])
+    return triage
+
+
+def _choice(value: str, choices: Any, field: str) -> str:
+    if value not in choices.values:
+        raise ValidationError(_("Choose a value from the list."), field=field)
+    return value
+
+
+@transaction.atomic
+def triage_correct(
+    *,
+    ticket: Ticket,
+    actor: User,
+    category: str,
+    priority: str,
+    sentiment: str | None = None,
+    dialect: str | None = None,
+) -> TicketTriage:
+    """An agent's correction (or confirmation) of a ticket's triage; category and priority go to the ticket."""
+    if not can_work_ticket(actor, ticket):
+        raise PermissionDenied()
+    _choice(category, Category, "category")
+    _choice(priority, Priority, "priority")
+    triage = TicketTriage.objects.select_for_update().filter(ticket_id=ticket.pk).first()
+    if triage is None:
+        # Tickets created before triage existed (or whose event was lost) are triaged on first correction.
+        result = triage_text(ticket_triage_text(ticket))
+        triage = TicketTriage.objects.create(
+            ticket=ticket,
+            category=result.category if result.category in Category.values else Category.OTHER,
+            category_confidence=result.category_confidence,
+            priority=result.priority,
+            priority_confidence=result.priority_confidence,
+            sentiment=result.sentiment,
+            sentiment_confidence=result.sentiment_confidence,
+            language=result.language,
+            dialect=result.dialect,
+            dialect_confidence=result.dialect_confidence,
+            cues=list(result.cue_codes),
+            model_version=result.model_version[:64],
+        )
+    triage.corrected_category = category
+    triage.corrected_priority = priority
+    triage.corrected_sentiment = _choice(sentiment, Sentiment, "sentiment") if sentiment else ""
+    triage.corrected_dialect = _choice(dialect, Dialect, "dialect") if dialect else ""
+    triage.corrected_by = actor
+    triage.corrected_at = timezone.now()
+    triage.save()
+    changes = {
+        field: value
+        for field, value in (("category", category), ("priority", priority))
+        if getattr(ticket, field) != value
+    }
+    if changes:
+        ticket_update(ticket=ticket, actor=actor, changes=changes)
+    return triage
