@@ -143,6 +143,7 @@ def register_routers() -> None:
 
     for module_path, prefix in (
         ("awn.tickets.api", "/tickets"),
+        ("awn.assistant.triage_api", "/tickets"),
         ("awn.crm.api", "/crm"),
         ("awn.accounts.api", ""),
     ):

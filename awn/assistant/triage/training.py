@@ -12,6 +12,7 @@ Training examples, in order of trust:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -157,21 +158,31 @@ def bootstrap_examples() -> tuple[list[str], list[str]]:
     return texts, labels
 
 
-def training_set() -> tuple[list[str], list[str], int]:
-    """History (corrections weighted) + the knowledge base prior; also returns the number of history tickets."""
+@dataclass(frozen=True)
+class TrainingReport:
+    classifier: TextClassifier
+    path: Path
+    tickets: int  # labelled tickets from history
+    corrected: int  # of which agents corrected or confirmed
+    knowledge_examples: int  # examples from the knowledge base and the «other» seeds
+
+
+def train_category_model(path: Path | None = None) -> TrainingReport:
+    """Fit the category classifier on history (corrections weighted) and the knowledge base; save atomically."""
     history_texts, history_labels, corrected = _history()
     texts = history_texts + history_texts[:corrected] * (CORRECTION_WEIGHT - 1)
     labels = history_labels + history_labels[:corrected] * (CORRECTION_WEIGHT - 1)
     kb_texts, kb_labels = bootstrap_examples()
-    return texts + kb_texts, labels + kb_labels, len(history_texts)
-
-
-def train_category_classifier(path: Path | None = None) -> tuple[TextClassifier, Path]:
-    """Fit the category classifier on history and the knowledge base; save it (atomically) under var/models/."""
-    texts, labels, _history = training_set()
+    texts, labels = texts + kb_texts, labels + kb_labels
     if len({label for label in labels if label != Category.OTHER}) < 2:
         raise ValueError(
             "need tickets or knowledge base articles in at least two categories other than «other» to train"
         )
     classifier = TextClassifier(c=CLASSIFIER_C).fit(texts, labels)
-    return classifier, classifier.save(path or category_model_path())
+    saved = classifier.save(path or category_model_path())
+    return TrainingReport(classifier, saved, len(history_texts), corrected, len(kb_texts))
+
+
+def train_category_classifier(path: Path | None = None) -> tuple[TextClassifier, Path]:
+    report = train_category_model(path)
+    return report.classifier, report.path

@@ -13,6 +13,7 @@ from .ticket import (
     unlink_problem,
     update,
 )
+from .triage import correct_triage
 
 __all__ = [
     "add_message",
@@ -22,6 +23,7 @@ __all__ = [
     "contact_detail",
     "contact_list",
     "contact_merge_view",
+    "correct_triage",
     "link_problem",
     "merge",
     "queue",

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from awn.accounts.models import Team
+from awn.assistant.triage.selectors import triage_card
 from awn.core.errors import Conflict, DomainError, NotFound
 from awn.tickets.canned import canned_responses_for, render_canned
 from awn.tickets.enums import ALLOWED_TRANSITIONS, Category, MessageKind, Priority, Status
@@ -96,6 +97,7 @@ def _ticket_context(request: HttpRequest, pk: int, composer: dict[str, Any] | No
         "composer_kind": composer.get("kind", MessageKind.REPLY),
         "composer_status_after": composer.get("status_after", ""),
         "is_closed": ticket.status == Status.CLOSED,
+        "triage_card": triage_card(ticket),
     }
 
 

@@ -1,4 +1,8 @@
-"""Train the triage category classifier from labelled ticket history → var/models/triage_category.joblib."""
+"""Train the triage category classifier → var/models/triage_category.joblib.
+
+Learns from labelled ticket history (agents' corrections and confirmations first, weighted) and the published
+knowledge base. Running processes pick the new model up on their next triage (the file's change is noticed).
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,11 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from awn.assistant.triage.training import train_category_classifier
+from awn.assistant.triage.training import train_category_model
 
 
 class Command(BaseCommand):
-    help = "Train the ticket category classifier from tickets with a known category and save it."
+    help = "Train the ticket category classifier from labelled tickets (corrections first) and the knowledge base."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
@@ -20,12 +24,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            classifier, path = train_category_classifier(
-                Path(options["output"]) if options["output"] else None
-            )
+            report = train_category_model(Path(options["output"]) if options["output"] else None)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
+        classifier = report.classifier
         self.stdout.write(
-            f"Trained on {classifier.n_train} tickets in {len(classifier.labels)} categories "
-            f"in {classifier.train_seconds:.1f} s; saved to {path}"
+            f"Trained on {report.tickets} tickets ({report.corrected} corrected or confirmed by agents) and "
+            f"{report.knowledge_examples} knowledge-base examples, {len(classifier.labels)} categories, "
+            f"in {classifier.train_seconds:.1f} s; saved to {report.path}"
         )
