@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "awn.search",
     "awn.knowledge",
     "awn.notifications",
+    "awn.connectors",
     "awn.portal",
     "awn.workspace",
     "awn.assistant",
@@ -201,3 +202,9 @@ AWN_API_ANON_RATE = os.environ.get("AWN_API_ANON_RATE", "60/m")
 # Pages of lists are bounded everywhere.
 AWN_PAGE_SIZE = 25
 AWN_PAGE_SIZE_MAX = 100
+
+# Background jobs (awn/core/tasks.py): "thread" in-process after commit, "sync" inline, "off" = run_worker only.
+AWN_TASKS_MODE = os.environ.get("AWN_TASKS_MODE", "thread")
+AWN_TASKS_THREADS = int(os.environ.get("AWN_TASKS_THREADS", "2"))
+# run_worker picks up rows still pending this many seconds after they were written (left by a crash).
+AWN_WORKER_STALE_SECONDS = int(os.environ.get("AWN_WORKER_STALE_SECONDS", "30"))

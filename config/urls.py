@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),
     path("portal/kb/", include("awn.knowledge.urls")),
     path("portal/", include("awn.portal.urls")),
+    path("workspace/inboxes/", include("awn.connectors.urls_admin")),
     path("workspace/", include("awn.workspace.urls")),
+    path("hooks/", include("awn.connectors.urls")),
     path("attachments/<int:pk>/", tickets_views.attachment_download, name="attachment-download"),
 ]

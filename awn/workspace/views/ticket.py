@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from awn.accounts.models import Team
 from awn.assistant.triage.selectors import triage_card
+from awn.connectors.selectors import channel_state_for_ticket, deliveries_for_messages
 from awn.core.errors import Conflict, DomainError, NotFound
 from awn.tickets.canned import canned_responses_for, render_canned
 from awn.tickets.enums import ALLOWED_TRANSITIONS, Category, MessageKind, Priority, Status
@@ -76,9 +77,14 @@ def _ticket_context(request: HttpRequest, pk: int, composer: dict[str, Any] | No
     linked_ids = {t for t in (ticket.problem_id, ticket.merged_into_id) if t}
     visible_links = visible_ticket_ids(user, linked_ids)
     composer = composer or {}
+    conversation = list(ticket.messages.all())
+    deliveries = deliveries_for_messages([m.pk for m in conversation if m.direction == "outbound"])
+    for m in conversation:
+        m.delivery_row = deliveries.get(m.pk)  # type: ignore[attr-defined]
     return {
         "ticket": ticket,
-        "conversation": list(ticket.messages.all()),
+        "conversation": conversation,
+        "channel_state": channel_state_for_ticket(ticket.pk),
         "tags_text": ", ".join(tag.name for tag in ticket.tags.all()),
         "incidents": list(ticket.incidents.all()),
         "problem_visible": ticket.problem_id in visible_links,

@@ -1,0 +1,142 @@
+"""The one interface every channel implements, and the neutral shapes that cross it.
+
+A connector is stateless code for one channel kind; an Inbox row holds one account's settings and secrets.
+Webhook channels implement verify_request + split_events; polled channels (email) implement poll; both
+implement parse_inbound (raw item → InboundMessage / StatusUpdate / None) and send.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, ClassVar
+
+from awn.tickets.attachments import IncomingFile
+
+if TYPE_CHECKING:
+    from .models import Inbox
+
+
+class MalformedPayload(Exception):
+    """The body is not what the provider sends: refused with 400, nothing stored."""
+
+
+class SendError(Exception):
+    def __init__(self, message: str, *, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    method: str
+    headers: dict[str, str]  # lower-cased names
+    query: dict[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True)
+class RawItem:
+    """One unit of work cut from a webhook body (a message, a status, an update), keyed for dedupe."""
+
+    external_id: str
+    payload: dict
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    ref: str  # provider media id / file id
+    filename: str = ""
+    mime_type: str = ""
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    external_id: str
+    address: str  # where replies go: wa_id, Telegram chat id
+    identity: str  # who wrote: wa_id, Telegram user id
+    name: str = ""
+    phone: str = ""  # E.164 or raw digits when the channel knows it
+    text: str = ""
+    media: tuple[MediaRef, ...] = ()
+    shared_phone: str = ""  # a phone number the user shared about themself (Telegram contact)
+    sent_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StatusUpdate:
+    provider_message_id: str
+    status: str  # a DeliveryStatus value
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    address: str
+    text: str
+    attachments: tuple[IncomingFile, ...] = ()
+    template: str = ""  # send as this approved template (WhatsApp, outside the 24-hour window)
+    template_language: str = "ar"
+
+
+@dataclass(frozen=True)
+class SecretField:
+    name: str
+    label: object
+    help: object = ""
+
+
+@dataclass
+class SettingField:
+    name: str
+    label: object
+    help: object = ""
+    required: bool = False
+    choices: list[str] = field(default_factory=list)
+
+
+class Connector:
+    kind: ClassVar[str]
+    channel: ClassVar[str]  # the tickets Channel value written on tickets and messages
+    default_api_base: ClassVar[str] = ""
+    api_base_env: ClassVar[str] = ""
+    secret_fields: ClassVar[tuple[SecretField, ...]] = ()
+    setting_fields: ClassVar[tuple[SettingField, ...]] = ()
+    # WhatsApp's customer-service window: free-form replies only within this many hours of the last inbound.
+    reply_window_hours: ClassVar[int | None] = None
+
+    def api_base(self, inbox: Inbox) -> str:
+        return (inbox.api_base_url or os.environ.get(self.api_base_env, "") or self.default_api_base).rstrip(
+            "/"
+        )
+
+    def secret(self, inbox: Inbox, name: str) -> str:
+        from .secrets import decrypt_secrets
+
+        return decrypt_secrets(inbox.secrets_encrypted).get(name, "")
+
+    def handshake(self, inbox: Inbox, request: WebhookRequest) -> str | None:
+        """Answer to a provider's GET verification (WhatsApp hub.challenge), or None to refuse."""
+        return None
+
+    def verify_request(self, inbox: Inbox, request: WebhookRequest) -> bool:
+        raise NotImplementedError
+
+    def split_events(self, inbox: Inbox, body: bytes) -> list[RawItem]:
+        """Cut a verified webhook body into raw items; raise MalformedPayload when it is not one."""
+        raise NotImplementedError
+
+    def parse_inbound(self, inbox: Inbox, payload: dict) -> InboundMessage | StatusUpdate | None:
+        raise NotImplementedError
+
+    def fetch_media(self, inbox: Inbox, media: MediaRef) -> IncomingFile:
+        raise NotImplementedError
+
+    def send(self, inbox: Inbox, outgoing: Outgoing) -> str:
+        """Send and return the provider's message id; raise SendError."""
+        raise NotImplementedError
+
+    def poll(self, inbox: Inbox) -> list[RawItem]:
+        """Fetch new raw items for channels without webhooks (email). Webhook channels return nothing."""
+        return []

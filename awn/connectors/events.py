@@ -1,0 +1,16 @@
+"""Events the connectors publish after commit. Subscribers are listed in config/event_subscriptions.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from awn.core.events import DomainEvent
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryStatusChanged(DomainEvent):
+    """An outgoing message moved to sent, delivered, read or failed."""
+
+    ticket_id: int
+    message_id: int
+    status: str

@@ -1,0 +1,33 @@
+"""Process pending raw events and due outgoing messages in a loop (production worker, or recovery)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import close_old_connections
+
+from awn.connectors.tasks import sweep
+
+
+class Command(BaseCommand):
+    help = "Sweep pending inbound events and outgoing messages; loop until stopped."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("--once", action="store_true", help="One sweep, then exit.")
+        parser.add_argument("--sleep", type=float, default=2.0, help="Seconds between sweeps.")
+        parser.add_argument(
+            "--stale", type=int, default=None, help="Pick up raw events pending longer than this (seconds)."
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        while True:
+            events, outbound = sweep(stale_seconds=options["stale"])
+            if events or outbound or options["verbosity"] > 1:
+                self.stdout.write(f"processed {events} inbound events, {outbound} outgoing messages")
+            if options["once"]:
+                return
+            if not (events or outbound):
+                time.sleep(options["sleep"])
+            close_old_connections()  # a long-lived loop must not keep a broken or stale connection

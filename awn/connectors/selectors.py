@@ -1,0 +1,34 @@
+"""Reads for pages: inboxes, which secrets are set (never their values), deliveries of a ticket."""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from .models import Inbox, OutboundMessage
+from .outbound import conversation_for_ticket, window_open
+from .secrets import decrypt_secrets
+
+
+def inbox_list() -> QuerySet[Inbox]:
+    return Inbox.objects.order_by("name")
+
+
+def secrets_set(inbox: Inbox) -> set[str]:
+    return set(decrypt_secrets(inbox.secrets_encrypted))
+
+
+def deliveries_for_messages(message_ids: list[int]) -> dict[int, OutboundMessage]:
+    return {o.message_id: o for o in OutboundMessage.objects.filter(message_id__in=message_ids)}
+
+
+def channel_state_for_ticket(ticket_id: int) -> dict[str, object] | None:
+    """Where replies to this ticket go, and whether WhatsApp's window still allows a free-form reply."""
+    conversation = conversation_for_ticket(ticket_id)
+    if conversation is None:
+        return None
+    inbox = conversation.inbox
+    return {
+        "inbox": inbox,
+        "window_open": window_open(inbox, conversation.address),
+        "has_template": bool(inbox.settings.get("template_name")),
+    }

@@ -1,0 +1,104 @@
+"""Writes: raw event intake from webhooks/polls, and inbox configuration."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from awn.core.errors import ValidationError
+from awn.core.tasks import enqueue
+
+from .base import RawItem
+from .enums import EventStatus, InboxKind
+from .models import InboundEvent, Inbox
+from .registry import connector_for
+from .secrets import decrypt_secrets, encrypt_secrets
+
+logger = logging.getLogger(__name__)
+PROCESS_JOB = "awn.connectors.tasks.process_inbound_event"
+
+
+def events_store(inbox: Inbox, items: list[RawItem]) -> tuple[int, int]:
+    """Store new raw items (status pending) and enqueue them; known (inbox, external id) pairs are no-ops.
+
+    Returns (stored, duplicates).
+    """
+    unique = {item.external_id: item for item in items}
+    if not unique:
+        return 0, 0
+    with transaction.atomic():
+        known = set(
+            InboundEvent.objects.filter(inbox=inbox, external_id__in=list(unique)).values_list(
+                "external_id", flat=True
+            )
+        )
+        fresh = [item for key, item in unique.items() if key not in known]
+        InboundEvent.objects.bulk_create(
+            [InboundEvent(inbox=inbox, external_id=i.external_id, payload=i.payload) for i in fresh],
+            ignore_conflicts=True,  # a concurrent delivery of the same item
+        )
+        new_ids = list(
+            InboundEvent.objects.filter(
+                inbox=inbox, external_id__in=[i.external_id for i in fresh], status=EventStatus.PENDING
+            ).values_list("pk", flat=True)
+        )
+        for pk in new_ids:
+            enqueue(PROCESS_JOB, pk)
+    duplicates = len(items) - len(fresh)
+    if duplicates:
+        logger.info("inbox %s: %d duplicate deliveries absorbed", inbox.pk, duplicates)
+    return len(fresh), duplicates
+
+
+def _clean_base_url(value: str) -> str:
+    value = (value or "").strip()
+    if value and not value.startswith(("https://", "http://")):
+        raise ValidationError(
+            _("The API base URL must start with https:// or http://."), field="api_base_url"
+        )
+    return value[:200]
+
+
+@transaction.atomic
+def inbox_save(
+    *,
+    inbox: Inbox | None,
+    name: str,
+    kind: str,
+    is_active: bool = True,
+    api_base_url: str = "",
+    settings: dict[str, Any] | None = None,
+    secrets: dict[str, str] | None = None,
+) -> Inbox:
+    """Create or edit an inbox. A blank secret keeps the stored one: secrets are write-only."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError(_("The name is required."), field="name")
+    if inbox is None and kind not in InboxKind.values:
+        raise ValidationError(_("Unknown channel."), field="kind")
+    kind = inbox.kind if inbox is not None else kind
+    connector = connector_for(kind)
+    clean_settings = {}
+    for setting in connector.setting_fields:
+        value = str((settings or {}).get(setting.name, "") or "").strip()[:200]
+        if setting.required and not value:
+            raise ValidationError(_("This field is required."), field=setting.name)
+        if setting.choices and value and value not in setting.choices:
+            raise ValidationError(_("Choose a valid value."), field=setting.name)
+        clean_settings[setting.name] = value
+    stored = decrypt_secrets(inbox.secrets_encrypted) if inbox is not None else {}
+    for secret_field in connector.secret_fields:
+        value = ((secrets or {}).get(secret_field.name) or "").strip()
+        if value:
+            stored[secret_field.name] = value
+    target = inbox or Inbox(kind=kind)
+    target.name = name[:120]
+    target.is_active = is_active
+    target.api_base_url = _clean_base_url(api_base_url)
+    target.settings = clean_settings
+    target.secrets_encrypted = encrypt_secrets(stored)
+    target.save()
+    return target

@@ -1,0 +1,58 @@
+"""Jobs (thin; each carries a row id and is idempotent) and the sweep `run_worker` loops over."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from .enums import DeliveryStatus, EventStatus
+from .inbound import inbound_event_failed, inbound_event_process
+from .models import InboundEvent, OutboundMessage
+from .outbound import outbound_send
+
+logger = logging.getLogger(__name__)
+PROCESS_JOB = "awn.connectors.tasks.process_inbound_event"
+
+
+def process_inbound_event(event_id: int) -> None:
+    try:
+        inbound_event_process(event_id)
+    except Exception as exc:
+        inbound_event_failed(event_id, repr(exc))
+        raise
+
+
+def send_outbound(outbound_id: int) -> None:
+    outbound_send(outbound_id)
+
+
+def sweep(*, stale_seconds: int | None = None, limit: int = 500) -> tuple[int, int]:
+    """Process raw events left pending past `stale_seconds` and outgoing messages that are due."""
+    stale = settings.AWN_WORKER_STALE_SECONDS if stale_seconds is None else stale_seconds
+    now = timezone.now()
+    event_ids = list(
+        InboundEvent.objects.filter(
+            status=EventStatus.PENDING, received_at__lte=now - timedelta(seconds=stale)
+        )
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for event_id in event_ids:
+        try:
+            process_inbound_event(event_id)
+        except Exception:
+            logger.exception("raw event %s failed", event_id)
+    outbound_ids = list(
+        OutboundMessage.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for outbound_id in outbound_ids:
+        try:
+            send_outbound(outbound_id)
+        except Exception:
+            logger.exception("outbound %s failed", outbound_id)
+    return len(event_ids), len(outbound_ids)

@@ -1,0 +1,129 @@
+"""The contract every connector passes, parametrized over connectors with real payload shapes."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from awn.connectors.enums import DeliveryStatus, EventStatus
+from awn.connectors.models import InboundEvent, OutboundMessage
+from awn.connectors.registry import connectors
+from awn.tickets.enums import Direction
+from awn.tickets.models import Message, Ticket
+
+from .conftest import load
+
+
+@dataclass(frozen=True)
+class Spec:
+    fixture: str
+    text: str
+    address: str
+    channel: str
+    send_path: str
+
+
+SPECS = {
+    "whatsapp": Spec(
+        "whatsapp/text.json",
+        "السلام عليكم، لا أستطيع الدخول إلى حساب ابني",
+        "966501234567",
+        "whatsapp",
+        "/wa/v21.0/106540352242922/messages",
+    ),
+    "telegram": Spec(
+        "telegram/text.json",
+        "متى تظهر نتائج الفصل الأول؟",
+        "583920114",
+        "telegram",
+        "/tg/bot123456:TEST-bot-token/sendMessage",
+    ),
+    "fake": Spec("fake/text.json", "أحتاج مساعدة في إدخال الدرجات", "user-42", "api", "/fake/messages"),
+}
+
+
+def test_every_registered_connector_has_a_contract_spec() -> None:
+    assert set(connectors()) == set(SPECS)
+
+
+@pytest.fixture(params=sorted(SPECS))
+def kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+def test_signed_message_becomes_a_ticket_on_its_channel(world, inboxes, deliver, kind) -> None:
+    spec = SPECS[kind]
+    response = deliver(inboxes[kind], load(spec.fixture))
+    assert response.status_code == 200
+    assert response.json() == {"stored": 1, "duplicates": 0}
+    event = InboundEvent.objects.get()
+    assert event.status == EventStatus.DONE
+    assert event.message_id is not None
+    message = Message.objects.get(pk=event.message_id)
+    assert message.body == spec.text
+    assert message.direction == Direction.INBOUND
+    assert message.channel == spec.channel
+    assert message.ticket.channel == spec.channel
+
+
+def test_forged_signature_is_refused_and_writes_nothing(world, inboxes, deliver, kind) -> None:
+    tickets_before = Ticket.objects.count()
+    response = deliver(inboxes[kind], load(SPECS[kind].fixture), secret="not-the-secret")
+    assert response.status_code == 401
+    unsigned = deliver(inboxes[kind], load(SPECS[kind].fixture), signed=False)
+    assert unsigned.status_code == 401
+    assert InboundEvent.objects.count() == 0
+    assert Ticket.objects.count() == tickets_before
+
+
+def test_redelivery_is_absorbed(world, inboxes, deliver, kind) -> None:
+    payload = load(SPECS[kind].fixture)
+    assert deliver(inboxes[kind], payload).status_code == 200
+    again = deliver(inboxes[kind], payload)
+    assert again.status_code == 200
+    assert again.json() == {"stored": 0, "duplicates": 1}
+    assert InboundEvent.objects.count() == 1
+    assert Message.objects.filter(body=SPECS[kind].text).count() == 1
+
+
+def test_malformed_payload_is_refused(world, inboxes, deliver, kind) -> None:
+    for body in (b"not json", b"[]", json.dumps({"hello": "world"}).encode()):
+        assert deliver(inboxes[kind], body).status_code == 400
+    assert InboundEvent.objects.count() == 0
+
+
+def test_agent_reply_goes_out_through_the_same_connector(
+    world, inboxes, deliver, reply, provider, kind
+) -> None:
+    spec = SPECS[kind]
+    deliver(inboxes[kind], load(spec.fixture))
+    ticket = Ticket.objects.get(channel=spec.channel)
+    response = reply(world.client_for(world.agent), ticket.pk, "مرحباً، تمت إعادة تعيين كلمة المرور")
+    assert response.status_code == 302
+    sends = [r for r in provider.state.sends() if r.path == spec.send_path]
+    assert len(sends) == 1
+    sent = sends[0].json()
+    assert "مرحباً، تمت إعادة تعيين كلمة المرور" in json.dumps(sent, ensure_ascii=False)
+    assert spec.address in json.dumps(sent)
+    outbound = OutboundMessage.objects.get(message__ticket=ticket)
+    assert outbound.status == DeliveryStatus.SENT
+    assert outbound.provider_message_id
+    assert outbound.attempts == 1
+
+
+def test_unknown_or_disabled_inbox_is_404(world, inboxes, deliver) -> None:
+    body = json.dumps(load("fake/text.json")).encode()
+    assert (
+        Client().post(f"/hooks/{uuid.uuid4()}/", data=body, content_type="application/json").status_code
+        == 404
+    )
+    assert Client().post("/hooks/not-a-uuid/", data=body, content_type="application/json").status_code == 404
+    inbox = inboxes["fake"]
+    inbox.is_active = False
+    inbox.save()
+    assert deliver(inbox, body).status_code == 404
+    assert InboundEvent.objects.count() == 0

@@ -1,0 +1,67 @@
+"""Inbox configuration pages: admins only; secrets are encrypted at rest and never rendered back."""
+
+from __future__ import annotations
+
+from awn.connectors.models import Inbox
+from awn.connectors.secrets import decrypt_secrets
+
+
+def test_only_admins_reach_the_inbox_pages(world) -> None:
+    assert world.client_for(world.admin).get("/workspace/inboxes/").status_code == 200
+    assert world.client_for(world.agent).get("/workspace/inboxes/").status_code == 404
+    assert world.client_for(world.supervisor).get("/workspace/inboxes/new/?kind=whatsapp").status_code == 404
+
+
+def test_admin_creates_a_whatsapp_inbox_and_secrets_stay_secret(world) -> None:
+    client = world.client_for(world.admin)
+    assert client.get("/workspace/inboxes/new/?kind=whatsapp").status_code == 200
+    response = client.post(
+        "/workspace/inboxes/new/?kind=whatsapp",
+        {
+            "name": "واتساب الوزارة",
+            "is_active": "on",
+            "api_base_url": "",
+            "phone_number_id": "106540352242922",
+            "template_name": "",
+            "template_language": "ar",
+            "secret_access_token": "EAAG-super-secret-token",
+            "secret_app_secret": "app-secret-value",
+            "secret_verify_token": "verify-me",
+        },
+    )
+    assert response.status_code == 302
+    inbox = Inbox.objects.get()
+    assert inbox.kind == "whatsapp" and inbox.settings["phone_number_id"] == "106540352242922"
+    assert "EAAG-super-secret-token" not in inbox.secrets_encrypted
+    assert decrypt_secrets(inbox.secrets_encrypted)["access_token"] == "EAAG-super-secret-token"
+    page = client.get(f"/workspace/inboxes/{inbox.pk}/").content.decode()
+    assert "EAAG-super-secret-token" not in page and "app-secret-value" not in page
+    assert str(inbox.uuid) in page
+    listing = client.get("/workspace/inboxes/").content.decode()
+    assert "واتساب الوزارة" in listing and "EAAG" not in listing
+
+
+def test_blank_secret_keeps_the_stored_one(world) -> None:
+    client = world.client_for(world.admin)
+    client.post(
+        "/workspace/inboxes/new/?kind=telegram",
+        {"name": "بوت", "is_active": "on", "secret_bot_token": "1:AAA", "secret_secret_token": "tok"},
+    )
+    inbox = Inbox.objects.get()
+    response = client.post(
+        f"/workspace/inboxes/{inbox.pk}/",
+        {"name": "بوت الدعم", "is_active": "on", "secret_bot_token": "1:BBB"},
+    )
+    assert response.status_code == 302
+    inbox.refresh_from_db()
+    assert inbox.name == "بوت الدعم"
+    assert decrypt_secrets(inbox.secrets_encrypted) == {"bot_token": "1:BBB", "secret_token": "tok"}
+
+
+def test_missing_required_setting_is_refused(world) -> None:
+    client = world.client_for(world.admin)
+    response = client.post(
+        "/workspace/inboxes/new/?kind=whatsapp", {"name": "x", "api_base_url": "ftp://nope"}
+    )
+    assert response.status_code == 400
+    assert Inbox.objects.count() == 0

@@ -1,0 +1,153 @@
+"""Jobs and the sweep: crashes lose and double nothing, failed sends retry with backoff, the thread mode works."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import wait
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.utils import timezone
+
+from awn.connectors import inbound
+from awn.connectors.enums import DeliveryError, DeliveryStatus, EventStatus
+from awn.connectors.models import InboundEvent, OutboundMessage
+from awn.connectors.outbound import MAX_ATTEMPTS, backoff
+from awn.connectors.tasks import sweep
+from awn.core import tasks
+from awn.tickets.models import Message, Ticket
+
+from .conftest import load, sign
+
+
+def _batch(n: int) -> dict:
+    return {
+        "events": [
+            {"id": f"evt-{i}", "from": f"user-{i % 3}", "name": "ولي أمر", "text": f"رسالة {i}"}
+            for i in range(n)
+        ]
+    }
+
+
+@pytest.mark.parametrize("step", ["contact_resolved", "message_stored"])
+def test_a_crash_mid_batch_loses_and_doubles_nothing(world, inboxes, deliver, monkeypatch, step) -> None:
+    calls = {"n": 0}
+
+    def crash_on_third(at: str) -> None:
+        if at == step:
+            calls["n"] += 1
+            if calls["n"] == 3:
+                raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(inbound, "fault_point", crash_on_third)
+    assert deliver(inboxes["fake"], _batch(6)).json() == {"stored": 6, "duplicates": 0}
+    crashed = InboundEvent.objects.get(external_id="evt-2")
+    assert (
+        crashed.status == EventStatus.PENDING
+        and crashed.attempts == 1
+        and "worker killed" in crashed.last_error
+    )
+    assert Message.objects.filter(body="رسالة 2").count() == 0
+    monkeypatch.setattr(inbound, "fault_point", lambda at: None)
+    assert deliver(inboxes["fake"], _batch(6)).json() == {"stored": 0, "duplicates": 6}  # redelivery: no-op
+    assert sweep(stale_seconds=0) == (1, 0)
+    assert sweep(stale_seconds=0) == (0, 0)
+    for i in range(6):
+        assert Message.objects.filter(body=f"رسالة {i}").count() == 1
+    assert set(InboundEvent.objects.values_list("status", flat=True)) == {EventStatus.DONE}
+    assert Ticket.objects.filter(channel="api").count() == 3  # one per sender, follow-ups threaded
+
+
+def test_fresh_pending_events_are_left_to_their_job(world, inboxes, settings) -> None:
+    settings.AWN_TASKS_MODE = "off"
+    body = json.dumps(_batch(2)).encode()
+    response = Client().post(
+        f"/hooks/{inboxes['fake'].uuid}/",
+        data=body,
+        content_type="application/json",
+        headers=sign("fake", body),
+    )
+    assert response.status_code == 200
+    assert sweep(stale_seconds=60) == (0, 0)
+    call_command("run_worker", "--once", "--stale", "0")
+    assert Message.objects.filter(channel="api").count() == 2
+
+
+def test_failed_sends_retry_with_backoff_then_succeed(world, inboxes, deliver, reply, provider) -> None:
+    deliver(inboxes["fake"], load("fake/text.json"))
+    ticket = Ticket.objects.get(channel="api")
+    provider.state.fail_next = 2
+    client = world.client_for(world.agent)
+    reply(client, ticket.pk, "جاري العمل على طلبك")
+    outbound = OutboundMessage.objects.get()
+    assert outbound.status == DeliveryStatus.PENDING and outbound.attempts == 1
+    assert outbound.next_attempt_at > timezone.now() + timedelta(seconds=3)
+    assert "HTTP 500" in outbound.last_error
+    page = client.get(f"/workspace/tickets/{ticket.pk}/")
+    assert b'data-status="pending"' in page.content and b'data-testid="delivery-detail"' in page.content
+    assert sweep(stale_seconds=0) == (0, 0)  # not due yet
+    for expected_attempts in (2, 3):
+        OutboundMessage.objects.update(next_attempt_at=timezone.now())
+        sweep(stale_seconds=0)
+        outbound.refresh_from_db()
+        assert outbound.attempts == expected_attempts
+    assert outbound.status == DeliveryStatus.SENT and outbound.last_error == ""
+    assert len(provider.state.sends()) == 3
+
+
+def test_exhausted_retries_fail_visibly(world, inboxes, deliver, reply, provider) -> None:
+    deliver(inboxes["fake"], load("fake/text.json"))
+    provider.state.fail_next = 100
+    reply(world.client_for(world.agent), Ticket.objects.get(channel="api").pk, "مرحبا")
+    for _ in range(MAX_ATTEMPTS):
+        OutboundMessage.objects.update(next_attempt_at=timezone.now())
+        sweep(stale_seconds=0)
+    outbound = OutboundMessage.objects.get()
+    assert outbound.status == DeliveryStatus.FAILED and outbound.attempts == MAX_ATTEMPTS
+    assert outbound.error_code == DeliveryError.UNREACHABLE
+    assert backoff(1) < backoff(2) < backoff(3)
+
+
+def test_a_refused_request_is_not_retried(world, inboxes, deliver, reply, provider) -> None:
+    deliver(inboxes["fake"], load("fake/text.json"))
+    provider.state.fail_next, provider.state.fail_status = 1, 400
+    reply(world.client_for(world.agent), Ticket.objects.get(channel="api").pk, "مرحبا")
+    outbound = OutboundMessage.objects.get()
+    assert outbound.status == DeliveryStatus.FAILED and outbound.error_code == DeliveryError.PROVIDER
+    assert outbound.attempts == 1
+
+
+def test_replies_on_non_channel_tickets_stay_out_of_the_outbox(world, reply) -> None:
+    ticket = world.ticket()
+    reply(world.client_for(world.agent), ticket.pk, "رد عبر البوابة")
+    assert OutboundMessage.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_in_process_background_path_processes_after_commit(settings, provider) -> None:
+    from awn.connectors.services import inbox_save
+
+    settings.AWN_TASKS_MODE = "thread"
+    inbox = inbox_save(
+        inbox=None,
+        name="bg",
+        kind="fake",
+        api_base_url=f"{provider.url}/fake",
+        secrets={"signing_secret": "s3"},
+    )
+    body = json.dumps(_batch(4)).encode()
+    tasks.submitted.clear()
+    response = Client().post(
+        f"/hooks/{inbox.uuid}/",
+        data=body,
+        content_type="application/json",
+        headers=sign("fake", body, secret="s3"),
+    )
+    assert response.status_code == 200
+    assert len(tasks.submitted) == 4
+    done, _pending = wait(list(tasks.submitted), timeout=30)
+    assert len(done) == 4
+    assert InboundEvent.objects.filter(status=EventStatus.DONE).count() == 4
+    assert Message.objects.filter(channel="api").count() == 4

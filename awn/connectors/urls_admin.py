@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import admin_views
+
+app_name = "inboxes"
+urlpatterns = [
+    path("", admin_views.inbox_index, name="list"),
+    path("new/", admin_views.inbox_new, name="new"),
+    path("<int:pk>/", admin_views.inbox_edit, name="edit"),
+]
