@@ -89,6 +89,24 @@ class Command(BaseCommand):
                     "  priority misses (truth→predicted): "
                     + ", ".join(f"{t}→{p}: {n}" for (t, p), n in confusion.most_common())
                 )
+        by_dialect: dict[str, dict[str, float]] = {}
+        for dialect in sorted({str(row.get("dialect")) for row in rows if row.get("dialect")}):
+            picked = [(row, r) for row, r in zip(rows, results, strict=True) if row.get("dialect") == dialect]
+            by_dialect[dialect] = {
+                field: round(sum(row.get(field) == getattr(r, field) for row, r in picked) / len(picked), 3)
+                for field in ("category", "priority", "sentiment")
+                if picked[0][0].get(field) is not None
+            }
+            by_dialect[dialect]["n"] = len(picked)
+        if by_dialect:
+            report["by_dialect"] = by_dialect
+            self.stdout.write(
+                "by dialect (accuracy): "
+                + "; ".join(
+                    f"{d} n={v['n']:.0f} " + " ".join(f"{k} {x:.2f}" for k, x in v.items() if k != "n")
+                    for d, v in by_dialect.items()
+                )
+            )
         report["p50_ms"] = round(float(np.percentile(latencies, 50)), 3)
         report["p95_ms"] = round(float(np.percentile(latencies, 95)), 3)
         self.stdout.write(f"latency one text: p50 {report['p50_ms']} ms, p95 {report['p95_ms']} ms")
