@@ -7,7 +7,7 @@ contract. Lists are bounded and use a constant number of queries whatever the pa
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -15,6 +15,7 @@ from typing import Any, cast
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from awn.accounts.enums import STAFF_ROLES, Role, TeamKind
@@ -141,6 +142,18 @@ def ticket_queue(
     return paginator.get_page(page)
 
 
+class _QueuePaginator(CappedPaginator):
+    def __init__(
+        self, object_list: QuerySet[Ticket], per_page: int, count_rows: Callable[[QuerySet[Ticket], int], int]
+    ) -> None:
+        super().__init__(object_list, per_page)
+        self._count_rows = count_rows
+
+    @cached_property
+    def _rows_up_to_cap_plus_one(self) -> int:
+        return self._count_rows(cast(QuerySet[Ticket], self.object_list), self.cap + 1)
+
+
 @dataclass(frozen=True, slots=True)
 class QueueRow:
     """What the queue table shows of a ticket: plain values, no model instances."""
@@ -187,14 +200,16 @@ def ticket_queue_rows(
     sort: str = DEFAULT_SORT,
     page: int = 1,
     page_size: int = 25,
+    count_rows: Callable[[QuerySet[Ticket], int], int] = capped_count,
 ) -> Page:
     """`ticket_queue` for the queue table: the same tickets in the same order, as `QueueRow`s.
 
     Three queries whatever the page size (count, rows, requester names). Only the shown columns are read
     and no model is built: a third of the page's CPU went to parsing and instantiating unused columns.
+    `count_rows(queryset, limit)` counts the queue's rows up to `limit` (the view may reuse a recent count).
     """
     qs = _queue_queryset_sorted(user, queue, filters, sort)
-    result = CappedPaginator(qs, max(1, page_size)).get_page(page)
+    result = _QueuePaginator(qs, max(1, page_size), count_rows).get_page(page)
     raw = list(cast(QuerySet[Ticket], result.object_list).values_list(*_ROW_COLUMNS))
     # Requesters in their own query, as in ticket_queue (SQLite's planner and the join to contacts).
     names = dict(Contact.objects.filter(pk__in={r[6] for r in raw}).values_list("pk", "name"))

@@ -4,12 +4,14 @@ The queue is the page agents load most, and most of it is the same from one load
 and for how long (the staleness an agent can see):
 
 - choice lists (status, priority, category, channel): per language, for the life of the process (code constants);
-- team and agent lists: one copy for every agent, rebuilt every AWN_QUEUE_LISTS_SECONDS (10 s; a new team or
-  agent appears in the drop-downs within that time);
-- tab counts: per agent, rebuilt every AWN_QUEUE_COUNTS_SECONDS (5 s); the agent's own bulk actions start a
-  fresh count at once (a generation in their session), other agents' changes show within those seconds.
+- the filter bar (per language and filter values) and the bulk bar (per language), with their team and agent
+  lists: template fragments (`{% cache %}` in workspace/queue.html) rebuilt every AWN_QUEUE_LISTS_SECONDS (10 s;
+  a new team or agent appears in the drop-downs within that time). They hold nothing about the agent viewing;
+- tab counts and the page's row count (the "1–25 of 1,240" summary, the last page): per agent and filters,
+  rebuilt every AWN_QUEUE_COUNTS_SECONDS (5 s); the agent's own bulk actions start fresh counts at once (a
+  generation in their session), other agents' changes show within those seconds.
 
-Either setting at 0 turns that cache off.
+Either setting at 0 turns that cache off. The rows themselves are always read afresh.
 
 The cache is Django's default cache: local memory per server process, or Redis when AWN_REDIS_URL is set.
 Nothing user-specific is shared: count keys carry the agent's id, role and team, the lists hold no queue data.
@@ -17,19 +19,24 @@ Nothing user-specific is shared: count keys carry the agent's id, role and team,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import hashlib
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar, cast
 
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
-from django.db.models import TextChoices
+from django.db.models import QuerySet, TextChoices
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from awn.accounts.models import Team, User
+from awn.core.pagination import capped_count
+from awn.tickets.models import Ticket
 from awn.tickets.selectors import queue_counts, staff_members
 
+T = TypeVar("T")
 COUNTS_GENERATION = "awn_queue_counts_generation"  # session key, bumped by the agent's own bulk actions
 
 _choice_options: dict[tuple[str, str], str] = {}
@@ -56,46 +63,53 @@ def choice_options(choices: type[TextChoices]) -> str:
     return options
 
 
-def _cached(key: str, build: Callable[[], str]) -> str:
-    seconds = settings.AWN_QUEUE_LISTS_SECONDS
-    value = cache.get(key) if seconds > 0 else None
-    if value is None:
-        value = build()
-        if seconds > 0:
-            cache.set(key, value, seconds)
-    return str(value)
-
-
 def team_options() -> str:
     """Every team, by name (the filter bar and the bulk bar)."""
-    return _cached(
-        "awn:queue:team-options:v1",
-        lambda: _options(Team.objects.order_by("name").values_list("pk", "name")),
-    )
+    return _options(Team.objects.order_by("name").values_list("pk", "name"))
 
 
 def agent_options() -> str:
     """Every active agent, for bulk assignment (the service checks each ticket's coverage)."""
-    return _cached(
-        "awn:queue:agent-options:v1",
-        lambda: _options((u.pk, u.get_full_name() or u.username) for u in staff_members()),
-    )
+    return _options((u.pk, u.get_full_name() or u.username) for u in staff_members())
+
+
+def _agent_key(user: User, session: SessionBase, *parts: object) -> str:
+    """A cache key that is this agent's alone, and new after their own bulk actions."""
+    generation = int(session.get(COUNTS_GENERATION, 0))
+    digest = hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+    return f"awn:queue:v1:{user.pk}:{user.role}:{user.team_id or 0}:{generation}:{digest}"
+
+
+def _cached_for_agent(key: str, build: Callable[[], T]) -> T:
+    seconds = settings.AWN_QUEUE_COUNTS_SECONDS
+    if seconds <= 0:
+        return build()
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, seconds)
+    return cast(T, value)
 
 
 def cached_queue_counts(user: User, session: SessionBase) -> dict[str, int]:
     """`queue_counts(user)`, reused for a few seconds; never another agent's (the key is theirs alone)."""
-    seconds = settings.AWN_QUEUE_COUNTS_SECONDS
-    if seconds <= 0:
-        return queue_counts(user)
-    key = (
-        f"awn:queue:counts:v1:{user.pk}:{user.role}:{user.team_id or 0}:"
-        f"{int(session.get(COUNTS_GENERATION, 0))}"
-    )
-    counts = cache.get(key)
-    if counts is None:
-        counts = queue_counts(user)
-        cache.set(key, counts, seconds)
-    return dict(counts)
+    return dict(_cached_for_agent(_agent_key(user, session, "tabs"), lambda: queue_counts(user)))
+
+
+def cached_row_counter(
+    user: User, session: SessionBase, queue: str, filters: Mapping[str, str]
+) -> Callable[[QuerySet[Ticket], int], int]:
+    """A `count_rows` for `ticket_queue_rows`: the queue's capped row count, reused like the tab counts.
+
+    Within those seconds the page summary ("26–50 of 1,240") and the last page number may lag other agents'
+    changes; the rows themselves are always read afresh.
+    """
+
+    def count_rows(queryset: QuerySet[Ticket], limit: int) -> int:
+        key = _agent_key(user, session, "rows", queue, sorted(filters.items()), limit)
+        return _cached_for_agent(key, lambda: capped_count(queryset, limit))
+
+    return count_rows
 
 
 def refresh_counts(session: SessionBase) -> None:

@@ -142,7 +142,9 @@ def test_query_count_is_constant_across_page_sizes(world):
 
     def count_view(size: int, *, cold: bool) -> int:
         if cold:
-            cache.clear()  # tab counts and option lists rebuilt: the most a page can cost
+            cache.clear()  # tab counts and the filter and bulk bars rebuilt: the most a page can cost
+        else:
+            client.get(QUEUE, {"queue": "all", "page_size": size})  # this page's fragments cached
         with CaptureQueriesContext(connection) as ctx:
             response = client.get(QUEUE, {"queue": "all", "page_size": size})
             assert len(response.context["tickets"]) == size
@@ -286,3 +288,19 @@ def test_filter_and_bulk_bars_list_choices_teams_and_agents(world, tickets):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "ar"
     html = client.get(QUEUE, {"queue": "all"}).content.decode()
     assert '<option value="urgent">عاجلة</option>' in html
+
+
+def test_page_count_is_reused_but_rows_are_always_fresh(world, tickets, settings):
+    settings.AWN_QUEUE_COUNTS_SECONDS = 2
+    client = world.client_for(world.agent)
+
+    def unassigned() -> tuple[int, set[int]]:
+        response = client.get(QUEUE, {"queue": "unassigned"})
+        return response.context["page"].paginator.count, {t.pk for t in response.context["tickets"]}
+
+    assert unassigned() == (3, {tickets["team"].pk, tickets["unassigned"].pk, tickets["urgent"].pk})
+    ticket_update(ticket=tickets["team"], actor=world.supervisor, changes={"assignee": world.supervisor.pk})
+    # Another agent's change: the rows at once, the summary's count within the 2 s.
+    assert unassigned() == (3, {tickets["unassigned"].pk, tickets["urgent"].pk})
+    client.post(BULK, {"ids": [tickets["urgent"].pk], "action": "assign_me"})
+    assert unassigned() == (1, {tickets["unassigned"].pk})  # the agent's own change: counted afresh

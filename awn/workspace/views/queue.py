@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import cache as cache_once
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -21,6 +23,7 @@ from ..forms import BulkForm, QueueParams
 from ..queue_chrome import (
     agent_options,
     cached_queue_counts,
+    cached_row_counter,
     choice_options,
     refresh_counts,
     selected,
@@ -32,7 +35,16 @@ from ._common import current_user, safe_next, staff_required
 MAX_ERRORS_SHOWN = 10
 
 
-def _queue_tabs(counts: dict[str, int]) -> list[dict[str, Any]]:
+def _link(query: QueryDict, **changes: str) -> str:
+    """What `{% querystring %}` gives, without the page: the current query with `changes` applied."""
+    link = query.copy()
+    link.pop("page", None)
+    for key, value in changes.items():
+        link[key] = value
+    return f"?{link.urlencode()}"
+
+
+def _queue_tabs(counts: dict[str, int], query: QueryDict, current: str) -> list[dict[str, Any]]:
     labels = {"mine": _("Mine"), "team": _("My team"), "unassigned": _("Unassigned"), "open": _("All open")}
     tabs: list[dict[str, Any]] = [
         {
@@ -43,7 +55,11 @@ def _queue_tabs(counts: dict[str, int]) -> list[dict[str, Any]]:
         }
         for key, label in labels.items()
     ]
-    return [*tabs, {"key": "all", "label": _("All tickets"), "count": None, "capped": False}]
+    tabs.append({"key": "all", "label": _("All tickets"), "count": None, "capped": False})
+    for tab in tabs:
+        tab["url"] = _link(query, queue=tab["key"])
+        tab["active"] = tab["key"] == current
+    return tabs
 
 
 SORT_COLUMNS = {
@@ -65,29 +81,36 @@ def queue(request: HttpRequest) -> HttpResponse:
         sort=params.sort,
         page=params.page,
         page_size=params.page_size,
+        count_rows=cached_row_counter(user, request.session, params.queue, params.filters),
     )
     filters = params.filters
-    statuses, priorities, teams = choice_options(Status), choice_options(Priority), team_options()
+    statuses, priorities = choice_options(Status), choice_options(Priority)
+    teams = cache_once(team_options)  # both bars list the teams: one query when both are rebuilt
     context = {
         "page": page,
         "tickets": page.object_list,
         "rows": render_queue_rows(page.object_list),
         "params": params,
         "filters": filters,
-        "tabs": _queue_tabs(cached_queue_counts(user, request.session)),
-        # Option lists are prebuilt HTML (queue_chrome): the filter bar shows the current filters selected.
+        "tabs": _queue_tabs(cached_queue_counts(user, request.session), request.GET, params.queue),
+        "sort_urls": {
+            key: _link(request.GET, sort=key) for key in ("newest", "oldest", "priority", "updated")
+        },
+        # The filter and bulk bars are cached fragments (per language and filters) for this many seconds; their
+        # option lists are prebuilt HTML, called for only when a fragment is rebuilt.
+        "lists_seconds": settings.AWN_QUEUE_LISTS_SECONDS,
         "filter_options": {
-            "status": selected(statuses, filters.get("status")),
-            "priority": selected(priorities, filters.get("priority")),
-            "category": selected(choice_options(Category), filters.get("category")),
-            "channel": selected(choice_options(Channel), filters.get("channel")),
-            "team": selected(teams, filters.get("team")),
+            "status": lambda: selected(statuses, filters.get("status")),
+            "priority": lambda: selected(priorities, filters.get("priority")),
+            "category": lambda: selected(choice_options(Category), filters.get("category")),
+            "channel": lambda: selected(choice_options(Channel), filters.get("channel")),
+            "team": lambda: selected(teams(), filters.get("team")),
         },
         "bulk_options": {
-            "status": selected(statuses, None),
-            "priority": selected(priorities, None),
-            "team": selected(teams, None),
-            "agent": selected(agent_options(), None),
+            "status": lambda: selected(statuses, None),
+            "priority": lambda: selected(priorities, None),
+            "team": lambda: selected(teams(), None),
+            "agent": lambda: selected(agent_options(), None),
         },
         "page_sizes": sorted({10, 25, 50, 100, params.page_size}),
         "sort_choices": [
