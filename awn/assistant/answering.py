@@ -1,0 +1,230 @@
+"""The AI first line: answer a question from the knowledge base, or hand it to a human — one service for every channel.
+
+`assistant_ask(question)` retrieves articles (retrieval.py), turns the match into a calibrated confidence, applies
+the handoff rules (handoff.py and urgent triage), and builds a grounded answer: the article's own opening and steps,
+never invented text. The portal, the API and later chat/WhatsApp/Telegram all call this function.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Max
+from django.utils.translation import gettext as _
+
+from awn.core.text.arabizi import arabizi_share
+from awn.knowledge.enums import ArticleStatus, Visibility
+from awn.knowledge.models import Article
+
+from .embeddings import default_embedder
+from .handoff import OUT_OF_SCOPE, SMALL_TALK, handoff_cues, is_out_of_scope, is_small_talk
+from .retrieval import ArticleDoc, Hit, KnowledgeIndex
+
+logger = logging.getLogger(__name__)
+
+# Logistic calibration of "the top article is the right answer", fitted on ../shared/eval/queries_dev.jsonl with
+# `manage.py eval_assistant --fit-calibration`, on features that keep their meaning whatever the size of the
+# knowledge base (see Hit). Refit when retrieval changes.
+CALIBRATION = {
+    "bias": -1.143,
+    "lexical": 5.006,
+    "lexical_lead": 6.98,
+    "dense_lead": 2.055,
+    "dense_gap": 1.857,
+    "lexical_gap": 4.989,
+}
+FEATURES = ("lexical", "lexical_lead", "dense_lead", "dense_gap", "lexical_gap")
+ANSWER_THRESHOLD = 0.45  # below this confidence the question goes to a human
+CONTEXT_THRESHOLD = 0.3  # with a handoff cue, the article is shown as context above this
+SURE_THRESHOLD = 0.9  # an out-of-scope topic word does not override a match this sure
+MAX_STEPS = 8
+
+ANSWERED = "answered"
+EMPTY_QUESTION = "empty_question"
+LOW_CONFIDENCE = "low_confidence"
+URGENT = "urgent"
+
+
+@dataclass(frozen=True)
+class AssistantAnswer:
+    answer: str
+    article: ArticleDoc | None
+    confidence: float
+    handoff: bool
+    reason: str
+    category: str
+    language: str
+    suggestions: tuple[Hit, ...] = field(default=())
+
+    @property
+    def article_id(self) -> str | None:
+        return self.article.external_id if self.article else None
+
+
+def calibration_features(hits: Sequence[Hit]) -> list[float]:
+    if not hits:
+        return [0.0] * len(FEATURES)
+    top = hits[0]
+    second = hits[1] if len(hits) > 1 else None
+    return [
+        top.lexical,
+        top.lexical_lead,
+        top.dense_lead,
+        top.dense - second.dense if second else top.dense_lead,
+        top.lexical - second.lexical if second else top.lexical_lead,
+    ]
+
+
+def confidence_of(hits: Sequence[Hit]) -> float:
+    if not hits:
+        return 0.0
+    features = calibration_features(hits)
+    logit = CALIBRATION["bias"] + sum(
+        CALIBRATION[name] * value for name, value in zip(FEATURES, features, strict=True)
+    )
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
+def detect_language(text: str) -> str:
+    """ "ar" or "en": English when the message is written in Latin letters that are not Arabizi."""
+    arabic = len(re.findall(r"[\u0600-\u06ff]", text))
+    latin = len(re.findall(r"[A-Za-z]", text))
+    if latin > arabic * 2 and arabizi_share(text) < 0.3:
+        return "en"
+    return "ar"
+
+
+_STEP = re.compile(r"^\s*(\d+|[٠-٩]+)[.)-]\s*")
+
+
+def grounded_answer(doc: ArticleDoc, language: str) -> str:
+    """The article's opening sentence and numbered steps, verbatim; English when the article has an English body."""
+    use_english = language == "en" and bool(doc.body_en.strip())
+    title = doc.title_en if use_english else doc.title_ar
+    body = doc.body_en if use_english else doc.body_ar
+    lines = [line.strip() for line in body.splitlines() if line.strip()]
+    if not lines:
+        return title
+    opening = re.split(r"(?<=[.!؟?])\s", lines[0], maxsplit=1)[0]
+    steps = [line for line in lines[1:] if _STEP.match(line)][:MAX_STEPS]
+    if not steps:
+        steps = lines[1:4]
+    parts = [title, opening, *steps]
+    if language == "en" and not use_english:
+        parts.insert(0, doc.title_en or title)
+    return "\n".join(dict.fromkeys(parts))
+
+
+def _handoff_message(reasons: list[str]) -> str:
+    if reasons and reasons[0] == EMPTY_QUESTION:
+        return _("Please write your question in a few words, and we will help you.")
+    if reasons and reasons[0] == SMALL_TALK:
+        return _(
+            "Hello! I am Awn's assistant. Tell me how I can help, or a member of our team will reply to you."
+        )
+    return _("A member of our support team will take over your question and reply to you.")
+
+
+_index: KnowledgeIndex | None = None
+_index_version: tuple[int, object] | None = None
+_index_lock = threading.Lock()
+
+
+def _published_docs() -> list[ArticleDoc]:
+    rows = Article.objects.filter(status=ArticleStatus.PUBLISHED).order_by("pk")
+    return [
+        ArticleDoc(
+            pk=a.pk,
+            external_id=a.external_id,
+            category=a.category,
+            title_ar=a.title_ar,
+            body_ar=a.body_ar,
+            title_en=a.title_en,
+            body_en=a.body_en,
+            tags=tuple(a.tags or ()),
+            public=a.visibility == Visibility.PUBLIC,
+        )
+        for a in rows
+    ]
+
+
+def current_index() -> KnowledgeIndex:
+    """The index of published articles, rebuilt when any article changes (one cheap aggregate per call)."""
+    global _index, _index_version
+    stats = Article.objects.filter(status=ArticleStatus.PUBLISHED).aggregate(
+        n=Count("pk"), at=Max("updated_at")
+    )
+    version = (stats["n"], stats["at"])
+    with _index_lock:
+        if _index is None or version != _index_version:
+            _index = KnowledgeIndex(_published_docs(), embedder=default_embedder())
+            _index_version = version
+        return _index
+
+
+def reset_index() -> None:
+    global _index, _index_version
+    with _index_lock:
+        _index, _index_version = None, None
+
+
+def _triage_priority(question: str) -> tuple[str, str]:
+    """(priority, category) from the triage service when it is installed; ("normal", "other") otherwise."""
+    try:
+        from .triage.service import triage_text  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return "normal", "other"
+    result = triage_text(question)
+    return result.priority, result.category if result.category_confidence >= 0.5 else "other"
+
+
+def assistant_ask(
+    question: str, *, include_internal: bool = False, index: KnowledgeIndex | None = None
+) -> AssistantAnswer:
+    """Answer `question` from the knowledge base or hand it off; `include_internal` only for agents."""
+    language = detect_language(question)
+    if not re.search(r"\w", question):
+        return AssistantAnswer(
+            _handoff_message([EMPTY_QUESTION]), None, 0.0, True, EMPTY_QUESTION, "other", language
+        )
+    hits = (index or current_index()).search(question, limit=3, include_internal=include_internal)
+    confidence = confidence_of(hits)
+    priority, triage_category = _triage_priority(question)
+    reasons = handoff_cues(question)
+    if priority == "urgent":
+        reasons.append(URGENT)
+    # A human takes over anyway when a cue fired; the article is still shown when it is a fair match, so the
+    # user can act at once (freeze a compromised account) while waiting.
+    threshold = CONTEXT_THRESHOLD if reasons else ANSWER_THRESHOLD
+    confident = bool(hits) and confidence >= threshold
+    if is_small_talk(question):
+        confident, reasons = False, [SMALL_TALK]
+    elif is_out_of_scope(question) and confidence < SURE_THRESHOLD:
+        confident = False
+        reasons.insert(0, OUT_OF_SCOPE)
+    if not confident:
+        reasons.append(LOW_CONFIDENCE)
+    article = hits[0].article if confident else None
+    category = article.category if article else triage_category
+    if article is None:
+        return AssistantAnswer(
+            _handoff_message(reasons), None, confidence, True, reasons[0], category, language, tuple(hits)
+        )
+    answer = grounded_answer(article, language)
+    if reasons:
+        answer = f"{answer}\n\n{_handoff_message(reasons)}"
+    return AssistantAnswer(
+        answer,
+        article,
+        confidence,
+        bool(reasons),
+        reasons[0] if reasons else ANSWERED,
+        category,
+        language,
+        tuple(hits),
+    )

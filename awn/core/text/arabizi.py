@@ -1,0 +1,220 @@
+"""Arabizi (Arabic written in Latin letters and digits: «nseet el password», «ibni 3ndo ghiyab») to Arabic script.
+
+Only tokens that look like Arabizi are transliterated: a token mixing letters with the digits users write for
+Arabic letters (2 ء, 3 ع, 5 خ, 6 ط, 7 ح, 8 ق/غ, 9 ص), or a common Arabizi word («ana», «el», «abi», «kef»).
+English words («password», «upload») are kept as they are so the English glossary can still translate them.
+The output is for search and retrieval, not for display: it spells the way most Gulf users would read it
+(«8» as ق, as in «ra8m» → «رقم»), and the normalizer folds the rest.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Longest first: digraphs before single letters.
+_DIGRAPHS = (
+    ("sh", "ش"),
+    ("ch", "ش"),
+    ("th", "ث"),
+    ("dh", "ض"),
+    ("kh", "خ"),
+    ("gh", "غ"),
+    ("ou", "و"),
+    ("oo", "و"),
+    ("ee", "ي"),
+    ("ei", "ي"),
+    ("ai", "ي"),
+    ("ay", "ي"),
+    ("aa", "ا"),
+)
+_LETTERS = {
+    "2": "ء",
+    "3": "ع",
+    "5": "خ",
+    "6": "ط",
+    "7": "ح",
+    "8": "ق",
+    "9": "ص",
+    "b": "ب",
+    "t": "ت",
+    "j": "ج",
+    "g": "ج",
+    "d": "د",
+    "r": "ر",
+    "z": "ز",
+    "s": "س",
+    "c": "ك",
+    "f": "ف",
+    "q": "ق",
+    "k": "ك",
+    "l": "ل",
+    "m": "م",
+    "n": "ن",
+    "h": "ه",
+    "w": "و",
+    "y": "ي",
+    "v": "ف",
+    "p": "ب",
+    "x": "كس",
+    "u": "و",
+    "o": "و",
+    "i": "ي",
+    "e": "",
+    "a": "",
+}
+_ARABIZI_DIGITS = re.compile(r"[a-z][2-9]|[2-9][a-z]")
+_LATIN_TOKEN = re.compile(r"[A-Za-z0-9']+")
+# Frequent Arabizi words that carry no digit; mapped whole (the letter rules get short words wrong).
+_WORDS = {
+    "ana": "انا",
+    "enta": "انت",
+    "inta": "انت",
+    "ente": "انتي",
+    "el": "ال",
+    "al": "ال",
+    "il": "ال",
+    "w": "و",
+    "wa": "و",
+    "b": "ب",
+    "bi": "ب",
+    "fi": "في",
+    "fe": "في",
+    "min": "من",
+    "men": "من",
+    "mn": "من",
+    "ma": "ما",
+    "mo": "مو",
+    "mu": "مو",
+    "mish": "مش",
+    "msh": "مش",
+    "la": "لا",
+    "lel": "لل",
+    "lil": "لل",
+    "abi": "ابي",
+    "abgha": "ابغى",
+    "abga": "ابغى",
+    "bdi": "بدي",
+    "biddi": "بدي",
+    "3ayez": "عايز",
+    "kef": "كيف",
+    "kif": "كيف",
+    "kaif": "كيف",
+    "keef": "كيف",
+    "kaef": "كيف",
+    "ween": "وين",
+    "wein": "وين",
+    "wen": "وين",
+    "leish": "ليش",
+    "lesh": "ليش",
+    "leh": "ليه",
+    "eish": "ايش",
+    "esh": "ايش",
+    "shu": "شو",
+    "sho": "شو",
+    "wesh": "وش",
+    "wsh": "وش",
+    "eza": "اذا",
+    "iza": "اذا",
+    "itha": "اذا",
+    "walla": "ولا",
+    "wala": "ولا",
+    "bas": "بس",
+    "ibni": "ابني",
+    "ebni": "ابني",
+    "binti": "بنتي",
+    "bnti": "بنتي",
+    "bint": "بنت",
+    "bnt": "بنت",
+    "walad": "ولد",
+    "waladi": "ولدي",
+    "wildi": "ولدي",
+    "madrasa": "مدرسة",
+    "madrasah": "مدرسة",
+    "madrasa.": "مدرسة",
+    "talab": "طلب",
+    "natija": "نتيجة",
+    "nateeja": "نتيجة",
+    "shahada": "شهادة",
+    "daraja": "درجة",
+    "darajat": "درجات",
+    "tasjeel": "تسجيل",
+    "tasjil": "تسجيل",
+    "hesab": "حساب",
+    "hisab": "حساب",
+    "nthaam": "نظام",
+    "nizam": "نظام",
+    "nidham": "نظام",
+    "mudeer": "مدير",
+    "modeer": "مدير",
+    "mo3alem": "معلم",
+    "thanawi": "ثانوي",
+    "ibtida2i": "ابتدائي",
+    "zaman": "زمان",
+}
+
+
+def looks_like_arabizi(token: str) -> bool:
+    lowered = token.lower()
+    return lowered in _WORDS or bool(_ARABIZI_DIGITS.search(lowered))
+
+
+def _transliterate_word(word: str) -> str:
+    word = word.lower().replace("'", "")
+    if word in _WORDS:
+        return _WORDS[word]
+    out: list[str] = []
+    i = 0
+    while i < len(word):
+        pair = word[i : i + 2]
+        mapped = next((ar for lat, ar in _DIGRAPHS if pair == lat), None)
+        if mapped is not None:
+            out.append(mapped)
+            i += 2
+            continue
+        char = word[i]
+        if char in "ae" and (i == 0):
+            out.append("ا")  # a word-initial vowel is written with an alef
+        elif char == "a" and i == len(word) - 1:
+            out.append("ه")  # final -a is usually ta marbuta («madrasa»); the normalizer folds ة/ه
+        elif char == "i" and i == len(word) - 1:
+            out.append("ي")
+        else:
+            out.append(_LETTERS.get(char, char))
+        i += 1
+    # Doubled consonants («7ssa», «ma8bool») are one letter with a shadda in Arabic script.
+    return re.sub(r"([\u0621-\u064a])\1", r"\1", "".join(out))
+
+
+def arabizi_share(text: str) -> float:
+    """Share of Latin tokens that look like Arabizi (0 when there are none)."""
+    tokens = _LATIN_TOKEN.findall(text)
+    if not tokens:
+        return 0.0
+    return sum(looks_like_arabizi(token) for token in tokens) / len(tokens)
+
+
+def arabizi_to_arabic(text: str) -> str:
+    """Transliterate the Arabizi tokens of `text`; Arabic and English words pass through unchanged.
+
+    When most Latin tokens of a message are Arabizi, the message is Arabizi throughout, and its other Latin words
+    («talab», «marfoodh») are transliterated too — except known English words, kept for the glossary.
+    """
+    mostly_arabizi = arabizi_share(text) >= 0.3
+
+    def replace(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if token.isdigit():
+            return token
+        if looks_like_arabizi(token) or (mostly_arabizi and not _is_english(token)):
+            return _transliterate_word(token)
+        return token
+
+    converted = _LATIN_TOKEN.sub(replace, text)
+    # «el ra8m» → «ال رقم» → «الرقم»: the article is written joined to its noun.
+    return re.sub(r"(?<![\u0621-\u064a])(ال|لل) (?=[\u0621-\u064a])", r"\1", converted)
+
+
+def _is_english(token: str) -> bool:
+    from .glossary import ENGLISH_WORDS
+
+    return token.lower() in ENGLISH_WORDS

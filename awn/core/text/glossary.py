@@ -1,0 +1,376 @@
+"""Bridges from how users write to how the knowledge base is written (Modern Standard Arabic).
+
+- DIALECT_TO_MSA: Gulf, Egyptian and Levantine words → their MSA equivalents («ولدي» → «ابني», «وش» → «ماذا»).
+- ENGLISH_TO_ARABIC: the helpdesk's English vocabulary → Arabic («password» → «كلمة المرور»), for English and mixed
+  messages («ابي اسوي reset للpassword»).
+Both are used to *expand* a query (the user's words are kept and the equivalents added), so a message written in
+MSA loses nothing. Keys are written as users write them; lookups go through normalize_arabic, so hamza and ta
+marbuta variants match.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .arabic import normalize_arabic
+
+DIALECT_TO_MSA: dict[str, str] = {
+    # wanting, asking
+    "ابي": "اريد",
+    "ابغى": "اريد",
+    "ابغا": "اريد",
+    "ودي": "اريد",
+    "بدي": "اريد",
+    "بدنا": "نريد",
+    "عايز": "اريد",
+    "عاوز": "اريد",
+    "عايزه": "اريد",
+    "نبي": "نريد",
+    "نبغى": "نريد",
+    "يبي": "يريد",
+    # question words
+    "وش": "ماذا",
+    "ايش": "ماذا",
+    "شو": "ماذا",
+    "ايه": "ماذا",
+    "وين": "اين",
+    "فين": "اين",
+    "ليش": "لماذا",
+    "ليه": "لماذا",
+    "ازاي": "كيف",
+    "كيفية": "كيف",
+    "متى": "متى",
+    "امتى": "متى",
+    "اشلون": "كيف",
+    # negation, time
+    "مو": "لا",
+    "مش": "لا",
+    "مب": "لا",
+    "مافي": "لا يوجد",
+    "مفيش": "لا يوجد",
+    "ما فيه": "لا يوجد",
+    "للحين": "حتى الان",
+    "لسه": "حتى الان",
+    "لسا": "حتى الان",
+    "الحين": "الان",
+    "هلا": "الان",
+    "هلق": "الان",
+    "دلوقتي": "الان",
+    "امس": "امس",
+    "بكرة": "غدا",
+    "بكره": "غدا",
+    # family, people
+    "ولدي": "ابني",
+    "ولد": "ابن",
+    "عيالي": "ابنائي",
+    "عيال": "ابناء",
+    "ولادي": "ابنائي",
+    "اولادي": "ابنائي",
+    "ابوهم": "ولي الامر",
+    "بنتي": "ابنتي",
+    "بناتي": "بناتي",
+    "الاستاذ": "المعلم",
+    "الاستاذه": "المعلمة",
+    "الابله": "المعلمة",
+    # doing, seeing, showing
+    "اسوي": "اعمل",
+    "سويت": "عملت",
+    "نسوي": "نعمل",
+    "يسوي": "يعمل",
+    "اشوف": "اطلع على",
+    "يطلع": "يظهر",
+    "تطلع": "تظهر",
+    "طالع": "ظاهر",
+    "طالعه": "ظاهرة",
+    "طلعت": "ظهرت",
+    "مبين": "ظاهر",
+    "يبان": "يظهر",
+    "باين": "ظاهر",
+    "ضفت": "اضفت",
+    "احط": "اضع",
+    "حطيت": "وضعت",
+    "انزل": "احمل",
+    "نزل": "تحميل",
+    "نزلت": "ظهرت",
+    "يفتح": "يعمل",
+    "واقف": "متوقف",
+    "معلق": "متوقف",
+    "خربان": "عطل",
+    "يعلق": "يتوقف",
+    "ضاع": "فقد",
+    "غلط": "خطا",
+    "خربت": "عطل",
+    "اقدر": "استطيع",
+    "يقدر": "يستطيع",
+    "بقدر": "استطيع",
+    "اعرف": "اعرف",
+    # school words
+    "الترم": "الفصل الدراسي",
+    "ترم": "فصل دراسي",
+    "هالترم": "هذا الفصل الدراسي",
+    "هالسنه": "هذا العام",
+    "السنه": "العام",
+    "برا": "خارج",
+    "بره": "خارج",
+    "الجوال": "الجوال",
+    "موبايل": "الجوال",
+    "الموبايل": "الجوال",
+    "النت": "الانترنت",
+    "الباسورد": "كلمة المرور",
+    "الرقم السري": "كلمة المرور",
+    "الرمز السري": "كلمة المرور",
+    "النتايج": "النتائج",
+    "زمايله": "زملائه",
+    "اوراق": "مستندات",
+    "ورق": "مستندات",
+    "الشهاده": "الشهادة",
+    "اختبار": "اختبار",
+    "كشف": "قائمة",
+}
+
+ENGLISH_TO_ARABIC: dict[str, str] = {
+    "password": "كلمة المرور",
+    "passwd": "كلمة المرور",
+    "pass": "كلمة المرور",
+    "reset": "استعادة",
+    "forgot": "نسيت",
+    "forget": "نسيت",
+    "login": "تسجيل الدخول",
+    "log": "تسجيل الدخول",
+    "signin": "تسجيل الدخول",
+    "sign": "تسجيل الدخول",
+    "logout": "تسجيل الخروج",
+    "account": "حساب",
+    "username": "اسم المستخدم",
+    "user": "مستخدم",
+    "otp": "رمز التحقق",
+    "code": "رمز التحقق",
+    "verification": "رمز التحقق",
+    "sms": "رسالة نصية رمز التحقق",
+    "phone": "رقم الجوال",
+    "mobile": "رقم الجوال",
+    "number": "رقم",
+    "hacked": "اختراق",
+    "hack": "اختراق",
+    "hacker": "اختراق",
+    "compromised": "اختراق",
+    "scam": "احتيال",
+    "scammer": "احتيال",
+    "locked": "مقفل",
+    "lock": "قفل",
+    "blocked": "مقفل",
+    "block": "قفل",
+    "disabled": "معطل",
+    "transfer": "نقل",
+    "move": "نقل",
+    "moving": "نقل",
+    "relocate": "نقل مدينة",
+    "relocating": "نقل مدينة",
+    "city": "مدينة",
+    "school": "مدرسة",
+    "schools": "مدارس",
+    "register": "تسجيل",
+    "registration": "تسجيل",
+    "enroll": "تسجيل",
+    "enrol": "تسجيل",
+    "enrollment": "تسجيل",
+    "admission": "قبول",
+    "first": "الاول",
+    "grade": "الصف درجة",
+    "grades": "درجات",
+    "marks": "درجات",
+    "mark": "درجة",
+    "score": "درجة",
+    "result": "نتيجة",
+    "results": "نتائج",
+    "report": "شهادة",
+    "certificate": "شهادة",
+    "diploma": "شهادة",
+    "graduation": "تخرج",
+    "transcript": "سجل اكاديمي",
+    "record": "سجل",
+    "records": "سجل",
+    "attendance": "حضور",
+    "absence": "غياب",
+    "absent": "غياب",
+    "absences": "غياب",
+    "excuse": "عذر",
+    "sick": "مرض",
+    "medical": "طبي",
+    "timetable": "جدول",
+    "schedule": "جدول",
+    "teacher": "معلم",
+    "teachers": "معلمين",
+    "principal": "مدير",
+    "admin": "مدير",
+    "parent": "ولي الامر",
+    "guardian": "ولي الامر",
+    "father": "الاب ولي الامر",
+    "mother": "الام",
+    "son": "ابن",
+    "daughter": "ابنة",
+    "child": "ابن",
+    "children": "ابناء",
+    "kids": "ابناء",
+    "kid": "ابن",
+    "student": "طالب",
+    "students": "طلاب",
+    "link": "ربط",
+    "add": "اضافة",
+    "unlink": "فك ربط",
+    "remove": "حذف",
+    "delete": "حذف",
+    "upload": "رفع",
+    "download": "تحميل",
+    "print": "طباعة",
+    "error": "خطا",
+    "page": "صفحة",
+    "blank": "بيضاء",
+    "white": "بيضاء",
+    "screen": "شاشة",
+    "browser": "متصفح",
+    "chrome": "متصفح",
+    "safari": "متصفح",
+    "slow": "بطيء",
+    "loading": "تحميل",
+    "complaint": "شكوى",
+    "complain": "شكوى",
+    "suggestion": "اقتراح",
+    "name": "اسم",
+    "birth": "تاريخ الميلاد",
+    "birthday": "تاريخ الميلاد",
+    "id": "هوية",
+    "identity": "هوية",
+    "iqama": "اقامة",
+    "status": "حالة",
+    "request": "طلب",
+    "application": "طلب",
+    "rejected": "مرفوض",
+    "accepted": "مقبول",
+    "approved": "معتمد",
+    "approve": "اعتماد",
+    "approval": "اعتماد",
+    "edit": "تعديل",
+    "change": "تغيير",
+    "update": "تحديث",
+    "correct": "تصحيح",
+    "wrong": "خطا",
+    "dashboard": "لوحة",
+    "email": "البريد الالكتروني",
+    "nafath": "النفاذ الوطني",
+    "subject": "مادة",
+    "subjects": "مواد",
+    "class": "فصل",
+    "section": "فصل",
+    "exam": "اختبار",
+    "test": "اختبار",
+    "homework": "واجب",
+    "assign": "اسناد",
+    "assignment": "اسناد",
+    "appointed": "تعيين",
+    "new": "جديد",
+    "support": "الدعم الفني",
+    "contact": "تواصل",
+    "abroad": "خارج المملكة",
+    "outside": "خارج",
+    "country": "دولة",
+    "data": "بيانات",
+    "information": "بيانات",
+    "lost": "فقدان",
+    "copy": "نسخة",
+    "verify": "تحقق",
+    "authenticity": "صحة",
+}
+
+# English words a message in Arabizi may contain that must not be transliterated.
+ENGLISH_WORDS = frozenset(ENGLISH_TO_ARABIC) | frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "my",
+        "me",
+        "i",
+        "is",
+        "are",
+        "to",
+        "of",
+        "for",
+        "in",
+        "on",
+        "at",
+        "it",
+        "and",
+        "or",
+        "not",
+        "no",
+        "can",
+        "how",
+        "what",
+        "why",
+        "when",
+        "where",
+        "do",
+        "does",
+        "did",
+        "please",
+        "help",
+        "hi",
+        "hello",
+        "thanks",
+        "thank",
+        "you",
+        "your",
+        "we",
+        "our",
+        "this",
+        "that",
+        "with",
+        "from",
+        "have",
+        "has",
+        "been",
+        "was",
+    ]
+)
+
+_PHRASES = sorted((key for key in DIALECT_TO_MSA if " " in key), key=len, reverse=True)
+_NORMALIZED_DIALECT = {
+    normalize_arabic(key): normalize_arabic(value) for key, value in DIALECT_TO_MSA.items()
+}
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+_ARABIC_WORD = re.compile(r"[\u0621-\u064a]+")
+_CLITICS = ("و", "ف", "ب", "ل", "ك")
+
+
+def _dialect_equivalent(word: str) -> str | None:
+    if word in _NORMALIZED_DIALECT:
+        return _NORMALIZED_DIALECT[word]
+    if len(word) > 3 and word[0] in _CLITICS and word[1:] in _NORMALIZED_DIALECT:
+        return _NORMALIZED_DIALECT[word[1:]]
+    return None
+
+
+def msa_equivalents(text: str) -> list[str]:
+    """The MSA and Arabic words that the dialect and English words of `text` stand for (in order, no repeats)."""
+    normalized = normalize_arabic(text)
+    found: list[str] = []
+    for phrase in _PHRASES:
+        key = normalize_arabic(phrase)
+        if key in normalized:
+            found.append(_NORMALIZED_DIALECT[key])
+    for word in _ARABIC_WORD.findall(normalized):
+        equivalent = _dialect_equivalent(word)
+        if equivalent and equivalent != word:
+            found.append(equivalent)
+    for word in _LATIN_WORD.findall(text):
+        english = ENGLISH_TO_ARABIC.get(word.lower())
+        if english:
+            found.append(english)
+    return list(dict.fromkeys(found))
+
+
+def expand_query(text: str) -> str:
+    """`text` followed by the MSA/Arabic equivalents of its dialect and English words."""
+    extra = msa_equivalents(text)
+    return f"{text} {' '.join(extra)}" if extra else text
