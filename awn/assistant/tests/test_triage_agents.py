@@ -12,6 +12,7 @@ from awn.assistant.triage.service import triage_text
 from awn.assistant.triage.training import labelled_ticket_history
 from awn.tickets.enums import Category, Priority
 from awn.tickets.models import AuditEntry
+from awn.tickets.services import ticket_update
 
 from .kb_fixture import load_kb
 
@@ -134,6 +135,9 @@ def test_corrections_come_first_in_history_and_auto_categories_are_not_labels(
     assert labels[0] == Category.PARENT_LINK and texts[0].startswith("سؤال")
     assert Category.ATTENDANCE in labels and labelled.subject in "\n".join(texts)
     assert Category.TRANSFER not in labels  # set by the triage itself, never confirmed
+    # An agent who later changes that category by hand gives a label after all.
+    ticket_update(ticket=auto, actor=world.agent, changes={"category": Category.REGISTRATION})
+    assert Category.REGISTRATION in labelled_ticket_history()[1]
 
 
 def test_a_correction_changes_the_next_prediction_after_retraining(world, django_capture_on_commit_callbacks):

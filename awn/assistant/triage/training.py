@@ -89,14 +89,15 @@ def _history() -> tuple[list[str], list[str], int]:
             labels.append(category)
         seen.add(ticket_id)
     n_corrected = len(texts)
-    # Categories set by the automatic triage and never confirmed are our own guesses, not labels.
+    # Categories set by the automatic triage and never confirmed are our own guesses, not labels (unless an
+    # agent has since changed the ticket's category by hand).
     guessed = {
         ticket_id
-        for ticket_id, fields in TicketTriage.objects.filter(corrected_at=None)
+        for ticket_id, fields, predicted, current in TicketTriage.objects.filter(corrected_at=None)
         .exclude(applied_fields=[])
-        .values_list("ticket_id", "applied_fields")
+        .values_list("ticket_id", "applied_fields", "category", "ticket__category")
         .iterator(chunk_size=2000)
-        if "category" in (fields or [])
+        if "category" in (fields or []) and predicted == current
     }
     rows = (
         Ticket.objects.exclude(category=Category.OTHER)
