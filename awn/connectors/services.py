@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from awn.core.errors import ValidationError
@@ -24,33 +25,42 @@ PROCESS_JOB = "awn.connectors.tasks.process_inbound_event"
 def events_store(inbox: Inbox, items: list[RawItem]) -> tuple[int, int]:
     """Store new raw items (status pending) and enqueue them; known (inbox, external id) pairs are no-ops.
 
-    Returns (stored, duplicates).
+    One statement on both databases: INSERT … ON CONFLICT DO NOTHING RETURNING id, so the webhook answers after
+    a single round trip and a concurrent redelivery cannot insert twice. Returns (stored, duplicates).
     """
     unique = {item.external_id: item for item in items}
     if not unique:
-        return 0, 0
-    with transaction.atomic():
-        known = set(
-            InboundEvent.objects.filter(inbox=inbox, external_id__in=list(unique)).values_list(
-                "external_id", flat=True
-            )
-        )
-        fresh = [item for key, item in unique.items() if key not in known]
-        InboundEvent.objects.bulk_create(
-            [InboundEvent(inbox=inbox, external_id=i.external_id, payload=i.payload) for i in fresh],
-            ignore_conflicts=True,  # a concurrent delivery of the same item
-        )
-        new_ids = list(
-            InboundEvent.objects.filter(
-                inbox=inbox, external_id__in=[i.external_id for i in fresh], status=EventStatus.PENDING
-            ).values_list("pk", flat=True)
-        )
+        return 0, len(items)
+    fields = {f.name: f for f in InboundEvent._meta.concrete_fields}
+    now = timezone.now()
+    row_sql = "(%s, %s, %s, %s, %s, %s, %s)"
+    params: list[Any] = []
+    for item in unique.values():
+        params += [
+            inbox.pk,
+            item.external_id,
+            fields["payload"].get_db_prep_save(item.payload, connection),
+            EventStatus.PENDING,
+            0,
+            "",
+            fields["received_at"].get_db_prep_save(now, connection),
+        ]
+    table = connection.ops.quote_name(InboundEvent._meta.db_table)
+    sql = (
+        # Only placeholders and the quoted table name are interpolated.
+        f"INSERT INTO {table} (inbox_id, external_id, payload, status, attempts, last_error, received_at) "  # noqa: S608
+        f"VALUES {', '.join([row_sql] * len(unique))} "
+        "ON CONFLICT (inbox_id, external_id) DO NOTHING RETURNING id"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        new_ids = [row[0] for row in cursor.fetchall()]
         for pk in new_ids:
             enqueue(PROCESS_JOB, pk)
-    duplicates = len(items) - len(fresh)
+    duplicates = len(items) - len(new_ids)
     if duplicates:
         logger.info("inbox %s: %d duplicate deliveries absorbed", inbox.pk, duplicates)
-    return len(fresh), duplicates
+    return len(new_ids), duplicates
 
 
 def _clean_base_url(value: str) -> str:

@@ -18,12 +18,15 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="One sweep, then exit.")
         parser.add_argument("--sleep", type=float, default=2.0, help="Seconds between sweeps.")
         parser.add_argument(
+            "--batch", type=int, default=500, help="At most this many rows of each kind a sweep."
+        )
+        parser.add_argument(
             "--stale", type=int, default=None, help="Pick up raw events pending longer than this (seconds)."
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
-            events, outbound = sweep(stale_seconds=options["stale"])
+            events, outbound = sweep(stale_seconds=options["stale"], limit=options["batch"])
             if events or outbound or options["verbosity"] > 1:
                 self.stdout.write(f"processed {events} inbound events, {outbound} outgoing messages")
             if options["once"]:

@@ -1,0 +1,200 @@
+"""Webhook intake throughput: signed WhatsApp Cloud API webhooks posted by wrk to gunicorn.
+
+    python -m bench.webhooks --db postgres --seconds 15 --connections 8
+    python -m bench.webhooks --db sqlite --seconds 15 --connections 8
+
+The web process only verifies, stores the raw event and answers (AWN_TASKS_MODE=off); the work (contact, ticket,
+message) is done afterwards by `manage.py run_worker`, whose drain rate is reported too. Target (issue 4):
+>= 500 acknowledgements/s with p99 <= 200 ms. Every body is a distinct message (its own wamid), signed with the
+inbox's app secret, so each request is a real insert, not an absorbed duplicate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import hmac
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from typing import Any
+
+from bench.run import ROOT, database_url, ensure_postgres_database, manage, run_wrk, start_server
+
+APP_SECRET = "bench-app-secret"
+PHONE_ID = "106540352242922"
+
+INBOX_SNIPPET = """
+import json
+from awn.connectors.models import Inbox
+from awn.connectors.services import inbox_save
+inbox = Inbox.objects.filter(name="bench-whatsapp").first()
+inbox = inbox_save(inbox=inbox, name="bench-whatsapp", kind="whatsapp", settings={"phone_number_id": "PHONE_ID"},
+                   secrets={"access_token": "unused", "app_secret": "APP_SECRET", "verify_token": "v"})
+print(json.dumps({"uuid": str(inbox.uuid)}))
+""".replace("PHONE_ID", PHONE_ID).replace("APP_SECRET", APP_SECRET)
+
+COUNT_SNIPPET = """
+import json
+from awn.connectors.models import InboundEvent
+print(json.dumps({s: InboundEvent.objects.filter(status=s).count() for s in ("pending", "done", "failed")}))
+"""
+
+
+def body(run: str, n: int) -> str:
+    sender = f"9665{(10_000_000 + n % 5000):08d}"
+    payload = {
+        "object": "whatsapp_business_account",
+        "entry": [
+            {
+                "id": "102290129340398",
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "messaging_product": "whatsapp",
+                            "metadata": {"display_phone_number": "966920000000", "phone_number_id": PHONE_ID},
+                            "contacts": [{"profile": {"name": "ولي أمر"}, "wa_id": sender}],
+                            "messages": [
+                                {
+                                    "from": sender,
+                                    "id": f"wamid.bench{run}{n:08d}",
+                                    "timestamp": "1763800000",
+                                    "type": "text",
+                                    "text": {"body": f"لا أستطيع الدخول إلى حساب ابني ({n})"},
+                                }
+                            ],
+                        },
+                    }
+                ],
+            }
+        ],
+    }
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+def webhook_lua(path: str, count: int, threads: int) -> str:
+    run = str(int(time.time()))
+    lines = ["bodies = {}", "sigs = {}"]
+    for n in range(count):
+        text = body(run, n)
+        sig = hmac.new(APP_SECRET.encode(), text.encode(), hashlib.sha256).hexdigest()
+        lines.append(f"bodies[{n + 1}] = [==[{text}]==]")
+        lines.append(f'sigs[{n + 1}] = "sha256={sig}"')
+    lines.append(
+        f"""
+local next_tid = 0
+setup = function(thread) thread:set("tid", next_tid); next_tid = next_tid + 1 end
+requests = {{}}
+i = 0
+init = function(args)
+  for k, b in ipairs(bodies) do
+    if k % {threads} == tid then
+      requests[#requests + 1] = wrk.format("POST", "{path}",
+        {{["Content-Type"] = "application/json", ["X-Hub-Signature-256"] = sigs[k]}}, b)
+    end
+  end
+end
+request = function()
+  i = i + 1
+  if i > #requests then i = 1 end
+  return requests[i]
+end
+"""
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--db", choices=["postgres", "sqlite"], default="postgres")
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--bodies", type=int, default=30_000, help="distinct signed messages to cycle through"
+    )
+    parser.add_argument("--no-drain", action="store_true", help="skip running the worker afterwards")
+    args = parser.parse_args(argv)
+    url = database_url(args.db).replace("awn_bench", "awn_bench_webhooks")
+    if args.db == "postgres":
+        ensure_postgres_database(url)
+    else:
+        url = url.replace("bench.sqlite3", "bench-webhooks.sqlite3")
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "AWN_DB_CONN_MAX_AGE": "600",
+        "AWN_LOG_LEVEL": "ERROR",
+        "AWN_TASKS_MODE": "off",
+        "AWN_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    }
+    manage(env, "migrate", "-v", "0")
+    inbox_uuid = json.loads(manage(env, "shell", "-c", INBOX_SNIPPET).strip().splitlines()[-1])["uuid"]
+    before = json.loads(manage(env, "shell", "-c", COUNT_SNIPPET).strip().splitlines()[-1])
+    lua = webhook_lua(f"/hooks/{inbox_uuid}/", args.bodies, threads=min(2, args.connections))
+    server = start_server(env, args.workers)
+    try:
+        result: dict[str, Any] = run_wrk(
+            f"/hooks/{inbox_uuid}/",
+            seconds=args.seconds,
+            connections=args.connections,
+            lua_body=lua,
+            warmup=0,
+        )
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    after = json.loads(manage(env, "shell", "-c", COUNT_SNIPPET).strip().splitlines()[-1])
+    stored = sum(after.values()) - sum(before.values())
+    results: dict[str, Any] = {
+        "bench": "webhooks",
+        "db": args.db,
+        "connections": args.connections,
+        "workers": args.workers,
+        "acks_per_s": result["rps"],
+        "p50_ms": result["p50_ms"],
+        "p99_ms": result["p99_ms"],
+        "errors": result["errors_status"] + result["errors_connect"] + result["errors_timeout"],
+        "requests": result["requests"],
+        "events_stored": stored,
+        "target": ">= 500/s, p99 <= 200 ms",
+    }
+    if not args.no_drain and after["pending"]:
+        started = time.perf_counter()
+        subprocess.run(
+            [
+                sys.executable,
+                "manage.py",
+                "run_worker",
+                "--once",
+                "--stale",
+                "0",
+                "--batch",
+                str(after["pending"]),
+            ],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        elapsed = time.perf_counter() - started
+        drained = json.loads(manage(env, "shell", "-c", COUNT_SNIPPET).strip().splitlines()[-1])
+        processed = after["pending"] - drained["pending"]
+        results["worker_events_per_s"] = round(processed / elapsed, 1)
+        results["worker_processed"] = processed
+        results["worker_failed"] = drained["failed"] - after["failed"]
+    results["at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+    print(json.dumps(results, indent=2, ensure_ascii=False))
+    with open(ROOT / "bench" / "results.jsonl", "a", encoding="utf-8") as out:
+        out.write(json.dumps(results, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
