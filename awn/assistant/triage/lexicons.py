@@ -60,9 +60,14 @@ INTRUSION = phrases(
     غيروا كلمه المرور | غير الرقم | changed my password | changed my email | changed the email
     """
 )
-CODE = ("الرمز", "رمز", "الكود", "كود", "otp", "code", "رمز التحقق", "verification")
+CODE = phrases(
+    """
+    الرمز | رمز | الكود | كود | otp | code | رمز التحقق | verification | رقم التحقق | رمز التفعيل | one-time
+    """
+)
 GAVE_CODE = phrases(
     """
+    ارسلته لهم | ارسلتها لهم | ارسلته لها | عطيتهم | اعطيتهم | رسلته | رسلتها | ضغطت على رابط | ضغطت الرابط | رابط مشبوه | رابط غريب | clicked a link | suspicious link
     عطيته | اعطيته | أعطيته | اديته | اديتله | عطيتو | ارسلته له | ارسلت له | بعته له | بعتله
     قلت له الرمز | قلتله | gave | shared | sent him | told him | طلب مني الرمز | طلب الرمز
     يقول انه من الدعم | يقول انه من الوزاره | انتحل | احتيال | محتال | نصاب | scam | fraud | phishing
@@ -122,18 +127,21 @@ DEADLINE = phrases(
 )
 STUDY_TASK = phrases(
     """
+    imti7an | emte7an | emti7an | ekhtebar | e5tebar | ikhtibar | wajeb | wajib | waajib
     امتحان | الامتحان | اختبار | الاختبار | اختبارات | واجب | الواجب | واجبات | الواجبات | exam | test
     quiz | homework | assignment | تسليم
     """
 )
 SOON = phrases(
     """
+    bokra | bukra | boukra | bokrah | ellela | el lela | el leila | elyom | el yom | alyoum
     بكره | بكرا | بكرة | غدا | غداً | باكر | الليله | الليلة | اليوم | tomorrow | tonight | today
     الساعه | قبل الساعه | خلال ساعه | this evening
     """
 )
 PROBLEM = phrases(
     """
+    mesh shaghal | mish shaghal | msh shaghal | mo shaghal | mu shaghal | ma yeshta8el | ma yshta8el | مب شغال | مو شغال | ما عندي صلاحيه
     ما يوصل | ما يوصلني | ما وصل | ما وصلني | مش بيوصل | مش واصل | لم يصل | ما يفتح | ما يقبل | مش شغال
     ما يشتغل | ما زبط | موقوف | مقفل | انقفل | مغلق | ما قدرت | ما اقدر | مش قادر | لا استطيع
     لا أستطيع | نسي | نسيت | ناسي | never arrives | not working | can't | cannot | locked | doesn't
@@ -142,6 +150,7 @@ PROBLEM = phrases(
 )
 NO_SCHOOL = phrases(
     """
+    ما عنده مدرسه | ماعنده مدرسه | ما عندها مدرسه | ماعندها مدرسه | ما لقينا له مدرسه | مالقينا له مدرسه | has no school | without any school
     قاعد في البيت | قاعد بالبيت | قاعده في البيت | قاعده بالبيت | جالس في البيت | جالس بالبيت
     قاعد فالبيت | بدون مدرسه | بلا مدرسه | ما له مدرسه | ما لها مدرسه | ماله مدرسه | مالها مدرسه
     من غير مدرسه | ملوش مدرسه | ملهاش مدرسه | بدون مقعد | no school | without a school | out of school
@@ -208,6 +217,7 @@ DOWN = phrases(
 )
 SCHOOL_WIDE = phrases(
     """
+    كل المدارس | جميع المدارس | عند الجميع | كل مدارس | all schools | every school
     عندنا في المدرسه | في المدرسه | بالمدرسه | المدرسه كلها | عن المدرسه | عند الكل | عندنا
     كل المعلمين | جميع المعلمين | المعلمين | our school | whole school | the school | teachers
     """
@@ -220,7 +230,6 @@ BUT_AT_SCHOOL = phrases(
     is at school | اوصلته | اوصلتها
     """
 )
-WITHHELD = ("محجوب", "محجوبه", "حجب النتيجه", "النتيجه محجوبه", "withheld", "blocked result")
 SIGN_IN = phrases(
     """
     ادخل | الدخول | دخول | تسجيل الدخول | log in | login | sign in | otp | رمز التحقق | كود التفعيل | الرمز
@@ -242,6 +251,7 @@ URGENT_WORDS = phrases(
 # Low priority: thanks, greetings, chit-chat, suggestions, general information outside the system's services.
 SUGGESTION = phrases(
     """
+    please add | could you add | can you add | would be great if | اتمنى تضيفون | نتمنى اضافه | نتمنى تضيفون | ياريت تضيف | يا ريت تضيف | ياليت تضيف | يا ليت تضيف | اقترح اضافه
     اقتراح | اقترح | مقترح | ياليت تضيفون | يا ليت تضيفون | ليش ما تضيفون | ليه ما تضيفوا | ياريت تضيفوا
     لو تضيفون | suggest | suggestion | feature request | it would be nice
     """
@@ -256,6 +266,7 @@ CHITCHAT = phrases(
 )
 OUT_OF_SCOPE = phrases(
     """
+    3otla | 3utla | rateb | ratib | school bus
     راتب | رواتب | الراتب | علاوه | العلاوه | مكافاه | المكافاه | مكافاه شهريه | salary | salaries
     bonus | باص | الباص | حافله | الحافله | النقل المدرسي | school bus | bus | المقصف | مقصف | canteen
     اجازه | الاجازه | العطله | عطله | holiday | holidays | vacation | منح | منحه | بعثات | scholarship
@@ -292,6 +303,8 @@ GREETING = phrases(
 # does not work is written in frustration far more often than not.
 NEGATIVE = phrases(
     """
+    مش باين | مو باين | مب باين | مش ظاهر | not showing | not appearing | not shown
+    mesh shaghal | mish shaghal | msh shaghal | mo shaghal | ma yeshta8el | ma yshta8el | مب شغال | مو شغال
     ما يطلع | ما تطلع | ما طلع | ما طلعت | ما يفتح | ما تفتح | ما يشتغل | ما تشتغل | ما يوصل | ما يوصلني
     ما وصل | ما وصلت | ما وصلني | ما يقبل | ما قبل | ما يخليني | ما زبط | ما ظهر | ما يظهر | ما تظهر
     ما يصير شي | ما صار شي | ما تغير | ما لقيت | ما قدرت | ما احد رد | ما حد رد | ماهي طالعه | مو طالع
@@ -318,7 +331,7 @@ GULF_MARKERS = _weights(
     ابي=1 ابغى=1 ابغي=1 ابا=0.5 وش=1 ايش=0.6 حقي=1 حقت=1 حقه=0.8 حقها=0.8 حقته=1 حقتها=1 حقتي=1 حقنا=0.8
     للحين=1 الحين=0.8 ذحين=1 توه=0.8 توني=0.8 عيالي=1 عيال=0.8 وايد=1 شلون=1 يبي=1 تبي=1 تبيها=1 يبغى=1
     تبغى=1 نبي=0.8 نبغى=1 ابيكم=1 ابيها=1 ابيه=1 جاني=1 جاتني=1 جتني=1 اسوي=1 يسوي=1 نسوي=1 تسوي=1
-    سويت=1 سوينا=1 تكفى=1 تكفون=1 ماهي=0.8 مب=1 هذي=0.6 ولدي=0.6 بنتي=0.4 زين=0.6 مره=0.4 كذا=0.5
+    سويت=1 سوينا=1 سوت=0.8 سووا=0.8 سوو=0.8 تكفى=1 تكفون=1 ماهي=0.8 مب=1 هذي=0.6 ولدي=0.6 بنتي=0.4 زين=0.6 مره=0.4 كذا=0.5
     وين=0.5 ليش=0.5 مو=0.6 اللي=0.4 يطلع=0.5 طلع=0.4 يمديني=1 يمدي=1 عشان=0.3 شي=0.3 حيل=0.6 ودي=0.6
     هالحين=1 زبط=1 اقدر=0.4 القى=0.6 الحينه=1 ترا=0.8 ترى=0.3 عاد=0.3 انسرق=0.6 قاعد=0.4 ياخي=0.6
     يالغالي=1 هلا=0.5 بروحي=0.5 بيقدم=0.4
