@@ -228,3 +228,24 @@ def assistant_ask(
         language,
         tuple(hits),
     )
+
+
+def attempt_note(result: AssistantAnswer, *, declined: bool) -> str:
+    """What the assistant tried, for the agent who takes over (an internal note on the ticket)."""
+    if result.article is None:
+        return _("The assistant found no article for this question (reason: %(reason)s).") % {
+            "reason": result.reason
+        }
+    lines = [
+        _("The assistant suggested the article «%(title)s» (%(id)s), confidence %(confidence).0f%%.")
+        % {
+            "title": result.article.title_ar,
+            "id": result.article.external_id,
+            "confidence": result.confidence * 100,
+        }
+    ]
+    if declined:
+        lines.append(_("The customer said it did not solve the problem."))
+    elif result.handoff:
+        lines.append(_("It handed the question to a human (reason: %(reason)s).") % {"reason": result.reason})
+    return "\n".join(lines)

@@ -20,10 +20,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from awn.accounts.models import User
 from awn.accounts.policies import is_staff_member
+from awn.assistant.answering import assistant_ask, attempt_note
 from awn.core.errors import DomainError
 from awn.core.ratelimit import limit_posts
 from awn.crm.models import Contact
 from awn.crm.selectors import children_ids
+from awn.knowledge.enums import ArticleStatus, Visibility
+from awn.knowledge.models import Article
+from awn.knowledge.services import article_vote
 from awn.tickets import policies
 from awn.tickets.enums import MessageKind
 from awn.tickets.models import Attachment, Message, Ticket
@@ -87,6 +91,13 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
     form = TicketForm(request.POST or None, request.FILES or None, children=children)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        declined = bool(request.POST.get("assistant_declined"))
+        attempt = None
+        if declined or not data["attachments"]:
+            attempt = assistant_ask(f"{data['subject']}\n{data['body']}")
+            if not declined and attempt.article is not None and not attempt.handoff:
+                # Answer first; the ticket is sent only if the customer says the answer did not solve it.
+                return render(request, "portal/ticket_new.html", {"form": form, "suggestion": attempt})
         try:
             ticket = ticket_create(
                 requester=contact,
@@ -101,6 +112,13 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             form.add_domain_error(error)
         else:
+            if attempt is not None and attempt.suggestions:
+                ticket_add_message(
+                    ticket=ticket,
+                    body=attempt_note(attempt, declined=declined),
+                    actor=None,
+                    kind=MessageKind.NOTE,
+                )
             messages.success(
                 request,
                 _("Your ticket %(reference)s was received. We will reply as soon as possible.")
@@ -109,6 +127,21 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
             return redirect("portal:ticket", pk=ticket.pk)
     status = 400 if request.method == "POST" else 200
     return render(request, "portal/ticket_new.html", {"form": form}, status=status)
+
+
+@customer_view
+@require_POST
+def assistant_solved(request: HttpRequest) -> HttpResponse:
+    """The customer says the assistant's answer solved the problem: no ticket; the article gets a helpful vote."""
+    article = Article.objects.filter(
+        external_id=request.POST.get("article", ""),
+        status=ArticleStatus.PUBLISHED,
+        visibility=Visibility.PUBLIC,
+    ).first()
+    if article is not None:
+        article_vote(article=article, helpful=True, user=_user(request))
+    messages.success(request, _("Glad that helped! Your question was not sent as a ticket."))
+    return redirect("portal:home")
 
 
 def _visible_ticket(user: User, pk: int) -> Ticket:

@@ -152,7 +152,8 @@ def ticket_add_message(
     if locked.status == Status.CLOSED:
         raise ValidationError(_("This ticket is closed. Please open a new ticket."), field="body")
     from_staff = actor is not None and is_staff_member(actor)
-    if kind == MessageKind.NOTE and not from_staff:
+    if kind == MessageKind.NOTE and actor is not None and not from_staff:
+        # actor None is the system itself (the assistant recording its attempt), never a customer.
         raise ValidationError(_("Only staff can add internal notes."), field="kind")
     now = timezone.now()
     direction = (
