@@ -105,6 +105,7 @@ class Connector:
     setting_fields: ClassVar[tuple[SettingField, ...]] = ()
     # WhatsApp's customer-service window: free-form replies only within this many hours of the last inbound.
     reply_window_hours: ClassVar[int | None] = None
+    polls: ClassVar[bool] = False  # True for channels fetched by the worker (email), not pushed by webhooks
 
     def api_base(self, inbox: Inbox) -> str:
         return (inbox.api_base_url or os.environ.get(self.api_base_env, "") or self.default_api_base).rstrip(

@@ -63,8 +63,10 @@ def _active(contact: Contact) -> Contact:
 
 def resolve_contact(kind: str, parsed: InboundMessage) -> Contact:
     """One CRM profile per person: a stored channel identity, else the E.164 phone, else a new contact."""
+    # Locking the identity row serializes one sender's messages: two of them never both open a new ticket.
     identity = (
-        ChannelIdentity.objects.select_related("contact")
+        ChannelIdentity.objects.select_for_update(of=("self",))
+        .select_related("contact")
         .filter(kind=kind, external_id=parsed.identity)
         .first()
     )
@@ -183,7 +185,8 @@ def inbound_event_process(event_id: int) -> None:
 
 def _claim(event_id: int) -> bool:
     """Lock the event row; False when another worker already processed it."""
-    return InboundEvent.objects.select_for_update().filter(pk=event_id, status=EventStatus.PENDING).exists()
+    locked = InboundEvent.objects.select_for_update().filter(pk=event_id, status=EventStatus.PENDING)
+    return bool(list(locked.values_list("pk", flat=True)[:1]))
 
 
 def _thread(
@@ -231,11 +234,15 @@ def _finish(event_id: int, status: str, error: str = "", message: Message | None
     )
 
 
-def inbound_event_failed(event_id: int, error: str) -> None:
-    """Count a failed attempt; past the limit the event stops being retried (visible as failed)."""
+def inbound_event_failed(event_id: int, error: str) -> int:
+    """Count a failed attempt; past the limit the event stops being retried (visible as failed).
+
+    Returns the attempts so far while the event is still to be retried, else 0."""
     InboundEvent.objects.filter(pk=event_id, status=EventStatus.PENDING).update(
         attempts=F("attempts") + 1, last_error=error[:300]
     )
     InboundEvent.objects.filter(
         pk=event_id, status=EventStatus.PENDING, attempts__gte=MAX_EVENT_ATTEMPTS
     ).update(status=EventStatus.FAILED)
+    row = InboundEvent.objects.filter(pk=event_id, status=EventStatus.PENDING).values("attempts").first()
+    return row["attempts"] if row else 0

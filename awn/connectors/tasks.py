@@ -8,10 +8,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
+from awn.core.tasks import enqueue_later
+
 from .enums import DeliveryStatus, EventStatus
 from .inbound import inbound_event_failed, inbound_event_process
-from .models import InboundEvent, OutboundMessage
+from .models import InboundEvent, Inbox, OutboundMessage
 from .outbound import outbound_send
+from .registry import connector_for, connectors
+from .services import events_store
 
 logger = logging.getLogger(__name__)
 PROCESS_JOB = "awn.connectors.tasks.process_inbound_event"
@@ -21,8 +25,26 @@ def process_inbound_event(event_id: int) -> None:
     try:
         inbound_event_process(event_id)
     except Exception as exc:
-        inbound_event_failed(event_id, repr(exc))
+        attempts = inbound_event_failed(event_id, repr(exc))
+        if attempts:
+            # e.g. two first messages of one new sender raced on the identity row: try again shortly.
+            enqueue_later(PROCESS_JOB, event_id, float(2**attempts))
         raise
+
+
+def poll_inboxes() -> int:
+    """Fetch new items for channels without webhooks (email); store them like webhook items."""
+    stored = 0
+    for inbox in Inbox.objects.filter(
+        is_active=True, kind__in=[c.kind for c in connectors().values() if c.polls]
+    ):
+        try:
+            items = connector_for(inbox.kind).poll(inbox)
+        except Exception:
+            logger.exception("inbox %s: poll failed", inbox.pk)
+            continue
+        stored += events_store(inbox, items)[0]
+    return stored
 
 
 def send_outbound(outbound_id: int) -> None:
@@ -32,6 +54,7 @@ def send_outbound(outbound_id: int) -> None:
 def sweep(*, stale_seconds: int | None = None, limit: int = 500) -> tuple[int, int]:
     """Process raw events left pending past `stale_seconds` and outgoing messages that are due."""
     stale = settings.AWN_WORKER_STALE_SECONDS if stale_seconds is None else stale_seconds
+    poll_inboxes()
     now = timezone.now()
     event_ids = list(
         InboundEvent.objects.filter(

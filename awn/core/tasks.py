@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import import_module
 from typing import Any
@@ -21,6 +22,30 @@ from django.db import close_old_connections, connections, transaction
 logger = logging.getLogger(__name__)
 _executor: ThreadPoolExecutor | None = None
 _lock = threading.Lock()
+_sweeps: list[str] = []
+SWEEP_EVERY_SECONDS = 15
+
+
+def register_sweep(path: str) -> None:
+    """A periodic job (the embedded stand-in for a beat task): `path()` runs every SWEEP_EVERY_SECONDS in
+    thread mode, so rows left pending by a crash or a restart are picked up without a separate worker."""
+    if path not in _sweeps:
+        _sweeps.append(path)
+
+
+def _sweeper() -> None:
+    while True:
+        time.sleep(SWEEP_EVERY_SECONDS)
+        if getattr(settings, "AWN_TASKS_MODE", "thread") != "thread":
+            continue
+        for path in list(_sweeps):
+            close_old_connections()
+            try:
+                _resolve(path)()
+            except Exception:
+                logger.exception("sweep %s failed", path)
+            finally:
+                connections.close_all()
 
 
 def _resolve(path: str) -> Any:
@@ -52,6 +77,7 @@ def _pool() -> ThreadPoolExecutor:
             if connections["default"].vendor == "sqlite":
                 workers = 1  # one writer at a time anyway; parallel writers only wait on the lock
             _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="awn-task")
+            threading.Thread(target=_sweeper, name="awn-sweeper", daemon=True).start()
         return _executor
 
 
@@ -75,6 +101,12 @@ def enqueue_later(path: str, object_id: int, seconds: float) -> None:
     timer = threading.Timer(seconds, lambda: _submit(path, object_id))
     timer.daemon = True
     timer.start()
+
+
+def start() -> None:
+    """Start the pool and its sweeper now (a web process calls it once it serves requests)."""
+    if getattr(settings, "AWN_TASKS_MODE", "thread") == "thread":
+        _pool()
 
 
 def enqueue(path: str, object_id: int) -> None:

@@ -31,6 +31,7 @@ class Recorded:
 class ProviderState:
     requests: list[Recorded] = field(default_factory=list)
     media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # id → (content, mime)
+    updates: list[dict[str, Any]] = field(default_factory=list)  # served once by GET /fake/updates
     fail_next: int = 0  # answer the next N sends with HTTP 500
     fail_status: int = 500
     counter: itertools.count = field(default_factory=lambda: itertools.count(1))
@@ -90,6 +91,9 @@ class _Handler(BaseHTTPRequestHandler):
             )
         if m := re.fullmatch(rf"/tg/file/bot{re.escape(TG_TOKEN)}/documents/([\w.-]+)", path):
             return self._media(m.group(1), bearer=False)
+        if path == "/fake/updates":
+            events, self.state.updates[:] = list(self.state.updates), []
+            return self._reply(200, {"events": events})
         if m := re.fullmatch(r"/fake/media/([\w.-]+)", path):
             return self._media(m.group(1), bearer=False)
         return self._reply(404, {"error": "not found"})

@@ -86,3 +86,18 @@ def test_reply_with_a_file_uses_send_document(world, inboxes, deliver, reply, pr
     document = provider.state.sends()[1]
     assert b'name="chat_id"\r\n\r\n583920114' in document.body
     assert PDF in document.body and b'filename="results.pdf"' in document.body
+
+
+def test_one_profile_across_whatsapp_and_telegram(world, inboxes, deliver) -> None:
+    payload = load("whatsapp/text.json")
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["contacts"][0]["wa_id"] = value["messages"][0]["from"] = "966551112233"  # not in the CRM yet
+    deliver(inboxes["whatsapp"], payload)
+    whatsapp_contact = Ticket.objects.get(channel="whatsapp").requester
+    assert whatsapp_contact.phone == "+966551112233"
+    deliver(inboxes["telegram"], load("telegram/text.json"))
+    shared = load("telegram/contact.json")
+    shared["message"]["contact"]["phone_number"] = "+966551112233"
+    deliver(inboxes["telegram"], shared)
+    assert ChannelIdentity.objects.get(kind="telegram").contact_id == whatsapp_contact.pk
+    assert set(Ticket.objects.values_list("requester_id", flat=True)) == {whatsapp_contact.pk}

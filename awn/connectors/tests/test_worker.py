@@ -151,3 +151,16 @@ def test_the_in_process_background_path_processes_after_commit(settings, provide
     assert len(done) == 4
     assert InboundEvent.objects.filter(status=EventStatus.DONE).count() == 4
     assert Message.objects.filter(channel="api").count() == 4
+
+
+def test_polled_channels_are_fetched_by_the_sweep_and_deduplicated(
+    world, inboxes, provider, settings
+) -> None:
+    settings.AWN_TASKS_MODE = "off"
+    provider.state.updates = [{"id": "mail-1", "from": "user-7", "text": "سؤال عن الجدول"}]
+    sweep(stale_seconds=0)
+    provider.state.updates = [{"id": "mail-1", "from": "user-7", "text": "سؤال عن الجدول"}]  # fetched again
+    sweep(stale_seconds=0)
+    sweep(stale_seconds=0)
+    assert InboundEvent.objects.filter(inbox=inboxes["fake"]).count() == 1
+    assert Message.objects.filter(body="سؤال عن الجدول").count() == 1

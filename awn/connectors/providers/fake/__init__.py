@@ -37,6 +37,7 @@ class FakeConnector(Connector):
     kind = "fake"
     channel = "api"
     api_base_env = "AWN_FAKE_API_BASE"
+    polls = True  # both pushed (webhook) and fetched (GET {base}/updates), like a mailbox
     secret_fields = (SecretField("signing_secret", _("Signing secret")),)
 
     def verify_request(self, inbox: Inbox, request: WebhookRequest) -> bool:
@@ -76,6 +77,15 @@ class FakeConnector(Connector):
             f"{self.api_base(inbox)}/media/{media.ref}", limit=settings.AWN_ATTACHMENT_MAX_BYTES + 1
         )
         return IncomingFile(name=media.ref, content=content)
+
+    def poll(self, inbox: Inbox) -> list[RawItem]:
+        if not self.api_base(inbox):
+            return []
+        answer = request_json("GET", f"{self.api_base(inbox)}/updates")
+        try:
+            return [RawItem(str(e["id"]), e) for e in answer["events"]]
+        except (KeyError, TypeError) as exc:
+            raise MalformedPayload("expected {events: [{id, ...}]}") from exc
 
     def send(self, inbox: Inbox, outgoing: Outgoing) -> str:
         answer = request_json(
