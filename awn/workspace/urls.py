@@ -15,6 +15,7 @@ urlpatterns = [
     path("tickets/<int:pk>/unlink-problem/", views.unlink_problem, name="ticket-unlink-problem"),
     path("tickets/<int:pk>/merge/", views.merge, name="ticket-merge"),
     path("tickets/<int:pk>/triage/", views.correct_triage, name="ticket-triage"),
+    path("tickets/<int:pk>/triage/run/", views.run_triage, name="ticket-triage-run"),
     path("tickets/<int:pk>/canned/<int:canned_id>/", views.canned, name="ticket-canned"),
     path("contacts/", views.contact_list, name="contacts"),
     path("contacts/<int:pk>/", views.contact_detail, name="contact"),

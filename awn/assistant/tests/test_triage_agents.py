@@ -163,3 +163,16 @@ def test_a_correction_changes_the_next_prediction_after_retraining(world, django
     after = triage_text(similar)
     assert after.category == Category.ACADEMIC_RECORD
     assert after.model_version.startswith("trained-")
+
+
+def test_a_ticket_without_triage_can_be_triaged_from_its_page(world):
+    ticket = world.ticket(subject="حسابي", body=URGENT_BODY)  # no on-commit callbacks: never triaged
+    client = world.client_for(world.agent)
+    page = client.get(reverse("workspace:ticket", args=[ticket.pk])).content.decode()
+    assert 'data-testid="triage-card-empty"' in page and 'data-testid="triage-card"' not in page
+    assert client.post(reverse("workspace:ticket-triage-run", args=[ticket.pk])).status_code == 302
+    assert TicketTriage.objects.get(ticket=ticket).priority == Priority.URGENT
+    ticket.refresh_from_db()
+    assert ticket.priority == Priority.URGENT
+    page = client.get(reverse("workspace:ticket", args=[ticket.pk])).content.decode()
+    assert 'data-testid="triage-card"' in page

@@ -13,7 +13,7 @@ from .ticket import (
     unlink_problem,
     update,
 )
-from .triage import correct_triage
+from .triage import correct_triage, run_triage
 
 __all__ = [
     "add_message",
@@ -27,6 +27,7 @@ __all__ = [
     "link_problem",
     "merge",
     "queue",
+    "run_triage",
     "set_tags",
     "ticket_page",
     "unlink_problem",

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from awn.assistant.triage.services import triage_correct
+from awn.assistant.triage.services import triage_correct, triage_ticket
 from awn.core.errors import Conflict, DomainError
 
 from ._common import current_user, report_error, staff_required, ticket_or_404
@@ -33,4 +33,14 @@ def correct_triage(request: HttpRequest, pk: int) -> HttpResponse:
         report_error(request, exc)
     else:
         messages.success(request, _("Triage saved. Thank you: corrections teach the next triage."))
+    return redirect("workspace:ticket", pk=pk)
+
+
+@staff_required()
+@require_POST
+def run_triage(request: HttpRequest, pk: int) -> HttpResponse:
+    """Triage a ticket that has none (opened before triage existed, or its event was lost)."""
+    ticket = ticket_or_404(request, pk)
+    triage_ticket(ticket.pk)
+    messages.success(request, _("The ticket was triaged."))
     return redirect("workspace:ticket", pk=pk)
