@@ -157,7 +157,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("AWN_FROM_EMAIL", "عون <support@awn.local
 
 # Cache: local memory in each server process, or Redis shared by all of them when AWN_REDIS_URL is set
 # (redis://127.0.0.1:6379/0; needs `pip install redis`). What the queue page reuses, and for how long an agent
-# can see it stale (awn/workspace/queue_chrome.py): tab counts 5 s, team and agent lists 10 s; 0 turns it off.
+# can see it stale (awn/workspace/queue_chrome.py): tab and row counts 5 s, filter and bulk bars 10 s; 0 = off.
 CACHES: dict[str, dict[str, Any]]
 if os.environ.get("AWN_REDIS_URL"):
     CACHES = {
@@ -166,6 +166,9 @@ if os.environ.get("AWN_REDIS_URL"):
             "LOCATION": os.environ["AWN_REDIS_URL"],
         }
     }
+    # A shared cache serves sessions too, one query less a page. Local memory does not: a sign-out would be
+    # honoured only by the process that handled it, so sessions stay in the database.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {
         "default": {
