@@ -1,6 +1,8 @@
 """Agent workspace pages: transport only; reads go through selectors, writes through services."""
 
+from .assist import assist_card, message_to_article
 from .contacts import contact_detail, contact_list, contact_merge_view
+from .knowledge import kb_edit, kb_list
 from .queue import bulk, queue
 from .ticket import (
     add_message,
@@ -18,14 +20,18 @@ from .triage import correct_triage, run_triage
 __all__ = [
     "add_message",
     "assign_to_me",
+    "assist_card",
     "bulk",
     "canned",
     "contact_detail",
     "contact_list",
     "contact_merge_view",
     "correct_triage",
+    "kb_edit",
+    "kb_list",
     "link_problem",
     "merge",
+    "message_to_article",
     "queue",
     "run_triage",
     "set_tags",

@@ -90,6 +90,14 @@
     }
   });
 
+  // ── Assist: put the draft reply into the composer ─────────────────────────
+  document.addEventListener("click", function (event) {
+    var button = event.target instanceof HTMLElement && event.target.closest("[data-fill-composer]");
+    if (!button) return;
+    var source = document.getElementById(button.dataset.fillComposer);
+    if (source) fillComposer(source.value);
+  });
+
   // ── Clickable rows ─────────────────────────────────────────────────────────
   document.addEventListener("click", function (event) {
     var target = event.target;
