@@ -121,3 +121,10 @@ def test_one_text_is_triaged_in_under_20_ms_at_p95(db):
         triage_text(texts[i % len(texts)])
         latencies.append((time.perf_counter() - started) * 1000)
     assert float(np.percentile(latencies, 95)) < 20
+
+
+def test_latin_script_messages_are_bridged_to_the_arabic_model(db):
+    load_kb()
+    assert triage_text("ana abi an8el ibni la madrasa thanya").category == "transfer"
+    assert triage_text("How do I transfer my son to another school?").category == "transfer"
+    assert triage_text("nseet el password w el code ma yosal").category == "account_access"

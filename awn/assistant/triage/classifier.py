@@ -23,6 +23,8 @@ from pathlib import Path
 
 import joblib
 import numpy as np
+import sklearn
+from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion
@@ -160,7 +162,26 @@ class TextClassifier:
     def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
         if self.features is None or self.svm is None:
             raise RuntimeError("the classifier is not trained: call fit() or load() first")
-        return _softmax(self.svm.decision_function(self.features.transform(list(texts))), self.temperature)
+        return _softmax(self._decision(list(texts)), self.temperature)
+
+    def _decision(self, texts: list[str]) -> np.ndarray:
+        """The SVM's scores, computed directly: each vectorizer, weighted and stacked, times the weights.
+
+        Same numbers as `svm.decision_function(features.transform(texts))`, without the FeatureUnion's joblib
+        dispatch and scikit-learn's per-call validation, which were most of the time of one text (~8 → ~2 ms).
+        """
+        assert self.features is not None and self.svm is not None
+        weights = self.features.transformer_weights or {}
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            parts = []
+            for name, vectorizer in self.features.transformer_list:
+                matrix = vectorizer.transform(texts)
+                weight = weights.get(name)
+                parts.append(matrix * weight if weight not in (None, 1, 1.0) else matrix)
+            features = sparse.hstack(parts, format="csr")
+        scores = features @ self.svm.coef_.T + self.svm.intercept_
+        scores = np.asarray(scores)
+        return scores.ravel() if scores.shape[1] == 1 else scores
 
     def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
         if not texts:

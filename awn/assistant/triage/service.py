@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from awn.core.text.arabic import normalize_arabic
+from awn.core.text.arabizi import arabizi_to_arabic
+from awn.core.text.glossary import expand_query
 
 from . import cues as rules
 from .classifier import TextClassifier
@@ -134,6 +136,21 @@ def category_model() -> tuple[TextClassifier | None, str]:
         return _cache.classifier, _cache.version
 
 
+# Latin-script messages are bridged to the Arabic the model learned from: Arabizi transliterated, English and
+# dialect words followed by their Arabic equivalents (awn/core/text/glossary.py); the user's words are kept.
+BRIDGED_DIALECTS = frozenset({"arabizi", "english", "mixed"})
+
+
+def classifier_text(text: str, dialect: str | None = None) -> str:
+    """What the category model reads: the text, bridged to Arabic when it is written in Latin letters."""
+    if dialect is None:
+        normalized = normalize_arabic(text)
+        dialect = rules.guess_dialect(text, normalized, rules.words(normalized))[1]
+    if dialect not in BRIDGED_DIALECTS:
+        return text
+    return expand_query(arabizi_to_arabic(text) if dialect == "arabizi" else text)
+
+
 def _category(text: str) -> tuple[str, float, str]:
     classifier, version = category_model()
     if classifier is None:
@@ -153,7 +170,7 @@ def triage_text(text: str) -> TriageResult:
     sentiment, sentiment_confidence = rules.guess_sentiment(negative, positive, priority.priority)
     language, dialect, dialect_confidence = rules.guess_dialect(text, normalized, tokens)
     if tokens:
-        category, category_confidence, version = _category(text)
+        category, category_confidence, version = _category(classifier_text(text, dialect))
     else:
         category, category_confidence, version = OTHER, 0.1, ""
     out_of_scope = priority.priority == "low" and any(

@@ -21,7 +21,7 @@ from sklearn.metrics import f1_score
 
 from awn.assistant.triage.classifier import TextClassifier
 from awn.assistant.triage.service import reset_model_cache, triage_text, use_category_model
-from awn.assistant.triage.training import CLASSIFIER_C, OTHER_SEEDS, article_examples
+from awn.assistant.triage.training import CLASSIFIER_C, article_examples, with_other_seeds
 
 FIELDS = ("category", "priority", "sentiment", "dialect")
 
@@ -46,8 +46,7 @@ def _kb_classifier(path: str) -> TextClassifier:
         )
         texts += pieces
         labels += [article["category"]] * len(pieces)
-    texts += OTHER_SEEDS
-    labels += ["other"] * len(OTHER_SEEDS)
+    texts, labels = with_other_seeds(texts, labels)
     return TextClassifier(c=CLASSIFIER_C).fit(texts, labels)
 
 
