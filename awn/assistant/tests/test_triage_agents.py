@@ -60,6 +60,7 @@ def test_an_agent_corrects_the_triage_and_the_ticket_follows(world, django_captu
     assert AuditEntry.objects.filter(ticket=ticket, field="category", actor=world.agent).exists()
     page = client.get(reverse("workspace:ticket", args=[ticket.pk])).content.decode()
     assert 'data-testid="triage-reviewed"' in page
+    assert 'data-testid="triage-category-corrected"' in page and "تصحيح:" in page
 
 
 def test_a_bad_value_is_refused_and_nothing_is_saved(world, django_capture_on_commit_callbacks):
