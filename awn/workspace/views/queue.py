@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from functools import cache as cache_once
+from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -35,16 +37,22 @@ from ._common import current_user, safe_next, staff_required
 MAX_ERRORS_SHOWN = 10
 
 
-def _link(query: QueryDict, **changes: str) -> str:
-    """What `{% querystring %}` gives, without the page: the current query with `changes` applied."""
-    link = query.copy()
-    link.pop("page", None)
-    for key, value in changes.items():
-        link[key] = value
-    return f"?{link.urlencode()}"
+Query = list[tuple[str, str]]
 
 
-def _queue_tabs(counts: dict[str, int], query: QueryDict, current: str) -> list[dict[str, Any]]:
+def _link(query: Query, **changes: str) -> str:
+    """What `{% querystring key=value page=None %}` gives: the current query (without the page), changed."""
+    pairs: Query = []
+    for key, value in query:
+        if key not in changes:
+            pairs.append((key, value))
+        elif all(k != key for k, _v in pairs):
+            pairs.append((key, changes[key]))
+    pairs += [(key, value) for key, value in changes.items() if all(k != key for k, _v in pairs)]
+    return f"?{urlencode(pairs)}"
+
+
+def _queue_tabs(counts: dict[str, int], query: Query, current: str) -> list[dict[str, Any]]:
     labels = {"mine": _("Mine"), "team": _("My team"), "unassigned": _("Unassigned"), "open": _("All open")}
     tabs: list[dict[str, Any]] = [
         {
@@ -57,7 +65,7 @@ def _queue_tabs(counts: dict[str, int], query: QueryDict, current: str) -> list[
     ]
     tabs.append({"key": "all", "label": _("All tickets"), "count": None, "capped": False})
     for tab in tabs:
-        tab["url"] = _link(query, queue=tab["key"])
+        tab["url"] = partial(_link, query, queue=tab["key"])  # called only when the tabs fragment is rebuilt
         tab["active"] = tab["key"] == current
     return tabs
 
@@ -84,6 +92,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         count_rows=cached_row_counter(user, request.session, params.queue, params.filters),
     )
     filters = params.filters
+    query: Query = [(key, value) for key, values in request.GET.lists() if key != "page" for value in values]
+    tabs = _queue_tabs(cached_queue_counts(user, request.session), query, params.queue)
     statuses, priorities = choice_options(Status), choice_options(Priority)
     teams = cache_once(team_options)  # both bars list the teams: one query when both are rebuilt
     context = {
@@ -92,13 +102,15 @@ def queue(request: HttpRequest) -> HttpResponse:
         "rows": render_queue_rows(page.object_list),
         "params": params,
         "filters": filters,
-        "tabs": _queue_tabs(cached_queue_counts(user, request.session), request.GET, params.queue),
-        "sort_urls": {
-            key: _link(request.GET, sort=key) for key in ("newest", "oldest", "priority", "updated")
-        },
-        # The filter and bulk bars are cached fragments (per language and filters) for this many seconds; their
-        # option lists are prebuilt HTML, called for only when a fragment is rebuilt.
+        "tabs": tabs,
+        # Everything around the rows is a cached fragment (workspace/queue.html), rebuilt every this many
+        # seconds per language and what it shows: its links, option lists and URLs are built only then.
         "lists_seconds": settings.AWN_QUEUE_LISTS_SECONDS,
+        "query_key": urlencode(query),
+        "tab_counts": " ".join(f"{t['count']}{'+' if t['capped'] else ''}" for t in tabs),
+        "sort_urls": {
+            key: partial(_link, query, sort=key) for key in ("newest", "oldest", "priority", "updated")
+        },
         "filter_options": {
             "status": lambda: selected(statuses, filters.get("status")),
             "priority": lambda: selected(priorities, filters.get("priority")),
