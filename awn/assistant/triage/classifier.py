@@ -108,6 +108,7 @@ class TextClassifier:
         class_weight: str | None = None,
         word_weight: float = 1.0,
         calibration_folds: int = 3,
+        jobs: int = 2,
     ) -> None:
         self.c = c
         self.char_range = char_range
@@ -115,6 +116,9 @@ class TextClassifier:
         self.class_weight = class_weight
         self.word_weight = word_weight
         self.calibration_folds = calibration_folds
+        # Worker processes for the calibration folds: faster on big data, but starting them costs seconds, so a
+        # model trained inside a web process (the knowledge-base bootstrap) uses 1.
+        self.jobs = jobs
         self.features: FeatureUnion | None = None
         self.svm: LinearSVC | None = None
         self.temperature = 1.0
@@ -148,7 +152,7 @@ class TextClassifier:
                 target,
                 cv=StratifiedKFold(folds, shuffle=True, random_state=0),
                 method="decision_function",
-                n_jobs=min(folds, 2),
+                n_jobs=min(folds, self.jobs),
             )
             self.temperature = fit_temperature(held_out, np.searchsorted(classes, target))
         else:

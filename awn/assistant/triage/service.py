@@ -120,7 +120,7 @@ def _bootstrap() -> None:
     if fingerprint[0]:
         texts, labels = bootstrap_examples()
         if len({label for label in labels if label != OTHER}) >= 2:
-            classifier = TextClassifier(c=CLASSIFIER_C).fit(texts, labels)
+            classifier = TextClassifier(c=CLASSIFIER_C, jobs=1).fit(texts, labels)
     _cache.classifier, _cache.file_key, _cache.bootstrap_key = classifier, None, fingerprint
     _cache.version = f"kb-bootstrap-{fingerprint[0]}" if classifier is not None else ""
 
