@@ -7,7 +7,11 @@ publishing transaction commits. Routing, SLA, realtime and the assistant add the
 SUBSCRIPTIONS: dict[str, list[str]] = {
     "TicketCreated": ["awn.assistant.handlers.on_ticket_created"],
     "MessageReceived": [],
-    "ReplySent": ["awn.notifications.handlers.on_reply_sent", "awn.connectors.handlers.on_reply_sent"],
+    "ReplySent": [
+        "awn.notifications.handlers.on_reply_sent",
+        "awn.connectors.handlers.on_reply_sent",
+        "awn.chat.handlers.on_reply_sent",
+    ],
     "NoteAdded": [],
     "TicketAssigned": [],
     "TicketStatusChanged": ["awn.notifications.handlers.on_status_changed"],

@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "awn.portal",
     "awn.workspace",
     "awn.assistant",
+    "awn.chat",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +176,21 @@ else:
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "OPTIONS": {"MAX_ENTRIES": 10_000},
         }
+    }
+# Live chat over WebSockets (Django Channels): the in-memory layer lives in one process (embedded mode); set
+# AWN_REDIS_URL so several ASGI processes share one Redis channel layer.
+CHANNEL_LAYERS: dict[str, dict[str, Any]]
+if os.environ.get("AWN_REDIS_URL"):
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [os.environ["AWN_REDIS_URL"]], "capacity": 1000, "expiry": 30},
+        }
+    }
+else:
+    # The in-memory layer silently drops past its capacity (default 100): a busy agent panel needs more.
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
     }
 AWN_QUEUE_COUNTS_SECONDS = int(os.environ.get("AWN_QUEUE_COUNTS_SECONDS", "5"))
 AWN_QUEUE_LISTS_SECONDS = int(os.environ.get("AWN_QUEUE_LISTS_SECONDS", "10"))

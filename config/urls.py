@@ -3,6 +3,7 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from awn.accounts import views as account_views
+from awn.chat import views as chat_views
 from awn.tickets import views as tickets_views
 
 from .api import api
@@ -16,7 +17,9 @@ urlpatterns = [
     path("portal/kb/", include("awn.knowledge.urls")),
     path("portal/", include("awn.portal.urls")),
     path("workspace/inboxes/", include("awn.connectors.urls_admin")),
+    path("workspace/chats/", chat_views.agent_panel, name="chat-agents"),
     path("workspace/", include("awn.workspace.urls")),
+    path("chat/", include("awn.chat.urls")),
     path("hooks/", include("awn.connectors.urls")),
     path("attachments/<int:pk>/", tickets_views.attachment_download, name="attachment-download"),
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from awn.tickets.enums import Status
+from awn.tickets.enums import Channel, Status
 from awn.tickets.events import ReplySent, TicketStatusChanged
 from awn.tickets.models import Message, Ticket
 
@@ -18,6 +18,8 @@ def _requester_email(ticket: Ticket) -> tuple[str, str]:
 
 def on_reply_sent(event: ReplySent) -> None:
     message = Message.objects.select_related("ticket__requester").get(pk=event.message_id)
+    if message.channel == Channel.CHAT:
+        return  # said live in a chat window: the visitor gets the whole transcript by email when it ends
     ticket = message.ticket
     email, language = _requester_email(ticket)
     with translation.override(language):

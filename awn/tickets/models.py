@@ -106,6 +106,8 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["priority", "status"], name="ticket_priority_status"),
             models.Index(fields=["channel", "status"], name="ticket_channel_status"),
             models.Index(fields=["-updated_at"], name="ticket_updated"),
+            # Time windows over all tickets (top problems, reports): newest first.
+            models.Index(fields=["-created_at"], name="ticket_created"),
         ]
 
     def __str__(self) -> str:

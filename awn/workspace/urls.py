@@ -23,6 +23,7 @@ urlpatterns = [
         views.message_to_article,
         name="ticket-to-article",
     ),
+    path("top-problems/", views.top_problems_page, name="top-problems"),
     path("kb/", views.kb_list, name="kb"),
     path("kb/new/", views.kb_edit, name="kb-new"),
     path("kb/<int:pk>/", views.kb_edit, name="kb-edit"),

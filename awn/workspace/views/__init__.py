@@ -3,6 +3,7 @@
 from .assist import assist_card, message_to_article
 from .contacts import contact_detail, contact_list, contact_merge_view
 from .knowledge import kb_edit, kb_list
+from .problems import top_problems_page
 from .queue import bulk, queue
 from .ticket import (
     add_message,
@@ -36,6 +37,7 @@ __all__ = [
     "run_triage",
     "set_tags",
     "ticket_page",
+    "top_problems_page",
     "unlink_problem",
     "update",
 ]

@@ -1,0 +1,12 @@
+"""Reactions to ticket events (config/event_subscriptions.py): the tickets app never imports chat."""
+
+from __future__ import annotations
+
+from awn.tickets.events import ReplySent
+
+from .services import chat_line_for_reply
+
+
+def on_reply_sent(event: ReplySent) -> None:
+    """A reply written on the ticket page of a live chat also reaches the visitor's socket."""
+    chat_line_for_reply(event.message_id)

@@ -1,0 +1,45 @@
+"""Reads for live chat. An agent sees a chat only when they may see its ticket (tickets/policies.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from awn.accounts.models import User
+from awn.accounts.policies import covered_categories
+from awn.tickets.policies import visible_tickets
+
+from .enums import ChatStatus
+from .models import Conversation, Line
+from .services import chat_summary, line_json
+
+
+def chats_for_agent(user: User) -> QuerySet[Conversation]:
+    return (
+        Conversation.objects.filter(ticket__in=visible_tickets(user).values("pk"))
+        .filter(status__in=(ChatStatus.QUEUED, ChatStatus.ASSIGNED))
+        .select_related("ticket", "agent")
+        .order_by("queued_at", "pk")
+    )
+
+
+def agent_snapshot(user: User) -> dict[str, Any]:
+    return {"type": "chats", "chats": [chat_summary(c) for c in chats_for_agent(user)[:200]]}
+
+
+def conversation_lines(conversation_id: int) -> list[dict[str, Any]]:
+    lines = Line.objects.filter(conversation_id=conversation_id).select_related("attachment").order_by("id")
+    return [line_json(line) for line in lines]
+
+
+def agent_scope(user: User) -> tuple[list[str] | None, int | None]:
+    """What an agent's socket filters broadcast chats by: covered categories (None = all) and their team."""
+    return covered_categories(user), user.team_id
+
+
+def scope_allows(scope: tuple[list[str] | None, int | None], category: str, team_id: int | None) -> bool:
+    """Mirror of tickets.policies.visible_tickets for one chat: a restricted agent sees covered categories and
+    chats routed to their own team."""
+    categories, own_team = scope
+    return categories is None or category in categories or (team_id is not None and team_id == own_team)

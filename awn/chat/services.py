@@ -1,0 +1,628 @@
+"""Every write of live chat: start, visitor and agent lines, the assistant's turn, queue, accept, transfer,
+close. Pushes to sockets leave after commit (realtime.py)."""
+
+from __future__ import annotations
+
+import math
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.core import signing
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext as _
+
+from awn.accounts.models import Team, User
+from awn.accounts.policies import is_staff_member, is_supervisor
+from awn.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from awn.crm.models import Contact
+from awn.crm.services import contact_create
+from awn.crm.validators import clean_email, clean_phone
+from awn.notifications.services import notification_enqueue, notification_send
+from awn.tickets.attachments import IncomingFile
+from awn.tickets.enums import Channel, MessageKind, Status
+from awn.tickets.models import Message, Ticket
+from awn.tickets.policies import can_work_ticket
+from awn.tickets.services import ticket_add_message, ticket_create, ticket_update
+
+from . import realtime
+from .enums import ChatStatus, Sender
+from .models import AgentPresence, Conversation, Line
+from .text import clean_text
+
+TOKEN_SALT = "awn.chat.visitor"  # noqa: S105 - a signing namespace, not a secret
+PRESENCE_SECONDS = 90
+# Estimated wait = queue position × average handle time ÷ agents online (at least one). The average handle
+# time is taken over the last HANDLE_SAMPLE chats an agent accepted and closed; DEFAULT_HANDLE_SECONDS before
+# there are any.
+HANDLE_SAMPLE = 50
+DEFAULT_HANDLE_SECONDS = 180
+# A flood of visitor messages is refused: at most RATE_MESSAGES in any RATE_WINDOW_SECONDS window.
+RATE_MESSAGES = 8
+RATE_WINDOW_SECONDS = 10
+NAME_MAX = 120
+TEXT_MAX = 4000
+
+
+# ---- tokens -------------------------------------------------------------------------------------------------
+
+
+def token_for(conversation: Conversation) -> str:
+    return signing.dumps([conversation.pk, conversation.key], salt=TOKEN_SALT, compress=False)
+
+
+def conversation_for_token(token: str) -> Conversation | None:
+    try:
+        pk, key = signing.loads(token, salt=TOKEN_SALT)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    conversation = Conversation.objects.select_related("ticket").filter(pk=pk).first()
+    if conversation is None or not constant_time_compare(str(key), conversation.key):
+        return None
+    return conversation
+
+
+def rate_ok(conversation_id: int) -> bool:
+    window = int(timezone.now().timestamp()) // RATE_WINDOW_SECONDS
+    key = f"chat-rate:{conversation_id}:{window}"
+    cache.add(key, 0, RATE_WINDOW_SECONDS * 2)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        count = 1
+    return count <= RATE_MESSAGES
+
+
+# ---- shapes sent to sockets ----------------------------------------------------------------------------------
+
+
+def line_json(line: Line) -> dict[str, Any]:
+    return {
+        "id": line.pk,
+        "sender": line.sender,
+        "body": line.body,
+        "name": line.author_name,
+        "at": line.created_at.isoformat(),
+        "handoff": line.handoff,
+        "article": line.article_id,
+        "attachment": line.attachment.filename if line.attachment_id and line.attachment else "",
+        "attachment_id": line.attachment_id,
+    }
+
+
+def chat_summary(conversation: Conversation) -> dict[str, Any]:
+    ticket = conversation.ticket
+    agent = conversation.agent
+    return {
+        "id": conversation.pk,
+        "ticket_id": ticket.pk,
+        "reference": ticket.reference,
+        "subject": ticket.subject,
+        "name": conversation.visitor_name,
+        "status": conversation.status,
+        "status_label": str(conversation.get_status_display()),
+        "category": ticket.category,
+        "team_id": conversation.team_id,
+        "agent_id": conversation.agent_id,
+        "agent_name": (agent.get_full_name() or agent.username) if agent else "",
+        "offline": conversation.offline,
+    }
+
+
+@dataclass(frozen=True)
+class QueueInfo:
+    position: int
+    agents_online: int
+    handle_seconds: float
+    wait_seconds: int
+
+
+def agents_online() -> int:
+    since = timezone.now() - timedelta(seconds=PRESENCE_SECONDS)
+    return AgentPresence.objects.filter(seen_at__gte=since).values("user_id").distinct().count()
+
+
+def average_handle_seconds() -> float:
+    cached = cache.get("chat-aht")
+    if cached is not None:
+        return float(cached)
+    rows = list(
+        Conversation.objects.filter(
+            status=ChatStatus.CLOSED, accepted_at__isnull=False, closed_at__isnull=False
+        )
+        .order_by("-closed_at")
+        .values_list("accepted_at", "closed_at")[:HANDLE_SAMPLE]
+    )
+    spans = [(closed - accepted).total_seconds() for accepted, closed in rows if accepted and closed]
+    value = sum(spans) / len(spans) if spans else float(DEFAULT_HANDLE_SECONDS)
+    cache.set("chat-aht", value, 30)
+    return value
+
+
+def queue_info(conversation: Conversation) -> QueueInfo | None:
+    if conversation.status != ChatStatus.QUEUED or conversation.queued_at is None:
+        return None
+    ahead = Conversation.objects.filter(
+        status=ChatStatus.QUEUED, queued_at__lt=conversation.queued_at
+    ).count()
+    position = ahead + 1
+    online = agents_online()
+    handle = average_handle_seconds()
+    return QueueInfo(position, online, handle, math.ceil(position * handle / max(online, 1)))
+
+
+def status_json(conversation: Conversation) -> dict[str, Any]:
+    info = queue_info(conversation)
+    return {
+        "type": "status",
+        "status": conversation.status,
+        "offline": conversation.offline,
+        "reference": conversation.ticket.reference,
+        "agent": (conversation.agent.get_full_name() or conversation.agent.username)
+        if conversation.agent
+        else "",
+        "position": info.position if info else None,
+        "wait_seconds": info.wait_seconds if info else None,
+    }
+
+
+def visitor_snapshot(conversation_id: int) -> dict[str, Any]:
+    conversation = Conversation.objects.select_related("ticket", "agent").get(pk=conversation_id)
+    lines = conversation.lines.select_related("attachment").order_by("id")
+    return {
+        "type": "history",
+        "lines": [line_json(line) for line in lines],
+        "status": status_json(conversation),
+    }
+
+
+# ---- pushes ------------------------------------------------------------------------------------------------
+
+
+def _push_line(conversation: Conversation, line: Line) -> None:
+    data = {"type": "line", "conversation": conversation.pk, "line": line_json(line)}
+    realtime.push(realtime.visitor_group(conversation.pk), data)
+    realtime.push(realtime.watchers_group(conversation.pk), data)
+
+
+def _push_state(conversation: Conversation) -> None:
+    """The visitor's status and the agents' row of this chat; then every queued visitor's new position."""
+    conversation = Conversation.objects.select_related("ticket", "agent").get(pk=conversation.pk)
+    realtime.push(realtime.visitor_group(conversation.pk), status_json(conversation))
+    realtime.push(
+        realtime.AGENTS_GROUP,
+        {"type": "chat", "chat": chat_summary(conversation)},
+        category=conversation.ticket.category,
+        team_id=conversation.ticket.team_id,
+    )
+    transaction.on_commit(_push_queue_positions)
+
+
+def _push_queue_positions() -> None:
+    queued = (
+        Conversation.objects.select_related("ticket").filter(status=ChatStatus.QUEUED).order_by("queued_at")
+    )
+    online = agents_online()
+    handle = average_handle_seconds()
+    for position, conversation in enumerate(queued[:500], start=1):
+        realtime.send_now(
+            realtime.visitor_group(conversation.pk),
+            {
+                "type": "status",
+                "status": conversation.status,
+                "offline": False,
+                "reference": conversation.ticket.reference,
+                "agent": "",
+                "position": position,
+                "wait_seconds": math.ceil(position * handle / max(online, 1)),
+            },
+        )
+
+
+def _system_line(conversation: Conversation, text: str) -> Line:
+    line = Line.objects.create(conversation=conversation, sender=Sender.SYSTEM, body=text)
+    _push_line(conversation, line)
+    return line
+
+
+def _lock(conversation_id: int) -> Conversation:
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("ticket", "agent")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        raise NotFound()
+    return conversation
+
+
+# ---- visitor side -------------------------------------------------------------------------------------------
+
+
+def _find_or_create_contact(name: str, email: str, phone: str, language: str) -> Contact:
+    query = Contact.objects.filter(merged_into__isnull=True).order_by("pk")
+    found = None
+    if email:
+        found = query.filter(email__iexact=email).first()
+    if found is None and phone:
+        found = query.filter(phone=phone).first()
+    return found or contact_create(name=name, email=email, phone=phone, language=language)
+
+
+@transaction.atomic
+def chat_start(
+    *, name: str, email: str = "", phone: str = "", question: str, language: str = "ar"
+) -> Conversation:
+    """The pre-chat form: who is writing (name, and a phone or an email) and the first question."""
+    name = clean_text(name)[:NAME_MAX]
+    if not name:
+        raise ValidationError(_("Please write your name."), field="name")
+    email = clean_email(email.strip())
+    phone = clean_phone(phone.strip())
+    if not email and not phone:
+        raise ValidationError(_("Please give a phone number or an email address."), field="email")
+    question = clean_text(question)[:TEXT_MAX]
+    if not question:
+        raise ValidationError(_("Please write your question."), field="question")
+    language = language if language in ("ar", "en") else "ar"
+    contact = _find_or_create_contact(name, email, phone, language)
+    subject = question if len(question) <= 80 else question[:79] + "…"
+    ticket = ticket_create(requester=contact, subject=subject, body=question, channel=Channel.CHAT)
+    conversation = Conversation.objects.create(
+        ticket=ticket,
+        contact=contact,
+        key=secrets.token_urlsafe(24),
+        visitor_name=name,
+        visitor_email=email,
+        visitor_phone=phone,
+        language=language,
+    )
+    first = Message.objects.filter(ticket=ticket).order_by("pk").first()
+    Line.objects.create(
+        conversation=conversation, sender=Sender.VISITOR, body=question, author_name=name, message=first
+    )
+    return conversation
+
+
+def chat_visitor_message(conversation_id: int, text: str, *, files: list[IncomingFile] | None = None) -> Line:
+    text = clean_text(text)[:TEXT_MAX]
+    if files and not text:
+        text = "📎 " + ", ".join(f.name for f in files)
+    if not text:
+        raise ValidationError(_("The message is empty."), field="text")
+    with transaction.atomic():
+        conversation = _lock(conversation_id)
+        if conversation.status == ChatStatus.CLOSED:
+            raise ValidationError(_("This chat is closed."), field="text")
+        message = ticket_add_message(
+            ticket=conversation.ticket,
+            body=text,
+            actor=None,
+            author_contact=conversation.contact,
+            channel=Channel.CHAT,
+            attachments=files,
+        )
+        line = Line.objects.create(
+            conversation=conversation,
+            sender=Sender.VISITOR,
+            body=text,
+            author_name=conversation.visitor_name,
+            message=message,
+            attachment=message.attachments.order_by("pk").first(),
+        )
+        _push_line(conversation, line)
+    return line
+
+
+def chat_bot_answer(conversation_id: int, question: str) -> Line | None:
+    """The assistant answers first while the chat is with it; on a handoff the chat goes to the queue."""
+    from awn.assistant.answering import assistant_ask, attempt_note
+
+    conversation = Conversation.objects.get(pk=conversation_id)
+    if conversation.status != ChatStatus.BOT:
+        return None
+    with translation.override(conversation.language):
+        result = assistant_ask(question)
+        with transaction.atomic():
+            conversation = _lock(conversation_id)
+            if conversation.status != ChatStatus.BOT:
+                return None
+            line = Line.objects.create(
+                conversation=conversation,
+                sender=Sender.BOT,
+                body=result.answer,
+                author_name=_("Awn assistant"),
+                article_id=result.article_id or "",
+                handoff=result.handoff,
+            )
+            _push_line(conversation, line)
+            ticket_add_message(
+                ticket=conversation.ticket,
+                body=attempt_note(result, declined=False),
+                actor=None,
+                kind=MessageKind.NOTE,
+            )
+    if result.handoff:
+        chat_request_human(conversation_id)
+    return line
+
+
+def chat_first_answer(conversation_id: int) -> Line | None:
+    first = Line.objects.filter(conversation_id=conversation_id, sender=Sender.VISITOR).order_by("id").first()
+    return chat_bot_answer(conversation_id, first.body) if first else None
+
+
+def chat_request_human(conversation_id: int) -> Conversation:
+    """Queue the chat for an agent; with no agent online it stays an open ticket answered by email/portal."""
+    with transaction.atomic():
+        conversation = _lock(conversation_id)
+        if conversation.status != ChatStatus.BOT:
+            return conversation
+        now = timezone.now()
+        with translation.override(conversation.language):
+            if agents_online() == 0:
+                Conversation.objects.filter(pk=conversation.pk).update(
+                    status=ChatStatus.CLOSED, offline=True, closed_at=now
+                )
+                conversation.status, conversation.offline, conversation.closed_at = (
+                    ChatStatus.CLOSED,
+                    True,
+                    now,
+                )
+                how = (
+                    _("We will answer by email.")
+                    if conversation.visitor_email
+                    else _("Follow it on the portal.")
+                )
+                _system_line(
+                    conversation,
+                    _("No agent is online right now. We opened ticket %(ref)s for you. %(how)s")
+                    % {"ref": conversation.ticket.reference, "how": how},
+                )
+            else:
+                Conversation.objects.filter(pk=conversation.pk).update(
+                    status=ChatStatus.QUEUED, queued_at=now
+                )
+                conversation.status, conversation.queued_at = ChatStatus.QUEUED, now
+                _system_line(conversation, _("You are in the queue; an agent will join you shortly."))
+        _push_state(conversation)
+    return conversation
+
+
+def chat_bot_solved(conversation_id: int) -> Conversation:
+    """The visitor says the assistant's answer solved it: the chat and its ticket end there (deflection)."""
+    with transaction.atomic():
+        conversation = _lock(conversation_id)
+        if conversation.status != ChatStatus.BOT:
+            return conversation
+        with translation.override(conversation.language):
+            _system_line(conversation, _("Glad we could help. This chat is now closed."))
+        _close(conversation)
+        if conversation.ticket.status not in (Status.RESOLVED, Status.CLOSED):
+            ticket_update(ticket=conversation.ticket, actor=None, changes={"status": Status.RESOLVED})
+    return conversation
+
+
+# ---- agent side ---------------------------------------------------------------------------------------------
+
+
+def _agent_conversation(conversation_id: int, agent: User) -> Conversation:
+    conversation = _lock(conversation_id)
+    if not is_staff_member(agent) or not can_work_ticket(agent, conversation.ticket):
+        raise NotFound()
+    return conversation
+
+
+def _name(user: User) -> str:
+    return user.get_full_name() or user.username
+
+
+def chat_accept(conversation_id: int, agent: User) -> Conversation:
+    with transaction.atomic():
+        conversation = _agent_conversation(conversation_id, agent)
+        if conversation.status == ChatStatus.ASSIGNED and conversation.agent_id == agent.pk:
+            return conversation
+        if conversation.status not in (ChatStatus.QUEUED, ChatStatus.BOT):
+            raise Conflict(_("Another agent already took this chat, or it is closed."))
+        now = timezone.now()
+        Conversation.objects.filter(pk=conversation.pk).update(
+            status=ChatStatus.ASSIGNED, agent=agent, accepted_at=now
+        )
+        conversation.status, conversation.agent, conversation.accepted_at = ChatStatus.ASSIGNED, agent, now
+        ticket_update(ticket=conversation.ticket, actor=agent, changes={"assignee_id": agent.pk})
+        with translation.override(conversation.language):
+            _system_line(conversation, _("%(name)s joined the chat.") % {"name": _name(agent)})
+        _push_state(conversation)
+    return conversation
+
+
+def chat_transfer(
+    conversation_id: int, actor: User, *, to_agent_id: int | None = None, to_team_id: int | None = None
+) -> Conversation:
+    """Hand the chat to another agent (who must cover it) or back to a team's queue."""
+    with transaction.atomic():
+        conversation = _agent_conversation(conversation_id, actor)
+        if conversation.status == ChatStatus.CLOSED:
+            raise ValidationError(_("This chat is closed."))
+        if conversation.agent_id not in (None, actor.pk) and not is_supervisor(actor):
+            raise PermissionDenied(_("Only the agent in this chat or a supervisor can transfer it."))
+        ticket = conversation.ticket
+        with translation.override(conversation.language):
+            if to_agent_id is not None:
+                target = User.objects.filter(pk=to_agent_id, is_active=True).first()
+                if target is None or not is_staff_member(target) or not can_work_ticket(target, ticket):
+                    raise ValidationError(_("That agent cannot take this chat."), field="agent")
+                Conversation.objects.filter(pk=conversation.pk).update(
+                    status=ChatStatus.ASSIGNED, agent=target, accepted_at=timezone.now()
+                )
+                conversation.status, conversation.agent = ChatStatus.ASSIGNED, target
+                ticket_update(ticket=ticket, actor=actor, changes={"assignee_id": target.pk})
+                _system_line(
+                    conversation, _("The chat was transferred to %(name)s.") % {"name": _name(target)}
+                )
+                realtime.push(
+                    realtime.user_group(target.pk),
+                    {"type": "assigned", "chat": chat_summary(conversation)},
+                )
+            elif to_team_id is not None:
+                team = Team.objects.filter(pk=to_team_id).first()
+                if team is None:
+                    raise ValidationError(_("Unknown team."), field="team")
+                now = timezone.now()
+                Conversation.objects.filter(pk=conversation.pk).update(
+                    status=ChatStatus.QUEUED, agent=None, team=team, queued_at=now
+                )
+                conversation.status, conversation.agent, conversation.team = ChatStatus.QUEUED, None, team
+                conversation.queued_at = now
+                ticket_update(ticket=ticket, actor=actor, changes={"team_id": team.pk, "assignee_id": None})
+                _system_line(
+                    conversation, _("The chat was transferred to the team %(team)s.") % {"team": team.name}
+                )
+            else:
+                raise ValidationError(_("Choose an agent or a team."), field="agent")
+        _push_state(conversation)
+    return conversation
+
+
+def chat_agent_reply(
+    conversation_id: int, agent: User, text: str, *, files: list[IncomingFile] | None = None
+) -> Line:
+    text = clean_text(text)[:TEXT_MAX]
+    if files and not text:
+        text = "📎 " + ", ".join(f.name for f in files)
+    if not text:
+        raise ValidationError(_("The message is empty."), field="text")
+    with transaction.atomic():
+        conversation = _agent_conversation(conversation_id, agent)
+        if conversation.status != ChatStatus.ASSIGNED or conversation.agent_id != agent.pk:
+            raise PermissionDenied(_("Accept this chat before you reply."))
+        message = ticket_add_message(
+            ticket=conversation.ticket, body=text, actor=agent, channel=Channel.CHAT, attachments=files
+        )
+        line = Line.objects.create(
+            conversation=conversation,
+            sender=Sender.AGENT,
+            body=text,
+            author_name=_name(agent),
+            message=message,
+            attachment=message.attachments.order_by("pk").first(),
+        )
+        _push_line(conversation, line)
+    return line
+
+
+def chat_line_for_reply(message_id: int) -> Line | None:
+    """A public reply written on the ticket page of a live chat reaches the visitor's socket too."""
+    message = Message.objects.select_related("author_user").filter(pk=message_id).first()
+    if message is None or message.kind != MessageKind.REPLY:
+        return None
+    with transaction.atomic():
+        conversation = (
+            Conversation.objects.select_for_update(of=("self",))
+            .select_related("ticket")
+            .filter(ticket_id=message.ticket_id)
+            .exclude(status=ChatStatus.CLOSED)
+            .first()
+        )
+        if conversation is None or Line.objects.filter(message_id=message.pk).exists():
+            return None
+        line = Line.objects.create(
+            conversation=conversation,
+            sender=Sender.AGENT,
+            body=message.body,
+            author_name=_name(message.author_user) if message.author_user else "",
+            message=message,
+        )
+        _push_line(conversation, line)
+    return line
+
+
+def _close(conversation: Conversation) -> None:
+    now = timezone.now()
+    Conversation.objects.filter(pk=conversation.pk).update(status=ChatStatus.CLOSED, closed_at=now)
+    conversation.status, conversation.closed_at = ChatStatus.CLOSED, now
+    _push_state(conversation)
+    transaction.on_commit(lambda: chat_send_transcript(conversation.pk))
+
+
+def chat_close(conversation_id: int, *, agent: User | None = None, resolve: bool = True) -> Conversation:
+    """End the chat (the visitor, or the agent in it). An agent's close resolves the ticket by default."""
+    with transaction.atomic():
+        conversation = _agent_conversation(conversation_id, agent) if agent else _lock(conversation_id)
+        if conversation.status == ChatStatus.CLOSED:
+            return conversation
+        if agent is not None and conversation.agent_id not in (None, agent.pk) and not is_supervisor(agent):
+            raise PermissionDenied(_("Only the agent in this chat or a supervisor can close it."))
+        with translation.override(conversation.language):
+            who = _name(agent) if agent else conversation.visitor_name
+            _system_line(conversation, _("%(name)s ended the chat.") % {"name": who})
+        _close(conversation)
+        if (
+            agent is not None
+            and resolve
+            and conversation.ticket.status not in (Status.RESOLVED, Status.CLOSED)
+        ):
+            ticket_update(ticket=conversation.ticket, actor=agent, changes={"status": Status.RESOLVED})
+    return conversation
+
+
+def transcript_text(conversation: Conversation) -> str:
+    rows = []
+    for line in conversation.lines.order_by("id"):
+        when = timezone.localtime(line.created_at).strftime("%H:%M")
+        who = line.author_name or str(line.get_sender_display())
+        rows.append(f"[{when}] {who}: {line.body}")
+    return "\n".join(rows)
+
+
+def chat_send_transcript(conversation_id: int) -> bool:
+    """Email the whole conversation to the visitor once, through the notifications outbox."""
+    conversation = Conversation.objects.select_related("ticket").get(pk=conversation_id)
+    if not conversation.visitor_email or conversation.transcript_sent:
+        return False
+    with translation.override(conversation.language):
+        subject = _("[%(ref)s] Your chat transcript") % {"ref": conversation.ticket.reference}
+        body = (
+            _("Here is your conversation with Awn support.")
+            + "\n\n"
+            + transcript_text(conversation)
+            + "\n\n"
+            + _("Reply from the portal or answer this email.")
+        )
+    notification = notification_enqueue(
+        dedupe_key=f"chat-transcript:{conversation.pk}",
+        to_email=conversation.visitor_email,
+        subject=subject,
+        body=body,
+        ticket_id=conversation.ticket_id,
+    )
+    Conversation.objects.filter(pk=conversation.pk).update(transcript_sent=True)
+    return bool(notification and notification_send(notification))
+
+
+# ---- presence -----------------------------------------------------------------------------------------------
+
+
+def presence_join(user: User, channel_name: str) -> None:
+    AgentPresence.objects.update_or_create(
+        channel_name=channel_name, defaults={"user": user, "seen_at": timezone.now()}
+    )
+
+
+def presence_seen(channel_name: str) -> None:
+    AgentPresence.objects.filter(channel_name=channel_name).update(seen_at=timezone.now())
+
+
+def presence_leave(channel_name: str) -> None:
+    AgentPresence.objects.filter(channel_name=channel_name).delete()
+    stale = timezone.now() - timedelta(seconds=PRESENCE_SECONDS * 10)
+    AgentPresence.objects.filter(seen_at__lt=stale).delete()
+
+
+def ticket_of(conversation_id: int) -> Ticket:
+    return Conversation.objects.select_related("ticket").get(pk=conversation_id).ticket
