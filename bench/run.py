@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -26,7 +27,17 @@ from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-PORT = 8765
+
+
+def _free_port() -> int:
+    """A port nobody listens on: engineers sharing the machine run benchmarks at the same time, and a server
+    that cannot bind would leave wrk measuring someone else's."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+PORT = int(os.environ.get("BENCH_PORT") or _free_port())
 WRK_REPORT = """
 done = function(summary, latency, requests)
   local out = string.format('{"requests": %d, "duration_us": %d, "errors_status": %d, "errors_connect": %d, '
@@ -147,6 +158,8 @@ def start_server(env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
     server = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.time() + 30
     while time.time() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server exited (port {PORT} taken?)")
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{PORT}/accounts/login/", timeout=2)
             return server
@@ -164,7 +177,54 @@ def median_run(repeat: int, measure: Any) -> dict[str, Any]:
     return chosen
 
 
-def run_wrk(path: str, *, seconds: int, connections: int, lua_body: str, warmup: int = 3) -> dict[str, Any]:
+CpuProbe = Any  # () -> {"server": seconds, "postgres": seconds}
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU of these processes so far (Linux /proc)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_probe(server: subprocess.Popen[bytes], url: str) -> CpuProbe:
+    """CPU used by the server's workers and by the PostgreSQL backends serving them: unlike latency, barely
+    moved by other work on a shared machine, so it tells what a change saved."""
+
+    def backends() -> list[int]:
+        if not url.startswith("postgres"):
+            return []
+        import psycopg
+
+        with psycopg.connect(url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def probe() -> dict[str, float]:
+        workers = subprocess.run(
+            ["pgrep", "-P", str(server.pid)], capture_output=True, text=True
+        ).stdout.split()
+        return {"server": _cpu_seconds([int(pid) for pid in workers]), "postgres": _cpu_seconds(backends())}
+
+    return probe
+
+
+def run_wrk(
+    path: str,
+    *,
+    seconds: int,
+    connections: int,
+    lua_body: str,
+    warmup: int = 3,
+    cpu: CpuProbe | None = None,
+) -> dict[str, Any]:
     """Steady-state figures: a short unmeasured run first warms every worker (imports, templates, DB)."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -172,6 +232,7 @@ def run_wrk(path: str, *, seconds: int, connections: int, lua_body: str, warmup:
         run_wrk(path, seconds=warmup, connections=connections, lua_body=lua_body, warmup=0)
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua_body + WRK_REPORT)
+    cpu_before = cpu() if cpu else {}
     result = subprocess.run(
         [
             "wrk",
@@ -194,6 +255,13 @@ def run_wrk(path: str, *, seconds: int, connections: int, lua_body: str, warmup:
     line = next(ln for ln in result.stderr.splitlines() if ln.startswith("WRKJSON "))
     data = json.loads(line.removeprefix("WRKJSON "))
     data["rps"] = round(data["requests"] / (data["duration_us"] / 1e6), 1)
+    if cpu and data["requests"]:
+        cpu_after = cpu()
+        data["cpu_ms_per_request"] = {
+            name: round((cpu_after[name] - cpu_before[name]) / data["requests"] * 1000, 2)
+            for name in cpu_after
+        }
+    data["load_average"] = [round(x, 2) for x in os.getloadavg()]
     return data
 
 
@@ -268,8 +336,8 @@ def timeline_paths(first_contact_id: int) -> list[str]:
     return [f"/api/v1/crm/contacts/{first_contact_id + k}/timeline" for k in range(50)]
 
 
-def measure(path: str, lua: str, args: argparse.Namespace) -> dict[str, Any]:
-    return run_wrk(path, seconds=args.seconds, connections=args.connections, lua_body=lua)
+def measure(path: str, lua: str, args: argparse.Namespace, cpu: CpuProbe | None = None) -> dict[str, Any]:
+    return run_wrk(path, seconds=args.seconds, connections=args.connections, lua_body=lua, cpu=cpu)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -308,6 +376,7 @@ def main(argv: list[str] | None = None) -> int:
         "queries_per_queue_page": queries,
     }
     server = start_server(env, args.workers)
+    cpu = cpu_probe(server, url)
     try:
         wanted = set(args.only or ["create", "queue", "timeline"])
         page_runs = {
@@ -318,11 +387,11 @@ def main(argv: list[str] | None = None) -> int:
         for name, (key, paths) in page_runs.items():
             if name in wanted:
                 lua = page_lua(state["session"], paths)
-                results[key] = median_run(args.repeat, lambda lua=lua: measure("/", lua, args))
+                results[key] = median_run(args.repeat, lambda lua=lua: measure("/", lua, args, cpu))
         if "create" in wanted:
             lua = create_ticket_lua(state["token"], state["contact_ids"])
             results["create_ticket_api"] = median_run(
-                args.repeat, lambda: measure("/api/v1/tickets/", lua, args)
+                args.repeat, lambda: measure("/api/v1/tickets/", lua, args, cpu)
             )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
