@@ -52,11 +52,13 @@ def events_store(inbox: Inbox, items: list[RawItem]) -> tuple[int, int]:
         f"VALUES {', '.join([row_sql] * len(unique))} "
         "ON CONFLICT (inbox_id, external_id) DO NOTHING RETURNING id"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
+    # One statement needs no explicit transaction (autocommit); inside a caller's transaction the jobs still
+    # wait for its commit (enqueue runs on commit).
+    with connection.cursor() as cursor:
         cursor.execute(sql, params)
         new_ids = [row[0] for row in cursor.fetchall()]
-        for pk in new_ids:
-            enqueue(PROCESS_JOB, pk)
+    for pk in new_ids:
+        enqueue(PROCESS_JOB, pk)
     duplicates = len(items) - len(new_ids)
     if duplicates:
         logger.info("inbox %s: %d duplicate deliveries absorbed", inbox.pk, duplicates)
