@@ -130,3 +130,12 @@ def test_latin_script_messages_are_bridged_to_the_arabic_model(db):
     assert triage_text("ana abi an8el ibni la madrasa thanya").category == "transfer"
     assert triage_text("How do I transfer my son to another school?").category == "transfer"
     assert triage_text("nseet el password w el code ma yosal").category == "account_access"
+
+
+def test_an_unreadable_model_file_falls_back_to_the_knowledge_base(db, settings):
+    load_kb()
+    path = settings.VAR_DIR / "models" / "triage_category.joblib"
+    path.parent.mkdir(parents=True)
+    path.write_bytes(b"not a model")
+    result = triage_text("ابغى انقل ولدي لمدرسة قريبة من البيت")
+    assert (result.category, result.model_version[:12]) == ("transfer", "kb-bootstrap")

@@ -56,12 +56,14 @@ class _ModelCache:
         self.version = ""
         self.file_key: tuple[str, int] | None = None  # (path, mtime_ns) of the loaded trained model
         self.bootstrap_key: object = None
+        self.unreadable_key: tuple[str, int] | None = None  # a model file that failed to load (not retried)
         self.pinned = False
 
     def reset(self) -> None:
         with self.lock:
             self.classifier, self.version, self.file_key = None, "", None
             self.bootstrap_key = None
+            self.unreadable_key = None
             self.pinned = False
 
 
@@ -92,10 +94,13 @@ def _load_trained(path: Path) -> bool:
     key = (str(path), stat.st_mtime_ns)
     if _cache.file_key == key and _cache.classifier is not None:
         return True
+    if _cache.unreadable_key == key:
+        return False
     try:
         classifier = TextClassifier.load(path)
     except Exception:  # a corrupt or foreign file must not stop triage: fall back to the bootstrap
         logger.exception("cannot load the triage model %s", path)
+        _cache.unreadable_key = key
         return False
     _cache.classifier, _cache.file_key = classifier, key
     _cache.version = (
