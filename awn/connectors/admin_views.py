@@ -20,7 +20,7 @@ from .enums import InboxKind
 from .forms import inbox_form_class
 from .models import Inbox
 from .registry import connector_for
-from .selectors import inbox_list, secrets_set
+from .selectors import inbox_health, inbox_list, secrets_set
 from .services import inbox_save
 
 
@@ -39,10 +39,14 @@ def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 
 @admin_required
 def inbox_index(request: HttpRequest) -> HttpResponse:
-    inboxes = list(inbox_list())
+    health = inbox_health()
     rows = [
-        {"inbox": i, "hook": request.build_absolute_uri(reverse("connectors:webhook", args=[i.uuid]))}
-        for i in inboxes
+        {
+            "inbox": i,
+            "hook": request.build_absolute_uri(reverse("connectors:webhook", args=[i.uuid])),
+            "health": health.get(i.pk, {}),
+        }
+        for i in inbox_list()
     ]
     return render(request, "connectors/inbox_list.html", {"rows": rows, "kinds": InboxKind.choices})
 

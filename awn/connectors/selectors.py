@@ -2,15 +2,38 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections import Counter
 
-from .models import Inbox, OutboundMessage
+from django.db.models import Count, QuerySet
+
+from .enums import DeliveryStatus, EventStatus
+from .models import InboundEvent, Inbox, OutboundMessage
 from .outbound import conversation_for_ticket, window_open
 from .secrets import decrypt_secrets
 
 
 def inbox_list() -> QuerySet[Inbox]:
     return Inbox.objects.order_by("name")
+
+
+def inbox_health() -> dict[int, dict[str, int]]:
+    """Per inbox: raw events waiting or failed, and replies that could not be delivered (for the admin list)."""
+    health: dict[int, Counter[str]] = {}
+    events = (
+        InboundEvent.objects.filter(status__in=(EventStatus.PENDING, EventStatus.FAILED))
+        .values("inbox_id", "status")
+        .annotate(n=Count("id"))
+    )
+    for row in events:
+        health.setdefault(row["inbox_id"], Counter())[f"events_{row['status']}"] = row["n"]
+    deliveries = (
+        OutboundMessage.objects.filter(status=DeliveryStatus.FAILED)
+        .values("inbox_id")
+        .annotate(n=Count("id"))
+    )
+    for row in deliveries:
+        health.setdefault(row["inbox_id"], Counter())["deliveries_failed"] = row["n"]
+    return {inbox_id: dict(counts) for inbox_id, counts in health.items()}
 
 
 def secrets_set(inbox: Inbox) -> set[str]:

@@ -65,3 +65,23 @@ def test_missing_required_setting_is_refused(world) -> None:
     )
     assert response.status_code == 400
     assert Inbox.objects.count() == 0
+
+
+def test_the_list_shows_waiting_and_failed_work_per_inbox(world) -> None:
+    from django.utils import timezone
+
+    from awn.connectors.models import InboundEvent, OutboundMessage
+    from awn.connectors.services import inbox_save
+
+    inbox = inbox_save(inbox=None, name="قناة", kind="fake", secrets={"signing_secret": "s"})
+    InboundEvent.objects.create(inbox=inbox, external_id="a", payload={})
+    InboundEvent.objects.create(inbox=inbox, external_id="b", payload={}, status="failed")
+    InboundEvent.objects.create(inbox=inbox, external_id="c", payload={}, status="done")
+    message = world.ticket().messages.get()
+    OutboundMessage.objects.create(
+        message=message, inbox=inbox, address="x", status="failed", next_attempt_at=timezone.now()
+    )
+    html = world.client_for(world.admin).get("/workspace/inboxes/").content.decode()
+    assert '<td data-testid="events-pending"><bdi dir="ltr">1</bdi></td>' in html
+    assert 'data-testid="events-failed" class="text-danger"><bdi dir="ltr">1</bdi>' in html
+    assert 'data-testid="deliveries-failed" class="text-danger"><bdi dir="ltr">1</bdi>' in html
