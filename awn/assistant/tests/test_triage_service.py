@@ -139,3 +139,38 @@ def test_an_unreadable_model_file_falls_back_to_the_knowledge_base(db, settings)
     path.write_bytes(b"not a model")
     result = triage_text("ابغى انقل ولدي لمدرسة قريبة من البيت")
     assert (result.category, result.model_version[:12]) == ("transfer", "kb-bootstrap")
+
+
+def test_eval_triage_reports_accuracy_per_field_and_latency(db, tmp_path):
+    import json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from .kb_fixture import ARTICLES
+
+    kb = tmp_path / "kb.jsonl"
+    kb.write_text("\n".join(json.dumps(a, ensure_ascii=False) for a in ARTICLES), encoding="utf-8")
+    queries = tmp_path / "q.jsonl"
+    rows = [
+        {
+            "text": "ابغى انقل ولدي لمدرسة ثانية",
+            "category": "transfer",
+            "priority": "normal",
+            "dialect": "gulf",
+        },
+        {
+            "text": "someone hacked my account",
+            "category": "account_access",
+            "priority": "urgent",
+            "dialect": "english",
+        },
+    ]
+    queries.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    out = StringIO()
+    call_command("eval_triage", queries=str(queries), kb=str(kb), history=str(queries), stdout=out)
+    report = json.loads(out.getvalue().splitlines()[-1])
+    assert report["n"] == 2
+    assert report["priority"]["accuracy"] == 1.0 and report["dialect"]["accuracy"] == 1.0
+    assert set(report["by_dialect"]) == {"gulf", "english"}
+    assert report["p95_ms"] > 0

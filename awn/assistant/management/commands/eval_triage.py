@@ -3,7 +3,8 @@
     python manage.py eval_triage --queries /work/shared/eval/queries_dev.jsonl --kb /work/shared/eval/kb.jsonl
 
 With --kb the category model is bootstrapped from that knowledge-base file (as a fresh install does from its
-published articles); without it, triage uses this deployment's model (trained, or bootstrapped from the
+published articles), and --history adds labelled tickets (JSONL with text and category) as train_triage would;
+without them, triage uses this deployment's model (trained, or bootstrapped from the
 database). Prints a table, then one JSON line with the numbers and the latency of one text (p50/p95).
 """
 
@@ -20,7 +21,12 @@ from django.core.management.base import BaseCommand, CommandError
 from sklearn.metrics import f1_score
 
 from awn.assistant.triage.classifier import TextClassifier
-from awn.assistant.triage.service import reset_model_cache, triage_text, use_category_model
+from awn.assistant.triage.service import (
+    classifier_text,
+    reset_model_cache,
+    triage_text,
+    use_category_model,
+)
 from awn.assistant.triage.training import CLASSIFIER_C, article_examples, with_other_seeds
 
 FIELDS = ("category", "priority", "sentiment", "dialect")
@@ -34,10 +40,15 @@ def _read_jsonl(path: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def _kb_classifier(path: str) -> TextClassifier:
+def _kb_classifier(path: str | None, history: str | None = None) -> TextClassifier:
+    """The model train_triage would build from this knowledge base and this labelled history (text, category)."""
     texts: list[str] = []
     labels: list[str] = []
-    for article in _read_jsonl(path):
+    for row in _read_jsonl(history) if history else []:
+        if row.get("text") and row.get("category"):
+            texts.append(classifier_text(row["text"]))
+            labels.append(row["category"])
+    for article in _read_jsonl(path) if path else []:
         pieces = article_examples(
             article.get("title_ar", ""),
             article.get("title_en", ""),
@@ -47,6 +58,8 @@ def _kb_classifier(path: str) -> TextClassifier:
         texts += pieces
         labels += [article["category"]] * len(pieces)
     texts, labels = with_other_seeds(texts, labels)
+    if len(set(labels)) < 2:
+        raise CommandError("--kb/--history hold fewer than two categories: nothing to train")
     return TextClassifier(c=CLASSIFIER_C).fit(texts, labels)
 
 
@@ -56,12 +69,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--queries", required=True, help="JSONL with text and the labelled fields")
         parser.add_argument("--kb", default=None, help="knowledge-base JSONL to bootstrap the category model")
+        parser.add_argument(
+            "--history", default=None, help="JSONL of labelled tickets (text, category) to train on with --kb"
+        )
         parser.add_argument("--errors", default=None, help="print the misses of this field")
 
     def handle(self, *args: Any, **options: Any) -> None:
         rows = _read_jsonl(options["queries"])
-        if options["kb"]:
-            use_category_model(_kb_classifier(options["kb"]), "kb-file")
+        if options["kb"] or options["history"]:
+            use_category_model(_kb_classifier(options["kb"], options["history"]), "file")
         try:
             triage_text("warm-up")
             results, latencies = [], []
