@@ -15,6 +15,9 @@ from typing import TYPE_CHECKING, ClassVar
 from awn.tickets.attachments import IncomingFile
 
 if TYPE_CHECKING:
+    from awn.crm.models import Contact
+    from awn.tickets.models import Ticket
+
     from .models import Inbox
 
 
@@ -62,6 +65,12 @@ class InboundMessage:
     media: tuple[MediaRef, ...] = ()
     shared_phone: str = ""  # a phone number the user shared about themself (Telegram contact)
     sent_at: datetime | None = None
+    # Email: the sender's address, the subject, Message-IDs this one answers (In-Reply-To, References, newest
+    # first) and attachments carried inside the message itself (checked like downloaded media).
+    email: str = ""
+    subject: str = ""
+    thread_refs: tuple[str, ...] = ()
+    files: tuple[IncomingFile, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +87,8 @@ class Outgoing:
     attachments: tuple[IncomingFile, ...] = ()
     template: str = ""  # send as this approved template (WhatsApp, outside the 24-hour window)
     template_language: str = "ar"
+    ticket_id: int | None = None  # the thread the reply belongs to (email: subject and threading headers)
+    message_id: int | None = None  # the reply (email: its Message-ID stays the same across retries)
 
 
 @dataclass(frozen=True)
@@ -106,6 +117,8 @@ class Connector:
     # WhatsApp's customer-service window: free-form replies only within this many hours of the last inbound.
     reply_window_hours: ClassVar[int | None] = None
     polls: ClassVar[bool] = False  # True for channels fetched by the worker (email), not pushed by webhooks
+    # Chat channels thread a message into the open ticket of its address; email threads by headers only.
+    threads_by_address: ClassVar[bool] = True
 
     def api_base(self, inbox: Inbox) -> str:
         return (inbox.api_base_url or os.environ.get(self.api_base_env, "") or self.default_api_base).rstrip(
@@ -137,6 +150,10 @@ class Connector:
     def send(self, inbox: Inbox, outgoing: Outgoing) -> str:
         """Send and return the provider's message id; raise SendError."""
         raise NotImplementedError
+
+    def find_ticket(self, inbox: Inbox, parsed: InboundMessage, contact: Contact) -> Ticket | None:
+        """The ticket a message continues by the channel's own threading (email headers), else None."""
+        return None
 
     def poll(self, inbox: Inbox) -> list[RawItem]:
         """Fetch new raw items for channels without webhooks (email). Webhook channels return nothing."""

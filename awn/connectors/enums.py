@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class InboxKind(models.TextChoices):
     WHATSAPP = "whatsapp", _("WhatsApp")
     TELEGRAM = "telegram", _("Telegram")
+    EMAIL = "email", _("Email")
     FAKE = "fake", _("Test channel")
 
 

@@ -16,7 +16,8 @@ from django.test import Client
 from awn.connectors.models import Inbox
 from awn.connectors.services import inbox_save
 
-from .provider_server import TG_TOKEN, WA_TOKEN, ProviderServer
+from .mailservers import SUPPORT_ADDRESS, Captured, SmtpRelay, free_port
+from .provider_server import TG_TOKEN, WA_TOKEN, ProviderServer, Recorded
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WA_APP_SECRET = "wa-app-secret-3f1c"
@@ -24,6 +25,7 @@ WA_VERIFY_TOKEN = "wa-verify-9a2b"
 TG_SECRET = "tg-secret-token-77d0"
 FAKE_SECRET = "fake-signing-secret"
 WA_PHONE_ID = "106540352242922"
+MAIL_RELAY_SECRET = "mail-relay-secret-5e21"
 
 
 def load(name: str) -> dict[str, Any]:
@@ -36,6 +38,9 @@ def sign(kind: str, body: bytes, *, secret: str | None = None) -> dict[str, str]
         return {"X-Hub-Signature-256": "sha256=" + hmac.new(key.encode(), body, hashlib.sha256).hexdigest()}
     if kind == "telegram":
         return {"X-Telegram-Bot-Api-Secret-Token": secret or TG_SECRET}
+    if kind == "email":
+        key = secret or MAIL_RELAY_SECRET
+        return {"X-Awn-Mail-Signature": hmac.new(key.encode(), body, hashlib.sha256).hexdigest()}
     key = secret or FAKE_SECRET
     return {"X-Fake-Signature": hmac.new(key.encode(), body, hashlib.sha256).hexdigest()}
 
@@ -53,8 +58,51 @@ def provider() -> Iterator[ProviderServer]:
 
 
 @pytest.fixture
-def inboxes(db: None, provider: ProviderServer) -> dict[str, Inbox]:
+def smtp_relay(provider: ProviderServer) -> Iterator[SmtpRelay]:
+    """The SMTP server email inboxes send through; each mail it receives is also listed in the provider's sends
+    (as {"to", "text", "message_id"}) so the contract tests read every channel's output alike."""
+
+    def record(item: Captured) -> None:
+        summary = {"to": item.rcpt_tos, "text": item.text(), "message_id": str(item.message["Message-ID"])}
+        provider.state.requests.append(
+            Recorded("POST", "/smtp", {}, json.dumps(summary, ensure_ascii=False).encode())
+        )
+
+    with SmtpRelay() as relay:
+        relay.handler.on_capture = record
+        yield relay
+
+
+@pytest.fixture
+def smtp_port(inboxes: dict[str, Inbox]) -> Iterator[int]:
+    """Awn's inbound SMTP server (what `manage.py run_smtp` runs) on a free port of 127.0.0.1."""
+    from awn.connectors.providers.email.smtp_server import smtp_controller
+
+    port = free_port()
+    controller = smtp_controller("127.0.0.1", port)
+    controller.start()
+    try:
+        yield port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def inboxes(db: None, provider: ProviderServer, smtp_relay: SmtpRelay) -> dict[str, Inbox]:
     return {
+        "email": inbox_save(
+            inbox=None,
+            name="بريد الدعم",
+            kind="email",
+            settings={
+                "from_address": SUPPORT_ADDRESS,
+                "from_name": "دعم نور",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": str(smtp_relay.port),
+                "smtp_security": "none",
+            },
+            secrets={"relay_secret": MAIL_RELAY_SECRET},
+        ),
         "whatsapp": inbox_save(
             inbox=None,
             name="واتساب الدعم",

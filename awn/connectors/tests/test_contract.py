@@ -42,6 +42,13 @@ SPECS = {
         "telegram",
         "/tg/bot123456:TEST-bot-token/sendMessage",
     ),
+    "email": Spec(
+        "email/text.json",
+        "السلام عليكم، ابني لا يستطيع الدخول إلى نظام نور",
+        "parent.ahmed@example.com",
+        "email",
+        "/smtp",  # the SMTP relay's captures (see the smtp_relay fixture)
+    ),
     "fake": Spec("fake/text.json", "أحتاج مساعدة في إدخال الدرجات", "user-42", "api", "/fake/messages"),
 }
 

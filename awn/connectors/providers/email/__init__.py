@@ -1,0 +1,293 @@
+"""Email: mail in through Awn's own SMTP server (`manage.py run_smtp`), IMAP polling or a signed relay webhook;
+replies out over SMTP.
+
+Every delivery path stores the raw message as one raw event keyed by its Message-ID, so the same mail arriving
+by SMTP, by IMAP and again by a retry is one ticket message. Threading: In-Reply-To/References matched against the
+Message-IDs of mail already on tickets (inbound: the raw events' external ids; outbound: the delivery rows'
+provider ids), else the ticket reference in the subject ("[AWN-000123]") from the ticket's own requester, else
+a new ticket. Automatic mail (auto-replies, bulk, loops from our own address) never becomes a ticket and is never
+answered; a bounce marks the reply it returns as not delivered.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import re
+import time
+from email.utils import make_msgid
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+from awn.core.errors import ValidationError
+from awn.crm.validators import clean_email
+
+from ...base import (
+    Connector,
+    InboundMessage,
+    MalformedPayload,
+    Outgoing,
+    RawItem,
+    SecretField,
+    SendError,
+    SettingField,
+    StatusUpdate,
+    WebhookRequest,
+)
+from .parsing import external_id, parse_bytes, parse_mail
+from .sending import build_message, domain_of, reply_message_id, reply_subject, smtp_send
+
+if TYPE_CHECKING:
+    from awn.crm.models import Contact
+    from awn.tickets.models import Ticket
+
+    from ...models import Inbox
+
+logger = logging.getLogger(__name__)
+SECURITY_CHOICES = ["ssl", "starttls", "none"]
+ADDRESS_MAX = 100  # the width of the conversation and delivery address columns
+REFERENCE_RE = re.compile(r"\[#?\s*(?:AWN|T)-(\d{1,12})\s*\]", re.IGNORECASE)
+_last_poll: dict[int, float] = {}
+
+
+def raw_payload(raw: bytes, via: str, **extra: object) -> dict:
+    """How a raw email is kept in a raw event: the exact bytes (base64) and the path it came by."""
+    return {"raw": base64.b64encode(raw).decode("ascii"), "via": via, **extra}
+
+
+def raw_item(raw: bytes, via: str, **extra: object) -> RawItem:
+    return RawItem(external_id(parse_bytes(raw), raw), raw_payload(raw, via, **extra))
+
+
+def our_addresses(inbox: Inbox) -> set[str]:
+    return {
+        a.strip().lower()
+        for a in (inbox.settings.get("from_address", ""), inbox.settings.get("inbound_address", ""))
+        if a and a.strip()
+    }
+
+
+class EmailConnector(Connector):
+    kind = "email"
+    channel = "email"
+    polls = True
+    threads_by_address = False
+    secret_fields = (
+        SecretField("imap_password", _("IMAP password")),
+        SecretField("smtp_password", _("SMTP password")),
+        SecretField(
+            "relay_secret",
+            _("Relay signing secret"),
+            _("A mail relay may POST raw messages to the webhook, signed with this secret (HMAC-SHA256)."),
+        ),
+    )
+    setting_fields = (
+        SettingField("from_address", _("From address"), _("Replies are sent from this address."), True),
+        SettingField("from_name", _("Sender name")),
+        SettingField(
+            "inbound_address",
+            _("Receiving address"),
+            _("Mail to this address is accepted by Awn's SMTP server (run_smtp) for this inbox."),
+        ),
+        SettingField("imap_host", _("IMAP server"), _("Leave empty when mail arrives by SMTP.")),
+        SettingField("imap_port", _("IMAP port")),
+        SettingField("imap_user", _("IMAP user")),
+        SettingField("imap_folder", _("IMAP folder")),
+        SettingField("imap_security", _("IMAP security"), choices=SECURITY_CHOICES),
+        SettingField("poll_seconds", _("Check the mailbox every (seconds)")),
+        SettingField("smtp_host", _("SMTP server")),
+        SettingField("smtp_port", _("SMTP port")),
+        SettingField("smtp_user", _("SMTP user")),
+        SettingField("smtp_security", _("SMTP security"), choices=SECURITY_CHOICES),
+    )
+
+    # --- a relay's webhook: {"mime": "<the raw message>"} signed like the other channels ----------------------
+
+    def verify_request(self, inbox: Inbox, request: WebhookRequest) -> bool:
+        secret = self.secret(inbox, "relay_secret")
+        given = request.headers.get("x-awn-mail-signature", "")
+        expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+        return bool(secret) and hmac.compare_digest(given.encode(), expected.encode())
+
+    def split_events(self, inbox: Inbox, body: bytes) -> list[RawItem]:
+        try:
+            mime = json.loads(body)["mime"]
+            if not isinstance(mime, str) or not mime.strip():
+                raise TypeError("empty")
+        except (ValueError, KeyError, TypeError) as exc:
+            raise MalformedPayload('expected {"mime": "<raw RFC 5322 message>"}') from exc
+        return [raw_item(mime.encode("utf-8"), "relay")]
+
+    # --- reading ------------------------------------------------------------------------------------------------
+
+    def parse_inbound(self, inbox: Inbox, payload: dict) -> InboundMessage | StatusUpdate | None:
+        raw = base64.b64decode(payload["raw"])
+        mail = parse_mail(raw)
+        if mail.bounce_of:
+            logger.info("inbox %s: bounce of %s: %s", inbox.pk, mail.bounce_of, mail.bounce_reason)
+            return StatusUpdate(mail.bounce_of, "failed", mail.bounce_reason or "bounced")
+        if mail.automatic:
+            logger.info("inbox %s: automatic mail %s dropped (%s)", inbox.pk, mail.message_id, mail.automatic)
+            return None
+        if mail.from_address in our_addresses(inbox):
+            logger.warning("inbox %s: mail %s from our own address dropped (loop)", inbox.pk, mail.message_id)
+            return None
+        try:
+            sender = clean_email(mail.from_address)
+        except ValidationError:
+            sender = ""
+        address = mail.reply_to if len(mail.reply_to) <= ADDRESS_MAX else sender
+        if not sender or len(sender) > ADDRESS_MAX or not address:
+            logger.warning("inbox %s: mail %s has no usable sender, dropped", inbox.pk, mail.message_id)
+            return None
+        return InboundMessage(
+            external_id=mail.message_id,
+            address=address,
+            identity=sender,
+            name=mail.from_name or sender.split("@", 1)[0],
+            email=sender,
+            text=mail.text,
+            subject=mail.subject,
+            thread_refs=mail.refs,
+            files=tuple(mail.files),
+        )
+
+    def find_ticket(self, inbox: Inbox, parsed: InboundMessage, contact: Contact) -> Ticket | None:
+        from ...models import Conversation, InboundEvent, OutboundMessage
+
+        if parsed.thread_refs:
+            by_ref: dict[str, int] = {}
+            for ref, ticket_id in InboundEvent.objects.filter(
+                inbox=inbox, external_id__in=parsed.thread_refs, message__isnull=False
+            ).values_list("external_id", "message__ticket_id"):
+                by_ref[ref] = ticket_id
+            for ref, ticket_id in OutboundMessage.objects.filter(
+                inbox=inbox, provider_message_id__in=parsed.thread_refs
+            ).values_list("provider_message_id", "message__ticket_id"):
+                by_ref[ref] = ticket_id
+            for ref in parsed.thread_refs:  # newest first
+                ticket = _open_ticket(by_ref.get(ref))
+                if ticket is not None:
+                    return ticket
+        for number in REFERENCE_RE.findall(parsed.subject):
+            ticket = _open_ticket(int(number))
+            if ticket is None:
+                continue
+            # A reference is easy to type: only the ticket's own requester or address may continue it so.
+            if (
+                ticket.requester_id == contact.pk
+                or Conversation.objects.filter(ticket=ticket, address=parsed.address).exists()
+            ):
+                return ticket
+            logger.info("inbox %s: %s names ticket %s it is not part of", inbox.pk, parsed.address, number)
+        return None
+
+    # --- polling ------------------------------------------------------------------------------------------------
+
+    def poll(self, inbox: Inbox) -> list[RawItem]:
+        """Fetch UNSEEN mail, store each as a raw event, then mark it seen (store first: a crash in between
+        re-fetches it and the dedupe absorbs it). Items are stored here, so nothing is returned."""
+        if not inbox.settings.get("imap_host"):
+            return []
+        interval = _int(inbox.settings.get("poll_seconds"), 60)
+        now = time.monotonic()
+        if inbox.pk in _last_poll and now - _last_poll[inbox.pk] < interval:
+            return []
+        _last_poll[inbox.pk] = now
+        from .imap import imap_fetch_unseen
+
+        imap_fetch_unseen(inbox, password=self.secret(inbox, "imap_password"))
+        return []
+
+    # --- sending ------------------------------------------------------------------------------------------------
+
+    def send(self, inbox: Inbox, outgoing: Outgoing) -> str:
+        from awn.tickets.models import Ticket
+
+        settings = inbox.settings
+        from_address = settings.get("from_address", "")
+        host = settings.get("smtp_host", "")
+        if not from_address or not host:
+            raise SendError("the inbox has no from address or SMTP server", retryable=False)
+        ticket = (
+            Ticket.objects.filter(pk=outgoing.ticket_id).only("pk", "subject").first()
+            if outgoing.ticket_id is not None
+            else None
+        )
+        message_id = (
+            reply_message_id(outgoing.message_id, from_address)
+            if outgoing.message_id
+            else make_msgid(domain=domain_of(from_address))
+        )
+        in_reply_to, references = _thread_ids(inbox, outgoing.ticket_id)
+        mail = build_message(
+            from_name=settings.get("from_name", ""),
+            from_address=from_address,
+            to=outgoing.address,
+            subject=reply_subject(ticket.subject, ticket.reference) if ticket else "Awn",
+            text=outgoing.text,
+            message_id=message_id,
+            in_reply_to=in_reply_to,
+            references=references,
+            attachments=outgoing.attachments,
+        )
+        security = settings.get("smtp_security", "") or "starttls"
+        smtp_send(
+            host=host,
+            port=_int(settings.get("smtp_port"), {"ssl": 465, "starttls": 587}.get(security, 25)),
+            tls=security,
+            user=settings.get("smtp_user", ""),
+            password=self.secret(inbox, "smtp_password"),
+            envelope_from=from_address,
+            to=[outgoing.address],
+            mail=mail,
+        )
+        return message_id
+
+
+def _int(value: object, default: int) -> int:
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        return default
+
+
+def _open_ticket(ticket_id: int | None) -> Ticket | None:
+    """The ticket (or the one it was merged into) when it can still take a message."""
+    from awn.tickets.enums import Status
+    from awn.tickets.models import Ticket
+
+    seen = 0
+    while ticket_id is not None and seen < 10:
+        ticket = Ticket.objects.filter(pk=ticket_id).first()
+        if ticket is None:
+            return None
+        if ticket.merged_into_id is None:
+            return None if ticket.status == Status.CLOSED else ticket
+        ticket_id, seen = ticket.merged_into_id, seen + 1
+    return None
+
+
+def _thread_ids(inbox: Inbox, ticket_id: int | None) -> tuple[str, list[str]]:
+    """(In-Reply-To: the customer's latest mail, References: the thread oldest first)."""
+    from ...models import InboundEvent, OutboundMessage
+
+    if ticket_id is None:
+        return "", []
+    inbound = list(
+        InboundEvent.objects.filter(inbox=inbox, message__ticket_id=ticket_id)
+        .exclude(external_id__startswith="sha256:")
+        .values_list("received_at", "external_id")
+    )
+    outbound = list(
+        OutboundMessage.objects.filter(inbox=inbox, message__ticket_id=ticket_id)
+        .exclude(provider_message_id="")
+        .values_list("created_at", "provider_message_id")
+    )
+    inbound.sort()
+    thread = [ref for _at, ref in sorted(inbound + outbound)]
+    return (inbound[-1][1] if inbound else ""), thread
