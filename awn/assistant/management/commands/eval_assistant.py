@@ -96,6 +96,7 @@ class Command(BaseCommand):
             "p50_ms",
             "p95_ms",
             "index_seconds",
+            "load_seconds",
         ):
             if name in figures:
                 self.stdout.write(f"{name.ljust(20)} {figures[name]:.3f}")
