@@ -123,8 +123,6 @@ def outbound_send(outbound_id: int) -> None:
         attachments=_attachments(row.message),
         template=template,
         template_language=inbox.settings.get("template_language", "ar") or "ar",
-        ticket_id=row.message.ticket_id,
-        message_id=row.message_id,
     )
     try:
         provider_id = connector.send(inbox, outgoing)
@@ -166,6 +164,10 @@ def _fail(row: OutboundMessage, code: str, error: str) -> None:
         )
 
 
+class UnknownProviderMessage(Exception):
+    """A status callback for a send not recorded yet (the callback outran our write): retried later."""
+
+
 def delivery_status_apply(inbox: Inbox, update: StatusUpdate) -> bool:
     """A provider's status callback; a status only moves forward. Call inside a transaction."""
     if update.status not in DELIVERY_RANK:
@@ -177,10 +179,7 @@ def delivery_status_apply(inbox: Inbox, update: StatusUpdate) -> bool:
         .first()
     )
     if row is None:
-        logger.info(
-            "inbox %s: status %s for unknown message %s", inbox.pk, update.status, update.provider_message_id
-        )
-        return False
+        raise UnknownProviderMessage(update.provider_message_id)
     if DELIVERY_RANK[update.status] <= DELIVERY_RANK[row.status]:  # type: ignore[index]
         return False
     now = timezone.now()

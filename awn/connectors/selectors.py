@@ -31,8 +31,8 @@ def inbox_health() -> dict[int, dict[str, int]]:
         .values("inbox_id")
         .annotate(n=Count("id"))
     )
-    for row in deliveries:
-        health.setdefault(row["inbox_id"], Counter())["deliveries_failed"] = row["n"]
+    for delivery in deliveries:
+        health.setdefault(delivery["inbox_id"], Counter())["deliveries_failed"] = delivery["n"]
     return {inbox_id: dict(counts) for inbox_id, counts in health.items()}
 
 

@@ -176,3 +176,30 @@ def test_other_numbers_of_the_business_account_are_skipped(world, inboxes, deliv
     payload = load("whatsapp/text.json")
     payload["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "999"
     assert deliver(inboxes["whatsapp"], payload).json() == {"stored": 0, "duplicates": 0}
+
+
+def test_a_status_that_outruns_the_send_is_applied_once_the_send_is_recorded(
+    world, inboxes, deliver, reply
+) -> None:
+    deliver(inboxes["whatsapp"], load("whatsapp/text.json"))
+    early = deliver(inboxes["whatsapp"], _status("whatsapp/status_delivered.json", "wamid.OUT1"))
+    assert early.status_code == 200
+    event = InboundEvent.objects.get(external_id__startswith="status:")
+    assert event.status == EventStatus.PENDING and event.attempts == 1
+    reply(world.client_for(world.agent), _ticket_for(world).pk, "تم")
+    assert OutboundMessage.objects.get().provider_message_id == "wamid.OUT1"
+    from awn.connectors.tasks import sweep
+
+    sweep(stale_seconds=0)
+    assert OutboundMessage.objects.get().status == DeliveryStatus.DELIVERED
+    assert InboundEvent.objects.get(pk=event.pk).status == EventStatus.DONE
+
+
+def test_a_status_for_a_message_never_sent_is_dropped_after_a_few_tries(world, inboxes, deliver) -> None:
+    from awn.connectors.tasks import sweep
+
+    deliver(inboxes["whatsapp"], _status("whatsapp/status_read.json", "wamid.NEVER"))
+    for _ in range(3):
+        sweep(stale_seconds=0)
+    event = InboundEvent.objects.get()
+    assert event.status == EventStatus.DONE and event.attempts == 2
