@@ -21,6 +21,8 @@ def on_reply_sent(event: ReplySent) -> None:
     if message.channel == Channel.CHAT:
         return  # said live in a chat window: the visitor gets the whole transcript by email when it ends
     ticket = message.ticket
+    if Ticket.objects.filter(pk=ticket.pk, channel_conversation__inbox__kind="email").exists():
+        return  # an email thread: the email channel sends the reply itself, threaded into the customer's mail
     email, language = _requester_email(ticket)
     with translation.override(language):
         subject = _("[%(ref)s] New reply: %(subject)s") % {"ref": ticket.reference, "subject": ticket.subject}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import smtplib
 
 import pytest
+from django.core import mail as django_mail
 from django.utils import timezone
 
 from awn.connectors.enums import DeliveryError, DeliveryStatus
@@ -56,6 +57,7 @@ def test_mail_reply_and_answer_stay_on_one_ticket(world, inboxes, smtp_port, smt
     assert attachments[0].get_content() == guide[1].decode()
     outbound = OutboundMessage.objects.get(message__ticket=ticket)
     assert outbound.status == DeliveryStatus.SENT and outbound.provider_message_id == sent["Message-ID"]
+    assert django_mail.outbox == []  # no second copy as a portal notification
 
     # The parent answers from their mail client: In-Reply-To is our reply; the subject is changed.
     answer = mail("شكراً، تم الربط بنجاح", subject="Re: ربط")
