@@ -32,7 +32,7 @@ def uvicorn_server() -> Iterator[str]:
     )
     port = free_port()
     config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws="websockets", lifespan="off"
+        app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio", lifespan="off"
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
