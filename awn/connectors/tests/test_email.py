@@ -83,6 +83,17 @@ def test_replies_thread_by_headers_and_by_subject_reference(world, inboxes, smtp
     assert Message.objects.filter(ticket=ticket).count() == 3
 
 
+def test_an_answer_to_a_closed_ticket_opens_a_new_one(world, inboxes, smtp_port) -> None:
+    first = mail()
+    send(smtp_port, first)
+    Ticket.objects.filter(channel="email").update(status="closed")
+    again = mail("المشكلة عادت من جديد", subject="Re: استفسار عن النتائج")
+    again["In-Reply-To"] = first["Message-ID"]
+    send(smtp_port, again)
+    assert Ticket.objects.filter(channel="email").count() == 2
+    assert Ticket.objects.get(channel="email", status="new").subject == "Re: استفسار عن النتائج"
+
+
 def test_quoted_history_is_trimmed(world, inboxes, smtp_port) -> None:
     body = (
         "شكراً، تم حل المشكلة\n\n"
