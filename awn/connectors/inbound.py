@@ -82,7 +82,15 @@ def resolve_contact(kind: str, parsed: InboundMessage) -> Contact:
             if phone
             else None
         )
-        contact = found or contact_create(name=(parsed.name or phone or parsed.identity)[:200], phone=phone)
+        if found is None and parsed.email:
+            found = (
+                Contact.objects.filter(email__iexact=parsed.email, merged_into__isnull=True)
+                .order_by("pk")
+                .first()
+            )
+        contact = found or contact_create(
+            name=(parsed.name or phone or parsed.identity)[:200], phone=phone, email=parsed.email
+        )
         identity = ChannelIdentity.objects.create(
             kind=kind, external_id=parsed.identity, contact=contact, display_name=parsed.name[:200]
         )
@@ -119,6 +127,13 @@ def _download(
 ) -> tuple[list[IncomingFile], list[str]]:
     files: list[IncomingFile] = []
     notes: list[str] = []
+    for carried in parsed.files:  # attachments inside the message itself (email)
+        try:
+            check_attachment(carried)
+        except ValidationError as exc:
+            notes.append(_("[Attachment not accepted: %(reason)s]") % {"reason": exc.message})
+            continue
+        files.append(carried)
     for media in parsed.media:
         try:
             incoming = connector.fetch_media(inbox, media)
@@ -142,6 +157,8 @@ def _body(parsed: InboundMessage, files: list[IncomingFile], notes: list[str]) -
 
 
 def _subject(connector: Connector, parsed: InboundMessage, body: str, contact: Contact) -> str:
+    if sanitize_text(parsed.subject):
+        return sanitize_text(parsed.subject).replace("\n", " ")[:200]
     first_line = sanitize_text(parsed.text).split("\n", 1)[0].strip()
     if first_line:
         return first_line[:80]
@@ -205,13 +222,30 @@ def _thread(
     body: str,
     files: list[IncomingFile],
 ) -> Message:
-    """Into the contact's open ticket on this inbox and address, else a new ticket."""
+    """Into the ticket the channel's own threading names (email headers), else the contact's open ticket on this
+    inbox and address (chat channels), else a new ticket."""
     now = timezone.now()
+    found = connector.find_ticket(inbox, parsed, contact)
+    if found is not None:
+        if not Conversation.objects.filter(ticket=found).update(last_inbound_at=now):
+            Conversation.objects.create(
+                ticket=found, inbox=inbox, address=parsed.address, contact=contact, last_inbound_at=now
+            )
+        return ticket_add_message(
+            ticket=found,
+            body=body,
+            actor=None,
+            author_contact=contact,
+            channel=connector.channel,
+            attachments=files,
+        )
     conversation = (
         Conversation.objects.select_related("ticket")
         .filter(inbox=inbox, address=parsed.address, ticket__status__in=ACTIVE_STATUSES)
         .order_by("-ticket__last_message_at")
         .first()
+        if connector.threads_by_address
+        else None
     )
     if conversation is not None:
         Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=now, contact=contact)

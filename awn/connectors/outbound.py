@@ -123,6 +123,8 @@ def outbound_send(outbound_id: int) -> None:
         attachments=_attachments(row.message),
         template=template,
         template_language=inbox.settings.get("template_language", "ar") or "ar",
+        ticket_id=row.message.ticket_id,
+        message_id=row.message_id,
     )
     try:
         provider_id = connector.send(inbox, outgoing)
