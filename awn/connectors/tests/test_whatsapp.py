@@ -203,3 +203,19 @@ def test_a_status_for_a_message_never_sent_is_dropped_after_a_few_tries(world, i
         sweep(stale_seconds=0)
     event = InboundEvent.objects.get()
     assert event.status == EventStatus.DONE and event.attempts == 2
+
+
+def test_reply_with_a_file_uploads_it_and_sends_a_document(world, inboxes, deliver, reply, provider) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    deliver(inboxes["whatsapp"], load("whatsapp/text.json"))
+    upload = SimpleUploadedFile("form.pdf", PDF, content_type="application/pdf")
+    reply(world.client_for(world.agent), _ticket_for(world).pk, "النموذج مرفق", files=[upload])
+    text, media, document = provider.state.sends()
+    assert text.json()["text"]["body"] == "النموذج مرفق"
+    assert media.path.endswith("/media") and PDF in media.body
+    assert media.headers["authorization"] == "Bearer wa-access-token"
+    sent = document.json()
+    assert sent["type"] == "document" and sent["to"] == "966501234567"
+    assert sent["document"]["filename"] == "form.pdf" and sent["document"]["id"].startswith("MEDIA")
+    assert OutboundMessage.objects.get().provider_message_id == "wamid.OUT1"
