@@ -33,11 +33,16 @@ SAFE_ATTRIBUTES = {"*": {"dir", "lang"}, "a": {"href"}}
 _BLOCK_TAGS = {"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "hr", "table"}
 AUTO_PRECEDENCE = {"bulk", "junk", "auto_reply"}
 # "On Sun, 22 Nov 2026 at 10:00, Awn <support@…> wrote:" and its Arabic forms ("كتب …:"); Outlook's separator.
+# Gmail's Arabic form: "في الأحد، ٢٢ نوفمبر ٢٠٢٦ ... تمت كتابة ما يلي بواسطة دعم نور <support@…>:".
 _REPLY_HEADER = re.compile(
-    r"^\s*(On\b.{0,300}\bwrote:|في\b.{0,300}كتب.{0,120}:|.{0,200}<[^>]+@[^>]+>\s*كتب\s*:|-{2,}\s*Original Message\s*-{2,}"
-    r"|-{2,}\s*الرسالة الأصلية\s*-{2,}|_{10,})\s*$",
+    r"^\s*(On\b.{0,300}\bwrote:|في\b.{0,300}(كتب|تمت كتابة ما يلي).{0,200}:"
+    r"|.{0,200}<[^>]+@[^>]+>\s*كتب\s*:|-{2,}\s*Original Message\s*-{2,}|-{2,}\s*الرسالة الأصلية\s*-{2,}|_{10,})\s*$",
     re.IGNORECASE,
 )
+# Outlook's quoted header block: "From: …" then "Sent:"/"Date:" (or "من: …" then "تاريخ الإرسال:").
+_FROM_LINE = re.compile(r"^\s*\*?(From|من)\s*:\*?\s*\S", re.IGNORECASE)
+_SENT_LINE = re.compile(r"^\s*\*?(Sent|Date|تاريخ الإرسال|التاريخ|أُرسلت|مرسل)\s*:", re.IGNORECASE)
+_BIDI_CONTROLS = dict.fromkeys(map(ord, "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 
 
 def normalize_msgid(value: str) -> str:
@@ -202,8 +207,14 @@ def html_to_text(markup: str) -> str:
 def trim_quoted(text: str) -> str:
     """Drop the quoted history under a reply ("On … wrote:" and the `>` lines); keep it when nothing else is left."""
     lines = text.replace("\r\n", "\n").split("\n")
-    for index, line in enumerate(lines):
-        if _REPLY_HEADER.match(line):
+    bare = [line.translate(_BIDI_CONTROLS) for line in lines]
+    for index, line in enumerate(bare):
+        following = bare[index + 1] if index + 1 < len(bare) else ""
+        if (
+            _REPLY_HEADER.match(line)
+            or _REPLY_HEADER.match(f"{line} {following}")  # the attribution wrapped onto two lines
+            or (_FROM_LINE.match(line) and any(_SENT_LINE.match(n) for n in bare[index + 1 : index + 3]))
+        ):
             kept = "\n".join(lines[:index]).strip()
             if kept:
                 return kept
