@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
-import numpy as np
 import pytest
 
 from awn.assistant.triage.service import TriageResult, triage_text
@@ -104,25 +101,6 @@ def test_out_of_scope_questions_go_to_other(db):
     load_kb()
     result = triage_text("متى تنزل العلاوة السنوية للمعلمين")
     assert (result.category, result.priority) == ("other", "low")
-
-
-def test_one_text_is_triaged_in_under_20_ms_at_p95(db):
-    load_kb()
-    triage_text("warm up the model")
-    texts = [
-        "ابغى انقل ولدي لمدرسة قريبة",
-        "someone hacked my account and changed my password",
-        "النتيجة ما تطلع عندي في النظام وبكره آخر يوم للتقديم على الجامعة، ساعدوني الله يخليكم " * 3,
-        "ana ma a3rf kif a7ot el password",
-    ]
-    # CPU time of this thread: what one triage costs, not how long it waited for a core on a busy machine
-    # (wall-clock figures come from `manage.py eval_triage`).
-    latencies = []
-    for i in range(100):
-        started = time.thread_time()
-        triage_text(texts[i % len(texts)])
-        latencies.append((time.thread_time() - started) * 1000)
-    assert float(np.percentile(latencies, 95)) < 20
 
 
 def test_latin_script_messages_are_bridged_to_the_arabic_model(db):
