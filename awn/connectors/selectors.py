@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+import uuid
 from collections import Counter
 
 from django.db.models import Count, QuerySet
@@ -10,6 +12,30 @@ from .enums import DeliveryStatus, EventStatus
 from .models import InboundEvent, Inbox, OutboundMessage
 from .outbound import conversation_for_ticket, window_open
 from .secrets import decrypt_secrets
+
+# Webhooks look their inbox up on every request; a few seconds of staleness (an inbox disabled or a secret changed
+# in another process) buys one database round trip less per webhook. Only found inboxes are cached.
+INBOX_CACHE_SECONDS = 5.0
+_inbox_cache: dict[uuid.UUID, tuple[float, Inbox]] = {}
+
+
+def inbox_for_webhook(inbox_uuid: uuid.UUID) -> Inbox | None:
+    now = time.monotonic()
+    cached = _inbox_cache.get(inbox_uuid)
+    if cached is not None and cached[0] > now:
+        return cached[1]
+    inbox = Inbox.objects.filter(uuid=inbox_uuid, is_active=True).first()
+    if inbox is None:
+        _inbox_cache.pop(inbox_uuid, None)
+        return None
+    if len(_inbox_cache) > 1000:
+        _inbox_cache.clear()
+    _inbox_cache[inbox_uuid] = (now + INBOX_CACHE_SECONDS, inbox)
+    return inbox
+
+
+def inbox_cache_clear() -> None:
+    _inbox_cache.clear()
 
 
 def inbox_list() -> QuerySet[Inbox]:

@@ -17,6 +17,7 @@ from .enums import EventStatus, InboxKind
 from .models import InboundEvent, Inbox
 from .registry import connector_for
 from .secrets import decrypt_secrets, encrypt_secrets
+from .selectors import inbox_cache_clear
 
 logger = logging.getLogger(__name__)
 PROCESS_JOB = "awn.connectors.tasks.process_inbound_event"
@@ -113,4 +114,5 @@ def inbox_save(
     target.settings = clean_settings
     target.secrets_encrypted = encrypt_secrets(stored)
     target.save()
+    transaction.on_commit(inbox_cache_clear)
     return target

@@ -10,8 +10,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from .base import MalformedPayload, WebhookRequest
-from .models import Inbox
 from .registry import connector_for
+from .selectors import inbox_for_webhook
 from .services import events_store
 
 logger = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def _neutral(request: HttpRequest) -> WebhookRequest:
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def webhook(request: HttpRequest, inbox_uuid: uuid.UUID) -> HttpResponse:
-    inbox = Inbox.objects.filter(uuid=inbox_uuid, is_active=True).first()
+    inbox = inbox_for_webhook(inbox_uuid)
     if inbox is None:
         logger.warning("webhook for unknown or disabled inbox %s", inbox_uuid)
         return JsonResponse({"error": "not_found"}, status=404)

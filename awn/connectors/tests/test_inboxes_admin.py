@@ -85,3 +85,19 @@ def test_the_list_shows_waiting_and_failed_work_per_inbox(world) -> None:
     assert '<td data-testid="events-pending"><bdi dir="ltr">1</bdi></td>' in html
     assert 'data-testid="events-failed" class="text-danger"><bdi dir="ltr">1</bdi>' in html
     assert 'data-testid="deliveries-failed" class="text-danger"><bdi dir="ltr">1</bdi>' in html
+
+
+def test_saving_an_inbox_refreshes_the_webhook_cache(
+    world, inboxes, deliver, django_capture_on_commit_callbacks
+) -> None:
+    from awn.connectors.services import inbox_save
+
+    from .conftest import load
+
+    inbox = inboxes["fake"]
+    assert deliver(inbox, load("fake/text.json")).status_code == 200  # now cached
+    with django_capture_on_commit_callbacks(execute=True):
+        inbox_save(
+            inbox=inbox, name=inbox.name, kind="fake", is_active=False, api_base_url=inbox.api_base_url
+        )
+    assert deliver(inbox, load("fake/text.json")).status_code == 404
