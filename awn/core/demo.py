@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from datetime import timedelta
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -151,7 +152,17 @@ def seed_demo(tickets: int = 300, seed: int = 2026) -> dict[str, int]:
     _seed_canned()
     made = _seed_tickets(rng, tickets, contacts, schools, staff, in_house, vendor)
     _seed_events(rng, contacts)
-    return {"schools": len(schools), "contacts": len(contacts), "tickets": made}
+    articles = _seed_knowledge_base()
+    return {"schools": len(schools), "contacts": len(contacts), "tickets": made, "articles": articles}
+
+
+def _seed_knowledge_base() -> int:
+    """Eight short Arabic articles on the most common problems, so the portal and the assistant have answers."""
+    from awn.knowledge.services import kb_import, parse_kb_lines
+
+    path = Path(__file__).parent / "fixtures" / "demo_kb.jsonl"
+    result = kb_import(parse_kb_lines(path.read_text(encoding="utf-8").splitlines()))
+    return result.created + result.updated + result.unchanged
 
 
 def _seed_staff(in_house: Team, vendor: Team) -> dict[str, User]:

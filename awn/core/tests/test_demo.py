@@ -24,3 +24,15 @@ def test_demo_data_covers_every_category_status_and_both_team_kinds(db):
     assert ExternalEvent.objects.filter(event_type="login_failed").exists()
     busiest = Ticket.objects.values("requester").annotate(n=Count("id")).order_by("-n").first()
     assert busiest is not None and busiest["n"] >= 2
+
+
+def test_demo_knowledge_base_answers_a_parent(db):
+    from awn.assistant.answering import assistant_ask, reset_index
+    from awn.knowledge.models import Article
+
+    reset_index()
+    counts = seed_demo(tickets=24)
+    assert counts["articles"] == Article.objects.count() == 8
+    answer = assistant_ask("نسيت كلمة السر ومو قادر ادخل")
+    assert answer.article_id == "demo-001" and not answer.handoff
+    reset_index()
