@@ -167,7 +167,10 @@ def ticket_add_message(
         direction=direction,
         channel=channel or (Channel.AGENT if from_staff else locked.channel),
         author_user=actor if actor and actor.is_authenticated else None,
-        author_contact=None if from_staff else (author_contact or locked.requester),
+        # A system note (actor None) has no author; a customer's message is theirs (or the requester's).
+        author_contact=None
+        if from_staff or (actor is None and kind == MessageKind.NOTE)
+        else (author_contact or locked.requester),
         body=body,
     )
     _store_attachments(message, checked)

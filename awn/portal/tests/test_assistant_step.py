@@ -66,7 +66,7 @@ def test_no_sends_the_ticket_with_the_assistants_attempt_for_the_agent(kb: None,
     ticket = Ticket.objects.get()
     note = Message.objects.get(ticket=ticket, kind=MessageKind.NOTE)
     assert note.direction == Direction.INTERNAL
-    assert "kb-009" in note.body and note.author_user_id is None
+    assert "kb-009" in note.body and note.author_user_id is None and note.author_contact_id is None
     customer_page = client.get(reverse("portal:ticket", args=[ticket.pk])).content.decode()
     assert "kb-009" not in customer_page  # the note is internal
     assert FORGOT["body"] in customer_page  # the question as the customer wrote it
