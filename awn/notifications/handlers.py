@@ -21,8 +21,10 @@ def on_reply_sent(event: ReplySent) -> None:
     if message.channel == Channel.CHAT:
         return  # said live in a chat window: the visitor gets the whole transcript by email when it ends
     ticket = message.ticket
-    if Ticket.objects.filter(pk=ticket.pk, channel_conversation__inbox__kind="email").exists():
-        return  # an email thread: the email channel sends the reply itself, threaded into the customer's mail
+    if Ticket.objects.filter(pk=ticket.pk, channel_conversation__isnull=False).exists():
+        # A channel thread (email, WhatsApp, Telegram): the connector sends the reply itself, where the
+        # customer wrote; a second copy by email would only be noise.
+        return
     email, language = _requester_email(ticket)
     with translation.override(language):
         subject = _("[%(ref)s] New reply: %(subject)s") % {"ref": ticket.reference, "subject": ticket.subject}

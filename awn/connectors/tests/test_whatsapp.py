@@ -219,3 +219,15 @@ def test_reply_with_a_file_uploads_it_and_sends_a_document(world, inboxes, deliv
     assert sent["type"] == "document" and sent["to"] == "966501234567"
     assert sent["document"]["filename"] == "form.pdf" and sent["document"]["id"].startswith("MEDIA")
     assert OutboundMessage.objects.get().provider_message_id == "wamid.OUT1"
+
+
+def test_a_whatsapp_reply_is_not_also_emailed(world, inboxes, deliver, reply, provider) -> None:
+    from django.core import mail
+
+    from awn.notifications.models import Notification
+
+    deliver(inboxes["whatsapp"], load("whatsapp/text.json"))
+    assert _ticket_for(world).requester.email  # the parent has an email address too
+    reply(world.client_for(world.agent), _ticket_for(world).pk, "تم حل المشكلة")
+    assert len(provider.state.sends()) == 1
+    assert Notification.objects.count() == 0 and mail.outbox == []
