@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 
@@ -77,7 +78,8 @@ def test_signed_message_becomes_a_ticket_on_its_channel(world, inboxes, deliver,
     assert message.ticket.channel == spec.channel
 
 
-def test_forged_signature_is_refused_and_writes_nothing(world, inboxes, deliver, kind) -> None:
+def test_forged_signature_is_refused_and_writes_nothing(world, inboxes, deliver, kind, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="awn.connectors")
     tickets_before = Ticket.objects.count()
     response = deliver(inboxes[kind], load(SPECS[kind].fixture), secret="not-the-secret")
     assert response.status_code == 401
@@ -85,22 +87,27 @@ def test_forged_signature_is_refused_and_writes_nothing(world, inboxes, deliver,
     assert unsigned.status_code == 401
     assert InboundEvent.objects.count() == 0
     assert Ticket.objects.count() == tickets_before
+    assert caplog.text.count("webhook signature refused") == 2
 
 
-def test_redelivery_is_absorbed(world, inboxes, deliver, kind) -> None:
+def test_redelivery_is_absorbed(world, inboxes, deliver, kind, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="awn.connectors")
     payload = load(SPECS[kind].fixture)
     assert deliver(inboxes[kind], payload).status_code == 200
     again = deliver(inboxes[kind], payload)
     assert again.status_code == 200
     assert again.json() == {"stored": 0, "duplicates": 1}
+    assert "1 duplicate deliveries absorbed" in caplog.text
     assert InboundEvent.objects.count() == 1
     assert Message.objects.filter(body=SPECS[kind].text).count() == 1
 
 
-def test_malformed_payload_is_refused(world, inboxes, deliver, kind) -> None:
+def test_malformed_payload_is_refused(world, inboxes, deliver, kind, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="awn.connectors")
     for body in (b"not json", b"[]", json.dumps({"hello": "world"}).encode()):
         assert deliver(inboxes[kind], body).status_code == 400
     assert InboundEvent.objects.count() == 0
+    assert caplog.text.count("malformed webhook refused") == 3
 
 
 def test_agent_reply_goes_out_through_the_same_connector(
