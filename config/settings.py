@@ -188,9 +188,10 @@ if os.environ.get("AWN_REDIS_URL"):
         }
     }
 else:
-    # The in-memory layer silently drops past its capacity (default 100): a busy agent panel needs more.
+    # The in-memory layer silently drops past its capacity (default 100): a busy agent panel needs more. Ours
+    # sweeps expired messages once a second, not on every send and receive (awn/chat/layers.py).
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+        "default": {"BACKEND": "awn.chat.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
     }
 AWN_QUEUE_COUNTS_SECONDS = int(os.environ.get("AWN_QUEUE_COUNTS_SECONDS", "5"))
 AWN_QUEUE_LISTS_SECONDS = int(os.environ.get("AWN_QUEUE_LISTS_SECONDS", "10"))

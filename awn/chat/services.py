@@ -313,7 +313,7 @@ def chat_visitor_message(conversation_id: int, text: str, *, files: list[Incomin
             body=text,
             author_name=conversation.visitor_name,
             message=message,
-            attachment=message.attachments.order_by("pk").first(),
+            attachment=message.attachments.order_by("pk").first() if files else None,
         )
         _push_line(conversation, line)
     return line
@@ -510,7 +510,7 @@ def chat_agent_reply(
             body=text,
             author_name=_name(agent),
             message=message,
-            attachment=message.attachments.order_by("pk").first(),
+            attachment=message.attachments.order_by("pk").first() if files else None,
         )
         _push_line(conversation, line)
     return line
@@ -518,6 +518,8 @@ def chat_agent_reply(
 
 def chat_line_for_reply(message_id: int) -> Line | None:
     """A public reply written on the ticket page of a live chat reaches the visitor's socket too."""
+    if Line.objects.filter(message_id=message_id).exists():
+        return None  # written in the chat itself: already on the visitor's socket
     message = Message.objects.select_related("author_user").filter(pk=message_id).first()
     if message is None or message.kind != MessageKind.REPLY:
         return None
