@@ -13,7 +13,7 @@ from awn.core.tasks import enqueue_later
 from .enums import DeliveryStatus, EventStatus
 from .inbound import inbound_event_failed, inbound_event_process
 from .models import InboundEvent, Inbox, OutboundMessage
-from .outbound import outbound_send
+from .outbound import UnknownProviderMessage, outbound_send
 from .registry import connector_for, connectors
 from .services import events_store
 
@@ -24,6 +24,12 @@ PROCESS_JOB = "awn.connectors.tasks.process_inbound_event"
 def process_inbound_event(event_id: int) -> None:
     try:
         inbound_event_process(event_id)
+    except UnknownProviderMessage as exc:
+        # Expected now and then (the status outran our record of the send): no traceback, just a retry.
+        attempts = inbound_event_failed(event_id, repr(exc))
+        logger.info("event %s: status for a send not recorded yet, retry %s", event_id, attempts)
+        if attempts:
+            enqueue_later(PROCESS_JOB, event_id, float(2**attempts))
     except Exception as exc:
         attempts = inbound_event_failed(event_id, repr(exc))
         if attempts:
