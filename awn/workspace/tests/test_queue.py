@@ -227,7 +227,12 @@ def test_bulk_outsourced_agent_cannot_assign_uncovered_ticket(world, tickets):
 def _counts(client) -> dict[str, int | None]:
     response = client.get(QUEUE, {"queue": "open"})
     assert response.status_code == 200
-    return {tab["key"]: tab["count"] for tab in response.context["tabs"]}
+    counts = {tab["key"]: tab["count"] for tab in response.context["tabs"]}
+    html = response.content.decode()
+    for key in ("mine", "team", "unassigned", "open"):  # the (cached) tabs fragment shows the same numbers
+        badge = f'data-testid="queue-count-{key}"><bdi dir="ltr">{counts[key]}</bdi>'
+        assert badge in html, key
+    return counts
 
 
 def test_cached_tab_counts_are_each_agents_own(world, tickets):
