@@ -193,6 +193,9 @@ else:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "awn.chat.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
     }
+# Sites allowed to embed the chat widget (full origins: https://noor.example.sa), for its HTTP calls (CORS) and
+# the visitor's WebSocket. The deployment's own hosts are always allowed.
+AWN_CHAT_ORIGINS = [o.rstrip("/") for o in os.environ.get("AWN_CHAT_ORIGINS", "").split(",") if o]
 AWN_QUEUE_COUNTS_SECONDS = int(os.environ.get("AWN_QUEUE_COUNTS_SECONDS", "5"))
 AWN_QUEUE_LISTS_SECONDS = int(os.environ.get("AWN_QUEUE_LISTS_SECONDS", "10"))
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from awn.accounts.models import Team, User
 from awn.accounts.policies import is_staff_member
@@ -23,6 +24,18 @@ from awn.workspace.views._common import staff_required
 from . import services
 
 START_LIMIT = 10  # pre-chat forms an address may send an hour
+
+
+def _cors(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Let a site listed in AWN_CHAT_ORIGINS call the widget's endpoints from its pages (no cookies involved)."""
+    origin = request.headers.get("Origin", "")
+    if origin and origin in settings.AWN_CHAT_ORIGINS:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response["Access-Control-Allow-Headers"] = "Content-Type"
+        response["Access-Control-Max-Age"] = "3600"
+    response["Vary"] = "Origin"
+    return response
 
 
 def _language(request: HttpRequest, data: dict[str, Any] | None = None) -> str:
@@ -37,8 +50,14 @@ def _error(exc: DomainError) -> JsonResponse:
 
 
 @csrf_exempt  # no cookie is involved: the visitor is anonymous and later proves itself with the signed token
-@require_POST
-def start(request: HttpRequest) -> JsonResponse:
+@require_http_methods(["POST", "OPTIONS"])
+def start(request: HttpRequest) -> HttpResponse:
+    if request.method == "OPTIONS":  # the CORS preflight of a JSON POST from an embedding site
+        return _cors(request, HttpResponse(status=204))
+    return _cors(request, _start(request))
+
+
+def _start(request: HttpRequest) -> JsonResponse:
     try:
         data = json.loads(request.body or b"{}")
     except ValueError:
@@ -73,7 +92,11 @@ def start(request: HttpRequest) -> JsonResponse:
 
 @csrf_exempt  # authenticated by the signed conversation token, not by a cookie
 @require_POST
-def upload(request: HttpRequest) -> JsonResponse:
+def upload(request: HttpRequest) -> HttpResponse:
+    return _cors(request, _upload(request))
+
+
+def _upload(request: HttpRequest) -> JsonResponse:
     conversation = services.conversation_for_token(request.POST.get("token", ""))
     if conversation is None:
         return JsonResponse({"error": "not_found", "message": _("Not found.")}, status=404)
@@ -99,7 +122,7 @@ def upload(request: HttpRequest) -> JsonResponse:
 
 
 @require_GET
-def strings(request: HttpRequest) -> JsonResponse:
+def strings(request: HttpRequest) -> HttpResponse:
     """The widget's words in the page's language (the widget itself carries none)."""
     language = _language(request)
     with translation.override(language):
@@ -128,7 +151,10 @@ def strings(request: HttpRequest) -> JsonResponse:
             "reconnecting": _("Reconnecting…"),
             "error": _("Something went wrong. Please try again."),
         }
-    return JsonResponse({"language": language, "dir": "rtl" if language == "ar" else "ltr", "strings": words})
+    return _cors(
+        request,
+        JsonResponse({"language": language, "dir": "rtl" if language == "ar" else "ltr", "strings": words}),
+    )
 
 
 @require_GET

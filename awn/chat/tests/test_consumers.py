@@ -12,7 +12,14 @@ from awn.chat.models import AgentPresence, Conversation, Line
 from awn.tickets.enums import Category, Channel, Direction, MessageKind
 from awn.tickets.models import Message
 
-from .conftest import agent_socket, conversation_of, receive_until, start_chat, visitor_socket
+from .conftest import (
+    agent_socket,
+    conversation_of,
+    receive_until,
+    session_cookie,
+    start_chat,
+    visitor_socket,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -215,3 +222,31 @@ def test_a_flood_of_messages_is_rate_limited(world: Any) -> None:
     # Fixed 10-second windows: 20 messages sent within a second span at most two of them.
     assert stored + refused == 20
     assert RATE_MESSAGES <= stored <= 2 * RATE_MESSAGES and refused >= 20 - 2 * RATE_MESSAGES
+
+
+def test_only_embedding_sites_open_visitor_sockets_and_agents_stay_same_origin(
+    world: Any, settings: Any
+) -> None:
+    from channels.testing import WebsocketCommunicator
+
+    from config.asgi import application
+
+    settings.AWN_CHAT_ORIGINS = ["https://noor.example.sa"]
+    token = start_chat()["token"]
+
+    async def scenario() -> None:
+        def socket(
+            path: str, origin: bytes, extra: tuple[tuple[bytes, bytes], ...] = ()
+        ) -> WebsocketCommunicator:
+            return WebsocketCommunicator(application, path, headers=[(b"origin", origin), *extra])
+
+        visitor = socket(f"/ws/chat/{token}/", b"https://noor.example.sa")
+        assert (await visitor.connect())[0]
+        await visitor.disconnect()
+        foreign = socket(f"/ws/chat/{token}/", b"https://evil.example")
+        assert not (await foreign.connect())[0]
+        cookie = await sync_to_async(session_cookie)(world.agent)
+        agent = socket("/ws/agent/", b"https://noor.example.sa", ((b"cookie", cookie),))
+        assert not (await agent.connect())[0]  # an embedding site never gets an agent's socket
+
+    run(scenario)

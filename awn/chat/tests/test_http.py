@@ -170,3 +170,22 @@ def test_pages(world: Any) -> None:
     assert world.client_for(world.parent_user).get("/workspace/chats/").status_code == 404
     page = world.client_for(world.agent).get("/workspace/chats/")
     assert page.status_code == 200 and 'data-socket="/ws/agent/"' in page.content.decode()
+
+
+def test_sites_listed_in_awn_chat_origins_may_embed_the_widget(world: Any, settings: Any) -> None:
+    settings.AWN_CHAT_ORIGINS = ["https://noor.example.sa"]
+    client = Client()
+    allowed = {"Origin": "https://noor.example.sa"}
+    preflight = client.options("/chat/start/", headers=allowed)
+    assert preflight.status_code == 204
+    assert preflight["Access-Control-Allow-Origin"] == "https://noor.example.sa"
+    body = json.dumps({"name": "منى", "email": "mona@example.sa", "question": "سؤال"})
+    started = client.post("/chat/start/", body, content_type="application/json", headers=allowed)
+    assert started.status_code == 200 and started["Access-Control-Allow-Origin"] == "https://noor.example.sa"
+    foreign = client.post(
+        "/chat/start/", body, content_type="application/json", HTTP_ORIGIN="https://evil.example"
+    )
+    assert "Access-Control-Allow-Origin" not in foreign
+    assert "Access-Control-Allow-Origin" not in client.get(
+        "/chat/strings/", HTTP_ORIGIN="https://evil.example"
+    )
