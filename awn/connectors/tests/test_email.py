@@ -14,6 +14,7 @@ from awn.connectors import inbound
 from awn.connectors.enums import DeliveryStatus, EventStatus
 from awn.connectors.models import InboundEvent, OutboundMessage
 from awn.connectors.providers.email.smtp_server import smtp_controller
+from awn.connectors.services import inbox_save
 from awn.connectors.tasks import sweep
 from awn.crm.models import Contact
 from awn.tickets.enums import Direction
@@ -77,9 +78,13 @@ def test_replies_thread_by_headers_and_by_subject_reference(world, inboxes, smtp
     # A new subject without threading headers is a new question: a new ticket, even from the same parent.
     send(smtp_port, mail("سؤال آخر عن النقل", subject="نقل طالب"))
     assert Ticket.objects.filter(channel="email").count() == 2
-    # Someone else typing the reference does not get into the parent's ticket.
+    # Someone else typing the reference, or naming the parent's own Message-ID, does not get into the ticket.
     send(smtp_port, mail("تجربة", subject=f"[{ticket.reference}]", sender="stranger@example.org"))
-    assert Ticket.objects.filter(channel="email").count() == 3
+    send(
+        smtp_port,
+        mail("تجربة 2", sender="stranger@example.org", headers={"In-Reply-To": first["Message-ID"]}),
+    )
+    assert Ticket.objects.filter(channel="email").count() == 4
     assert Message.objects.filter(ticket=ticket).count() == 3
 
 
@@ -148,6 +153,15 @@ def test_mail_from_our_own_address_is_a_loop_and_dropped(
     assert Ticket.objects.filter(channel="email").count() == 0
     assert smtp_relay.captured == []
     assert "from our own address dropped" in caplog.text
+
+
+def test_mail_from_another_awn_address_is_a_loop_too(world, inboxes, smtp_port, settings) -> None:
+    inbox_save(inbox=None, name="بريد آخر", kind="email", settings={"from_address": "results@school.test"})
+    settings.DEFAULT_FROM_EMAIL = "عون <notify@school.test>"
+    send(smtp_port, mail("رد", sender="results@school.test"))
+    send(smtp_port, mail("إشعار", sender="عون <notify@school.test>"))
+    assert list(InboundEvent.objects.values_list("status", flat=True)) == [EventStatus.IGNORED] * 2
+    assert Ticket.objects.filter(channel="email").count() == 0
 
 
 def test_unknown_recipient_and_oversized_mail_are_refused(world, inboxes, monkeypatch) -> None:

@@ -69,13 +69,24 @@ def test_mail_reply_and_answer_stay_on_one_ticket(world, inboxes, smtp_port, smt
     assert bodies[0] == (Direction.INBOUND, "السلام عليكم، كيف أربط حساب ابني بحسابي؟")
     assert bodies[-1] == (Direction.INBOUND, "شكراً، تم الربط بنجاح")
 
-    # A second reply threads to the parent's latest mail and carries the whole chain.
+    # A teacher copied on the thread answers our reply: our Message-IDs cannot be guessed, so it joins too.
+    copied = mail("أؤكد أن الطالب في فصلي", subject="Re: ربط", sender="teacher.huda@school.test")
+    copied["In-Reply-To"] = sent["Message-ID"]
+    send(smtp_port, copied)
+    assert Message.objects.filter(ticket=ticket, body="أؤكد أن الطالب في فصلي").exists()
+
+    # A second reply threads to the latest mail and carries the whole chain.
     ticket_add_message(ticket=ticket, body="سعدنا بخدمتك", actor=world.agent)
     OutboundMessage.objects.filter(status=DeliveryStatus.PENDING).update(next_attempt_at=timezone.now())
     sweep(stale_seconds=0)
     second = smtp_relay.captured[-1].message
-    assert second["In-Reply-To"] == answer["Message-ID"]
-    assert second["References"].split() == [question["Message-ID"], sent["Message-ID"], answer["Message-ID"]]
+    assert second["In-Reply-To"] == copied["Message-ID"]  # the latest mail on the thread
+    assert second["References"].split() == [
+        question["Message-ID"],
+        sent["Message-ID"],
+        answer["Message-ID"],
+        copied["Message-ID"],
+    ]
 
 
 def test_temporary_smtp_refusal_is_retried_and_permanent_is_not(

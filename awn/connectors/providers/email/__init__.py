@@ -18,7 +18,7 @@ import json
 import logging
 import re
 import time
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
@@ -63,12 +63,17 @@ def raw_item(raw: bytes, via: str, **extra: object) -> RawItem:
     return RawItem(external_id(parse_bytes(raw), raw), raw_payload(raw, via, **extra))
 
 
-def our_addresses(inbox: Inbox) -> set[str]:
-    return {
-        a.strip().lower()
-        for a in (inbox.settings.get("from_address", ""), inbox.settings.get("inbound_address", ""))
-        if a and a.strip()
-    }
+def our_addresses() -> set[str]:
+    """Every address Awn sends from: the email inboxes' and the notifications' (DEFAULT_FROM_EMAIL). Mail from
+    one of them is Awn talking to itself (a forward, an inbox writing to another inbox): a loop."""
+    from django.conf import settings
+
+    from ...models import Inbox
+
+    found = {parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}
+    for values in Inbox.objects.filter(kind="email").values_list("settings", flat=True):
+        found |= {str(values.get("from_address", "")), str(values.get("inbound_address", ""))}
+    return {a.strip().lower() for a in found if a and a.strip()}
 
 
 class EmailConnector(Connector):
@@ -133,7 +138,7 @@ class EmailConnector(Connector):
         if mail.automatic:
             logger.info("inbox %s: automatic mail %s dropped (%s)", inbox.pk, mail.message_id, mail.automatic)
             return None
-        if mail.from_address in our_addresses(inbox):
+        if mail.from_address in our_addresses():
             logger.warning("inbox %s: mail %s from our own address dropped (loop)", inbox.pk, mail.message_id)
             return None
         try:
@@ -159,29 +164,33 @@ class EmailConnector(Connector):
     def find_ticket(self, inbox: Inbox, parsed: InboundMessage, contact: Contact) -> Ticket | None:
         from ...models import Conversation, InboundEvent, OutboundMessage
 
+        def belongs(ticket: Ticket) -> bool:
+            return (
+                ticket.requester_id == contact.pk
+                or Conversation.objects.filter(ticket=ticket, address=parsed.address).exists()
+            )
+
         if parsed.thread_refs:
-            by_ref: dict[str, int] = {}
+            # (ticket, ours): our replies' Message-IDs are unguessable, so any participant answering one joins
+            # the thread; a customer's own Message-ID may be known or guessed, so only its sender may use it.
+            by_ref: dict[str, tuple[int, bool]] = {}
             for ref, ticket_id in InboundEvent.objects.filter(
                 inbox=inbox, external_id__in=parsed.thread_refs, message__isnull=False
             ).values_list("external_id", "message__ticket_id"):
-                by_ref[ref] = ticket_id
+                by_ref[ref] = (ticket_id, False)
             for ref, ticket_id in OutboundMessage.objects.filter(
                 inbox=inbox, provider_message_id__in=parsed.thread_refs
             ).values_list("provider_message_id", "message__ticket_id"):
-                by_ref[ref] = ticket_id
+                by_ref[ref] = (ticket_id, True)
             for ref in parsed.thread_refs:  # newest first
-                ticket = _open_ticket(by_ref.get(ref))
-                if ticket is not None:
+                ticket_id, ours = by_ref.get(ref, (None, False))
+                ticket = _open_ticket(ticket_id)
+                if ticket is not None and (ours or belongs(ticket)):
                     return ticket
         for number in REFERENCE_RE.findall(parsed.subject):
             ticket = _open_ticket(int(number))
-            if ticket is None:
-                continue
             # A reference is easy to type: only the ticket's own requester or address may continue it so.
-            if (
-                ticket.requester_id == contact.pk
-                or Conversation.objects.filter(ticket=ticket, address=parsed.address).exists()
-            ):
+            if ticket is not None and belongs(ticket):
                 return ticket
             logger.info("inbox %s: %s names ticket %s it is not part of", inbox.pk, parsed.address, number)
         return None
