@@ -183,9 +183,10 @@ class EmailConnector(Connector):
             ).values_list("provider_message_id", "message__ticket_id"):
                 by_ref[ref] = (ticket_id, True)
             for ref in parsed.thread_refs:  # newest first
-                ticket_id, ours = by_ref.get(ref, (None, False))
-                ticket = _open_ticket(ticket_id)
-                if ticket is not None and (ours or belongs(ticket)):
+                if ref not in by_ref:
+                    continue
+                ticket = _open_ticket(by_ref[ref][0])
+                if ticket is not None and (by_ref[ref][1] or belongs(ticket)):
                     return ticket
         for number in REFERENCE_RE.findall(parsed.subject):
             ticket = _open_ticket(int(number))
