@@ -5,6 +5,8 @@ The server thread writes to the database, so these tests commit for real (transa
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import smtplib
 
@@ -282,3 +284,15 @@ Message-ID: {sent_id}
 
 --4F2A1C0123.1763806500/mx.example.com--
 """
+
+
+def test_a_relay_may_post_legacy_8bit_mail_as_base64(world, inboxes, deliver) -> None:
+    raw = (
+        b"From: old.client@example.com\r\nSubject: test\r\nMessage-ID: <relay-1256@example.com>\r\n"
+        b"Content-Type: text/plain; charset=windows-1256\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        b"\xc7\xe1\xd3\xe1\xc7\xe3 \xda\xe1\xed\xdf\xe3\r\n"
+    )
+    payload = json.dumps({"mime_base64": base64.b64encode(raw).decode()}).encode()
+    assert deliver(inboxes["email"], payload).json() == {"stored": 1, "duplicates": 0}
+    assert Message.objects.get(channel="email").body == "السلام عليكم"
+    assert deliver(inboxes["email"], b'{"mime_base64": "not base64!"}').status_code == 400

@@ -110,7 +110,7 @@ class EmailConnector(Connector):
         SettingField("smtp_security", _("SMTP security"), choices=SECURITY_CHOICES),
     )
 
-    # --- a relay's webhook: {"mime": "<the raw message>"} signed like the other channels ----------------------
+    # --- a relay's webhook: {"mime": "<the raw message>"} or {"mime_base64": …}, signed like the other channels -
 
     def verify_request(self, inbox: Inbox, request: WebhookRequest) -> bool:
         secret = self.secret(inbox, "relay_secret")
@@ -120,12 +120,18 @@ class EmailConnector(Connector):
 
     def split_events(self, inbox: Inbox, body: bytes) -> list[RawItem]:
         try:
-            mime = json.loads(body)["mime"]
-            if not isinstance(mime, str) or not mime.strip():
+            data = json.loads(body)
+            if "mime_base64" in data:  # 8-bit mail in a legacy charset is not valid UTF-8 text
+                raw = base64.b64decode(data["mime_base64"], validate=True)
+            else:
+                raw = str(data["mime"]).encode("utf-8") if isinstance(data["mime"], str) else b""
+            if not raw.strip():
                 raise TypeError("empty")
-        except (ValueError, KeyError, TypeError) as exc:
-            raise MalformedPayload('expected {"mime": "<raw RFC 5322 message>"}') from exc
-        return [raw_item(mime.encode("utf-8"), "relay")]
+        except (ValueError, KeyError, TypeError) as exc:  # binascii.Error is a ValueError
+            raise MalformedPayload(
+                'expected {"mime": "<raw RFC 5322 message>"} or {"mime_base64": …}'
+            ) from exc
+        return [raw_item(raw, "relay")]
 
     # --- reading ------------------------------------------------------------------------------------------------
 
