@@ -149,3 +149,14 @@ def test_the_poll_interval_is_respected(world, imap_inbox, dovecot) -> None:
     append(dovecot, mail())
     sweep(stale_seconds=0)
     assert InboundEvent.objects.count() == 0
+
+
+def test_mail_past_the_size_limit_is_left_unseen_and_not_downloaded(
+    world, imap_inbox, dovecot, monkeypatch
+) -> None:
+    monkeypatch.setenv("AWN_EMAIL_MAX_BYTES", "20000")
+    append(dovecot, mail("ملف كبير", subject="كبير", attachments=[("big.txt", b"x" * 40_000, "text/plain")]))
+    append(dovecot, mail("سؤال قصير", subject="قصير"))
+    sweep(stale_seconds=0)
+    assert list(Ticket.objects.filter(channel="email").values_list("subject", flat=True)) == ["قصير"]
+    assert len(unseen(dovecot)) == 1  # the big one, for a person to look at in the mailbox

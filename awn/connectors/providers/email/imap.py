@@ -61,22 +61,30 @@ def imap_fetch_unseen(inbox: Inbox, *, password: str) -> int:
         uids = list(mailbox.uids("UNSEEN"))[:POLL_MAX_MESSAGES]
         for start in range(0, len(uids), FETCH_BATCH):
             batch = uids[start : start + FETCH_BATCH]
-            items = []
-            done: list[str] = []
-            message: Any
-            for message in mailbox.fetch(uid_list=batch, mark_seen=False, bulk=True):
-                raw = message.raw
-                if len(raw) > max_bytes:
+            # Sizes first (headers only): a mail past the limit is never downloaded, and at most one full
+            # message is held in memory at a time.
+            sizes = {
+                m.uid: m.size_rfc822
+                for m in mailbox.fetch(uid_list=batch, mark_seen=False, headers_only=True, bulk=True)
+                if m.uid
+            }
+            wanted = [uid for uid in batch if sizes.get(uid, 0) <= max_bytes]
+            for uid in batch:
+                if uid not in wanted:
                     logger.warning(
-                        "inbox %s: IMAP uid %s is too large (%d bytes)", inbox.pk, message.uid, len(raw)
+                        "inbox %s: IMAP uid %s is too large (%s bytes), left for a person",
+                        inbox.pk,
+                        uid,
+                        sizes.get(uid),
                     )
-                else:
-                    items.append(raw_item(raw, "imap", uid=message.uid))
-                done.append(message.uid)
+            items = []
+            message: Any
+            for message in mailbox.fetch(uid_list=wanted, mark_seen=False) if wanted else ():
+                items.append(raw_item(message.raw, "imap", uid=message.uid))
             if items:
                 stored += events_store(inbox, items)[0]
-            if done:
-                mailbox.flag(done, MailMessageFlags.SEEN, True)
+            if wanted:
+                mailbox.flag(wanted, MailMessageFlags.SEEN, True)  # only once stored
     return stored
 
 
