@@ -184,7 +184,13 @@ if os.environ.get("AWN_REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["AWN_REDIS_URL"]], "capacity": 1000, "expiry": 30},
+            # redis-py 8 times socket reads out after 5 s by default, which breaks the layer's blocking
+            # BZPOPMIN on an idle socket (redis/redis-py#4091): no client read timeout.
+            "CONFIG": {
+                "hosts": [{"address": os.environ["AWN_REDIS_URL"], "socket_timeout": None}],
+                "capacity": 1000,
+                "expiry": 30,
+            },
         }
     }
 else:

@@ -32,7 +32,7 @@ async def _until(ws: Any, kind: str, timeout: float = 10, **match: Any) -> dict[
                 return frame
 
 
-def _journey(base: str, cookie: str) -> None:
+def _journey(base: str, cookie: str, idle: float = 0) -> None:
     ws_base = base.replace("http", "ws")
 
     async def scenario() -> None:
@@ -54,6 +54,7 @@ def _journey(base: str, cookie: str) -> None:
             ) as visitor:
                 history = await _until(visitor, "history")
                 assert history["status"]["position"] == 1
+                await asyncio.sleep(idle)  # idle sockets must survive the layer's blocking reads
                 await agent.send(json.dumps({"type": "accept", "conversation": cid}))
                 await _until(agent, "lines", conversation=cid)
                 await _until(visitor, "status", status=ChatStatus.ASSIGNED)
@@ -95,7 +96,10 @@ def test_the_redis_channel_layer_carries_the_same_journey(world: Any, settings: 
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": ["redis://127.0.0.1:6379/15"], "prefix": f"awn-test-{os.getpid()}"},
+            "CONFIG": {
+                "hosts": [{"address": "redis://127.0.0.1:6379/15", "socket_timeout": None}],
+                "prefix": f"awn-test-{os.getpid()}",
+            },
         }
     }
     channel_layers.backends.clear()
@@ -104,4 +108,4 @@ def test_the_redis_channel_layer_carries_the_same_journey(world: Any, settings: 
     assert isinstance(channel_layers["default"], RedisChannelLayer)
     cookie = session_cookie(world.agent).decode()
     with uvicorn_server() as base:
-        _journey(base, cookie)
+        _journey(base, cookie, idle=6)  # longer than redis-py 8's default 5 s read timeout
