@@ -195,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         url = url.rsplit("/", 1)[0] + "/awn_bench_chat"
         ensure_postgres_database(url)
     env = {**os.environ, "DATABASE_URL": url, "AWN_TASKS_MODE": "off", "AWN_ASSISTANT_DENSE": "false"}
+    if args.db == "postgres":
+        env["AWN_DB_POOL"] = "true"  # under ASGI: the psycopg pool, not a connection per call (DESIGN.md)
     if args.redis:
         env["AWN_REDIS_URL"] = os.environ.get("AWN_REDIS_URL", "redis://127.0.0.1:6379/14")
     else:

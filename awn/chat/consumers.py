@@ -70,6 +70,8 @@ class VisitorConsumer(_Base):
             return
         self.conversation_id = conversation.pk
         self.language = conversation.language
+        # Join before reading the history: a line pushed in between arrives twice (the widget drops repeats by
+        # id) rather than never.
         await self.channel_layer.group_add(realtime.visitor_group(conversation.pk), self.channel_name)
         await self.accept()
         await self.send_json(await database_sync_to_async(services.visitor_snapshot)(conversation.pk))
