@@ -11,10 +11,12 @@ from django.db.models import FloatField, Model, QuerySet
 from django.db.models.expressions import RawSQL
 
 from awn.core.text.arabic import search_terms
+from awn.core.text.arabizi import arabizi_share, arabizi_to_arabic
 
 M = TypeVar("M", bound=Model)
 
 MAX_TERMS = 8
+ARABIZI_SHARE = 0.3  # share of Latin words that look like Arabizi from which a query is read as Arabizi
 PREFIX_MIN = 3
 # Title (subject, name) matches weigh more than body matches.
 _SQLITE_RANK = "-bm25(search_fts, 4.0, 1.0)"
@@ -25,7 +27,11 @@ RANK_CANDIDATES = 1000
 
 
 def query_terms(query: str) -> list[str]:
-    return list(dict.fromkeys(search_terms(query or "")))[:MAX_TERMS]
+    """The terms a query searches for; a query written in Arabizi («7asan», «ba3d el e3timad») is transliterated."""
+    query = query or ""
+    if arabizi_share(query) >= ARABIZI_SHARE:
+        query = arabizi_to_arabic(query)
+    return list(dict.fromkeys(search_terms(query)))[:MAX_TERMS]
 
 
 def _match_expression(terms: list[str]) -> str:

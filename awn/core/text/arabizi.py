@@ -172,12 +172,16 @@ def _transliterate_word(word: str) -> str:
             i += 2
             continue
         char = word[i]
-        if char in "ae" and (i == 0):
+        if char in "aeiou" and i == 0:
             out.append("ا")  # a word-initial vowel is written with an alef
         elif char == "a" and i == len(word) - 1:
             out.append("ه")  # final -a is usually ta marbuta («madrasa»); the normalizer folds ة/ه
         elif char == "i" and i == len(word) - 1:
             out.append("ي")
+        elif char in "ou" and i == len(word) - 1:
+            out.append("و")
+        elif char in "iou":
+            pass  # a short vowel inside a word is not written in Arabic («mo7ammad» → «محمد»)
         else:
             out.append(_LETTERS.get(char, char))
         i += 1
