@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from importlib import import_module
 from typing import Any
@@ -21,6 +20,7 @@ from django.db import close_old_connections, connections, transaction
 
 logger = logging.getLogger(__name__)
 _executor: ThreadPoolExecutor | None = None
+_stop = threading.Event()
 _lock = threading.Lock()
 _sweeps: list[str] = []
 SWEEP_EVERY_SECONDS = 15
@@ -33,9 +33,8 @@ def register_sweep(path: str) -> None:
         _sweeps.append(path)
 
 
-def _sweeper() -> None:
-    while True:
-        time.sleep(SWEEP_EVERY_SECONDS)
+def _sweeper(stop: threading.Event) -> None:
+    while not stop.wait(SWEEP_EVERY_SECONDS):
         if getattr(settings, "AWN_TASKS_MODE", "thread") != "thread":
             continue
         for path in list(_sweeps):
@@ -70,15 +69,26 @@ def _run_in_thread(path: str, object_id: int) -> None:
 
 
 def _pool() -> ThreadPoolExecutor:
-    global _executor
+    global _executor, _stop
     with _lock:
         if _executor is None:
             workers = int(getattr(settings, "AWN_TASKS_THREADS", 2))
             if connections["default"].vendor == "sqlite":
                 workers = 1  # one writer at a time anyway; parallel writers only wait on the lock
             _executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="awn-task")
-            threading.Thread(target=_sweeper, name="awn-sweeper", daemon=True).start()
+            _stop = threading.Event()
+            threading.Thread(target=_sweeper, args=(_stop,), name="awn-sweeper", daemon=True).start()
         return _executor
+
+
+def shutdown() -> None:
+    """Stop the pool (after its running jobs) and the sweeper; the next job starts them again."""
+    global _executor
+    with _lock:
+        if _executor is not None:
+            _stop.set()
+            _executor.shutdown(wait=True)
+            _executor = None
 
 
 submitted: list[Future[None]] = []  # futures of the thread mode, so tests can wait for them

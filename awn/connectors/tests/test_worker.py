@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from awn.connectors import inbound
+from awn.connectors.base import RawItem
 from awn.connectors.enums import DeliveryError, DeliveryStatus, EventStatus
 from awn.connectors.models import InboundEvent, OutboundMessage
 from awn.connectors.outbound import MAX_ATTEMPTS, backoff
@@ -148,6 +149,7 @@ def test_the_in_process_background_path_processes_after_commit(settings, provide
     assert response.status_code == 200
     assert len(tasks.submitted) == 4
     done, _pending = wait(list(tasks.submitted), timeout=30)
+    tasks.shutdown()  # leave no pool nor sweeper thread running into other tests
     assert len(done) == 4
     assert InboundEvent.objects.filter(status=EventStatus.DONE).count() == 4
     assert Message.objects.filter(channel="api").count() == 4
@@ -164,3 +166,26 @@ def test_polled_channels_are_fetched_by_the_sweep_and_deduplicated(
     sweep(stale_seconds=0)
     assert InboundEvent.objects.filter(inbox=inboxes["fake"]).count() == 1
     assert Message.objects.filter(body="سؤال عن الجدول").count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_embedded_sweeper_picks_up_what_a_restart_left_pending(settings, provider, monkeypatch) -> None:
+    import time
+
+    from awn.connectors.services import events_store, inbox_save
+
+    settings.AWN_TASKS_MODE = "off"  # as if the process died before its jobs ran
+    inbox = inbox_save(inbox=None, name="bg", kind="fake", secrets={"signing_secret": "s3"})
+    events_store(inbox, [RawItem("left-1", {"id": "left-1", "from": "user-9", "text": "بقيت معلقة"})])
+    assert InboundEvent.objects.get().status == EventStatus.PENDING
+    settings.AWN_TASKS_MODE, settings.AWN_WORKER_STALE_SECONDS = "thread", 0
+    monkeypatch.setattr(tasks, "SWEEP_EVERY_SECONDS", 0.2)
+    tasks.start()  # the restarted process
+    try:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and not Message.objects.filter(body="بقيت معلقة").exists():
+            time.sleep(0.2)
+    finally:
+        tasks.shutdown()
+    assert Message.objects.filter(body="بقيت معلقة").count() == 1
+    assert InboundEvent.objects.get().status == EventStatus.DONE
