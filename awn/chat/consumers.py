@@ -107,7 +107,7 @@ class VisitorConsumer(_Base):
                     },
                 )
             elif kind == "human" or (kind == "feedback" and content.get("solved") is False):
-                await self._call(services.chat_request_human, cid)
+                await self._call(services.chat_bot_declined, cid)
             elif kind == "feedback" and content.get("solved") is True:
                 await self._call(services.chat_bot_solved, cid)
             elif kind == "close":

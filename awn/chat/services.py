@@ -394,12 +394,37 @@ def chat_request_human(conversation_id: int) -> Conversation:
     return conversation
 
 
+def _vote_last_answer(conversation: Conversation, *, helpful: bool) -> None:
+    """The visitor's "did this solve it?" counts on the article the assistant last answered from."""
+    from awn.knowledge.models import Article
+    from awn.knowledge.services import article_vote
+
+    line = (
+        Line.objects.filter(conversation=conversation, sender=Sender.BOT)
+        .exclude(article_id="")
+        .order_by("-id")
+        .first()
+    )
+    article = Article.objects.filter(external_id=line.article_id).first() if line else None
+    if article is not None:
+        article_vote(article=article, helpful=helpful, session_key=f"chat:{conversation.pk}")
+
+
+def chat_bot_declined(conversation_id: int) -> Conversation:
+    """The visitor says the answer did not solve it: a not-helpful vote, then a person."""
+    conversation = Conversation.objects.get(pk=conversation_id)
+    if conversation.status == ChatStatus.BOT:
+        _vote_last_answer(conversation, helpful=False)
+    return chat_request_human(conversation_id)
+
+
 def chat_bot_solved(conversation_id: int) -> Conversation:
     """The visitor says the assistant's answer solved it: the chat and its ticket end there (deflection)."""
     with transaction.atomic():
         conversation = _lock(conversation_id)
         if conversation.status != ChatStatus.BOT:
             return conversation
+        _vote_last_answer(conversation, helpful=True)
         with translation.override(conversation.language):
             _system_line(conversation, _("Glad we could help. This chat is now closed."))
         _close(conversation)

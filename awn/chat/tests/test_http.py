@@ -16,6 +16,7 @@ from awn.chat import services
 from awn.chat.enums import ChatStatus, Sender
 from awn.chat.models import Conversation, Line
 from awn.core.errors import ValidationError
+from awn.knowledge.models import Article
 from awn.portal.tests.files import HTML_BYTES, png_bytes
 from awn.tickets.enums import Channel, Direction, MessageKind, Status
 from awn.tickets.models import Attachment, Message
@@ -63,6 +64,16 @@ def test_the_assistant_answers_and_a_yes_ends_the_chat(kb: None, world: Any) -> 
     conversation.refresh_from_db()
     assert conversation.status == ChatStatus.CLOSED and not conversation.offline
     assert conversation.ticket.status == Status.RESOLVED
+    assert Article.objects.get(external_id="kb-009").helpful_count == 1  # counted for the article
+
+
+def test_a_no_counts_against_the_article_and_asks_for_a_person(kb: None, world: Any) -> None:
+    token = start_chat(question="نسيت كلمة المرور وما اقدر ادخل على حساب ولي الأمر")["token"]
+    conversation = conversation_of(token)
+    services.chat_bot_declined(conversation.pk)
+    conversation.refresh_from_db()
+    assert conversation.status == ChatStatus.CLOSED and conversation.offline  # nobody online: a ticket
+    assert Article.objects.get(external_id="kb-009").not_helpful_count == 1
 
 
 def test_upload_goes_through_the_attachment_checks(world: Any, settings: Any, tmp_path: Any) -> None:
