@@ -23,6 +23,7 @@ from awn.knowledge.models import Article
 
 from .embeddings import default_embedder
 from .handoff import OUT_OF_SCOPE, SMALL_TALK, handoff_cues, is_out_of_scope, is_small_talk
+from .llm import answer_composer
 from .retrieval import ArticleDoc, Hit, KnowledgeIndex
 
 logger = logging.getLogger(__name__)
@@ -216,6 +217,11 @@ def assistant_ask(
             _handoff_message(reasons), None, confidence, True, reasons[0], category, language, tuple(hits)
         )
     answer = grounded_answer(article, language)
+    if not reasons:
+        composed = answer_composer().compose(question, article, answer, language)
+        answer = composed.text
+        if composed.handoff:  # the optional language model read the article and says it does not answer this
+            reasons.append(LOW_CONFIDENCE)
     if reasons:
         answer = f"{answer}\n\n{_handoff_message(reasons)}"
     return AssistantAnswer(
