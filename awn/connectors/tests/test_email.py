@@ -101,6 +101,20 @@ def test_an_answer_to_a_closed_ticket_opens_a_new_one(world, inboxes, smtp_port)
     assert Ticket.objects.get(channel="email", status="new").subject == "Re: استفسار عن النتائج"
 
 
+def test_a_question_in_the_subject_alone_and_a_reply_to_address(
+    world, inboxes, smtp_port, reply, smtp_relay
+) -> None:
+    send(
+        smtp_port,
+        mail("", subject="نسيت كلمة المرور", headers={"Reply-To": "Sara Home <sara.home@example.net>"}),
+    )
+    ticket = Ticket.objects.get(channel="email")
+    assert Message.objects.get(ticket=ticket).body == "نسيت كلمة المرور"
+    assert ticket.requester.email == PARENT
+    reply(world.client_for(world.agent), ticket.pk, "أرسلنا رابط إعادة التعيين")
+    assert smtp_relay.captured[-1].rcpt_tos == ["sara.home@example.net"]
+
+
 def test_quoted_history_is_trimmed(world, inboxes, smtp_port) -> None:
     body = (
         "شكراً، تم حل المشكلة\n\n"

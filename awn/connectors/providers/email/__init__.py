@@ -144,15 +144,14 @@ class EmailConnector(Connector):
         if mail.automatic:
             logger.info("inbox %s: automatic mail %s dropped (%s)", inbox.pk, mail.message_id, mail.automatic)
             return None
-        if mail.from_address in our_addresses():
+        ours = our_addresses()
+        if mail.from_address in ours:
             logger.warning("inbox %s: mail %s from our own address dropped (loop)", inbox.pk, mail.message_id)
             return None
-        try:
-            sender = clean_email(mail.from_address)
-        except ValidationError:
-            sender = ""
-        address = mail.reply_to if len(mail.reply_to) <= ADDRESS_MAX else sender
-        if not sender or len(sender) > ADDRESS_MAX or not address:
+        sender = _valid_address(mail.from_address)
+        reply_to = _valid_address(mail.reply_to)
+        address = reply_to if reply_to and reply_to not in ours else sender
+        if not sender:
             logger.warning("inbox %s: mail %s has no usable sender, dropped", inbox.pk, mail.message_id)
             return None
         return InboundMessage(
@@ -161,7 +160,8 @@ class EmailConnector(Connector):
             identity=sender,
             name=mail.from_name or sender.split("@", 1)[0],
             email=sender,
-            text=mail.text,
+            text=mail.text
+            or (mail.subject if not mail.files else ""),  # a question asked in the subject alone
             subject=mail.subject,
             thread_refs=mail.refs,
             files=tuple(mail.files),
@@ -263,6 +263,14 @@ class EmailConnector(Connector):
             mail=mail,
         )
         return message_id
+
+
+def _valid_address(value: str) -> str:
+    try:
+        address = clean_email(value)
+    except ValidationError:
+        return ""
+    return address if len(address) <= ADDRESS_MAX else ""
 
 
 def _int(value: object, default: int) -> int:
