@@ -7,6 +7,7 @@ action is checked again against the ticket's policy in the service.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -20,6 +21,7 @@ from awn.accounts.policies import is_staff_member
 from awn.core.errors import DomainError
 
 from . import realtime, selectors, services
+from .enums import ChatStatus
 
 logger = logging.getLogger(__name__)
 MAX_FRAME = 16_000
@@ -74,13 +76,36 @@ class VisitorConsumer(_Base):
         # id) rather than never.
         await self.channel_layer.group_add(realtime.visitor_group(conversation.pk), self.channel_name)
         await self.accept()
-        await self.send_json(await database_sync_to_async(services.visitor_snapshot)(conversation.pk))
+        snapshot = await database_sync_to_async(services.visitor_snapshot)(conversation.pk)
+        self.queued = snapshot["status"]["status"] == ChatStatus.QUEUED
+        await self.send_json(snapshot)
+        self.queue_watch = asyncio.create_task(self._watch_queue())
+
+    async def _watch_queue(self) -> None:
+        """While this visitor waits, check that someone is still online to take the chat (else: a ticket).
+        Runs in the server's event loop, so the push reaches sockets through the in-memory layer too."""
+        while True:
+            await asyncio.sleep(services.QUEUE_CHECK_SECONDS)
+            if not self.queued:
+                continue  # with the assistant or an agent: nothing to check, no query
+            try:
+                await database_sync_to_async(services.chat_queue_check)(self.conversation_id)
+            except Exception:
+                logger.exception("queue check of chat %s failed", self.conversation_id)
 
     async def disconnect(self, code: int) -> None:
+        if hasattr(self, "queue_watch"):
+            self.queue_watch.cancel()
         if hasattr(self, "conversation_id"):
             await self.channel_layer.group_discard(
                 realtime.visitor_group(self.conversation_id), self.channel_name
             )
+
+    async def chat_event(self, event: dict[str, Any]) -> None:
+        data = event["data"]
+        if data.get("type") == "status":
+            self.queued = data.get("status") == ChatStatus.QUEUED
+        await self.send_json(data)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict):

@@ -44,6 +44,7 @@ DEFAULT_HANDLE_SECONDS = 180
 # A flood of visitor messages is refused: at most RATE_MESSAGES in any RATE_WINDOW_SECONDS window.
 RATE_MESSAGES = 8
 RATE_WINDOW_SECONDS = 10
+QUEUE_CHECK_SECONDS = 30.0
 NAME_MAX = 120
 TEXT_MAX = 4000
 
@@ -357,41 +358,50 @@ def chat_first_answer(conversation_id: int) -> Line | None:
     return chat_bot_answer(conversation_id, first.body) if first else None
 
 
+def _go_offline(conversation: Conversation) -> None:
+    """No agent online: the chat ends and its ticket stays open for the team (answered by email or portal)."""
+    now = timezone.now()
+    Conversation.objects.filter(pk=conversation.pk).update(
+        status=ChatStatus.CLOSED, offline=True, closed_at=now, agent=None
+    )
+    conversation.status, conversation.offline, conversation.closed_at = ChatStatus.CLOSED, True, now
+    with translation.override(conversation.language):
+        how = _("We will answer by email.") if conversation.visitor_email else _("Follow it on the portal.")
+        _system_line(
+            conversation,
+            _("No agent is online right now. We opened ticket %(ref)s for you. %(how)s")
+            % {"ref": conversation.ticket.reference, "how": how},
+        )
+
+
 def chat_request_human(conversation_id: int) -> Conversation:
     """Queue the chat for an agent; with no agent online it stays an open ticket answered by email/portal."""
     with transaction.atomic():
         conversation = _lock(conversation_id)
         if conversation.status != ChatStatus.BOT:
             return conversation
-        now = timezone.now()
-        with translation.override(conversation.language):
-            if agents_online() == 0:
-                Conversation.objects.filter(pk=conversation.pk).update(
-                    status=ChatStatus.CLOSED, offline=True, closed_at=now
-                )
-                conversation.status, conversation.offline, conversation.closed_at = (
-                    ChatStatus.CLOSED,
-                    True,
-                    now,
-                )
-                how = (
-                    _("We will answer by email.")
-                    if conversation.visitor_email
-                    else _("Follow it on the portal.")
-                )
-                _system_line(
-                    conversation,
-                    _("No agent is online right now. We opened ticket %(ref)s for you. %(how)s")
-                    % {"ref": conversation.ticket.reference, "how": how},
-                )
-            else:
-                Conversation.objects.filter(pk=conversation.pk).update(
-                    status=ChatStatus.QUEUED, queued_at=now
-                )
-                conversation.status, conversation.queued_at = ChatStatus.QUEUED, now
+        if agents_online() == 0:
+            _go_offline(conversation)
+        else:
+            now = timezone.now()
+            Conversation.objects.filter(pk=conversation.pk).update(status=ChatStatus.QUEUED, queued_at=now)
+            conversation.status, conversation.queued_at = ChatStatus.QUEUED, now
+            with translation.override(conversation.language):
                 _system_line(conversation, _("You are in the queue; an agent will join you shortly."))
         _push_state(conversation)
     return conversation
+
+
+def chat_queue_check(conversation_id: int) -> bool:
+    """A queued chat whose agents all went offline (signed out, closed the panel, crashed) becomes a ticket
+    instead of waiting for nobody. Run every QUEUE_CHECK_SECONDS by the visitor's own socket. True if it did."""
+    with transaction.atomic():
+        conversation = _lock(conversation_id)
+        if conversation.status != ChatStatus.QUEUED or agents_online() > 0:
+            return False
+        _go_offline(conversation)
+        _push_state(conversation)
+    return True
 
 
 def _vote_last_answer(conversation: Conversation, *, helpful: bool) -> None:

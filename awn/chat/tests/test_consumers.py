@@ -250,3 +250,28 @@ def test_only_embedding_sites_open_visitor_sockets_and_agents_stay_same_origin(
         assert not (await agent.connect())[0]  # an embedding site never gets an agent's socket
 
     run(scenario)
+
+
+def test_a_queued_chat_becomes_a_ticket_when_the_last_agent_leaves(world: Any, monkeypatch: Any) -> None:
+    from awn.chat import services
+
+    monkeypatch.setattr(services, "QUEUE_CHECK_SECONDS", 0.2)
+
+    async def scenario() -> None:
+        agent = await sync_to_async(agent_socket)(world.agent)
+        assert (await agent.connect())[0]
+        token = (await sync_to_async(start_chat)())["token"]
+        visitor = visitor_socket(token)
+        assert (await visitor.connect())[0]
+        assert (await receive_until(visitor, "history"))["status"]["status"] == ChatStatus.QUEUED
+        assert await visitor.receive_nothing(timeout=0.5)  # an agent is online: the chat keeps waiting
+        await agent.disconnect()
+        status = await receive_until(visitor, "status", status=ChatStatus.CLOSED)
+        assert status["offline"] is True
+        await visitor.disconnect()
+
+    run(scenario)
+    conversation = Conversation.objects.select_related("ticket").get()
+    notice = Line.objects.filter(conversation=conversation, sender=Sender.SYSTEM).order_by("id").last()
+    assert notice is not None and conversation.ticket.reference in notice.body
+    assert conversation.ticket.status == "new"  # the ticket stays open for the team
