@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from awn.accounts.models import Team, User
 from awn.accounts.policies import is_staff_member, is_supervisor
@@ -156,6 +157,17 @@ def queue_info(conversation: Conversation) -> QueueInfo | None:
     return QueueInfo(position, online, handle, math.ceil(position * handle / max(online, 1)))
 
 
+def queue_text(position: int, wait_seconds: int, language: str) -> str:
+    """ "You are number 2 in the queue…" with the minutes in the right Arabic plural form."""
+    minutes = max(1, math.ceil(wait_seconds / 60))
+    with translation.override(language):
+        wait = ngettext("about %(n)d minute", "about %(n)d minutes", minutes) % {"n": minutes}
+        return _("You are number %(position)d in the queue. Estimated wait: %(wait)s.") % {
+            "position": position,
+            "wait": wait,
+        }
+
+
 def status_json(conversation: Conversation) -> dict[str, Any]:
     info = queue_info(conversation)
     return {
@@ -168,6 +180,7 @@ def status_json(conversation: Conversation) -> dict[str, Any]:
         else "",
         "position": info.position if info else None,
         "wait_seconds": info.wait_seconds if info else None,
+        "queue_text": queue_text(info.position, info.wait_seconds, conversation.language) if info else "",
     }
 
 
@@ -210,6 +223,7 @@ def _push_queue_positions() -> None:
     online = agents_online()
     handle = average_handle_seconds()
     for position, conversation in enumerate(queued[:500], start=1):
+        wait = math.ceil(position * handle / max(online, 1))
         realtime.send_now(
             realtime.visitor_group(conversation.pk),
             {
@@ -219,7 +233,8 @@ def _push_queue_positions() -> None:
                 "reference": conversation.ticket.reference,
                 "agent": "",
                 "position": position,
-                "wait_seconds": math.ceil(position * handle / max(online, 1)),
+                "wait_seconds": wait,
+                "queue_text": queue_text(position, wait, conversation.language),
             },
         )
 

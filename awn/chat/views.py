@@ -143,7 +143,6 @@ def strings(request: HttpRequest) -> HttpResponse:
             "yes": _("Yes, thanks"),
             "human": _("Talk to a person"),
             "typing": _("typing…"),
-            "queue": _("You are number %(position)s in the queue. Estimated wait: about %(minutes)s min."),
             "with_agent": _("You are chatting with %(name)s."),
             "ended": _("This chat has ended."),
             "end": _("End the chat"),

@@ -138,6 +138,10 @@ def test_queue_position_and_estimated_wait(world: Any) -> None:
     assert info is not None and info.position == 2
     # Formula: position × average handle time ÷ agents online (at least 1); 3 min before any chat closed.
     assert info.wait_seconds == 2 * services.DEFAULT_HANDLE_SECONDS
+    assert services.queue_text(2, 360, "ar") == "ترتيبك 2 في قائمة الانتظار. الانتظار المتوقع: نحو 6 دقائق."
+    assert (
+        services.queue_text(1, 60, "en") == "You are number 1 in the queue. Estimated wait: about 1 minute."
+    )
 
 
 def test_a_reply_written_on_the_ticket_page_reaches_the_chat(

@@ -51,7 +51,7 @@
     if (text != null) node.textContent = text;
     return node;
   }
-  function fmt(template, values) {
+  function fmt(template, values) {  // %(name)s placeholders of the strings served by /chat/strings/
     return template.replace(/%\((\w+)\)s/g, function (_, k) { return values[k] == null ? "" : String(values[k]); });
   }
 
@@ -191,7 +191,7 @@
     var text = "";
     if (s.status !== "bot") root.querySelectorAll(".actions").forEach(function (a) { a.remove(); });
     if (s.status === "queued" && s.position) {
-      text = fmt(S.queue, { position: s.position, minutes: Math.max(1, Math.ceil((s.wait_seconds || 0) / 60)) });
+      text = s.queue_text;  // worded by the server, with Arabic plural forms
     } else if (s.status === "assigned") {
       text = fmt(S.with_agent, { name: s.agent });
     } else if (s.status === "closed") {
