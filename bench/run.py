@@ -180,6 +180,7 @@ def median_run(repeat: int, measure: Any) -> dict[str, Any]:
     chosen = dict(runs[len(runs) // 2])
     if len(runs) > 1:
         chosen["rps_all_runs"] = [r["rps"] for r in runs]
+        chosen["p95_all_runs"] = [r["p95_ms"] for r in runs]
     return chosen
 
 
