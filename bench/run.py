@@ -146,14 +146,16 @@ def refresh_statistics(url: str) -> None:
             conn.execute("ANALYZE")
 
 
-def start_server(env: dict[str, str], workers: int) -> subprocess.Popen[bytes]:
+def start_server(env: dict[str, str], workers: int, worker_class: str = "sync") -> subprocess.Popen[bytes]:
+    threads = ["--threads", "2", "--keep-alive", "5"] if worker_class == "gthread" else []
     cmd = [
         str(VENV_BIN / "gunicorn"),
         "config.wsgi:application",
         "--workers",
         str(workers),
         "--worker-class",
-        "sync",
+        worker_class,
+        *threads,
         "--bind",
         f"127.0.0.1:{PORT}",
         "--backlog",
@@ -356,6 +358,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--worker-class", choices=["sync", "gthread"], default="sync", help="gthread: 2 threads, keep-alive"
+    )
     parser.add_argument("--only", choices=["create", "queue", "timeline", "search"], action="append")
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs per measurement; the median run is reported"
@@ -380,9 +385,10 @@ def main(argv: list[str] | None = None) -> int:
         "tickets_in_db": state["tickets"],
         "connections": args.connections,
         "workers": args.workers,
+        "worker_class": args.worker_class,
         "queries_per_queue_page": queries,
     }
-    server = start_server(env, args.workers)
+    server = start_server(env, args.workers, args.worker_class)
     cpu = cpu_probe(server, url)
     try:
         wanted = set(args.only or ["create", "queue", "timeline"])
