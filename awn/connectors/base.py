@@ -16,7 +16,7 @@ from awn.tickets.attachments import IncomingFile
 
 if TYPE_CHECKING:
     from awn.crm.models import Contact
-    from awn.tickets.models import Ticket
+    from awn.tickets.models import Message, Ticket
 
     from .models import Inbox
 
@@ -119,6 +119,9 @@ class Connector:
     polls: ClassVar[bool] = False  # True for channels fetched by the worker (email), not pushed by webhooks
     # Chat channels thread a message into the open ticket of its address; email threads by headers only.
     threads_by_address: ClassVar[bool] = True
+    # Channels whose raw items are not conversation messages (phone call events) apply them with apply_event
+    # instead of parse_inbound + threading.
+    applies_events: ClassVar[bool] = False
 
     def api_base(self, inbox: Inbox) -> str:
         return (inbox.api_base_url or os.environ.get(self.api_base_env, "") or self.default_api_base).rstrip(
@@ -154,6 +157,10 @@ class Connector:
     def find_ticket(self, inbox: Inbox, parsed: InboundMessage, contact: Contact) -> Ticket | None:
         """The ticket a message continues by the channel's own threading (email headers), else None."""
         return None
+
+    def apply_event(self, inbox: Inbox, payload: dict) -> Message | None:
+        """Apply one raw item inside the transaction that marks it done (applies_events channels only)."""
+        raise NotImplementedError
 
     def poll(self, inbox: Inbox) -> list[RawItem]:
         """Fetch new raw items for channels without webhooks (email). Webhook channels return nothing."""

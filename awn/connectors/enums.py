@@ -6,6 +6,7 @@ class InboxKind(models.TextChoices):
     WHATSAPP = "whatsapp", _("WhatsApp")
     TELEGRAM = "telegram", _("Telegram")
     EMAIL = "email", _("Email")
+    PHONE = "phone", _("Phone (CTI)")
     FAKE = "fake", _("Test channel")
 
 

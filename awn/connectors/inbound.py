@@ -171,6 +171,11 @@ def inbound_event_process(event_id: int) -> None:
         return
     inbox = event.inbox
     connector = connector_for(inbox.kind)
+    if connector.applies_events:
+        with transaction.atomic():
+            if _claim(event_id):
+                _finish(event_id, EventStatus.DONE, message=connector.apply_event(inbox, event.payload))
+        return
     try:
         parsed = connector.parse_inbound(inbox, event.payload)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError) as exc:

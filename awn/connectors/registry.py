@@ -9,12 +9,16 @@ from .base import Connector
 
 @cache
 def connectors() -> dict[str, Connector]:
+    from .providers.cti import CtiConnector
     from .providers.email import EmailConnector
     from .providers.fake import FakeConnector
     from .providers.telegram import TelegramConnector
     from .providers.whatsapp import WhatsAppConnector
 
-    return {c.kind: c for c in (WhatsAppConnector(), TelegramConnector(), EmailConnector(), FakeConnector())}
+    return {
+        c.kind: c
+        for c in (WhatsAppConnector(), TelegramConnector(), EmailConnector(), CtiConnector(), FakeConnector())
+    }
 
 
 def connector_for(kind: str) -> Connector:

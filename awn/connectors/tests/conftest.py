@@ -26,6 +26,7 @@ TG_SECRET = "tg-secret-token-77d0"
 FAKE_SECRET = "fake-signing-secret"
 WA_PHONE_ID = "106540352242922"
 MAIL_RELAY_SECRET = "mail-relay-secret-5e21"
+CTI_SECRET = "cti-signing-secret-41ab"
 
 
 def load(name: str) -> dict[str, Any]:
@@ -38,6 +39,9 @@ def sign(kind: str, body: bytes, *, secret: str | None = None) -> dict[str, str]
         return {"X-Hub-Signature-256": "sha256=" + hmac.new(key.encode(), body, hashlib.sha256).hexdigest()}
     if kind == "telegram":
         return {"X-Telegram-Bot-Api-Secret-Token": secret or TG_SECRET}
+    if kind == "phone":
+        key = secret or CTI_SECRET
+        return {"X-Awn-Signature": "sha256=" + hmac.new(key.encode(), body, hashlib.sha256).hexdigest()}
     if kind == "email":
         key = secret or MAIL_RELAY_SECRET
         return {"X-Awn-Mail-Signature": hmac.new(key.encode(), body, hashlib.sha256).hexdigest()}
@@ -117,6 +121,13 @@ def inboxes(db: None, provider: ProviderServer, smtp_relay: SmtpRelay) -> dict[s
             kind="telegram",
             api_base_url=f"{provider.url}/tg",
             secrets={"bot_token": TG_TOKEN, "secret_token": TG_SECRET},
+        ),
+        "phone": inbox_save(
+            inbox=None,
+            name="الهاتف الموحد",
+            kind="phone",
+            settings={"ivr_categories": '{"1": "account_access", "2": "results_certificates"}'},
+            secrets={"signing_secret": CTI_SECRET},
         ),
         "fake": inbox_save(
             inbox=None,

@@ -1,0 +1,255 @@
+"""Phone calls from any PBX through a generic signed CTI webhook (Asterisk AMI is a later slice).
+
+The PBX POSTs one JSON call event per request, signed `X-Awn-Signature: sha256=<HMAC-SHA256(body, secret)>`:
+`{"event_id", "type": ringing|answered|ended|missed|abandoned, "call_id", "caller": "+9665…", "agent",
+"ivr": "<digit>", "at": ISO-8601, "duration": seconds}`. Each call is one ticket on channel "phone" for the
+caller's contact (matched by E.164 phone), each event a line on it; a missed or abandoned call becomes a call-back
+task (tag, open, high priority); "answered" by a known agent pops the caller's profile on that agent's screen.
+Calls cannot be answered in writing: send() refuses, and no channel conversation is opened, so agent replies on a
+call ticket are never routed here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from awn.core.errors import ValidationError
+from awn.crm.validators import clean_phone
+from awn.tickets.enums import ALLOWED_TRANSITIONS, Category, Channel, MessageKind, Priority, Status
+from awn.tickets.models import Message, Ticket
+from awn.tickets.services import ticket_add_message, ticket_create, ticket_set_tags, ticket_update
+
+from ...base import (
+    Connector,
+    InboundMessage,
+    MalformedPayload,
+    Outgoing,
+    RawItem,
+    SecretField,
+    SendError,
+    SettingField,
+    StatusUpdate,
+    WebhookRequest,
+)
+
+if TYPE_CHECKING:
+    from awn.crm.models import Contact
+
+    from ...models import Inbox
+
+logger = logging.getLogger(__name__)
+SIGNATURE_HEADER = "x-awn-signature"
+EVENT_TYPES = ("ringing", "answered", "ended", "missed", "abandoned")
+CALLBACK_TYPES = ("missed", "abandoned")
+CALLBACK_TAG = "معاودة الاتصال"
+
+
+def phone_of(raw: str) -> str:
+    """The caller's number in E.164, or "" when the PBX sent something else (anonymous, an extension)."""
+    raw = (raw or "").strip()
+    if not raw:
+        return ""
+    try:
+        return clean_phone(raw if raw.startswith(("+", "0")) else "+" + raw)
+    except ValidationError:
+        return ""
+
+
+def ivr_categories(inbox: Inbox) -> dict[str, str]:
+    """The inbox's menu digit → ticket category map; unknown categories and a broken map are ignored."""
+    raw = inbox.settings.get("ivr_categories") or ""
+    try:
+        data = json.loads(raw) if isinstance(raw, str) and raw.strip() else raw
+    except ValueError:
+        logger.warning("inbox %s: ivr_categories is not JSON", inbox.pk)
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(k): str(v) for k, v in data.items() if str(v) in Category.values}
+
+
+def _duration(seconds: Any) -> str:
+    try:
+        total = max(int(float(seconds)), 0)
+    except (TypeError, ValueError):
+        return ""
+    return f"{total // 60}:{total % 60:02d}"
+
+
+class CtiConnector(Connector):
+    kind = "phone"
+    channel = Channel.PHONE
+    threads_by_address = False
+    applies_events = True
+    secret_fields = (
+        SecretField(
+            "signing_secret",
+            _("Signing secret"),
+            _("The PBX signs every call event: X-Awn-Signature: sha256=<HMAC-SHA256 of the body>."),
+        ),
+    )
+    setting_fields = (
+        SettingField(
+            "ivr_categories",
+            _("IVR menu → category"),
+            _('A JSON map of the caller\'s menu digit to a ticket category, e.g. {"1": "account_access"}.'),
+        ),
+    )
+
+    def verify_request(self, inbox: Inbox, request: WebhookRequest) -> bool:
+        secret = self.secret(inbox, "signing_secret")
+        header = request.headers.get(SIGNATURE_HEADER, "")
+        if not secret or not header.startswith("sha256="):
+            return False
+        expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(header.removeprefix("sha256=").encode(), expected.encode())
+
+    def split_events(self, inbox: Inbox, body: bytes) -> list[RawItem]:
+        try:
+            event = json.loads(body)
+        except ValueError as exc:
+            raise MalformedPayload("not JSON") from exc
+        if not isinstance(event, dict):
+            raise MalformedPayload("expected one call event object")
+        for key in ("event_id", "call_id", "caller"):
+            if not isinstance(event.get(key), str | int) or not str(event[key]).strip():
+                raise MalformedPayload(f"call event without {key}")
+        if event.get("type") not in EVENT_TYPES:
+            raise MalformedPayload("unknown call event type")
+        return [RawItem(str(event["event_id"])[:200], event)]
+
+    def parse_inbound(self, inbox: Inbox, payload: dict) -> InboundMessage | StatusUpdate | None:
+        return None  # call events are applied by apply_event
+
+    def send(self, inbox: Inbox, outgoing: Outgoing) -> str:
+        raise SendError("a phone inbox cannot send written replies", retryable=False)
+
+    def apply_event(self, inbox: Inbox, payload: dict) -> Message | None:
+        with translation.override(settings.LANGUAGE_CODE):
+            return _apply(inbox, payload)
+
+
+def _apply(inbox: Inbox, event: dict) -> Message | None:
+    from ...inbound import resolve_contact
+
+    kind = str(event["type"])
+    call_id = str(event["call_id"])[:100]
+    caller = str(event["caller"]).strip()[:40]
+    phone = phone_of(caller)
+    # The phone identity row is locked here: the events of one caller (so of one call) apply one at a time.
+    contact = resolve_contact(
+        CtiConnector.kind,
+        InboundMessage(
+            external_id=str(event["event_id"]), address=call_id, identity=phone or caller, phone=phone
+        ),
+    )
+    digit = str(event.get("ivr") or "").strip()[:8]
+    category = ivr_categories(inbox).get(digit, "") if digit else ""
+    agent = _agent(str(event.get("agent") or ""))
+    body = _line(kind, event, phone or caller, agent)
+    ticket = _call_ticket(inbox, call_id)
+    if ticket is None:
+        ticket = ticket_create(
+            requester=contact,
+            subject=gettext("Phone call from %(name)s") % {"name": contact.name},
+            body=body,
+            channel=Channel.PHONE,
+            category=category or Category.OTHER,
+        )
+        message = Message.objects.filter(ticket=ticket).order_by("id").first()
+    else:
+        if category and ticket.category == Category.OTHER:
+            ticket = ticket_update(ticket=ticket, actor=None, changes={"category": category})
+        message = (
+            ticket_add_message(ticket=ticket, body=body, actor=None, kind=MessageKind.NOTE)
+            if ticket.status != Status.CLOSED
+            else None
+        )
+    if kind in CALLBACK_TYPES:
+        _call_back_task(ticket)
+    if kind == "answered" and isinstance(agent, get_user_model()):
+        _screen_pop(agent.pk, contact, ticket)
+    return message
+
+
+def _call_ticket(inbox: Inbox, call_id: str) -> Ticket | None:
+    """The ticket of an earlier event of the same call on this inbox, if any."""
+    from ...models import InboundEvent
+
+    ticket_id = (
+        InboundEvent.objects.filter(inbox=inbox, payload__call_id=call_id, message__isnull=False)
+        .order_by("pk")
+        .values_list("message__ticket_id", flat=True)
+        .first()
+    )
+    return Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
+
+
+def _agent(value: str) -> Any:
+    """The answering agent's user (by username), else the raw value (an extension) for the log line."""
+    value = value.strip()[:150]
+    if not value:
+        return ""
+    user = get_user_model().objects.filter(username=value, is_active=True).first()
+    return user if user is not None and user.is_staff_member else value
+
+
+def _line(kind: str, event: dict, number: str, agent: Any) -> str:
+    who = (agent.get_full_name() or agent.username) if not isinstance(agent, str) else agent
+    if kind == "ringing":
+        line = gettext("Incoming call from %(number)s") % {"number": number}
+    elif kind == "answered":
+        line = gettext("Answered by %(agent)s") % {"agent": who or gettext("an agent")}
+    elif kind == "ended":
+        duration = _duration(event.get("duration"))
+        line = (
+            gettext("Call ended — duration %(duration)s") % {"duration": duration}
+            if duration
+            else gettext("Call ended")
+        )
+    elif kind == "missed":
+        line = gettext("Missed call — call back %(number)s") % {"number": number}
+    else:
+        line = gettext("The caller hung up before an answer — call back %(number)s") % {"number": number}
+    digit = str(event.get("ivr") or "").strip()[:8]
+    if digit and kind == "ringing":
+        line += "\n" + gettext("Menu choice: %(digit)s") % {"digit": digit}
+    return line
+
+
+def _call_back_task(ticket: Ticket) -> None:
+    """A missed or abandoned call waits in the queue as a call-back: tagged, open, high priority."""
+    tags = set(ticket.tags.values_list("name", flat=True)) | {CALLBACK_TAG}
+    ticket_set_tags(ticket=ticket, actor=None, tags=tags)
+    changes: dict[str, str] = {"priority": Priority.HIGH}
+    if ticket.status != Status.OPEN and Status.OPEN in ALLOWED_TRANSITIONS[ticket.status]:
+        changes["status"] = Status.OPEN
+    if ticket.status != Status.CLOSED:
+        ticket_update(ticket=ticket, actor=None, changes=changes)
+
+
+def _screen_pop(user_id: int, contact: Contact, ticket: Ticket) -> None:
+    from awn.chat.realtime import push, user_group
+
+    push(
+        user_group(user_id),
+        {
+            "type": "call",
+            "kind": "call",
+            "contact_id": contact.pk,
+            "name": contact.name,
+            "ticket_id": ticket.pk,
+            "url": reverse("workspace:ticket", args=[ticket.pk]),
+        },
+    )
