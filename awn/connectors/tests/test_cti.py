@@ -6,8 +6,9 @@ import asyncio
 import json
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+import pytest
+from asgiref.sync import async_to_sync, sync_to_async
+from channels.layers import channel_layers, get_channel_layer
 from django.test import Client
 
 from awn.accounts.services import api_token_create
@@ -186,3 +187,30 @@ def test_malformed_call_events_are_refused(world, inboxes, deliver) -> None:
     ):
         assert deliver(inboxes["phone"], bad).status_code == 400
     assert InboundEvent.objects.count() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pop_reaches_the_agents_open_websocket(world, inboxes, deliver) -> None:
+    """Through the real ASGI app: the agent's /ws/agent/ socket forwards the call frame to the browser."""
+    from awn.chat.tests.conftest import agent_socket
+
+    channel_layers.backends.clear()  # a fresh in-memory layer, as the chat tests use
+
+    async def scenario() -> dict[str, Any]:
+        ws = await sync_to_async(agent_socket)(world.agent)
+        assert (await ws.connect())[0]
+        try:
+            await sync_to_async(deliver)(inboxes["phone"], _event(1, "answered", agent="agent"))
+            while True:
+                frame = await ws.receive_json_from(timeout=5)
+                if frame.get("type") == "call":
+                    return frame
+        finally:
+            await ws.disconnect()
+
+    frame = async_to_sync(scenario)()
+    ticket = _call_ticket()
+    assert frame["ticket_id"] == ticket.pk
+    assert frame["contact_id"] == ticket.requester_id
+    assert frame["name"] == UNKNOWN
+    channel_layers.backends.clear()
