@@ -120,6 +120,13 @@ def main(argv: list[str] | None = None) -> int:
         "--bodies", type=int, default=30_000, help="distinct signed messages to cycle through"
     )
     parser.add_argument("--no-drain", action="store_true", help="skip running the worker afterwards")
+    parser.add_argument(
+        "--worker-class",
+        choices=["sync", "gthread"],
+        default="sync",
+        help="gthread: 2 threads with keep-alive (sync workers close every connection: at ~1,000 new loopback "
+        "connections/s some SYNs are retransmitted after 1 s, which sets p99)",
+    )
     args = parser.parse_args(argv)
     url = database_url(args.db).replace("awn_bench", "awn_bench_webhooks")
     if args.db == "postgres":
@@ -138,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
     inbox_uuid = json.loads(manage(env, "shell", "-c", INBOX_SNIPPET).strip().splitlines()[-1])["uuid"]
     before = json.loads(manage(env, "shell", "-c", COUNT_SNIPPET).strip().splitlines()[-1])
     lua = webhook_lua(f"/hooks/{inbox_uuid}/", args.bodies, threads=min(2, args.connections))
-    server = start_server(env, args.workers)
+    server = start_server(env, args.workers, args.worker_class)
     try:
         result: dict[str, Any] = run_wrk(
             f"/hooks/{inbox_uuid}/",
@@ -157,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         "db": args.db,
         "connections": args.connections,
         "workers": args.workers,
+        "worker_class": args.worker_class,
         "acks_per_s": result["rps"],
         "p50_ms": result["p50_ms"],
         "p99_ms": result["p99_ms"],
