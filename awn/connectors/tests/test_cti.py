@@ -214,3 +214,11 @@ def test_the_pop_reaches_the_agents_open_websocket(world, inboxes, deliver) -> N
     assert frame["contact_id"] == ticket.requester_id
     assert frame["name"] == UNKNOWN
     channel_layers.backends.clear()
+
+
+def test_the_agents_live_panel_has_the_call_pop(world) -> None:
+    page = world.client_for(world.agent).get("/workspace/chats/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-testid="call-pop"' in html and "مكالمة واردة" in html
+    assert "افتح تذكرة المتصل" in html

@@ -108,6 +108,11 @@
           clearTimeout(typingTimer);
           typingTimer = setTimeout(function () { typing.textContent = ""; }, 3000);
         }
+      } else if (frame.type === "call") {
+        // A phone call this agent answered (awn/connectors/providers/cti): pop the caller and their ticket.
+        $("call-pop-name").textContent = frame.name;
+        if (typeof frame.url === "string" && frame.url.charAt(0) === "/") $("call-pop-link").setAttribute("href", frame.url);
+        $("call-pop").hidden = false;
       } else if (frame.type === "error") {
         error.textContent = frame.message;
         setTimeout(function () { error.textContent = ""; }, 5000);
@@ -139,6 +144,7 @@
     var agent = $("chat-transfer-agent").value, team = $("chat-transfer-team").value;
     if (current && (agent || team)) send({ type: "transfer", conversation: current, agent: agent || null, team: agent ? null : team || null });
   });
+  $("call-pop-close").addEventListener("click", function () { $("call-pop").hidden = true; });
   $("chat-end").addEventListener("click", function () { if (current) send({ type: "close", conversation: current }); });
   setInterval(function () { send({ type: "ping" }); }, 30000);
   connect();
