@@ -91,6 +91,18 @@ class Conversation(models.Model):
         indexes = [models.Index(fields=["inbox", "address"], name="connectors_conv_address")]
 
 
+class PhoneCall(models.Model):
+    """One call from a PBX (providers/cti): its events thread into this ticket by the PBX's call id."""
+
+    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+", db_index=False)
+    call_id = models.CharField(max_length=100)
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="phone_call")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["inbox", "call_id"], name="connectors_call_unique")]
+
+
 class OutboundMessage(FastChoiceDisplayMixin, models.Model):
     """One public reply on its way to a customer, with its delivery status and retries."""
 

@@ -14,7 +14,7 @@ from django.test import Client
 from awn.accounts.services import api_token_create
 from awn.chat.realtime import user_group
 from awn.connectors.enums import EventStatus
-from awn.connectors.models import InboundEvent
+from awn.connectors.models import InboundEvent, PhoneCall
 from awn.crm.models import Contact
 from awn.tickets.enums import Channel, MessageKind, Priority, Status
 from awn.tickets.models import Message, Ticket
@@ -71,6 +71,8 @@ def test_ring_answer_end_logs_one_ticket_on_the_new_callers_timeline(world, inbo
     deliver(inboxes["phone"], _event(3, "ended", duration=205))
     assert InboundEvent.objects.filter(status=EventStatus.DONE).count() == 3
     ticket = _call_ticket()
+    assert PhoneCall.objects.get().ticket_id == ticket.pk  # threaded by the PBX's call id
+    assert PhoneCall.objects.get().call_id == CALL
     contact = Contact.objects.get(phone=UNKNOWN)  # an unknown caller gets a profile named by the number
     assert contact.name == UNKNOWN
     assert ticket.requester_id == contact.pk

@@ -142,6 +142,7 @@ class CtiConnector(Connector):
 
 def _apply(inbox: Inbox, event: dict) -> Message | None:
     from ...inbound import resolve_contact
+    from ...models import PhoneCall
 
     kind = str(event["type"])
     call_id = str(event["call_id"])[:100]
@@ -167,6 +168,7 @@ def _apply(inbox: Inbox, event: dict) -> Message | None:
             channel=Channel.PHONE,
             category=category or Category.OTHER,
         )
+        PhoneCall.objects.create(inbox=inbox, call_id=call_id, ticket=ticket)
         message = Message.objects.filter(ticket=ticket).order_by("id").first()
     else:
         if category and ticket.category == Category.OTHER:
@@ -185,15 +187,10 @@ def _apply(inbox: Inbox, event: dict) -> Message | None:
 
 def _call_ticket(inbox: Inbox, call_id: str) -> Ticket | None:
     """The ticket of an earlier event of the same call on this inbox, if any."""
-    from ...models import InboundEvent
+    from ...models import PhoneCall
 
-    ticket_id = (
-        InboundEvent.objects.filter(inbox=inbox, payload__call_id=call_id, message__isnull=False)
-        .order_by("pk")
-        .values_list("message__ticket_id", flat=True)
-        .first()
-    )
-    return Ticket.objects.filter(pk=ticket_id).first() if ticket_id else None
+    call = PhoneCall.objects.select_related("ticket").filter(inbox=inbox, call_id=call_id).first()
+    return call.ticket if call is not None else None
 
 
 def _agent(value: str) -> Any:
