@@ -9,13 +9,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, expect
 
 from awn.assistant.answering import reset_index
 from awn.knowledge.services import kb_import, parse_kb_lines
 from awn.tickets.enums import Category, MessageKind
 from awn.tickets.models import Message, Ticket
-from conftest import PASSWORD
+from tests.browser.pages import arabic_context, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,27 +32,13 @@ def knowledge_base(transactional_db: None) -> Iterator[None]:
     reset_index()
 
 
-def _context(browser: Browser, **kw: object) -> BrowserContext:
-    context = browser.new_context(locale="ar-SA", timezone_id="Asia/Riyadh", **kw)  # type: ignore[arg-type]
-    context.set_default_timeout(15_000)
-    return context
-
-
-def _sign_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    expect(page.locator('[data-testid="logout"]')).to_be_visible()
-
-
 def test_answered_first_then_sent_then_drafted(
     chromium: Browser, live_server, world, knowledge_base: None, screenshot_dir: Path
 ):
     base = live_server.url
-    phone = _context(chromium, viewport=PHONE, is_mobile=True, has_touch=True)
+    phone = arabic_context(chromium, timeout_ms=15_000, viewport=PHONE, is_mobile=True, has_touch=True)
     page = phone.new_page()
-    _sign_in(page, base, "parent")
+    sign_in(page, base, "parent")
     page.goto(f"{base}/portal/tickets/new/")
     page.fill('input[name="subject"]', "نسيت كلمة المرور")
     page.select_option('select[name="category"]', Category.ACCOUNT_ACCESS.value)
@@ -78,9 +64,9 @@ def test_answered_first_then_sent_then_drafted(
     )  # the system wrote it, not the parent
     expect(page.locator("body")).not_to_contain_text("demo-001")  # internal to agents
 
-    desk_context = _context(chromium, viewport=DESKTOP)
+    desk_context = arabic_context(chromium, timeout_ms=15_000, viewport=DESKTOP)
     desk = desk_context.new_page()
-    _sign_in(desk, base, "agent")
+    sign_in(desk, base, "agent")
     desk.goto(f"{base}/workspace/tickets/{ticket.pk}/")
     card = desk.get_by_test_id("assist-card")
     expect(card).to_be_visible()  # loaded by htmx after the page

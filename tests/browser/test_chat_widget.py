@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, expect
+from playwright.sync_api import Browser, expect
 
 from awn.chat.tests.live import uvicorn_server
 from awn.tickets.enums import Channel, Direction
 from awn.tickets.models import Message, Ticket
-from conftest import PASSWORD
+from tests.browser.pages import arabic_context, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 QUESTION = "ابني لا يظهر في حسابي بعد التسجيل"
@@ -26,28 +26,14 @@ def asgi_server() -> Iterator[str]:
         yield base
 
 
-def _context(browser: Browser, **kw: object) -> BrowserContext:
-    context = browser.new_context(locale="ar-SA", timezone_id="Asia/Riyadh", **kw)  # type: ignore[arg-type]
-    context.set_default_timeout(10_000)
-    return context
-
-
-def _sign_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    expect(page.locator('[data-testid="logout"]')).to_be_visible()
-
-
 def test_widget_visitor_and_agent_chat_live(chromium: Browser, asgi_server: str, world, screenshot_dir: Path):
     base = asgi_server
-    agent = _context(chromium, viewport={"width": 1280, "height": 900}).new_page()
-    _sign_in(agent, base, "agent")
+    agent = arabic_context(chromium, viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(agent, base, "agent")
     agent.get_by_test_id("nav-live-chats").click()
     expect(agent.get_by_test_id("chat-connection")).to_have_text("متصل")
 
-    visitor_context = _context(
+    visitor_context = arabic_context(
         chromium, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
     )
     visitor = visitor_context.new_page()

@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, FilePayload, Page, expect
+from playwright.sync_api import Browser, FilePayload, Page, expect
 
 from awn.portal.tests.files import png_bytes
 from awn.tickets.enums import Category, Direction, Status
 from awn.tickets.models import Attachment, Message, Ticket
-from conftest import PASSWORD
+from tests.browser.pages import arabic_context, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,21 +26,6 @@ DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-def _context(browser: Browser, **kw: object) -> BrowserContext:
-    context = browser.new_context(locale="ar-SA", timezone_id="Asia/Riyadh", **kw)  # type: ignore[arg-type]
-    context.set_default_timeout(10_000)
-    return context
-
-
-def _sign_in(page: Page, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/accounts/login/")
-    expect(page.locator("html")).to_have_attribute("dir", "rtl")
-    page.fill('input[name="username"]', username)
-    page.fill('input[name="password"]', PASSWORD)
-    page.click('button[type="submit"]')
-    expect(page.locator('[data-testid="logout"]')).to_be_visible()
-
-
 def _shoot(page: Page, folder: Path, name: str) -> None:
     page.screenshot(path=str(folder / name), full_page=True)
 
@@ -51,9 +36,9 @@ def test_parent_opens_agent_resolves_parent_rates(
     base = live_server.url
 
     # 1. The parent signs in, lands on the portal and opens a ticket about their daughter, with a screenshot.
-    parent = _context(chromium, viewport=DESKTOP)
+    parent = arabic_context(chromium, viewport=DESKTOP)
     page = parent.new_page()
-    _sign_in(page, base, "parent")
+    sign_in(page, base, "parent")
     expect(page).to_have_url(f"{base}/portal/")
     expect(page.get_by_test_id("empty-state")).to_be_visible()
     page.get_by_test_id("new-ticket").click()
@@ -90,9 +75,9 @@ def test_parent_opens_agent_resolves_parent_rates(
     _shoot(page, screenshot_dir, "portal-home-ar.png")
 
     # 4. An agent, in a second browser context, answers in the workspace and resolves the ticket.
-    agent = _context(chromium, viewport=DESKTOP)
+    agent = arabic_context(chromium, viewport=DESKTOP)
     desk = agent.new_page()
-    _sign_in(desk, base, "agent")
+    sign_in(desk, base, "agent")
     desk.goto(f"{base}/workspace/tickets/{ticket.pk}/")
     expect(desk.get_by_text(SUBJECT).first).to_be_visible()
     desk.fill('textarea[name="body"]', REPLY)
@@ -126,7 +111,7 @@ def test_parent_opens_agent_resolves_parent_rates(
     _shoot(page, screenshot_dir, "portal-ticket-ar.png")
 
     # 7. The same page on a phone: one column, nothing wider than the screen.
-    phone = _context(
+    phone = arabic_context(
         chromium,
         viewport=PHONE,
         is_mobile=True,
