@@ -25,6 +25,7 @@ from .embeddings import default_embedder
 from .handoff import OUT_OF_SCOPE, SMALL_TALK, handoff_cues, is_out_of_scope, is_small_talk
 from .llm import answer_composer
 from .retrieval import ArticleDoc, Hit, KnowledgeIndex
+from .triage.service import triage_text
 
 logger = logging.getLogger(__name__)
 
@@ -175,11 +176,7 @@ def reset_index() -> None:
 
 
 def _triage_priority(question: str) -> tuple[str, str]:
-    """(priority, category) from the triage service when it is installed; ("normal", "other") otherwise."""
-    try:
-        from .triage.service import triage_text  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return "normal", "other"
+    """(priority, category) from triage; the category only when triage is fairly sure, else «other»."""
     result = triage_text(question)
     return result.priority, result.category if result.category_confidence >= 0.5 else "other"
 

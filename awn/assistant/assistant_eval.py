@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .answering import FEATURES, AssistantAnswer, assistant_ask, calibration_features, current_index
+from .triage.service import triage_text
 
 QUERY_FIELDS = ("text", "kb_id", "handoff_expected")
 
@@ -99,10 +100,6 @@ class EvalReport:
 
 
 def _triage_accuracy(rows: Sequence[Mapping[str, Any]]) -> dict[str, float]:
-    try:
-        from .triage.service import triage_text  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:
-        return {}
     right: dict[str, int] = defaultdict(int)
     for row in rows:
         result = triage_text(row["text"])
