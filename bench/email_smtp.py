@@ -26,6 +26,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from bench.run import ROOT, _free_port, database_url, ensure_postgres_database, manage
+from bench.webhooks import drain_with_worker, event_counts
 
 ADDRESS = "bench-support@school.test"
 INBOX_SNIPPET = """
@@ -34,11 +35,6 @@ from awn.connectors.services import inbox_save
 inbox = Inbox.objects.filter(name="bench-email").first()
 inbox_save(inbox=inbox, name="bench-email", kind="email", settings={"from_address": "ADDRESS"})
 """.replace("ADDRESS", ADDRESS)
-COUNT_SNIPPET = """
-import json
-from awn.connectors.models import InboundEvent
-print(json.dumps({s: InboundEvent.objects.filter(status=s).count() for s in ("pending", "done", "failed")}))
-"""
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
 
 
@@ -80,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     manage(env, "migrate", "-v", "0")
     manage(env, "shell", "-c", INBOX_SNIPPET)
-    before = json.loads(manage(env, "shell", "-c", COUNT_SNIPPET).strip().splitlines()[-1])
+    before = event_counts(env)
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "manage.py", "run_smtp", "--host", "127.0.0.1", "--port", str(port)],
@@ -129,7 +125,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
-    after = json.loads(manage(env, "shell", "-c", COUNT_SNIPPET).strip().splitlines()[-1])
+    after = event_counts(env)
     latencies.sort()
     results: dict[str, Any] = {
         "bench": "email_smtp",
@@ -143,27 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         "events_stored": sum(after.values()) - sum(before.values()),
     }
     if after["pending"]:
-        started = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "manage.py",
-                "run_worker",
-                "--once",
-                "--stale",
-                "0",
-                "--batch",
-                str(after["pending"]),
-            ],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        drain = time.perf_counter() - started
-        drained = json.loads(manage(env, "shell", "-c", COUNT_SNIPPET).strip().splitlines()[-1])
-        results["worker_events_per_s"] = round((after["pending"] - drained["pending"]) / drain, 1)
-        results["worker_failed"] = drained["failed"] - after["failed"]
+        results.update(drain_with_worker(env, after))
     results["at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
     print(json.dumps(results, indent=2, ensure_ascii=False))
     return 0

@@ -76,6 +76,40 @@ def body(run: str, n: int) -> str:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
 
 
+def event_counts(env: dict[str, str]) -> dict[str, int]:
+    """Raw inbound events by status, read in a subprocess on the benchmark's database."""
+    return json.loads(manage(env, "shell", "-c", COUNT_SNIPPET).strip().splitlines()[-1])
+
+
+def drain_with_worker(env: dict[str, str], before: dict[str, int]) -> dict[str, Any]:
+    """Run one `run_worker --once` over the pending events; its rate, how many it processed and failed."""
+    started = time.perf_counter()
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "run_worker",
+            "--once",
+            "--stale",
+            "0",
+            "--batch",
+            str(before["pending"]),
+        ],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+    )
+    elapsed = time.perf_counter() - started
+    drained = event_counts(env)
+    processed = before["pending"] - drained["pending"]
+    return {
+        "worker_events_per_s": round(processed / elapsed, 1),
+        "worker_processed": processed,
+        "worker_failed": drained["failed"] - before["failed"],
+    }
+
+
 def webhook_lua(path: str, count: int, threads: int) -> str:
     run = str(int(time.time()))
     lines = ["bodies = {}", "sigs = {}"]
@@ -143,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
     }
     manage(env, "migrate", "-v", "0")
     inbox_uuid = json.loads(manage(env, "shell", "-c", INBOX_SNIPPET).strip().splitlines()[-1])["uuid"]
-    before = json.loads(manage(env, "shell", "-c", COUNT_SNIPPET).strip().splitlines()[-1])
+    before = event_counts(env)
     lua = webhook_lua(f"/hooks/{inbox_uuid}/", args.bodies, threads=min(2, args.connections))
     server = start_server(env, args.workers, args.worker_class)
     try:
@@ -157,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
-    after = json.loads(manage(env, "shell", "-c", COUNT_SNIPPET).strip().splitlines()[-1])
+    after = event_counts(env)
     stored = sum(after.values()) - sum(before.values())
     results: dict[str, Any] = {
         "bench": "webhooks",
@@ -174,29 +208,7 @@ def main(argv: list[str] | None = None) -> int:
         "target": ">= 500/s, p99 <= 200 ms",
     }
     if not args.no_drain and after["pending"]:
-        started = time.perf_counter()
-        subprocess.run(
-            [
-                sys.executable,
-                "manage.py",
-                "run_worker",
-                "--once",
-                "--stale",
-                "0",
-                "--batch",
-                str(after["pending"]),
-            ],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        elapsed = time.perf_counter() - started
-        drained = json.loads(manage(env, "shell", "-c", COUNT_SNIPPET).strip().splitlines()[-1])
-        processed = after["pending"] - drained["pending"]
-        results["worker_events_per_s"] = round(processed / elapsed, 1)
-        results["worker_processed"] = processed
-        results["worker_failed"] = drained["failed"] - after["failed"]
+        results.update(drain_with_worker(env, after))
     results["at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
     print(json.dumps(results, indent=2, ensure_ascii=False))
     with open(ROOT / "bench" / "results.jsonl", "a", encoding="utf-8") as out:
