@@ -122,11 +122,17 @@ class KnowledgeIndex:
         np.maximum.at(best, self._passage_owner, similarities)
         return best
 
+    def lexical_similarity(self, texts: Sequence[str]) -> np.ndarray:
+        """TF-IDF cosine of each text (read as a question) with each article: shape (len(texts), len(docs))."""
+        if self._lexical is None:
+            return np.zeros((len(texts), 0), dtype=np.float32)
+        return (self._vectorizer.transform([lexical_query(t) for t in texts]) @ self._lexical.T).toarray()
+
     def search(self, question: str, *, limit: int = 3, include_internal: bool = False) -> list[Hit]:
         question = question[:MAX_QUESTION_CHARS]
         if self._lexical is None or not question.strip():
             return []
-        lexical = (self._vectorizer.transform([lexical_query(question)]) @ self._lexical.T).toarray()[0]
+        lexical = self.lexical_similarity([question])[0]
         fused = _standardize(lexical)
         dense = np.zeros(len(self.docs), dtype=np.float32)
         if self.dense_enabled:

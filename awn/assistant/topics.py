@@ -16,17 +16,13 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import numpy as np
 from django.core.cache import cache
 from django.utils import timezone, translation
-from sklearn.feature_extraction.text import TfidfVectorizer
 
-from awn.core.text.arabic import normalize_arabic
 from awn.tickets.enums import Category
 from awn.tickets.models import Ticket
 
 from .answering import current_index
-from .retrieval import lexical_document, lexical_query
 
 MAX_RECENT = 20_000
 MAX_BASELINE = 20_000
@@ -58,18 +54,12 @@ class Topic:
 def _assign_topics(texts: list[str], categories: list[str]) -> tuple[list[str], dict[str, str]]:
     """(topic key per text, label per key): the best-matching article, else the ticket's category."""
     labels = {f"category:{value}": str(label) for value, label in Category.choices}
-    docs = current_index().docs
+    index = current_index()
+    docs = index.docs
     keys = [f"category:{category}" for category in categories]
     if docs and texts:
-        vectorizer = TfidfVectorizer(
-            analyzer="char_wb",
-            ngram_range=(2, 4),
-            preprocessor=normalize_arabic,
-            sublinear_tf=True,
-            dtype=np.float32,
-        )
-        articles = vectorizer.fit_transform([lexical_document(d) for d in docs])
-        similarity = (vectorizer.transform([lexical_query(t) for t in texts]) @ articles.T).toarray()
+        # The assistant's own fitted vectorizer: no second fit over the same articles per call.
+        similarity = index.lexical_similarity(texts)
         best = similarity.argmax(axis=1)
         for i, column in enumerate(best):
             if similarity[i, column] >= MATCH_MIN:
