@@ -25,8 +25,7 @@ from awn.core.errors import DomainError
 from awn.core.ratelimit import limit_posts
 from awn.crm.models import Contact
 from awn.crm.selectors import children_ids
-from awn.knowledge.enums import ArticleStatus, Visibility
-from awn.knowledge.models import Article
+from awn.knowledge.selectors import visible_articles
 from awn.knowledge.services import article_vote
 from awn.tickets import policies
 from awn.tickets.enums import MessageKind
@@ -133,11 +132,7 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 @require_POST
 def assistant_solved(request: HttpRequest) -> HttpResponse:
     """The customer says the assistant's answer solved the problem: no ticket; the article gets a helpful vote."""
-    article = Article.objects.filter(
-        external_id=request.POST.get("article", ""),
-        status=ArticleStatus.PUBLISHED,
-        visibility=Visibility.PUBLIC,
-    ).first()
+    article = visible_articles(_user(request)).filter(external_id=request.POST.get("article", "")).first()
     if article is not None:
         article_vote(article=article, helpful=True, user=_user(request))
     messages.success(request, _("Glad that helped! Your question was not sent as a ticket."))

@@ -17,7 +17,7 @@ from awn.core.errors import DomainError, PermissionDenied
 from awn.knowledge.enums import ArticleStatus, Visibility
 from awn.knowledge.models import Article
 from awn.knowledge.policies import can_publish_articles
-from awn.knowledge.selectors import article_search
+from awn.knowledge.selectors import article_search, visible_articles
 from awn.knowledge.services import article_create, article_set_status, article_update
 
 from ..kb_forms import ArticleForm
@@ -35,7 +35,7 @@ def kb_list(request: HttpRequest) -> HttpResponse:
         if status in ArticleStatus.values:
             articles = [a for a in articles if a.status == status]
     else:
-        articles = Article.objects.order_by("-updated_at", "-pk")
+        articles = visible_articles(user).order_by("-updated_at", "-pk")
         if status in ArticleStatus.values:
             articles = articles.filter(status=status)
     page = Paginator(articles, settings.AWN_PAGE_SIZE).get_page(request.GET.get("page"))
