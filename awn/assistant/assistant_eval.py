@@ -94,6 +94,7 @@ class EvalReport:
     overall: dict[str, float]
     per_dialect: dict[str, dict[str, float]]
     features: list[tuple[list[float], int]] = field(default_factory=list)
+    answers: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {**{k: round(v, 4) for k, v in self.overall.items()}, "per_dialect": self.per_dialect}
@@ -119,6 +120,7 @@ def evaluate_assistant(queries: Sequence[Mapping[str, Any]]) -> EvalReport:
     by_dialect: defaultdict[str, Tally] = defaultdict(Tally)
     latencies: list[float] = []
     features: list[tuple[list[float], int]] = []
+    answers: list[dict[str, Any]] = []
     for row in queries:
         started = time.perf_counter()
         result = assistant_ask(str(row["text"]), index=index)
@@ -126,6 +128,7 @@ def evaluate_assistant(queries: Sequence[Mapping[str, Any]]) -> EvalReport:
         overall.add(row, result)
         by_dialect[str(row.get("dialect", "unknown"))].add(row, result)
         features.append((calibration_features(result.suggestions), int(_top_is(row, result))))
+        answers.append(_answer_row(row, result))
     figures = overall.figures()
     figures.update(_triage_accuracy(queries))
     figures.update(
@@ -141,7 +144,24 @@ def evaluate_assistant(queries: Sequence[Mapping[str, Any]]) -> EvalReport:
         dialect: {k: round(v, 4) for k, v in tally.figures().items()}
         for dialect, tally in sorted(by_dialect.items())
     }
-    return EvalReport(figures, per_dialect, features)
+    return EvalReport(figures, per_dialect, features, answers)
+
+
+def _answer_row(row: Mapping[str, Any], result: AssistantAnswer) -> dict[str, Any]:
+    """One question's outcome beside its labels, for reading the errors (`eval_assistant --answers FILE`)."""
+    return {
+        "id": row.get("id"),
+        "text": row["text"],
+        "dialect": row.get("dialect"),
+        "kb_id": row.get("kb_id"),
+        "top": [hit.article.external_id for hit in result.suggestions],
+        "confidence": round(result.confidence, 3),
+        "handoff_expected": bool(row["handoff_expected"]),
+        "handoff": result.handoff,
+        "reason": result.reason,
+        "category_expected": row.get("category"),
+        "category": result.category,
+    }
 
 
 def _top_is(row: Mapping[str, Any], result: AssistantAnswer) -> bool:

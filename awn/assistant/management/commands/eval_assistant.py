@@ -59,6 +59,9 @@ class Command(BaseCommand):
             action="store_true",
             help="also print confidence calibration weights fitted here",
         )
+        parser.add_argument(
+            "--answers", metavar="FILE", help="write each question's outcome beside its labels (JSON Lines)"
+        )
 
     def settings_for(self, options: dict[str, Any]) -> Any:
         return override_settings(AWN_ASSISTANT_DENSE=not options["lexical_only"])
@@ -108,6 +111,10 @@ class Command(BaseCommand):
                 f"{dialect.ljust(10)} {row['n']:>4.0f} {row['top1']:>6.3f} {row['top3']:>6.3f} "
                 f"{row['handoff_f1']:>10.3f} {row['category_acc']:>8.3f}"
             )
+        if options["answers"]:
+            with open(options["answers"], "w", encoding="utf-8") as handle:
+                for answer in report.answers:
+                    handle.write(json.dumps(answer, ensure_ascii=False) + "\n")
         if options["fit_calibration"]:
             self.stdout.write(f"\ncalibration: {json.dumps(fit_calibration(report.features))}")
         self.stdout.write(json.dumps(report.as_json(), ensure_ascii=False))
