@@ -17,12 +17,17 @@ ASKS_FOR_HUMAN = "asks_for_human"
 PERSONAL_CASE = "personal_case"
 COMPLAINT_ABOUT_STAFF = "complaint_about_staff"
 ACCOUNT_COMPROMISED = "account_compromised"
+STAFF_ACTION = "staff_action"
 OUT_OF_SCOPE = "out_of_scope"
 SMALL_TALK = "small_talk"
 
 
 def _patterns(*items: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{item})" for item in items))
+
+
+_WEEKS = r"(اسبوعين|اسابيع|ثلاث اسابيع|شهر|شهرين|اشهر|شهور)"
+_STUCK = r"(معلق|معلقه|ما احد رد|محد رد|ما حد رد|ولا رد|بدون رد|ما انحل|ما تحل|ما تغير شي|للحين ما|لسه ما|ما احد يرد|محد يرد)"
 
 
 _ARABIC = {
@@ -33,12 +38,27 @@ _ARABIC = {
         r"كلموني|اتصلوا (علي|بي)|ابي احد يتصل",
     ),
     PERSONAL_CASE: _patterns(
-        r"(له|لها|صار له|صار لها|من|منذ|لي|صار لي)\s+(اسبوع|اسبوعين|اسابيع|ثلاث اسابيع|شهر|شهرين|اشهر|شهور)",
-        r"ما (احد|حد) (رد|يرد|تجاوب)|محد (رد|يرد)",
+        # A request stuck for weeks: a duration of weeks or months *and* a sign that it is stuck. A duration alone
+        # is not a case («we moved a month ago», «appointed a week ago»), and neither is «nobody answered» alone
+        # (the article on following up a complaint answers it).
+        rf"{_WEEKS}.{{0,60}}{_STUCK}|{_STUCK}.{{0,60}}{_WEEKS}",
         r"(المدرسه|المدير|الوكيل)\s+(قالوا|قال|تقول|يقول|يقولون)\s+(ما عندنا|ما عندهم|مالنا|ما ندري|ما يدرون|ما نعرف|ما لنا|مش عارفين)",
         r"كل (واحد|واحده|شخص) يحولني",
         r"(مو|ما هو|مش|غير) مسجل في (اي|ولا) مدرسه",
         r"رقمه\s*\d{5,}|رقم الطلب\s*\d{5,}",
+        # An absence the parent disputes («marked absent, but I drove her to school myself»): only the school can
+        # change the record.
+        r"(غايب|غايبه|غياب).{0,60}(وانا موصل|وهو حاضر|وهي حاضره|كان حاضر|كانت حاضره|وصلته بنفسي|وصلتها بنفسي)",
+        r"(كان حاضر|كانت حاضره|وهو حاضر|وهي حاضره|موصلها بنفسي|موصله بنفسي).{0,60}(غايب|غايبه|غياب)",
+    ),
+    STAFF_ACTION: _patterns(
+        # From the labelling guidelines: what only school staff or an agent can do to a record — delete a recorded
+        # absence, merge duplicate accounts or student files, undo a conduct grade, cancel an enrolment.
+        r"(ابيكم|ابغاكم|نبيكم|نبغاكم|اريد منكم|ارجو منكم|ابي منكم|ابغى منكم|عايزكم|بدي ياكم)\s+(ت|\S+\s+ت)?(مسح|حذف|شيل|لغ|دمج|رجع|عدل|غير)",
+        r"(ادمج|ندمج|دمج|توحيد)\s*(هم|ها)?\s*(في|ب)?\s*(حساب واحد|الحسابين|حسابين|الحسابات|ملفين|الملفين)",
+        r"(حسابين|ملفين).{0,80}(ادمج|دمج|اوحد|توحيد)",
+        r"(الغي|الغاء|نلغي|سحب)\s+(تسجيل|ملف)\s+\S+\s+(نهايي|نهاييا|كليا)",
+        r"درجه السلوك|درجات السلوك",
     ),
     COMPLAINT_ABOUT_STAFF: _patterns(
         r"تنمر|يتنمر|تنمرو",
@@ -55,6 +75,8 @@ _ARABIC = {
 # Topics the knowledge base of an education-system helpdesk does not cover (the school system's services are in
 # scope; life around school is not): transport, pay and allowances, university admission and national tests,
 # canteens, holidays and the calendar, scholarships and grants, fees, licences, health, study help, staff contacts.
+# Each term must start a word (after an optional conjunction or preposition: «والمنح», «بالباص»): «منح»
+# (grants) is not «امنحه» (give him a permission).
 _OUT_OF_SCOPE_ARABIC = _patterns(
     r"باص|حافله|حافلات|النقل المدرسي|نقل مدرسي|مواصلات المدرسه",
     r"راتب|رواتب|العلاوه|علاوه|مكافاه|مكافات|بدل سكن|انتداب",
@@ -139,10 +161,29 @@ def is_small_talk(text: str) -> bool:
     return bool(words) and all(word in _GREETING_WORDS for word in words)
 
 
+_WORD_START = r"(?<!\w)[وفبلك]{0,2}(?:ال)?"
+_OUT_OF_SCOPE_ARABIC = re.compile(rf"{_WORD_START}(?P<term>{_OUT_OF_SCOPE_ARABIC.pattern})")
+
+
+def out_of_scope_terms(text: str) -> list[str]:
+    """The out-of-scope topics named in `text` (normalized Arabic or lower-case English), in order; [] if none."""
+    arabic = [m.group("term") for m in _OUT_OF_SCOPE_ARABIC.finditer(normalize_arabic(text))]
+    return arabic + [m.group(0) for m in _OUT_OF_SCOPE_ENGLISH.finditer(text.lower())]
+
+
 def is_out_of_scope(text: str) -> bool:
-    return bool(
-        _OUT_OF_SCOPE_ARABIC.search(normalize_arabic(text)) or _OUT_OF_SCOPE_ENGLISH.search(text.lower())
-    )
+    return bool(out_of_scope_terms(text))
+
+
+def mentions_all(document: str, terms: list[str]) -> bool:
+    """Whether the (normalized) document itself names every one of these out-of-scope terms."""
+    normalized = normalize_arabic(document).lower()
+    return bool(terms) and all(_names(normalized, term) for term in terms)
+
+
+def _names(document: str, term: str) -> bool:
+    start = r"\b" if term.isascii() else _WORD_START
+    return re.search(start + re.escape(term), document) is not None
 
 
 _ENGLISH = {
@@ -153,7 +194,13 @@ _ENGLISH = {
         r"\bagent\b.*\b(bot)\b",
     ),
     PERSONAL_CASE: _patterns(
-        r"\bfor (two|three|several|\d+) (weeks|months)\b", r"\bno one (replied|answered)\b"
+        r"\bfor (two|three|several|\d+) (weeks|months)\b.{0,60}\b(stuck|pending|no (reply|answer|one))",
+        r"\b(stuck|pending)\b.{0,60}\bfor (two|three|several|\d+) (weeks|months)\b",
+    ),
+    STAFF_ACTION: _patterns(
+        r"\b(delete|remove|cancel) (the|this|my \w+'s) (absence|enrol?ment|registration)",
+        r"\bmerge\b.{0,30}\b(accounts|files|profiles)\b",
+        r"\bconduct grade\b",
     ),
     COMPLAINT_ABOUT_STAFF: _patterns(
         r"\bbully|\bbullied\b|\bbullying\b", r"\b(hit|insult\w*|abus\w*) my (son|daughter|child)\b"
@@ -170,6 +217,12 @@ def handoff_cues(text: str) -> list[str]:
     lowered = text.lower()
     return [
         reason
-        for reason in (ASKS_FOR_HUMAN, PERSONAL_CASE, COMPLAINT_ABOUT_STAFF, ACCOUNT_COMPROMISED)
+        for reason in (
+            ASKS_FOR_HUMAN,
+            PERSONAL_CASE,
+            STAFF_ACTION,
+            COMPLAINT_ABOUT_STAFF,
+            ACCOUNT_COMPROMISED,
+        )
         if _ARABIC[reason].search(normalized) or _ENGLISH[reason].search(lowered)
     ]

@@ -74,6 +74,7 @@ def test_the_answer_is_the_articles_own_steps(kb: None, client: Client) -> None:
         ("وش مواعيد باص المدرسة لحينا؟", "out_of_scope"),
         ("someone hacked my account and changed my password", "account_compromised"),
         ("ابي اكلم موظف حقيقي مو bot", "asks_for_human"),
+        ("عندي حسابين في النظام وابي دمجهم في حساب واحد", "staff_action"),
         ("🙂🙂🙂", "empty_question"),
     ],
 )

@@ -1,0 +1,86 @@
+"""Handoff cues: what a message says that needs a human, whatever the retrieval found (phrasings written here)."""
+
+from __future__ import annotations
+
+import pytest
+
+from awn.assistant.answering import COVERED_THRESHOLD, SURE_THRESHOLD, _out_of_scope
+from awn.assistant.handoff import (
+    PERSONAL_CASE,
+    STAFF_ACTION,
+    handoff_cues,
+    is_out_of_scope,
+    mentions_all,
+    out_of_scope_terms,
+)
+from awn.assistant.retrieval import ArticleDoc, Hit
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "لو سمحتوا ابغاكم تحذفون الغياب اللي انسجل على بنتي امس",
+        "عندي ملفين لولدي في النظام ابي توحيدهم",
+        "ابي الغاء تسجيل بنتي نهائياً من المدرسة",
+        "ليش نقصوا درجة السلوك لولدي؟ ابيها ترجع",
+        "please merge my two parent accounts",
+    ],
+)
+def test_a_request_only_staff_can_fulfil_goes_to_a_human(text: str) -> None:
+    assert STAFF_ACTION in handoff_cues(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "طلب النقل معلق من شهرين ولا احد يساعدنا",
+        "صار لي ثلاث اسابيع ومحد رد على طلبي",
+        "بنتي كانت حاضره والنظام مسجلها غايبه",
+        "my transfer request has been pending for three weeks",
+    ],
+)
+def test_a_case_stuck_for_weeks_or_a_disputed_record_is_personal(text: str) -> None:
+    assert PERSONAL_CASE in handoff_cues(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "انتقلنا للرياض من شهر وابي انقل ولدي لمدرسة قريبة",
+        "قدمت الطلب من اسبوع، كم ياخذ عادة؟",
+        "كيف اشوف غياب ولدي هالترم",
+        "كيف اقدم طلب نقل لولدي",
+    ],
+)
+def test_a_duration_or_a_plain_question_is_not_a_case(text: str) -> None:
+    assert handoff_cues(text) == []
+
+
+def test_out_of_scope_words_must_start_a_word() -> None:
+    assert not is_out_of_scope("كيف امنحه صلاحية وكيل شؤون الطلاب")  # «منح» (grants) inside «امنحه»
+    assert out_of_scope_terms("هل فيه منح دراسية للمتفوقين") == ["منح"]
+    assert out_of_scope_terms("وش مواعيد الباص") == ["باص"]
+    assert out_of_scope_terms("can I pay the fees here?") == ["pay", "fees"]
+
+
+def test_an_article_that_names_the_topic_covers_it() -> None:
+    article = "المستندات المطلوبة: صورة الهوية وكرت التطعيمات الأصلي."
+    assert mentions_all(article, out_of_scope_terms("لازم كرت التطعيمات الاصلي؟"))
+    assert not mentions_all(article, out_of_scope_terms("وش مواعيد الباص"))
+    assert not mentions_all("يمنحه المدير الصلاحية", ["منح"])
+    assert not mentions_all(article, [])
+
+
+def _hit(body: str) -> Hit:
+    doc = ArticleDoc(1, "kb-x", "registration", "المستندات المطلوبة للتسجيل", body)
+    return Hit(doc, 2.0, 0.8, 0.4)
+
+
+def test_an_out_of_scope_word_gives_way_only_to_a_good_match_that_names_it() -> None:
+    question = "لازم كرت التطعيمات الاصلي؟"
+    covering, silent = _hit("أحضر كرت التطعيمات الأصلي وصورة الهوية."), _hit("أحضر صورة الهوية.")
+    assert not _out_of_scope(question, [covering], COVERED_THRESHOLD)
+    assert _out_of_scope(question, [silent], COVERED_THRESHOLD)
+    assert _out_of_scope(question, [covering], COVERED_THRESHOLD - 0.1)  # a weak match does not cover it
+    assert not _out_of_scope(question, [silent], SURE_THRESHOLD)
+    assert not _out_of_scope("كيف اسجل ولدي", [silent], 0.1)
