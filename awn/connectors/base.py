@@ -105,6 +105,7 @@ class SettingField:
     help: object = ""
     required: bool = False
     choices: list[str] = field(default_factory=list)
+    max_length: int = 200  # longer values (a JSON map) get a text area
 
 
 class Connector:

@@ -7,7 +7,16 @@ class InboxKind(models.TextChoices):
     TELEGRAM = "telegram", _("Telegram")
     EMAIL = "email", _("Email")
     PHONE = "phone", _("Phone (CTI)")
+    ASTERISK = "asterisk", _("Asterisk (AMI)")
     FAKE = "fake", _("Test channel")
+
+
+class ListenerError(models.TextChoices):
+    """Why a long-running listener (Asterisk AMI) is not receiving events, shown on the inbox list."""
+
+    NONE = "", ""
+    UNREACHABLE = "unreachable", _("The PBX cannot be reached: check the host and port.")
+    LOGIN_FAILED = "login_failed", _("The PBX refused the login: check the AMI user and secret.")
 
 
 class EventStatus(models.TextChoices):

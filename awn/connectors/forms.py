@@ -33,9 +33,10 @@ def inbox_form_class(connector: Connector, secrets_set: set[str]) -> type[forms.
         else:
             fields[setting.name] = forms.CharField(
                 label=cast(str, setting.label),
-                max_length=200,
+                max_length=setting.max_length,
                 required=setting.required,
                 help_text=cast(str, setting.help),
+                widget=forms.Textarea(attrs={"rows": 3, "dir": "ltr"}) if setting.max_length > 200 else None,
             )
     for secret in connector.secret_fields:
         is_set = secret.name in secrets_set

@@ -15,7 +15,7 @@ from awn.core.models import FastChoiceDisplayMixin, TimeStampedModel
 from awn.crm.models import Contact
 from awn.tickets.models import Message, Ticket
 
-from .enums import DeliveryError, DeliveryStatus, EventStatus, InboxKind
+from .enums import DeliveryError, DeliveryStatus, EventStatus, InboxKind, ListenerError
 
 
 class Inbox(TimeStampedModel):
@@ -30,6 +30,12 @@ class Inbox(TimeStampedModel):
     settings = models.JSONField(default=dict, blank=True)
     # Fernet token of a JSON object of secrets; never rendered back (see secrets.py).
     secrets_encrypted = models.TextField(blank=True, editable=False)
+    # Set by a long-running listener (the Asterisk AMI connection) when it cannot connect or log in; shown to
+    # admins on the inbox list, cleared once connected.
+    connection_error = models.CharField(
+        _("connection"), max_length=16, choices=ListenerError.choices, blank=True, editable=False
+    )
+    connection_error_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]

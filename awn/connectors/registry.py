@@ -9,6 +9,7 @@ from .base import Connector
 
 @cache
 def connectors() -> dict[str, Connector]:
+    from .providers.asterisk import AsteriskConnector
     from .providers.cti import CtiConnector
     from .providers.email import EmailConnector
     from .providers.fake import FakeConnector
@@ -17,7 +18,14 @@ def connectors() -> dict[str, Connector]:
 
     return {
         c.kind: c
-        for c in (WhatsAppConnector(), TelegramConnector(), EmailConnector(), CtiConnector(), FakeConnector())
+        for c in (
+            WhatsAppConnector(),
+            TelegramConnector(),
+            EmailConnector(),
+            CtiConnector(),
+            AsteriskConnector(),
+            FakeConnector(),
+        )
     }
 
 

@@ -96,7 +96,7 @@ def inbox_save(
     connector = connector_for(kind)
     clean_settings = {}
     for setting in connector.setting_fields:
-        value = str((settings or {}).get(setting.name, "") or "").strip()[:200]
+        value = str((settings or {}).get(setting.name, "") or "").strip()[: setting.max_length]
         if setting.required and not value:
             raise ValidationError(_("This field is required."), field=setting.name)
         if setting.choices and value and value not in setting.choices:

@@ -56,8 +56,28 @@ SPECS = {
 }
 
 
+# Kinds fed by a long-running listener instead of the webhook (Asterisk over AMI): their contract (idempotent
+# intake, one ticket on the channel) is tested against a protocol-level server in test_ami.py; here they must
+# refuse every webhook.
+LISTENER_KINDS = {"asterisk"}
+
+
 def test_every_registered_connector_has_a_contract_spec() -> None:
-    assert set(connectors()) == set(SPECS)
+    assert set(connectors()) == set(SPECS) | LISTENER_KINDS
+
+
+@pytest.mark.parametrize("listener_kind", sorted(LISTENER_KINDS))
+def test_listener_only_kinds_refuse_every_webhook(world, listener_kind) -> None:
+    from awn.connectors.services import inbox_save
+
+    inbox = inbox_save(
+        inbox=None, name="listener", kind=listener_kind, settings={"ami_host": "h", "ami_username": "u"}
+    )
+    for kind in SPECS:
+        body = json.dumps(load(SPECS[kind].fixture)).encode()
+        response = Client().post(f"/hooks/{inbox.uuid}/", data=body, content_type="application/json")
+        assert response.status_code == 401
+    assert InboundEvent.objects.count() == 0
 
 
 @pytest.fixture(params=sorted(SPECS))

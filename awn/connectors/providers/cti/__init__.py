@@ -1,10 +1,13 @@
-"""Phone calls from any PBX through a generic signed CTI webhook (Asterisk AMI is a later slice).
+"""Phone calls from any PBX through a generic signed CTI webhook (Asterisk is providers/asterisk, over AMI).
 
 The PBX POSTs one JSON call event per request, signed `X-Awn-Signature: sha256=<HMAC-SHA256(body, secret)>`:
-`{"event_id", "type": ringing|answered|ended|missed|abandoned, "call_id", "caller": "+9665…", "agent",
+`{"event_id", "type": ringing|ivr|answered|ended|missed|abandoned, "call_id", "caller": "+9665…", "agent",
 "ivr": "<digit>", "at": ISO-8601, "duration": seconds}`. Each call is one ticket on channel "phone" for the
-caller's contact (matched by E.164 phone), each event a line on it; a missed or abandoned call becomes a call-back
-task (tag, open, high priority); "answered" by a known agent pops the caller's profile on that agent's screen.
+caller's contact (matched by E.164 phone), each event a line on it; the menu digit (on "ivr", or on any event)
+sets the category through the inbox's IVR map; a missed or abandoned call becomes a call-back task (tag, open,
+high priority); "answered" by a known agent pops the caller's profile on that agent's screen. `agent` is an agent's
+username or a phone extension / interface ("1001", "PJSIP/1001", a channel "PJSIP/1001-0000002a") that the
+inbox's extension map names.
 Calls cannot be answered in writing: send() refuses, and no channel conversation is opened, so agent replies on a
 call ticket are never routed here.
 """
@@ -15,7 +18,8 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -50,7 +54,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 SIGNATURE_HEADER = "x-awn-signature"
-EVENT_TYPES = ("ringing", "answered", "ended", "missed", "abandoned")
+EVENT_TYPES = ("ringing", "ivr", "answered", "ended", "missed", "abandoned")
 CALLBACK_TYPES = ("missed", "abandoned")
 CALLBACK_TAG = "معاودة الاتصال"
 
@@ -68,15 +72,41 @@ def phone_of(raw: str) -> str:
 
 def ivr_categories(inbox: Inbox) -> dict[str, str]:
     """The inbox's menu digit → ticket category map; unknown categories and a broken map are ignored."""
-    raw = inbox.settings.get("ivr_categories") or ""
+    data = _json_map(inbox, "ivr_categories")
+    return {str(k): str(v) for k, v in data.items() if str(v) in Category.values}
+
+
+def _json_map(inbox: Inbox, name: str) -> dict:
+    raw = inbox.settings.get(name) or ""
     try:
         data = json.loads(raw) if isinstance(raw, str) and raw.strip() else raw
     except ValueError:
-        logger.warning("inbox %s: ivr_categories is not JSON", inbox.pk)
+        logger.warning("inbox %s: %s is not JSON", inbox.pk, name)
         return {}
-    if not isinstance(data, dict):
-        return {}
-    return {str(k): str(v) for k, v in data.items() if str(v) in Category.values}
+    return data if isinstance(data, dict) else {}
+
+
+def extension_keys(value: str) -> list[str]:
+    """The names one phone goes by, most precise first (lower-cased): a channel "PJSIP/1001-0000002a" is also
+    the interface "pjsip/1001" and the extension "1001"; "Local/1001@agents-00000003;1" is also "1001"."""
+    name = value.strip().lower()
+    keys = [name]
+    name = re.sub(r";\d+$", "", name)  # a Local channel's leg
+    name = re.sub(r"/n$", "", name)  # a Local interface's "no optimisation" flag
+    name = re.sub(r"-[0-9a-f]{6,8}$", "", name)  # the per-call suffix of a channel name
+    keys.append(name)
+    resource = name.split("/", 1)[1] if "/" in name else name
+    keys += [resource, resource.split("@", 1)[0]]
+    return list(dict.fromkeys(k for k in keys if k))
+
+
+def agent_extensions(inbox: Inbox) -> dict[str, str]:
+    """The inbox's extension → agent username map ({"SIP/1001": "hind"} or {"1001": "hind"}), keys lower-cased."""
+    return {
+        str(k).strip().lower(): str(v).strip()
+        for k, v in _json_map(inbox, "agent_extensions").items()
+        if str(k).strip() and isinstance(v, str) and v.strip()
+    }
 
 
 def _duration(seconds: Any) -> str:
@@ -92,18 +122,28 @@ class CtiConnector(Connector):
     channel = Channel.PHONE
     threads_by_address = False
     applies_events = True
-    secret_fields = (
+    secret_fields: ClassVar[tuple[SecretField, ...]] = (
         SecretField(
             "signing_secret",
             _("Signing secret"),
             _("The PBX signs every call event: X-Awn-Signature: sha256=<HMAC-SHA256 of the body>."),
         ),
     )
-    setting_fields = (
+    setting_fields: ClassVar[tuple[SettingField, ...]] = (
         SettingField(
             "ivr_categories",
             _("IVR menu → category"),
             _('A JSON map of the caller\'s menu digit to a ticket category, e.g. {"1": "account_access"}.'),
+            max_length=2000,
+        ),
+        SettingField(
+            "agent_extensions",
+            _("Extension → agent"),
+            _(
+                'A JSON map of a phone extension or interface to the agent\'s username, e.g. {"1001": "hind"} '
+                'or {"PJSIP/1001": "hind"}. Call events may name the agent by username or by extension.'
+            ),
+            max_length=4000,
         ),
     )
 
@@ -127,6 +167,8 @@ class CtiConnector(Connector):
                 raise MalformedPayload(f"call event without {key}")
         if event.get("type") not in EVENT_TYPES:
             raise MalformedPayload("unknown call event type")
+        if event["type"] == "ivr" and not str(event.get("ivr") or "").strip():
+            raise MalformedPayload("ivr event without the menu digit")
         return [RawItem(str(event["event_id"])[:200], event)]
 
     def parse_inbound(self, inbox: Inbox, payload: dict) -> InboundMessage | StatusUpdate | None:
@@ -157,7 +199,7 @@ def _apply(inbox: Inbox, event: dict) -> Message | None:
     )
     digit = str(event.get("ivr") or "").strip()[:8]
     category = ivr_categories(inbox).get(digit, "") if digit else ""
-    agent = _agent(str(event.get("agent") or ""))
+    agent = _agent(inbox, str(event.get("agent") or ""))
     body = _line(kind, event, phone or caller, agent)
     ticket = _call_ticket(inbox, call_id)
     if ticket is None:
@@ -193,12 +235,15 @@ def _call_ticket(inbox: Inbox, call_id: str) -> Ticket | None:
     return call.ticket if call is not None else None
 
 
-def _agent(value: str) -> Any:
-    """The answering agent's user (by username), else the raw value (an extension) for the log line."""
+def _agent(inbox: Inbox, value: str) -> Any:
+    """The answering agent's user (by the inbox's extension map, else by username), else the raw value (an
+    unmapped extension) for the log line."""
     value = value.strip()[:150]
     if not value:
         return ""
-    user = get_user_model().objects.filter(username=value, is_active=True).first()
+    mapping = agent_extensions(inbox)
+    username = next((mapping[k] for k in extension_keys(value) if k in mapping), value)
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
     return user if user is not None and user.is_staff_member else value
 
 
@@ -208,6 +253,8 @@ def _line(kind: str, event: dict, number: str, agent: Any) -> str:
         line = gettext("Incoming call from %(number)s") % {"number": number}
     elif kind == "answered":
         line = gettext("Answered by %(agent)s") % {"agent": who or gettext("an agent")}
+    elif kind == "ivr":
+        line = gettext("Menu choice: %(digit)s") % {"digit": str(event.get("ivr") or "").strip()[:8]}
     elif kind == "ended":
         duration = _duration(event.get("duration"))
         line = (

@@ -1,0 +1,116 @@
+"""A protocol-level Asterisk Manager Interface server on 127.0.0.1 for the tests.
+
+It speaks the AMI wire protocol as Asterisk 18+ does: the banner `Asterisk Call Manager/5.0.2\\r\\n`, actions and
+responses as `Key: Value\\r\\n` lines ended by an empty line, `Action: Login` answered `Response: Success` or
+`Response: Error` (wrong secret), `Ping` answered `Ping: Pong`, and after a successful login the scripted events,
+each a block of `Key: Value\\r\\n` lines ended by `\\r\\n`. Raw strings in the script are written as they are
+(garbage lines). Every new login plays the whole script again, as a PBX replaying its events would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Any
+
+BANNER = b"Asterisk Call Manager/5.0.2\r\n"
+
+
+def block(headers: dict[str, Any]) -> bytes:
+    return "".join(f"{k}: {v}\r\n" for k, v in headers.items()).encode() + b"\r\n"
+
+
+class AmiServer:
+    def __init__(
+        self, *, username: str, secret: str, script: list[dict[str, Any] | bytes] | None = None, port: int = 0
+    ) -> None:
+        self.username = username
+        self.secret = secret
+        self.script = list(script or [])
+        self.logins_ok = 0
+        self.logins_failed = 0
+        self.events_sent = 0
+        self.actions: list[dict[str, str]] = []
+        self.port = port
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> AmiServer:
+        self._server = await asyncio.start_server(self._client, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    async def stop(self) -> None:
+        self.drop_clients()
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+
+    def drop_clients(self) -> None:
+        """Close every open connection, as a PBX restart or a network cut would."""
+        for writer in list(self._writers):
+            writer.close()
+        self._writers.clear()
+
+    async def _client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.add(writer)
+        try:
+            writer.write(BANNER)
+            await writer.drain()
+            while True:
+                action = await self._read_action(reader)
+                if action is None:
+                    return
+                self.actions.append(action)
+                await self._answer(action, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            return
+        finally:
+            self._writers.discard(writer)
+            with contextlib.suppress(Exception):
+                writer.close()
+
+    async def _read_action(self, reader: asyncio.StreamReader) -> dict[str, str] | None:
+        headers: dict[str, str] = {}
+        while True:
+            line = await reader.readline()
+            if not line:
+                return None
+            text = line.decode("utf-8", "replace").rstrip("\r\n")
+            if not text:
+                if headers:
+                    return headers
+                continue
+            key, _sep, value = text.partition(":")
+            headers[key.strip().lower()] = value.strip()
+
+    async def _answer(self, action: dict[str, str], writer: asyncio.StreamWriter) -> None:
+        name = action.get("action", "").lower()
+        action_id = {"ActionID": action["actionid"]} if "actionid" in action else {}
+        if name == "login":
+            if action.get("username") == self.username and action.get("secret") == self.secret:
+                self.logins_ok += 1
+                writer.write(
+                    block({"Response": "Success", **action_id, "Message": "Authentication accepted"})
+                )
+                writer.write(
+                    block({"Event": "FullyBooted", "Privilege": "system,all", "Status": "Fully Booted"})
+                )
+                await writer.drain()
+                for item in self.script:
+                    writer.write(item if isinstance(item, bytes) else block(item))
+                    await writer.drain()
+                    self.events_sent += 1
+            else:
+                self.logins_failed += 1
+                writer.write(block({"Response": "Error", **action_id, "Message": "Authentication failed"}))
+        elif name == "ping":
+            writer.write(block({"Response": "Success", **action_id, "Ping": "Pong", "Timestamp": "0.0"}))
+        elif name == "logoff":
+            writer.write(block({"Response": "Goodbye", **action_id, "Message": "Thanks for all the fish."}))
+            await writer.drain()
+            writer.close()
+            return
+        else:
+            writer.write(block({"Response": "Error", **action_id, "Message": "Invalid/unknown command"}))
+        await writer.drain()

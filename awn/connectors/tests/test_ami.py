@@ -1,0 +1,447 @@
+"""Asterisk over AMI: the listener (panoramisk) against a protocol-level AMI server on 127.0.0.1, then the worker.
+
+Nothing of panoramisk is mocked: the listener connects over TCP, logs in, reads the events the server writes and
+stores them; `sweep` (what run_worker loops over) applies them with the CTI code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from awn.chat.realtime import user_group
+from awn.connectors.enums import EventStatus, ListenerError
+from awn.connectors.models import InboundEvent, Inbox, PhoneCall
+from awn.connectors.providers.asterisk.listener import WANTED_EVENTS, AmiListener
+from awn.connectors.services import inbox_save
+from awn.connectors.tasks import sweep
+from awn.crm.models import Contact
+from awn.tickets.enums import Channel, MessageKind, Priority, Status
+from awn.tickets.models import Ticket
+
+from .ami_server import AmiServer
+from .mailservers import free_port
+
+AMI_USER = "awn"
+AMI_SECRET = "ami-secret-8c2d"
+CALL = "1732291200.101"
+PARENT = "+966501234567"  # world.parent's phone
+UNKNOWN = "+966555000111"
+T0 = 1732291200.0
+
+
+def _snapshot(channel: str, uniqueid: str, linkedid: str, caller: str, context: str = "from-trunk") -> dict:
+    """The channel fields Asterisk 18 puts on every channel event."""
+    return {
+        "Channel": channel,
+        "ChannelState": "6",
+        "ChannelStateDesc": "Up",
+        "CallerIDNum": caller,
+        "CallerIDName": "<unknown>",
+        "ConnectedLineNum": "<unknown>",
+        "ConnectedLineName": "<unknown>",
+        "Language": "ar",
+        "AccountCode": "",
+        "Context": context,
+        "Exten": "920000000",
+        "Priority": "1",
+        "Uniqueid": uniqueid,
+        "Linkedid": linkedid,
+    }
+
+
+def _caller_leg(call: str, caller: str) -> dict:
+    return _snapshot("PJSIP/trunk-0000000a", call, call, caller)
+
+
+def _event(name: str, at: float, **headers: Any) -> dict:
+    return {"Event": name, "Privilege": "call,all", "Timestamp": f"{at:.6f}", **headers}
+
+
+def ringing(call: str = CALL, caller: str = PARENT) -> dict:
+    return _event("Newchannel", T0, **{**_caller_leg(call, caller), "ChannelState": "0"})
+
+
+def menu_user_event(digit: str, call: str = CALL, caller: str = PARENT) -> dict:
+    return _event("UserEvent", T0 + 6, **_caller_leg(call, caller), UserEvent="AwnIVR", Digit=digit)
+
+
+def agent_leg(call: str = CALL, ext: str = "1001") -> list[dict]:
+    agent = _snapshot(f"PJSIP/{ext}-0000000b", f"{call}7", call, ext, "from-internal")
+    return [
+        _event("Newchannel", T0 + 10, **agent),  # the agent's leg: same Linkedid, not a new call
+        _event("DialBegin", T0 + 10, **_caller_leg(call, PARENT), DestChannel=agent["Channel"]),
+    ]
+
+
+def answered_by_queue(call: str = CALL, caller: str = PARENT, ext: str = "1001") -> list[dict]:
+    dest = f"PJSIP/{ext}-0000000b"
+    return [
+        _event(
+            "AgentConnect",
+            T0 + 15,
+            **_caller_leg(call, caller),
+            DestChannel=dest,
+            DestCallerIDNum=ext,
+            DestUniqueid=f"{call}7",
+            DestLinkedid=call,
+            Queue="support",
+            Interface=f"PJSIP/{ext}",
+            MemberName=f"PJSIP/{ext}",
+            HoldTime="9",
+            RingTime="3",
+        ),
+        _event(
+            "DialEnd",
+            T0 + 15,
+            **_caller_leg(call, caller),
+            DestChannel=dest,
+            DestCallerIDNum=ext,
+            DialStatus="ANSWER",
+        ),
+        _event("BridgeEnter", T0 + 15, **_caller_leg(call, caller), BridgeUniqueid="b-1"),
+    ]
+
+
+def hangup(call: str = CALL, caller: str = PARENT, at: float = T0 + 220) -> list[dict]:
+    return [
+        _event(
+            "Hangup", at - 1, **_snapshot("PJSIP/1001-0000000b", f"{call}7", call, "1001", "from-internal")
+        ),
+        _event("Hangup", at, **_caller_leg(call, caller), Cause="16", **{"Cause-txt": "Normal Clearing"}),
+    ]
+
+
+def answered_call() -> list[dict[str, Any] | bytes]:
+    """Ringing → IVR digit 2 → queue → answered by extension 1001 → hangup 205 s after the answer."""
+    return [ringing(), menu_user_event("2"), *agent_leg(), *answered_by_queue(), *hangup()]
+
+
+def _wanted(script: list[dict[str, Any] | bytes]) -> int:
+    return sum(1 for item in script if isinstance(item, dict) and item["Event"].lower() in WANTED_EVENTS)
+
+
+@pytest.fixture
+def ami_inbox(db: None) -> Inbox:
+    return inbox_save(
+        inbox=None,
+        name="مقسم أستريسك",
+        kind="asterisk",
+        settings={
+            "ami_host": "127.0.0.1",
+            "ami_port": str(free_port()),
+            "ami_username": AMI_USER,
+            "inbound_contexts": "from-trunk",
+            "ivr_categories": '{"1": "account_access", "2": "results_certificates"}',
+            "agent_extensions": '{"PJSIP/1001": "agent", "1002": "supervisor"}',
+        },
+        secrets={"ami_secret": AMI_SECRET},
+    )
+
+
+async def _until(check: Callable[[], bool], what: str) -> None:
+    for _ in range(1000):
+        if check():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"the listener never got to: {what}")
+
+
+Step = Callable[[AmiServer, AmiListener], Any]
+
+
+def listen(
+    inbox: Inbox,
+    script: list[dict[str, Any] | bytes],
+    *,
+    secret: str = AMI_SECRET,
+    steps: list[tuple[str, Callable[[AmiServer, AmiListener], bool], Step | None]] | None = None,
+) -> tuple[AmiServer, AmiListener]:
+    """Run the AMI server and the listener until every scripted event was handled (or the given steps passed)."""
+    port = int(inbox.settings["ami_port"])
+    server = AmiServer(username=AMI_USER, secret=secret, script=script, port=port)
+    listener = AmiListener(inbox.pk, backoff_start=0.02, backoff_max=0.1, timeout=5)
+    wanted = _wanted(script)
+    plan = steps or [("every event handled", lambda s, li: li.handled >= wanted and s.logins_ok >= 1, None)]
+
+    async def scenario() -> None:
+        await server.start()
+        task = asyncio.create_task(listener.run())
+        try:
+            for what, check, then in plan:
+                await _until(lambda check=check: check(server, listener), what)  # type: ignore[misc]
+                if then is not None:
+                    result = then(server, listener)
+                    if asyncio.iscoroutine(result):
+                        await result
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await server.stop()
+
+    async_to_sync(scenario)()
+    return server, listener
+
+
+@pytest.fixture
+def apply_stored(django_capture_on_commit_callbacks: Any) -> Callable[[], None]:
+    """What run_worker does: apply every pending raw event (with what it does after each commit: the pop)."""
+
+    def _apply() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            sweep(stale_seconds=0)
+
+    return _apply
+
+
+def _ticket() -> Ticket:
+    return Ticket.objects.get(channel=Channel.PHONE)
+
+
+async def _receive(layer: Any, channel: str) -> dict[str, Any]:
+    return await asyncio.wait_for(layer.receive(channel), timeout=2)
+
+
+def test_an_answered_call_is_one_ticket_with_its_lines_category_and_screen_pop(
+    world, ami_inbox, apply_stored
+) -> None:
+    layer = get_channel_layer()
+    mine = async_to_sync(layer.new_channel)()
+    async_to_sync(layer.group_add)(user_group(world.agent.pk), mine)
+    try:
+        server, listener = listen(ami_inbox, answered_call())
+        assert server.logins_ok == 1
+        assert listener.stored == 4  # ringing, ivr, answered (AgentConnect; its DialEnd is the same), ended
+        assert set(InboundEvent.objects.values_list("external_id", flat=True)) == {
+            f"ami:{CALL}:ringing",
+            f"ami:{CALL}:ivr",
+            f"ami:{CALL}:answered",
+            f"ami:{CALL}:ended",
+        }
+        assert not Ticket.objects.exists()  # the listener only stores; the worker applies
+        apply_stored()
+        assert InboundEvent.objects.filter(status=EventStatus.DONE).count() == 4
+        ticket = _ticket()
+        assert PhoneCall.objects.get(inbox=ami_inbox).ticket_id == ticket.pk
+        assert ticket.requester_id == world.parent.pk  # the caller matched by E.164
+        assert ticket.category == "results_certificates"  # menu digit 2 through the inbox's IVR map
+        lines = list(ticket.messages.order_by("id").values_list("kind", "body"))
+        assert lines == [
+            (MessageKind.REPLY, f"مكالمة واردة من {PARENT}"),
+            (MessageKind.NOTE, "خيار القائمة: 2"),
+            (MessageKind.NOTE, "تم الرد من هند"),  # extension PJSIP/1001 → the agent hind
+            (MessageKind.NOTE, "انتهت المكالمة — المدة 3:25"),
+        ]
+        received = async_to_sync(_receive)(layer, mine)
+        assert received["data"] == {
+            "type": "call",
+            "kind": "call",
+            "contact_id": world.parent.pk,
+            "name": world.parent.name,
+            "ticket_id": ticket.pk,
+            "url": f"/workspace/tickets/{ticket.pk}/",
+        }
+    finally:
+        async_to_sync(layer.group_discard)(user_group(world.agent.pk), mine)
+
+
+def test_a_queue_abandon_becomes_a_call_back_task(world, ami_inbox, apply_stored) -> None:
+    call = "1732291300.201"
+    script: list[dict[str, Any] | bytes] = [
+        ringing(call, UNKNOWN),
+        # The menu choice set as a channel variable (VarSet) rather than a UserEvent.
+        _event("VarSet", T0 + 5, **_caller_leg(call, UNKNOWN), Variable="AWN_IVR", Value="1"),
+        _event("QueueCallerJoin", T0 + 6, **_caller_leg(call, UNKNOWN), Queue="support", Position="1"),
+        _event(
+            "QueueCallerAbandon",
+            T0 + 40,
+            **_caller_leg(call, UNKNOWN),
+            Queue="support",
+            Position="1",
+            OriginalPosition="1",
+            HoldTime="34",
+        ),
+        *hangup(call, UNKNOWN, T0 + 41)[1:],
+    ]
+    listen(ami_inbox, script)
+    apply_stored()
+    ticket = _ticket()
+    assert (ticket.status, ticket.priority) == (Status.OPEN, Priority.HIGH)
+    assert list(ticket.tags.values_list("name", flat=True)) == ["معاودة الاتصال"]
+    assert ticket.category == "account_access"
+    bodies = list(ticket.messages.order_by("id").values_list("body", flat=True))
+    assert bodies == [
+        f"مكالمة واردة من {UNKNOWN}",
+        "خيار القائمة: 1",
+        f"أنهى المتصل المكالمة قبل الرد — عاود الاتصال بالرقم {UNKNOWN}",
+    ]  # the caller's hangup after the abandon adds nothing
+    assert Contact.objects.get(phone=UNKNOWN).name == UNKNOWN  # a new caller gets a profile
+
+
+def test_an_unanswered_hangup_is_a_missed_call(world, ami_inbox, apply_stored) -> None:
+    call = "1732291400.301"
+    listen(ami_inbox, [ringing(call, "966501234567"), *hangup(call, "966501234567", T0 + 30)[1:]])
+    apply_stored()
+    ticket = _ticket()
+    assert ticket.requester_id == world.parent.pk  # "966501234567" without the plus is the same E.164 number
+    assert ticket.priority == Priority.HIGH
+    assert ticket.tags.filter(name="معاودة الاتصال").exists()
+    assert list(ticket.messages.order_by("id").values_list("body", flat=True))[-1] == (
+        f"مكالمة فائتة — عاود الاتصال بالرقم {PARENT}"
+    )
+    assert InboundEvent.objects.filter(external_id=f"ami:{call}:missed").exists()
+
+
+def test_events_replayed_after_a_reconnect_are_not_doubled(world, ami_inbox, apply_stored) -> None:
+    script = answered_call()
+    wanted = _wanted(script)
+    server, listener = listen(
+        ami_inbox,
+        script,
+        steps=[
+            ("the first pass handled", lambda s, li: li.handled >= wanted, lambda s, li: s.drop_clients()),
+            # The server plays the whole script again on the new login, as a replaying PBX would.
+            ("a second login and pass", lambda s, li: s.logins_ok >= 2 and li.handled >= 2 * wanted, None),
+        ],
+    )
+    assert server.logins_ok == 2
+    assert listener.stored == 4
+    assert InboundEvent.objects.count() == 4
+    apply_stored()
+    ticket = _ticket()
+    assert ticket.messages.count() == 4
+    assert Ticket.objects.count() == 1
+
+
+def test_a_listener_restarted_mid_call_finishes_the_call_from_what_was_stored(
+    world, ami_inbox, apply_stored
+) -> None:
+    call = "1732291500.401"
+    listen(ami_inbox, [ringing(call, UNKNOWN), *answered_by_queue(call, UNKNOWN)])
+    # A new process (nothing in memory) sees only the end of the call.
+    listen(ami_inbox, [*hangup(call, UNKNOWN, T0 + 75)])
+    # And a hangup of a call never logged (it began before any listener ran) is not invented into one.
+    listen(ami_inbox, [*hangup("1732291000.9", UNKNOWN)])
+    apply_stored()
+    ticket = _ticket()
+    assert list(ticket.messages.order_by("id").values_list("body", flat=True))[-1] == (
+        "انتهت المكالمة — المدة 1:00"
+    )
+    assert InboundEvent.objects.count() == 3
+
+
+def test_a_wrong_secret_stores_nothing_and_shows_a_clear_error(world, ami_inbox, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="awn.connectors")
+    settings = ami_inbox.settings
+    inbox_save(
+        inbox=ami_inbox,
+        name=ami_inbox.name,
+        kind="asterisk",
+        settings=settings,
+        secrets={"ami_secret": "typo"},
+    )
+    listen(
+        ami_inbox, answered_call(), steps=[("two refused logins", lambda s, li: s.logins_failed >= 2, None)]
+    )
+    assert InboundEvent.objects.count() == 0
+    assert (
+        f"inbox {ami_inbox.pk}: Asterisk AMI at 127.0.0.1:{ami_inbox.settings['ami_port']} refused the login "
+        "of user 'awn': Authentication failed" in caplog.text
+    )
+    ami_inbox.refresh_from_db()
+    assert ami_inbox.connection_error == ListenerError.LOGIN_FAILED
+    assert ami_inbox.connection_error_at is not None
+    page = world.client_for(world.admin).get("/workspace/inboxes/")
+    assert "رفض المقسم تسجيل الدخول" in page.content.decode()
+    # The admin fixes the secret: the next attempt reads it again, logs in and clears the error.
+    inbox_save(
+        inbox=ami_inbox,
+        name=ami_inbox.name,
+        kind="asterisk",
+        settings=settings,
+        secrets={"ami_secret": AMI_SECRET},
+    )
+    listen(ami_inbox, answered_call())
+    ami_inbox.refresh_from_db()
+    assert ami_inbox.connection_error == ""
+    assert InboundEvent.objects.count() == 4
+
+
+def test_an_unreachable_pbx_is_retried_and_shown(world, ami_inbox, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="awn.connectors")
+    listener = AmiListener(ami_inbox.pk, backoff_start=0.02, backoff_max=0.05, timeout=2)
+
+    async def scenario() -> None:  # no server on the port
+        task = asyncio.create_task(listener.run())
+        await _until(lambda: caplog.text.count("cannot reach Asterisk AMI") >= 2, "two failed attempts")
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    async_to_sync(scenario)()
+    ami_inbox.refresh_from_db()
+    assert ami_inbox.connection_error == ListenerError.UNREACHABLE
+
+
+def test_garbage_from_the_server_does_not_stop_the_listener(world, ami_inbox, apply_stored) -> None:
+    call = "1732291600.501"
+    script: list[dict[str, Any] | bytes] = [
+        b"this is not AMI at all\r\n\r\n",
+        b"\xff\xfe\x00binary\r\nnoise: \xc3\x28\r\n\r\n",
+        b"Event: Hangup\r\nno colon on this line\r\nLinkedid\r\n\r\n",
+        {"Event": "Hangup"},  # no Linkedid
+        {"Event": "AgentConnect", "Linkedid": "never-seen", "Uniqueid": "x"},  # a call that was never logged
+        {"Event": "Newchannel", "Linkedid": call, "Uniqueid": call},  # no caller, no context
+        {"Event": "UserEvent", "UserEvent": "AwnIVR", "Linkedid": "", "Digit": "1"},
+        ringing(call, UNKNOWN),
+        {"Event": "VarSet", "Linkedid": call, "Uniqueid": call, "Variable": "AWN_IVR", "Value": ""},
+        *hangup(call, UNKNOWN, T0 + 20)[1:],
+    ]
+    # 8 events to handle: the 7 wanted dicts and the garbled block that still parses as a Hangup.
+    _server, listener = listen(
+        ami_inbox,
+        script,
+        steps=[("every event handled", lambda s, li: li.handled >= 8 and li.stored >= 2, None)],
+    )
+    apply_stored()
+    ticket = _ticket()
+    assert ticket.tags.filter(name="معاودة الاتصال").exists()  # the real call after the garbage was missed
+    assert listener.stored == 2
+    assert Ticket.objects.count() == 1
+
+
+@pytest.mark.parametrize("agent", ["1001", "PJSIP/1001", "PJSIP/1001-0000002a", "agent"])
+def test_the_generic_cti_webhook_names_the_agent_by_extension_or_username(
+    world, inboxes, deliver, agent
+) -> None:
+    phone = inboxes["phone"]
+    inbox_save(
+        inbox=phone,
+        name=phone.name,
+        kind="phone",
+        settings={**phone.settings, "agent_extensions": '{"1001": "agent"}'},
+    )
+    event = {"event_id": "e1", "type": "answered", "call_id": "c1", "caller": UNKNOWN, "agent": agent}
+    assert deliver(phone, event).status_code == 200
+    assert _ticket().messages.get().body == "تم الرد من هند"
+
+
+def test_the_asterisk_inbox_is_configured_in_the_admin_ui_and_refuses_webhooks(world, ami_inbox) -> None:
+    client = world.client_for(world.admin)
+    page = client.get("/workspace/inboxes/new/", {"kind": "asterisk"})
+    assert page.status_code == 200
+    html = page.content.decode()
+    for field in ("ami_host", "ami_port", "ami_username", "secret_ami_secret", "agent_extensions"):
+        assert f'name="{field}"' in html
+    edit = client.get(f"/workspace/inboxes/{ami_inbox.pk}/")
+    assert AMI_SECRET not in edit.content.decode()  # write-only
+    from django.test import Client
+
+    response = Client().post(f"/hooks/{ami_inbox.uuid}/", data=b"{}", content_type="application/json")
+    assert response.status_code == 401
+    assert InboundEvent.objects.count() == 0
