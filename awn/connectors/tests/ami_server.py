@@ -22,8 +22,15 @@ def block(headers: dict[str, Any]) -> bytes:
 
 class AmiServer:
     def __init__(
-        self, *, username: str, secret: str, script: list[dict[str, Any] | bytes] | None = None, port: int = 0
+        self,
+        *,
+        username: str,
+        secret: str,
+        script: list[dict[str, Any] | bytes] | None = None,
+        port: int = 0,
+        answer_pings: bool = True,
     ) -> None:
+        self.answer_pings = answer_pings
         self.username = username
         self.secret = secret
         self.script = list(script or [])
@@ -45,6 +52,10 @@ class AmiServer:
         if self._server is not None:
             self._server.close()
             await self._server.wait_closed()
+
+    @property
+    def open_connections(self) -> int:
+        return len(self._writers)
 
     def drop_clients(self) -> None:
         """Close every open connection, as a PBX restart or a network cut would."""
@@ -105,6 +116,8 @@ class AmiServer:
                 self.logins_failed += 1
                 writer.write(block({"Response": "Error", **action_id, "Message": "Authentication failed"}))
         elif name == "ping":
+            if not self.answer_pings:
+                return  # a PBX that hangs: the TCP connection stays open, nothing answers
             writer.write(block({"Response": "Success", **action_id, "Ping": "Pong", "Timestamp": "0.0"}))
         elif name == "logoff":
             writer.write(block({"Response": "Goodbye", **action_id, "Message": "Thanks for all the fish."}))

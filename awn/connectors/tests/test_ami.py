@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 
 from awn.chat.realtime import user_group
@@ -445,3 +445,80 @@ def test_the_asterisk_inbox_is_configured_in_the_admin_ui_and_refuses_webhooks(w
     response = Client().post(f"/hooks/{ami_inbox.uuid}/", data=b"{}", content_type="application/json")
     assert response.status_code == 401
     assert InboundEvent.objects.count() == 0
+
+
+def test_a_silent_pbx_is_noticed_by_the_ping_and_reconnected(world, ami_inbox, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="awn.connectors")
+    server = AmiServer(
+        username=AMI_USER, secret=AMI_SECRET, port=int(ami_inbox.settings["ami_port"]), answer_pings=False
+    )
+    listener = AmiListener(ami_inbox.pk, backoff_start=0.02, backoff_max=0.05, ping_seconds=0.05, timeout=0.2)
+
+    async def scenario() -> None:
+        await server.start()
+        task = asyncio.create_task(listener.run())
+        try:
+            await _until(lambda: server.logins_ok >= 2, "a second login after the unanswered ping")
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await server.stop()
+
+    async_to_sync(scenario)()
+    assert "silent (no answer to a ping)" in caplog.text
+
+
+def test_run_ami_supervises_the_active_inboxes(world, ami_inbox) -> None:
+    """What `manage.py run_ami` runs: a listener per active Asterisk inbox, stopped when the inbox is disabled."""
+    from awn.connectors.providers.asterisk.listener import supervise
+
+    server = AmiServer(
+        username=AMI_USER, secret=AMI_SECRET, script=answered_call(), port=int(ami_inbox.settings["ami_port"])
+    )
+
+    def stored() -> int:
+        return InboundEvent.objects.filter(inbox=ami_inbox).count()
+
+    def disable() -> None:
+        Inbox.objects.filter(pk=ami_inbox.pk).update(is_active=False)
+
+    async def scenario() -> None:
+        await server.start()
+        task = asyncio.create_task(supervise(reload_seconds=0.05, backoff_start=0.02, timeout=5))
+        try:
+            count = 0
+            for _ in range(500):
+                count = await sync_to_async(stored)()
+                if count >= 4:
+                    break
+                await asyncio.sleep(0.02)
+            assert count == 4
+            await sync_to_async(disable)()
+            await _until(lambda: server.open_connections == 0, "the listener of the disabled inbox stopped")
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            await server.stop()
+
+    async_to_sync(scenario)()
+    assert server.logins_ok == 1
+
+
+def test_run_ami_refuses_an_unknown_inbox(world, ami_inbox) -> None:
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="ليس معرّف صندوق وارد"):
+        call_command("run_ami", inbox="not-a-uuid")
+    with pytest.raises(CommandError, match="لا يوجد صندوق وارد أستريسك نشط"):
+        call_command("run_ami", inbox="6f1c1a34-8e9b-4c1e-9a57-1c6c1b1b2f00")
+
+
+def test_the_generic_cti_webhook_takes_a_menu_choice_event(world, inboxes, deliver) -> None:
+    phone = inboxes["phone"]
+    base = {"call_id": "c9", "caller": UNKNOWN}
+    deliver(phone, {**base, "event_id": "c9-1", "type": "ringing"})
+    assert deliver(phone, {**base, "event_id": "c9-2", "type": "ivr", "ivr": "1"}).status_code == 200
+    assert deliver(phone, {**base, "event_id": "c9-3", "type": "ivr"}).status_code == 400  # no digit
+    ticket = _ticket()
+    assert ticket.category == "account_access"
+    assert list(ticket.messages.order_by("id").values_list("body", flat=True))[-1] == "خيار القائمة: 1"
