@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import uuid
 from typing import Any
 
@@ -36,12 +37,17 @@ class Command(BaseCommand):
                 raise CommandError(_("Not an inbox id: %(value)s") % {"value": inbox_uuid}) from exc
             if not Inbox.objects.filter(uuid=inbox_uuid, kind="asterisk", is_active=True).exists():
                 raise CommandError(_("No active Asterisk inbox with this id."))
-        self.stdout.write("AMI listener running (Ctrl+C to stop)")
+        self.stdout.write("AMI listener running (Ctrl+C or SIGTERM to stop)")
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(
-                supervise(
-                    inbox_uuid=inbox_uuid or None,
-                    reload_seconds=max(options["reload"], 1.0),
-                    manage_connections=True,
-                )
-            )
+            asyncio.run(self._run(inbox_uuid or None, max(options["reload"], 1.0)))
+
+    async def _run(self, inbox_uuid: str | None, reload_seconds: float) -> None:
+        task = asyncio.create_task(
+            supervise(inbox_uuid=inbox_uuid, reload_seconds=reload_seconds, manage_connections=True)
+        )
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, task.cancel)
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        self.stdout.write("AMI listener stopped")

@@ -180,7 +180,7 @@ class AmiListener:
                 if self.logins > logins:
                     delay = self.backoff_start  # it worked for a while: start the backoff over
                 wait = delay * random.uniform(0.8, 1.2)
-                logger.info("inbox %s: AMI %s; reconnecting in %.1f s", self.inbox_id, outcome, wait)
+                logger.warning("inbox %s: AMI %s; reconnecting in %.1f s", self.inbox_id, outcome, wait)
                 await asyncio.sleep(wait)
                 delay = min(delay * 2, self.backoff_max)
         finally:
