@@ -84,7 +84,7 @@ def _form_page(request: HttpRequest, inbox: Inbox | None, kind: str) -> HttpResp
     return render(
         request,
         "connectors/inbox_form.html",
-        {"form": form, "inbox": inbox, "kind_label": InboxKind(kind).label, "hook": hook},
+        {"form": form, "inbox": inbox, "kind": kind, "kind_label": InboxKind(kind).label, "hook": hook},
         status=400 if request.method == "POST" else 200,
     )
 

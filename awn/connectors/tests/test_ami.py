@@ -7,6 +7,7 @@ stores them; `sweep` (what run_worker loops over) applies them with the CTI code
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from awn.chat.realtime import user_group
 from awn.connectors.enums import EventStatus, ListenerError
 from awn.connectors.models import InboundEvent, Inbox, PhoneCall
 from awn.connectors.providers.asterisk.listener import WANTED_EVENTS, AmiListener
+from awn.connectors.registry import connector_for
 from awn.connectors.services import inbox_save
 from awn.connectors.tasks import sweep
 from awn.crm.models import Contact
@@ -438,8 +440,27 @@ def test_the_asterisk_inbox_is_configured_in_the_admin_ui_and_refuses_webhooks(w
     html = page.content.decode()
     for field in ("ami_host", "ami_port", "ami_username", "secret_ami_secret", "agent_extensions"):
         assert f'name="{field}"' in html
+    assert '<textarea class="form-control font-monospace" dir="ltr" rows="3" name="agent_extensions"' in html
+    assert 'data-testid="ami-hint"' in html and 'data-testid="hook"' not in html
     edit = client.get(f"/workspace/inboxes/{ami_inbox.pk}/")
     assert AMI_SECRET not in edit.content.decode()  # write-only
+    # A map longer than a one-line setting is kept whole.
+    extensions = json.dumps({f"PJSIP/{1000 + n}": f"agent{n}" for n in range(60)})
+    saved = client.post(
+        f"/workspace/inboxes/{ami_inbox.pk}/",
+        {
+            "name": ami_inbox.name,
+            "is_active": "on",
+            **{k: v for k, v in ami_inbox.settings.items() if k != "agent_extensions"},
+            "agent_extensions": extensions,
+            "secret_ami_secret": "",
+        },
+    )
+    assert saved.status_code == 302
+    ami_inbox.refresh_from_db()
+    assert len(extensions) > 1000 and ami_inbox.settings["agent_extensions"] == extensions
+    assert AMI_SECRET not in ami_inbox.secrets_encrypted  # encrypted, and kept by an empty secret field
+    assert connector_for("asterisk").secret(ami_inbox, "ami_secret") == AMI_SECRET
     from django.test import Client
 
     response = Client().post(f"/hooks/{ami_inbox.uuid}/", data=b"{}", content_type="application/json")
