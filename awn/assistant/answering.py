@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from awn.core.text.arabizi import arabizi_share
 from awn.knowledge.enums import ArticleStatus, Visibility
-from awn.knowledge.models import Article
+from awn.knowledge.models import Article, ArticleQuestion
 
 from .embeddings import default_embedder
 from .handoff import OUT_OF_SCOPE, SMALL_TALK, handoff_cues, is_small_talk, mentions_all, out_of_scope_terms
@@ -136,12 +136,31 @@ def _handoff_message(reasons: list[str]) -> str:
 
 
 _index: KnowledgeIndex | None = None
-_index_version: tuple[int, object] | None = None
+_index_version: tuple[object, ...] | None = None
 _index_lock = threading.Lock()
 
 
+QUESTIONS_PER_ARTICLE = 50  # the most recent questions users said an article answered, read with it
+
+
+def _learned_questions(article_count: int) -> dict[int, list[str]]:
+    """Each published article's most recent learned questions (one bounded query)."""
+    rows = (
+        ArticleQuestion.objects.filter(article__status=ArticleStatus.PUBLISHED)
+        .order_by("-pk")
+        .values_list("article_id", "text")[: QUESTIONS_PER_ARTICLE * max(article_count, 1)]
+    )
+    questions: dict[int, list[str]] = {}
+    for article_id, text in rows:
+        kept = questions.setdefault(article_id, [])
+        if len(kept) < QUESTIONS_PER_ARTICLE:
+            kept.append(text)
+    return questions
+
+
 def _published_docs() -> list[ArticleDoc]:
-    rows = Article.objects.filter(status=ArticleStatus.PUBLISHED).order_by("pk")
+    rows = list(Article.objects.filter(status=ArticleStatus.PUBLISHED).order_by("pk"))
+    questions = _learned_questions(len(rows))
     return [
         ArticleDoc(
             pk=a.pk,
@@ -153,6 +172,7 @@ def _published_docs() -> list[ArticleDoc]:
             body_en=a.body_en,
             tags=tuple(a.tags or ()),
             public=a.visibility == Visibility.PUBLIC,
+            questions=tuple(questions.get(a.pk, ())),
         )
         for a in rows
     ]
@@ -164,7 +184,8 @@ def current_index() -> KnowledgeIndex:
     stats = Article.objects.filter(status=ArticleStatus.PUBLISHED).aggregate(
         n=Count("pk"), at=Max("updated_at")
     )
-    version = (stats["n"], stats["at"])
+    learned = ArticleQuestion.objects.aggregate(n=Count("pk"), last=Max("pk"))
+    version = (stats["n"], stats["at"], learned["n"], learned["last"])
     with _index_lock:
         if _index is None or version != _index_version:
             _index = KnowledgeIndex(_published_docs(), embedder=default_embedder())

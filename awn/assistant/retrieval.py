@@ -3,8 +3,8 @@
 - Lexical: character 2–4-gram TF-IDF over our normalized Arabic (robust to dialect spellings, clitics and typos),
   after the question is transliterated from Arabizi and expanded with the MSA/Arabic equivalents of its dialect and
   English words (awn/core/text/glossary.py).
-- Dense: multilingual-e5-small; an article is represented by its titles, its title with tags, and each line of its
-  body prefixed by its title; an article scores its best passage.
+- Dense: multilingual-e5-small; an article is represented by its titles, its title with tags, each line of its
+  body prefixed by its title, and the questions users said it answered; an article scores its best passage.
 - Fusion: each signal is standardized over the articles for this question (z-scores) and summed, so neither
   signal's scale dominates.
 Measured on ../shared/eval/queries_dev.jsonl (170 answerable questions, 40 articles): char TF-IDF alone 0.69 top-1,
@@ -39,6 +39,7 @@ class ArticleDoc:
     body_en: str = ""
     tags: tuple[str, ...] = ()
     public: bool = True
+    questions: tuple[str, ...] = ()  # users' own questions this article answered (ArticleQuestion)
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,9 @@ class Hit:
 
 def lexical_document(doc: ArticleDoc) -> str:
     # The title twice: users name the task the title names.
-    return " ".join([doc.title_ar, doc.title_ar, *doc.tags, doc.body_ar, doc.title_en, doc.body_en])
+    return " ".join(
+        [doc.title_ar, doc.title_ar, *doc.tags, doc.body_ar, doc.title_en, doc.body_en, *doc.questions]
+    )
 
 
 def dense_passages(doc: ArticleDoc) -> list[str]:
@@ -65,6 +68,7 @@ def dense_passages(doc: ArticleDoc) -> list[str]:
             line = line.strip()
             if len(line) > 15:
                 passages.append(f"{title}: {line}")
+    passages.extend(doc.questions)
     return passages
 
 

@@ -95,3 +95,20 @@ class ArticleVote(FastChoiceDisplayMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.article_id}: {'+' if self.helpful else '-'}"
+
+
+class ArticleQuestion(models.Model):
+    """A question, in the user's own words, that this article answered («yes, it solved my problem»).
+
+    The assistant reads these beside the article, so the next person who asks the same way finds it: the knowledge
+    base learns its users' dialect and phrasing. Digit runs (ids, phone numbers) are removed before storing; the
+    texts are never shown to other users.
+    """
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="learned_questions")
+    text = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["article", "text"], name="kb_question_once")]
+        indexes = [models.Index(fields=["article", "-created_at"], name="kb_question_recent")]

@@ -4,6 +4,7 @@ in the shared search index (kind=article) inside the same transaction."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from awn.search.enums import Kind as SearchKind
 from awn.tickets.enums import Category
 
 from .enums import CONTENT_FIELDS, ArticleStatus, Visibility
-from .models import Article, ArticleVersion, ArticleVote
+from .models import Article, ArticleQuestion, ArticleVersion, ArticleVote
 
 TITLE_MAX = 200
 EXTERNAL_ID_MAX = 32
@@ -174,6 +175,23 @@ def article_vote(*, article: Article, helpful: bool, user: User | None = None, s
         return False
     article.refresh_from_db(fields=["helpful_count", "not_helpful_count"])
     return True
+
+
+_DIGIT_RUN = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]{3,}")
+QUESTION_MAX_CHARS = 300
+
+
+def article_learn_question(*, article: Article, question: str) -> bool:
+    """Keep a question this article answered, so the assistant finds the article for it next time.
+
+    Digit runs (national ids, phone and request numbers) are dropped first; False when nothing is left or the
+    article already has this question.
+    """
+    text = " ".join(_DIGIT_RUN.sub(" ", question).split())[:QUESTION_MAX_CHARS].strip()
+    if len(text) < 3:
+        return False
+    _, created = ArticleQuestion.objects.get_or_create(article=article, text=text)
+    return created
 
 
 # --- JSON Lines import (the format of eval/kb.jsonl) ---

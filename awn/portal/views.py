@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
@@ -20,13 +22,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from awn.accounts.models import User
 from awn.accounts.policies import is_staff_member
-from awn.assistant.answering import assistant_ask, attempt_note
+from awn.assistant.answering import AssistantAnswer, assistant_ask, attempt_note
 from awn.core.errors import DomainError
 from awn.core.ratelimit import limit_posts
 from awn.crm.models import Contact
 from awn.crm.selectors import children_ids
 from awn.knowledge.selectors import visible_articles
-from awn.knowledge.services import article_vote
+from awn.knowledge.services import article_learn_question, article_vote
 from awn.tickets import policies
 from awn.tickets.enums import MessageKind
 from awn.tickets.models import Attachment, Message, Ticket
@@ -93,10 +95,16 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         declined = bool(request.POST.get("assistant_declined"))
         attempt = None
         if declined or not data["attachments"]:
-            attempt = assistant_ask(f"{data['subject']}\n{data['body']}")
+            question = f"{data['subject']}\n{data['body']}"
+            attempt = assistant_ask(question)
             if not declined and attempt.article is not None and not attempt.handoff:
                 # Answer first; the ticket is sent only if the customer says the answer did not solve it.
-                return render(request, "portal/ticket_new.html", {"form": form, "suggestion": attempt})
+                context = {
+                    "form": form,
+                    "suggestion": attempt,
+                    "solved_token": solved_token(question, attempt),
+                }
+                return render(request, "portal/ticket_new.html", context)
         try:
             ticket = ticket_create(
                 requester=contact,
@@ -131,12 +139,35 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
 @customer_view
 @require_POST
 def assistant_solved(request: HttpRequest) -> HttpResponse:
-    """The customer says the assistant's answer solved the problem: no ticket; the article gets a helpful vote."""
+    """The customer says the assistant's answer solved the problem: no ticket; the article gets a helpful vote
+    and learns the question as it was asked (only the question the assistant answered: it comes signed)."""
     article = visible_articles(_user(request)).filter(external_id=request.POST.get("article", "")).first()
     if article is not None:
         article_vote(article=article, helpful=True, user=_user(request))
+        question = solved_question(request.POST.get("token", ""), article.external_id)
+        if question:
+            article_learn_question(article=article, question=question)
     messages.success(request, _("Glad that helped! Your question was not sent as a ticket."))
     return redirect("portal:home")
+
+
+SOLVED_SALT = "awn.portal.assistant-solved"
+
+
+def solved_token(question: str, attempt: AssistantAnswer) -> str:
+    """The question and the article that answered it, signed: what «yes, it solved it» may teach the article."""
+    return signing.dumps({"q": question, "a": attempt.article_id}, salt=SOLVED_SALT, compress=True)
+
+
+def solved_question(token: str, article_id: str) -> str:
+    """The signed question if the token is ours, recent and about this article; else ""."""
+    try:
+        data = signing.loads(token, salt=SOLVED_SALT, max_age=timedelta(hours=2))
+    except signing.BadSignature:
+        return ""
+    if not isinstance(data, dict) or data.get("a") != article_id or not isinstance(data.get("q"), str):
+        return ""
+    return str(data["q"])
 
 
 def _visible_ticket(user: User, pk: int) -> Ticket:
