@@ -543,3 +543,64 @@ def test_the_generic_cti_webhook_takes_a_menu_choice_event(world, inboxes, deliv
     ticket = _ticket()
     assert ticket.category == "account_access"
     assert list(ticket.messages.order_by("id").values_list("body", flat=True))[-1] == "خيار القائمة: 1"
+
+
+def _feed(translator: Any, events: list[dict]) -> list[tuple[str, str]]:
+    from awn.connectors.providers.asterisk.translate import headers_of
+
+    out = []
+    for event in events:
+        out += [(e.kind, e.agent) for e in translator.feed(headers_of(event), T0)]
+    return out
+
+
+def test_the_translation_leaves_out_what_is_not_an_incoming_call() -> None:
+    from awn.connectors.providers.asterisk.translate import CallTranslator
+
+    translator = CallTranslator(agent_extensions=["pjsip/1001"])  # no inbound contexts set
+    own = "1732291700.1"
+    assert (
+        _feed(translator, [_event("Newchannel", T0, **_snapshot("PJSIP/1001-00000001", own, own, "1001"))])
+        == []
+    )
+    local = "1732291700.2"
+    assert (
+        _feed(
+            translator,
+            [_event("Newchannel", T0, **_snapshot("Local/1001@agents-00000001;1", local, local, PARENT))],
+        )
+        == []
+    )
+    call = "1732291700.3"
+    assert _feed(
+        translator,
+        [
+            ringing(call),
+            _event(
+                "DialEnd",
+                T0 + 5,
+                **_caller_leg(call, PARENT),
+                DestChannel="PJSIP/1002-0000000c",
+                DialStatus="NOANSWER",
+            ),
+            _event(
+                "DialEnd",
+                T0 + 9,
+                **_caller_leg(call, PARENT),
+                DestChannel="Local/1003@agents-0000000d;1",
+                DialStatus="ANSWER",
+            ),
+            # A transfer to another agent later in the call: the first answer counts.
+            _event(
+                "DialEnd",
+                T0 + 60,
+                **_caller_leg(call, PARENT),
+                DestChannel="PJSIP/1004-0000000e",
+                DialStatus="ANSWER",
+            ),
+            _event("UserEvent", T0 + 61, **_caller_leg(call, PARENT), UserEvent="SomethingElse", Digit="9"),
+            _event("VarSet", T0 + 62, **_caller_leg(call, PARENT), Variable="__AWN_IVR", Value="3"),
+            _event("VarSet", T0 + 63, **_caller_leg(call, PARENT), Variable="AWN_IVR", Value="4"),
+            *hangup(call),
+        ],
+    ) == [("ringing", ""), ("answered", "Local/1003@agents"), ("ivr", ""), ("ended", "")]
