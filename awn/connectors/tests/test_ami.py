@@ -604,3 +604,45 @@ def test_the_translation_leaves_out_what_is_not_an_incoming_call() -> None:
             *hangup(call),
         ],
     ) == [("ringing", ""), ("answered", "Local/1003@agents"), ("ivr", ""), ("ended", "")]
+
+
+def _calls(count: int) -> list[dict[str, Any] | bytes]:
+    script: list[dict[str, Any] | bytes] = []
+    for n in range(count):
+        call = f"1732291800.{n + 1}"
+        script += [ringing(call, UNKNOWN), *answered_by_queue(call, UNKNOWN), *hangup(call, UNKNOWN)]
+    return script
+
+
+def test_a_burst_pauses_reading_instead_of_dropping_events(world, ami_inbox, caplog, monkeypatch) -> None:
+    from awn.connectors.providers.asterisk import listener as module
+
+    caplog.set_level(logging.INFO, logger="awn.connectors")
+    monkeypatch.setattr(module, "HIGH_WATER", 4)
+    monkeypatch.setattr(module, "LOW_WATER", 1)
+    monkeypatch.setattr(module, "BATCH_MAX", 2)
+    _server, listener = listen(ami_inbox, _calls(30))
+    assert "AMI events waiting, reading paused" in caplog.text
+    assert listener.stored == 90  # ringing, answered, ended × 30 calls
+    assert InboundEvent.objects.count() == 90
+
+
+def test_a_database_outage_is_waited_out(world, ami_inbox, caplog, monkeypatch) -> None:
+    from django.db import OperationalError
+
+    caplog.set_level(logging.INFO, logger="awn.connectors")
+    real_store = AmiListener._store
+    failures: list[int] = []
+
+    def flaky_store(self: AmiListener, items: list) -> int:
+        if not failures:
+            failures.append(len(items))
+            raise OperationalError("connection to server was lost")
+        return real_store(self, items)
+
+    monkeypatch.setattr(AmiListener, "_store", flaky_store)
+    _server, listener = listen(ami_inbox, answered_call())
+    assert failures
+    assert "call events not stored yet (connection to server was lost); retrying in 1 s" in caplog.text
+    assert listener.stored == 4
+    assert InboundEvent.objects.count() == 4

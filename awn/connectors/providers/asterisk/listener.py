@@ -25,7 +25,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
-from django.db import close_old_connections
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django.utils import timezone
 from panoramisk import Manager
 
@@ -40,7 +40,11 @@ T = TypeVar("T")
 WANTED_EVENTS = frozenset(
     {"newchannel", "varset", "userevent", "agentconnect", "dialend", "queuecallerabandon", "hangup"}
 )
-QUEUE_MAX = 10_000
+# Backpressure: past HIGH_WATER queued events the listener stops reading the socket (Asterisk buffers them) and
+# reads again below LOW_WATER, so a burst (a replay, a busy hour, a slow database) is never dropped.
+HIGH_WATER = 2000
+LOW_WATER = 500
+BATCH_MAX = 200  # queued events stored together in one INSERT
 NO_PANORAMISK_PING = 10**9  # the listener pings itself and notices a silent PBX
 
 
@@ -122,7 +126,8 @@ class AmiListener:
         # transaction).
         self.manage_connections = manage_connections
         self.translator = CallTranslator()
-        self.queue: asyncio.Queue[dict[str, str]] = asyncio.Queue(QUEUE_MAX)
+        self.queue: asyncio.Queue[dict[str, str]] = asyncio.Queue()
+        self._paused: Any = None  # the transport whose reading is paused, if any
         self.inbox: Any = None
         self.logins = 0  # successful logins (tests and the command's log read these)
         self.handled = 0  # AMI events taken off the queue
@@ -255,6 +260,8 @@ class AmiListener:
             done, _pending = await asyncio.wait({manager.lost}, timeout=self.ping_seconds)
             if done:
                 return "connection lost"
+            if self._paused is not None:
+                continue  # reading is paused (we are behind): the answer could not be read
             try:
                 await asyncio.wait_for(manager.send_action({"Action": "Ping"}), self.timeout)
             except TimeoutError:
@@ -264,10 +271,17 @@ class AmiListener:
         """panoramisk's callback, inside the protocol's data_received: only queue, never raise."""
         try:
             headers = headers_of(message)
-            if headers.get("event", "").lower() in WANTED_EVENTS:
-                self.queue.put_nowait(headers)
-        except asyncio.QueueFull:
-            logger.error("inbox %s: AMI event queue full, event dropped", self.inbox_id)
+            if headers.get("event", "").lower() not in WANTED_EVENTS:
+                return
+            self.queue.put_nowait(headers)
+            if self.queue.qsize() >= HIGH_WATER and self._paused is None:
+                transport = getattr(getattr(manager, "protocol", None), "transport", None)
+                if transport is not None and not transport.is_closing():
+                    transport.pause_reading()
+                    self._paused = transport
+                    logger.warning(
+                        "inbox %s: %d AMI events waiting, reading paused", self.inbox_id, HIGH_WATER
+                    )
         except Exception:
             logger.exception("inbox %s: unreadable AMI event", self.inbox_id)
 
@@ -275,26 +289,50 @@ class AmiListener:
 
     async def _consume(self) -> None:
         while True:
-            headers = await self.queue.get()
-            try:
-                await self._handle(headers)
-            except Exception:
-                logger.exception(
-                    "inbox %s: AMI event %s not handled", self.inbox_id, headers.get("event", "?")[:40]
-                )
-            finally:
-                self.handled += 1
+            batch = [await self.queue.get()]
+            while len(batch) < BATCH_MAX and not self.queue.empty():
+                batch.append(self.queue.get_nowait())
+            items: list[RawItem] = []
+            for headers in batch:
+                try:
+                    items += await self._translate(headers)
+                except Exception:
+                    logger.exception(
+                        "inbox %s: AMI event %s not handled", self.inbox_id, headers.get("event", "?")[:40]
+                    )
+            if items:
+                self.stored += await self._store_retrying(items)
+            self.handled += len(batch)
+            if self._paused is not None and self.queue.qsize() <= LOW_WATER:
+                if not self._paused.is_closing():
+                    self._paused.resume_reading()
+                self._paused = None
 
-    async def _handle(self, headers: dict[str, str]) -> None:
+    async def _translate(self, headers: dict[str, str]) -> list[RawItem]:
         now = time.time()
         events = self.translator.feed(headers, now)
         if events and not events[0].tracked:
             if not await self._restore(events[0]):
-                return
+                return []
             events = self.translator.feed(headers, now)
-        items = [RawItem(e.external_id, e.payload()) for e in events if e.tracked]
-        if items:
-            self.stored += await self._db(self._store, items)
+        return [RawItem(e.external_id, e.payload()) for e in events if e.tracked]
+
+    async def _store_retrying(self, items: list[RawItem]) -> int:
+        """Store, waiting out a database outage (reading pauses meanwhile): call events are not dropped."""
+        delay = 1.0
+        while True:
+            try:
+                return await self._db(self._store, items)
+            except (OperationalError, InterfaceError) as exc:
+                logger.error(
+                    "inbox %s: %d call events not stored yet (%s); retrying in %.0f s",
+                    self.inbox_id,
+                    len(items),
+                    exc,
+                    delay,
+                )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
 
     async def _restore(self, event: CallEvent) -> bool:
         """Take back a call that began before this listener started, from its stored events."""
