@@ -9,7 +9,15 @@ Faults: an unreachable PBX, a dropped connection or a PBX that stops answering p
 backoff (1 s doubling to 60 s, reset after a successful login); a refused login is logged as an error, shown on
 the inbox list (Inbox.connection_error) and retried with the same backoff, with the inbox's settings and secret
 read again before every attempt, so an admin's fix is picked up without a restart. An AMI event that cannot be
-handled is logged and skipped; the connection stays up.
+handled is logged and skipped; the connection stays up. The events waiting in the queue are stored together (one
+INSERT); past HIGH_WATER waiting events the socket is not read until the queue drains (Asterisk holds them), and a
+database outage is waited out with backoff, so neither a burst nor a database restart drops a call event. Events
+Asterisk emits while no listener is connected are not replayed by Asterisk: a call that ends in such a gap is
+finished from what was stored when its hangup is seen (see _restore), or stays as logged so far.
+
+Why its own command and not inside run_worker: the worker is a synchronous sweep loop that may run as several
+copies, the AMI connection is one long-lived socket per PBX; keeping them apart lets either restart alone. Two
+run_ami processes by mistake store nothing twice (same keys).
 """
 
 from __future__ import annotations
