@@ -152,6 +152,15 @@ _BOT_IDENTITY = _patterns(
 )
 
 
+def without_greeting(text: str) -> str:
+    """`text` without its opening greetings and thanks («السلام عليكم، الله يعطيكم العافية، …»); itself if all greeting."""
+    words = text.split()
+    start = 0
+    while start < len(words) and normalize_arabic(re.sub(r"\W", "", words[start])).lower() in _GREETING_WORDS:
+        start += 1
+    return " ".join(words[start:]) if start < len(words) else text
+
+
 def is_small_talk(text: str) -> bool:
     """Greetings, thanks or asking whether it is a bot, with no request in it."""
     normalized = normalize_arabic(text).lower()

@@ -13,7 +13,8 @@ from awn.assistant.handoff import (
     mentions_all,
     out_of_scope_terms,
 )
-from awn.assistant.retrieval import ArticleDoc, Hit
+from awn.assistant.retrieval import DENSE_QUERY_CHARS, ArticleDoc, Hit, dense_query
+from awn.core.text.arabizi import arabizi_to_arabic
 
 
 @pytest.mark.parametrize(
@@ -84,3 +85,11 @@ def test_an_out_of_scope_word_gives_way_only_to_a_good_match_that_names_it() -> 
     assert _out_of_scope(question, [covering], COVERED_THRESHOLD - 0.1)  # a weak match does not cover it
     assert not _out_of_scope(question, [silent], SURE_THRESHOLD)
     assert not _out_of_scope("كيف اسجل ولدي", [silent], 0.1)
+
+
+def test_the_dense_model_reads_the_question_without_greetings_and_cut_at_a_word() -> None:
+    assert dense_query("السلام عليكم، الله يعطيكم العافية. نسيت كلمة المرور") == "نسيت كلمة المرور"
+    assert dense_query("السلام عليكم") == "السلام عليكم"  # all greeting: left as it is (small talk)
+    assert dense_query("ana nseet kalimat el sir") == arabizi_to_arabic("ana nseet kalimat el sir")
+    long = dense_query("كلمة " * 100)
+    assert len(long) <= DENSE_QUERY_CHARS and long.endswith("كلمة")
