@@ -177,6 +177,8 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 10_000},
         }
     }
+    # Database sessions, read with one prepared statement instead of an ORM query (awn/core/sessions.py).
+    SESSION_ENGINE = "awn.core.sessions"
 # Live chat over WebSockets (Django Channels): the in-memory layer lives in one process (embedded mode); set
 # AWN_REDIS_URL so several ASGI processes share one Redis channel layer.
 CHANNEL_LAYERS: dict[str, dict[str, Any]]

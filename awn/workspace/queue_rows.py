@@ -8,7 +8,7 @@ once per day, and each row is one string format, with every user-supplied value 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from functools import lru_cache
 from html import escape  # the text of Django's escape, without its lazy-string checks and SafeString
 
@@ -66,10 +66,10 @@ def _hijri_title(day: date, template: str) -> str:
     return escape(template % {"date": hijri_date}) if hijri_date else ""
 
 
-def _when(value: datetime | None, hijri_title: str) -> str:
+def _when(value: datetime | None, hijri_title: str, zone: tzinfo) -> str:
     if not value:
         return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
+    local = value.astimezone(zone) if value.tzinfo is not None else value
     return (
         f'<time datetime="{value.isoformat()}" title="{_hijri_title(local.date(), hijri_title)}">'
         f'<bdi dir="ltr">{local.year:04d}-{local.month:02d}-{local.day:02d} '
@@ -84,6 +84,7 @@ def render_queue_rows(tickets: Iterable[QueueRow]) -> SafeString:
     select_label = _("Select %(ref)s")
     unassigned = f'<span class="text-secondary">{escape(_("Unassigned"))}</span>'
     hijri_title = _("Hijri: %(date)s")
+    zone = timezone.get_current_timezone()  # once a page, not twice a row (a thread-local lookup each time)
     rows = []
     for ticket in tickets:
         assignee = ticket.assignee_name
@@ -106,8 +107,8 @@ def render_queue_rows(tickets: Iterable[QueueRow]) -> SafeString:
                 assignee=f'<span dir="auto">{escape(assignee)}</span>'
                 if assignee is not None
                 else unassigned,
-                created=_when(ticket.created_at, hijri_title),
-                updated=_when(ticket.updated_at, hijri_title),
+                created=_when(ticket.created_at, hijri_title, zone),
+                updated=_when(ticket.updated_at, hijri_title, zone),
             )
         )
     return mark_safe("".join(rows))  # noqa: S308 - every interpolated user value is escaped above

@@ -309,3 +309,42 @@ def test_page_count_is_reused_but_rows_are_always_fresh(world, tickets, settings
     assert unassigned() == (3, {tickets["unassigned"].pk, tickets["urgent"].pk})
     client.post(BULK, {"ids": [tickets["urgent"].pk], "action": "assign_me"})
     assert unassigned() == (1, {tickets["unassigned"].pk})  # the agent's own change: counted afresh
+
+
+def test_cached_page_head_is_per_query_and_the_bulk_form_fields_per_request(world, tickets):
+    client = world.client_for(world.agent)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+    def page(**query: str) -> str:
+        return client.get(QUEUE, query).content.decode()
+
+    first = page(queue="all", q="<b>النتيجة</b>", page="1")
+    assert 'value="&lt;b&gt;النتيجة&lt;/b&gt;"' in first and "<b>النتيجة</b>" not in first
+    other = page(queue="all", q="طلب")
+    assert 'name="q" value="طلب"' in other and "النتيجة&lt;/b" not in other  # not the other search's head
+    # The bulk form's token and return address are the request's own, tied to the form outside the fragment.
+    again = page(queue="all", q="طلب", page="2")
+    assert again.count('name="csrfmiddlewaretoken"') == 3  # the language and sign-out forms, the bulk form
+    assert '<input type="hidden" name="next" value="/workspace/?queue=all&amp;q=' in again
+    assert "page=2" in again[again.index('name="next"') :][:120] and 'form="bulk-form">' in again
+    token = again[again.index('name="csrfmiddlewaretoken" value="', again.index("awn-queue")) :]
+    assert 'form="bulk-form"' in token[:120]
+
+    # Posting the form as a browser would (token and next from the page) works.
+    client_with_csrf = world.client_for(world.agent)
+    client_with_csrf.handler.enforce_csrf_checks = True
+    html = client_with_csrf.get(QUEUE, {"queue": "unassigned"}).content.decode()
+    start = html.index('name="csrfmiddlewaretoken" value="', html.index("awn-queue")) + 34
+    csrf = html[start : html.index('"', start)]
+    response = client_with_csrf.post(
+        BULK,
+        {
+            "csrfmiddlewaretoken": csrf,
+            "next": "/workspace/?queue=unassigned",
+            "ids": [tickets["unassigned"].pk],
+            "action": "assign_me",
+        },
+    )
+    assert response.status_code == 302 and response["Location"] == "/workspace/?queue=unassigned"
+    tickets["unassigned"].refresh_from_db()
+    assert tickets["unassigned"].assignee_id == world.agent.pk
