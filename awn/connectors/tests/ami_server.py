@@ -57,6 +57,16 @@ class AmiServer:
     def open_connections(self) -> int:
         return len(self._writers)
 
+    async def broadcast(self, items: list[dict[str, Any] | bytes]) -> None:
+        """Write events to every logged-in connection now (the benchmark starts its clock here)."""
+        for writer in list(self._writers):
+            for item in items:
+                writer.write(item if isinstance(item, bytes) else block(item))
+                self.events_sent += 1
+                if writer.transport.get_write_buffer_size() > 1 << 20:
+                    await writer.drain()
+            await writer.drain()
+
     def drop_clients(self) -> None:
         """Close every open connection, as a PBX restart or a network cut would."""
         for writer in list(self._writers):
