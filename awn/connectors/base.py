@@ -134,6 +134,9 @@ class Connector:
 
         return decrypt_secrets(inbox.secrets_encrypted).get(name, "")
 
+    def clean_settings(self, settings: dict[str, str]) -> None:
+        """Raise ValidationError(field=…) for a setting value this connector cannot use (a broken JSON map)."""
+
     def handshake(self, inbox: Inbox, request: WebhookRequest) -> str | None:
         """Answer to a provider's GET verification (WhatsApp hub.challenge), or None to refuse."""
         return None

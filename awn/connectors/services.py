@@ -102,6 +102,7 @@ def inbox_save(
         if setting.choices and value and value not in setting.choices:
             raise ValidationError(_("Choose a valid value."), field=setting.name)
         clean_settings[setting.name] = value
+    connector.clean_settings(clean_settings)
     stored = decrypt_secrets(inbox.secrets_encrypted) if inbox is not None else {}
     for secret_field in connector.secret_fields:
         value = ((secrets or {}).get(secret_field.name) or "").strip()

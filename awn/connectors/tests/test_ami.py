@@ -646,3 +646,24 @@ def test_a_database_outage_is_waited_out(world, ami_inbox, caplog, monkeypatch) 
     assert "call events not stored yet (connection to server was lost); retrying in 1 s" in caplog.text
     assert listener.stored == 4
     assert InboundEvent.objects.count() == 4
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "error"),
+    [
+        ("agent_extensions", '{"1001": "agent"', "اكتب كائن JSON"),
+        ("agent_extensions", '["agent"]', "اكتب كائن JSON"),
+        ("ivr_categories", '{"1": "no_such_category"}', "no_such_category"),
+        ("ami_port", "70000", "اكتب رقم منفذ"),
+    ],
+)
+def test_a_broken_setting_is_refused_with_a_clear_error(world, ami_inbox, field, value, error) -> None:
+    before = dict(ami_inbox.settings)
+    page = world.client_for(world.admin).post(
+        f"/workspace/inboxes/{ami_inbox.pk}/",
+        {"name": ami_inbox.name, "is_active": "on", **before, field: value},
+    )
+    assert page.status_code == 400
+    assert error in page.content.decode()
+    ami_inbox.refresh_from_db()
+    assert ami_inbox.settings == before

@@ -33,6 +33,8 @@ from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
 
+from awn.core.errors import ValidationError
+
 from ...base import MalformedPayload, RawItem, SecretField, SettingField, WebhookRequest
 from ..cti import CtiConnector
 
@@ -75,6 +77,12 @@ class AsteriskConnector(CtiConnector):
         ),
         *CtiConnector.setting_fields,
     )
+
+    def clean_settings(self, settings: dict[str, str]) -> None:
+        super().clean_settings(settings)
+        port = settings.get("ami_port", "")
+        if port and not (port.isdigit() and 0 < int(port) < 65536):
+            raise ValidationError(_("Write a port number from 1 to 65535."), field="ami_port")
 
     def verify_request(self, inbox: Inbox, request: WebhookRequest) -> bool:
         return False  # no webhook: `manage.py run_ami` reads the PBX's events

@@ -28,7 +28,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from awn.core.errors import ValidationError
+from awn.core.errors import ValidationError, lazy_format
 from awn.crm.validators import clean_phone
 from awn.tickets.enums import ALLOWED_TRANSITIONS, Category, Channel, MessageKind, Priority, Status
 from awn.tickets.models import Message, Ticket
@@ -146,6 +146,29 @@ class CtiConnector(Connector):
             max_length=4000,
         ),
     )
+
+    def clean_settings(self, settings: dict[str, str]) -> None:
+        for name in ("ivr_categories", "agent_extensions"):
+            raw = settings.get(name, "")
+            try:
+                data = json.loads(raw) if raw else {}
+            except ValueError:
+                data = None
+            if not isinstance(data, dict) or not all(isinstance(v, str) and v.strip() for v in data.values()):
+                raise ValidationError(
+                    _('Write a JSON object of text values, e.g. {"1": "account_access"}.'), field=name
+                )
+            if name == "ivr_categories":
+                unknown = sorted({v for v in data.values() if v not in Category.values})
+                if unknown:
+                    raise ValidationError(
+                        lazy_format(
+                            _("Unknown ticket categories: %(names)s. Known: %(known)s."),
+                            names=", ".join(unknown),
+                            known=", ".join(Category.values),
+                        ),
+                        field=name,
+                    )
 
     def verify_request(self, inbox: Inbox, request: WebhookRequest) -> bool:
         secret = self.secret(inbox, "signing_secret")
