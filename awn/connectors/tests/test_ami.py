@@ -361,6 +361,8 @@ def test_a_wrong_secret_stores_nothing_and_shows_a_clear_error(world, ami_inbox,
     assert ami_inbox.connection_error_at is not None
     page = world.client_for(world.admin).get("/workspace/inboxes/")
     assert "رفض المقسم تسجيل الدخول" in page.content.decode()
+    edit = world.client_for(world.admin).get(f"/workspace/inboxes/{ami_inbox.pk}/")
+    assert 'data-testid="connection-error">رفض المقسم تسجيل الدخول' in edit.content.decode()
     # The admin fixes the secret: the next attempt reads it again, logs in and clears the error.
     inbox_save(
         inbox=ami_inbox,
