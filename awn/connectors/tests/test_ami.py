@@ -148,7 +148,7 @@ def ami_inbox(db: None) -> Inbox:
 
 
 async def _until(check: Callable[[], bool], what: str) -> None:
-    for _ in range(1000):
+    for _ in range(3000):  # up to 30 s on a loaded machine; a passing run leaves at once
         if check():
             return
         await asyncio.sleep(0.01)
@@ -510,7 +510,7 @@ def test_run_ami_supervises_the_active_inboxes(world, ami_inbox) -> None:
         task = asyncio.create_task(supervise(reload_seconds=0.05, backoff_start=0.02, timeout=5))
         try:
             count = 0
-            for _ in range(500):
+            for _ in range(1500):
                 count = await sync_to_async(stored)()
                 if count >= 4:
                     break
