@@ -17,6 +17,10 @@ class ListenerError(models.TextChoices):
     NONE = "", ""
     UNREACHABLE = "unreachable", _("The PBX cannot be reached: check the host and port.")
     LOGIN_FAILED = "login_failed", _("The PBX refused the login: check the AMI user and secret.")
+    TLS_FAILED = (
+        "tls_failed",
+        _("The PBX's TLS certificate was not accepted: check the host name and the CA."),
+    )
 
 
 class EventStatus(models.TextChoices):

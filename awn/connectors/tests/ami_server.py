@@ -11,9 +11,61 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime
+import ipaddress
+import ssl
+import tempfile
+from pathlib import Path
 from typing import Any
 
 BANNER = b"Asterisk Call Manager/5.0.2\r\n"
+
+
+def tls_material() -> tuple[ssl.SSLContext, str]:
+    """A throwaway CA and a certificate for 127.0.0.1 signed by it: (the server's TLS context, the CA in PEM)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def cert(subject: str, key: Any, issuer: str, issuer_key: Any, *, ca: bool) -> x509.Certificate:
+        builder = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+            .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, issuer)]))
+            .public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+        )
+        if ca:
+            builder = builder.add_extension(
+                x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True
+            )
+        else:
+            builder = builder.add_extension(
+                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False,
+            )
+        return builder.sign(issuer_key, hashes.SHA256())
+
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_cert = cert("Test PBX CA", ca_key, "Test PBX CA", ca_key, ca=True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    server_cert = cert("127.0.0.1", key, "Test PBX CA", ca_key, ca=False)
+    pem = serialization.Encoding.PEM
+    with tempfile.TemporaryDirectory() as folder:
+        cert_file, key_file = Path(folder) / "cert.pem", Path(folder) / "key.pem"
+        cert_file.write_bytes(server_cert.public_bytes(pem))
+        key_file.write_bytes(
+            key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        )
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(cert_file, key_file)
+    return context, ca_cert.public_bytes(pem).decode()
 
 
 def block(headers: dict[str, Any]) -> bytes:
@@ -29,7 +81,9 @@ class AmiServer:
         script: list[dict[str, Any] | bytes] | None = None,
         port: int = 0,
         answer_pings: bool = True,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        self.tls = tls
         self.answer_pings = answer_pings
         self.username = username
         self.secret = secret
@@ -43,7 +97,7 @@ class AmiServer:
         self._writers: set[asyncio.StreamWriter] = set()
 
     async def start(self) -> AmiServer:
-        self._server = await asyncio.start_server(self._client, "127.0.0.1", self.port)
+        self._server = await asyncio.start_server(self._client, "127.0.0.1", self.port, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 

@@ -27,7 +27,7 @@ from awn.crm.models import Contact
 from awn.tickets.enums import Channel, MessageKind, Priority, Status
 from awn.tickets.models import Ticket
 
-from .ami_server import AmiServer
+from .ami_server import AmiServer, tls_material
 from .mailservers import free_port
 
 AMI_USER = "awn"
@@ -163,11 +163,12 @@ def listen(
     script: list[dict[str, Any] | bytes],
     *,
     secret: str = AMI_SECRET,
+    tls: Any = None,
     steps: list[tuple[str, Callable[[AmiServer, AmiListener], bool], Step | None]] | None = None,
 ) -> tuple[AmiServer, AmiListener]:
     """Run the AMI server and the listener until every scripted event was handled (or the given steps passed)."""
     port = int(inbox.settings["ami_port"])
-    server = AmiServer(username=AMI_USER, secret=secret, script=script, port=port)
+    server = AmiServer(username=AMI_USER, secret=secret, script=script, port=port, tls=tls)
     listener = AmiListener(inbox.pk, backoff_start=0.02, backoff_max=0.1, timeout=5)
     wanted = _wanted(script)
     plan = steps or [("every event handled", lambda s, li: li.handled >= wanted and s.logins_ok >= 1, None)]
@@ -657,6 +658,11 @@ def test_a_database_outage_is_waited_out(world, ami_inbox, caplog, monkeypatch) 
         ("agent_extensions", '["agent"]', "اكتب كائن JSON"),
         ("ivr_categories", '{"1": "no_such_category"}', "no_such_category"),
         ("ami_port", "70000", "اكتب رقم منفذ"),
+        (
+            "ami_ca",
+            "-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----",
+            "هذه ليست شهادة PEM",
+        ),
     ],
 )
 def test_a_broken_setting_is_refused_with_a_clear_error(world, ami_inbox, field, value, error) -> None:
@@ -669,3 +675,28 @@ def test_a_broken_setting_is_refused_with_a_clear_error(world, ami_inbox, field,
     assert error in page.content.decode()
     ami_inbox.refresh_from_db()
     assert ami_inbox.settings == before
+
+
+def test_ami_over_tls_checks_the_pbx_certificate(world, ami_inbox, caplog) -> None:
+    caplog.set_level(logging.INFO, logger="awn.connectors")
+    context, ca = tls_material()
+    settings = {**ami_inbox.settings, "ami_security": "tls"}
+    inbox_save(inbox=ami_inbox, name=ami_inbox.name, kind="asterisk", settings=settings)
+    # The PBX's certificate is signed by a private CA the inbox does not trust yet: refused, the secret never sent.
+    server, _listener = listen(
+        ami_inbox,
+        answered_call(),
+        tls=context,
+        steps=[("a refused handshake", lambda s, li: "TLS with Asterisk AMI at" in caplog.text, None)],
+    )
+    assert "certificate verify failed" in caplog.text
+    assert server.actions == []
+    ami_inbox.refresh_from_db()
+    assert ami_inbox.connection_error == ListenerError.TLS_FAILED
+    # With the PBX's CA on the inbox the same server is accepted.
+    inbox_save(inbox=ami_inbox, name=ami_inbox.name, kind="asterisk", settings={**settings, "ami_ca": ca})
+    server, listener = listen(ami_inbox, answered_call(), tls=context)
+    assert server.logins_ok == 1
+    assert listener.stored == 4
+    ami_inbox.refresh_from_db()
+    assert ami_inbox.connection_error == ""

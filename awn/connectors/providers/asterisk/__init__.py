@@ -29,6 +29,7 @@ Event mapping (Asterisk 18+ AMI; manager.conf `read = call,agent,user`, plus `di
 
 from __future__ import annotations
 
+import ssl
 from typing import TYPE_CHECKING
 
 from django.utils.translation import gettext_lazy as _
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from ...models import Inbox
 
 DEFAULT_PORT = 5038
+DEFAULT_TLS_PORT = 5039
 DEFAULT_IVR_VARIABLE = "AWN_IVR"
 IVR_USER_EVENT = "AwnIVR"
 
@@ -55,7 +57,19 @@ class AsteriskConnector(CtiConnector):
     )
     setting_fields = (
         SettingField("ami_host", _("AMI host"), _("The Asterisk server's address."), required=True),
-        SettingField("ami_port", _("AMI port"), _("5038 when empty.")),
+        SettingField("ami_port", _("AMI port"), _("5038 when empty (5039 is usual for TLS).")),
+        SettingField(
+            "ami_security",
+            _("AMI security"),
+            _("tls: encrypt the connection (manager.conf tlsenable = yes) and check the PBX's certificate."),
+            choices=["tls", "none"],
+        ),
+        SettingField(
+            "ami_ca",
+            _("PBX certificate authority (PEM)"),
+            _("Only when the PBX's certificate is not signed by a public authority (a self-signed PBX)."),
+            max_length=10000,
+        ),
         SettingField(
             "ami_username",
             _("AMI user"),
@@ -83,6 +97,13 @@ class AsteriskConnector(CtiConnector):
         port = settings.get("ami_port", "")
         if port and not (port.isdigit() and 0 < int(port) < 65536):
             raise ValidationError(_("Write a port number from 1 to 65535."), field="ami_port")
+        if settings.get("ami_ca"):
+            try:
+                ssl.create_default_context(cadata=settings["ami_ca"])
+            except (ssl.SSLError, ValueError) as exc:
+                raise ValidationError(
+                    _("This is not a PEM certificate (-----BEGIN CERTIFICATE----- …)."), field="ami_ca"
+                ) from exc
 
     def verify_request(self, inbox: Inbox, request: WebhookRequest) -> bool:
         return False  # no webhook: `manage.py run_ami` reads the PBX's events

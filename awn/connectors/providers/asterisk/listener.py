@@ -26,6 +26,7 @@ import asyncio
 import contextlib
 import logging
 import random
+import ssl
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -40,7 +41,7 @@ from panoramisk import Manager
 from ...base import RawItem
 from ...enums import ListenerError
 from ..cti import agent_extensions
-from . import DEFAULT_PORT
+from . import DEFAULT_PORT, DEFAULT_TLS_PORT
 from .translate import CallEvent, CallTranslator, headers_of
 
 logger = logging.getLogger(__name__)
@@ -92,6 +93,8 @@ class AmiConfig:
     host: str
     port: int
     username: str
+    tls: bool
+    ca: str
     secret: str
     inbound_contexts: tuple[str, ...]
     ivr_variable: str
@@ -103,10 +106,15 @@ def ami_config(inbox: Any) -> AmiConfig:
 
     settings = inbox.settings
     port_text = str(settings.get("ami_port") or "").strip()
+    tls = settings.get("ami_security") == "tls"
     return AmiConfig(
         host=str(settings.get("ami_host") or "").strip(),
-        port=int(port_text) if port_text.isdigit() and 0 < int(port_text) < 65536 else DEFAULT_PORT,
+        port=int(port_text)
+        if port_text.isdigit() and 0 < int(port_text) < 65536
+        else (DEFAULT_TLS_PORT if tls else DEFAULT_PORT),
         username=str(settings.get("ami_username") or "").strip(),
+        tls=tls,
+        ca=str(settings.get("ami_ca") or "").strip(),
         secret=connector_for(inbox.kind).secret(inbox, "ami_secret"),
         inbound_contexts=tuple(str(settings.get("inbound_contexts") or "").split(",")),
         ivr_variable=str(settings.get("ivr_variable") or ""),
@@ -220,6 +228,7 @@ class AmiListener:
             port=config.port,
             username=config.username,
             secret=config.secret,
+            ssl=_tls_context(config) if config.tls else False,
             events="on",
             ping_delay=NO_PANORAMISK_PING,
             ping_interval=NO_PANORAMISK_PING,
@@ -230,6 +239,10 @@ class AmiListener:
         try:
             try:
                 await asyncio.wait_for(manager.connect(), self.timeout)
+            except ssl.SSLError as exc:
+                logger.error("inbox %s: TLS with Asterisk AMI at %s failed: %s", self.inbox_id, where, exc)
+                await self._db(self._set_error, ListenerError.TLS_FAILED)
+                return "TLS refused"
             except (OSError, TimeoutError) as exc:
                 logger.warning("inbox %s: cannot reach Asterisk AMI at %s: %s", self.inbox_id, where, exc)
                 await self._db(self._set_error, ListenerError.UNREACHABLE)
@@ -356,6 +369,14 @@ class AmiListener:
             ivr=str((stored.get("ivr") or {}).get("ivr") or ""),
         )
         return True
+
+
+def _tls_context(config: AmiConfig) -> ssl.SSLContext:
+    """The public authorities, plus the PBX's own CA when given; the certificate must name the host."""
+    context = ssl.create_default_context()
+    if config.ca:
+        context.load_verify_locations(cadata=config.ca)
+    return context
 
 
 def _epoch(value: Any) -> float:
