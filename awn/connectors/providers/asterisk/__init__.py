@@ -5,7 +5,9 @@ translated (translate.py) into the same normalized call events the generic CTI w
 events keyed `ami:<Linkedid>:<kind>` (so a reconnect or a replay of the same events stores nothing twice) and
 applied by the worker with the CTI connector's code: one ticket per call on channel "phone", a line per event,
 the caller matched by E.164, the IVR digit mapped to a category, a call-back task for a missed or abandoned call,
-the screen pop for the answering agent named through the extension → agent map.
+the screen pop for the answering agent named through the extension → agent map. The connection is plain TCP
+(5038) or TLS (5039, manager.conf `tlsenable = yes`) with the PBX's certificate verified against the public CAs
+and, for a self-signed PBX, the CA pasted on the inbox.
 
 Event mapping (Asterisk 18+ AMI; manager.conf `read = call,agent,user`, plus `dialplan` for VarSet):
 
