@@ -14,6 +14,13 @@ from awn.tickets.enums import Category, Channel, MessageKind, Priority, Status
 from awn.tickets.selectors import DEFAULT_QUEUE, DEFAULT_SORT, QUEUES, SORTS
 
 FILTER_NAMES = ("status", "priority", "category", "channel", "team", "q")
+# The values each choice filter accepts (code constants; `Enum.values` builds a new list on every call).
+FILTER_CHOICES: dict[str, frozenset[str]] = {
+    "status": frozenset(Status.values),
+    "priority": frozenset(Priority.values),
+    "category": frozenset(Category.values),
+    "channel": frozenset(Channel.values),
+}
 
 
 def _int(value: str | None, default: int, *, low: int, high: int) -> int:
@@ -36,12 +43,7 @@ class QueueParams:
     def from_query(cls, data: QueryDict) -> QueueParams:
         queue = data.get("queue", "")
         sort = data.get("sort", "")
-        choices: dict[str, Any] = {
-            "status": Status.values,
-            "priority": Priority.values,
-            "category": Category.values,
-            "channel": Channel.values,
-        }
+        choices = FILTER_CHOICES
         filters: dict[str, str] = {}
         for name in FILTER_NAMES:
             value = (data.get(name) or "").strip()

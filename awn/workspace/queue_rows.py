@@ -70,10 +70,10 @@ def _when(value: datetime | None, hijri_title: str, zone: tzinfo) -> str:
     if not value:
         return ""
     local = value.astimezone(zone) if value.tzinfo is not None else value
+    # str() of a datetime starts "YYYY-MM-DD HH:MM" (the year always four digits): the shown text, cheaply.
     return (
         f'<time datetime="{value.isoformat()}" title="{_hijri_title(local.date(), hijri_title)}">'
-        f'<bdi dir="ltr">{local.year:04d}-{local.month:02d}-{local.day:02d} '
-        f"{local.hour:02d}:{local.minute:02d}</bdi></time>"
+        f'<bdi dir="ltr">{str(local)[:16]}</bdi></time>'
     )
 
 
@@ -81,7 +81,7 @@ def render_queue_rows(tickets: Iterable[QueueRow]) -> SafeString:
     """Table rows for the `QueueRow`s of `ticket_queue_rows`."""
     statuses, priorities, categories, channels = _labels()
     url_prefix = reverse("workspace:ticket", args=[0]).removesuffix("0/")
-    select_label = _("Select %(ref)s")
+    select_label = escape(_("Select %(ref)s"))  # a reference (AWN-000123) has nothing to escape
     unassigned = f'<span class="text-secondary">{escape(_("Unassigned"))}</span>'
     hijri_title = _("Hijri: %(date)s")
     zone = timezone.get_current_timezone()  # once a page, not twice a row (a thread-local lookup each time)
@@ -94,7 +94,7 @@ def render_queue_rows(tickets: Iterable[QueueRow]) -> SafeString:
                 url=f"{url_prefix}{ticket.pk}/",
                 pk=ticket.pk,
                 ref=reference,
-                select=escape(select_label % {"ref": reference}),
+                select=select_label % {"ref": reference},
                 subject=escape(ticket.subject),
                 requester=escape(ticket.requester_name),
                 status_class=STATUS_CLASSES.get(ticket.status, "text-bg-secondary"),
