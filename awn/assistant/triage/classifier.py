@@ -6,6 +6,14 @@ same way as search does):
   clitics and typos;
 - word unigrams and bigrams of light-stemmed tokens (stop words kept: «كيف», «متى», «لماذا» carry intent).
 
+Optionally (`dense_weight` > 0), the sentence embedding of the text (multilingual-e5-small, "query: " prefix,
+L2-normalized, awn/assistant/embeddings.py) is appended to those sparse features, scaled by `dense_weight`, and one
+linear SVM learns from both: the n-grams carry the exact wording, the embedding carries meaning across dialects
+(«ابغى» / «بدي» / «أريد»), which n-grams of MSA training text cannot. A caller that already embedded the text
+(the assistant embeds each question for retrieval) passes the vector to `predict(..., embeddings=...)`, so a
+question is embedded once. Such a model also keeps an n-gram-only SVM, used when no embedder is available where it
+runs (no wheel for the platform, AWN_ASSISTANT_DENSE=false), so it degrades instead of failing.
+
 Confidences are a softmax over the SVM's decision scores with one temperature fitted (minimum log-loss) on
 cross-validated scores; the SVM that predicts is trained on all the data, so accuracy is that of one full-data
 model, and a prediction is one matrix product (CalibratedClassifierCV's 77 per-class calibrators cost ~30 ms
@@ -20,6 +28,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import joblib
 import numpy as np
@@ -32,7 +41,13 @@ from sklearn.svm import LinearSVC
 
 from awn.core.text.arabic import normalize_arabic, stem, tokenize
 
+if TYPE_CHECKING:
+    from awn.assistant.embeddings import Embedder
+
 FORMAT_VERSION = 1
+# The intent model `eval_intents` trains (chosen by cross-validation on the ArBanking77 train file, bench/RESULTS.md).
+INTENT_C = 1.0
+INTENT_DENSE_WEIGHT = 2.0
 
 
 def stemmed_ngrams(text: str) -> list[str]:
@@ -109,6 +124,9 @@ class TextClassifier:
         word_weight: float = 1.0,
         calibration_folds: int = 3,
         jobs: int = 2,
+        dense_weight: float = 0.0,
+        embedder: Embedder | None = None,
+        embedding_cache: Path | None = None,
     ) -> None:
         self.c = c
         self.char_range = char_range
@@ -119,62 +137,143 @@ class TextClassifier:
         # Worker processes for the calibration folds: faster on big data, but starting them costs seconds, so a
         # model trained inside a web process (the knowledge-base bootstrap) uses 1.
         self.jobs = jobs
+        # > 0: append the text's sentence embedding, times this weight, to the n-gram features.
+        self.dense_weight = dense_weight
+        self.embedder = embedder  # not saved; after load() the process's default embedder is used
+        # Optional .npz of the training texts' vectors, so re-training on the same texts does not embed them again.
+        self.embedding_cache = embedding_cache
+        self.embedder_name = ""  # the embedder the model was trained with; "" = n-grams only
         self.features: FeatureUnion | None = None
         self.svm: LinearSVC | None = None
         self.temperature = 1.0
+        self.sparse_svm: LinearSVC | None = None  # n-grams only, when the embedder is missing at prediction
+        self.sparse_temperature = 1.0
+        self.n_sparse = 0  # how many of the SVM's weights are n-gram weights (the rest are the embedding's)
         self.labels: list[str] = []
         self.train_seconds = 0.0
+        self.embed_seconds = 0.0  # of train_seconds, spent embedding the training texts
         self.n_train = 0
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        state["embedder"] = None  # a native model handle: never pickled
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # Models saved before the embedding option have none of its attributes.
+        defaults = TextClassifier.__new__(TextClassifier)
+        TextClassifier.__init__(defaults)
+        self.__dict__.update(defaults.__dict__)
+        self.__dict__.update(state)
+        if not self.n_sparse and self.svm is not None:
+            self.n_sparse = int(self.svm.coef_.shape[1])
+
+    @property
+    def uses_embeddings(self) -> bool:
+        return bool(self.embedder_name)
 
     def _new_svm(self) -> LinearSVC:
         return LinearSVC(C=self.c, class_weight=self.class_weight, max_iter=3000)
 
-    def fit(self, texts: Sequence[str], labels: Sequence[str]) -> TextClassifier:
+    def _embedder(self) -> Embedder | None:
+        if self.embedder is None:
+            from awn.assistant.embeddings import default_embedder
+
+            self.embedder = default_embedder()
+        return self.embedder
+
+    def _embed_training_texts(self, texts: list[str]) -> tuple[np.ndarray, str] | None:
+        embedder = self._embedder()
+        if embedder is None:
+            return None
+        if self.embedding_cache is None:
+            return embedder.queries(texts), embedder.name
+        from awn.assistant.embeddings import PassageCache
+
+        return PassageCache(self.embedding_cache).embed(_QueryEmbedder(embedder), texts), embedder.name
+
+    def _fit_calibrated(
+        self, matrix: Any, target: np.ndarray, counts: Counter[str]
+    ) -> tuple[LinearSVC, float]:
+        svm = self._new_svm().fit(matrix, target)
+        folds = min(self.calibration_folds, min(counts.values()))
+        if folds < 2:
+            return svm, 1.0
+        # Calibrate on scores the model did not train on, then keep the model trained on everything.
+        held_out = cross_val_predict(
+            self._new_svm(),
+            matrix,
+            target,
+            cv=StratifiedKFold(folds, shuffle=True, random_state=0),
+            method="decision_function",
+            n_jobs=min(folds, self.jobs),
+        )
+        return svm, fit_temperature(held_out, np.searchsorted(list(svm.classes_), target))
+
+    def fit(
+        self, texts: Sequence[str], labels: Sequence[str], *, embeddings: np.ndarray | None = None
+    ) -> TextClassifier:
+        """Train; with `dense_weight` > 0 the texts are embedded (or `embeddings`, one row per text, are used)."""
         if len(texts) != len(labels):
             raise ValueError("texts and labels must have the same length")
         counts = Counter(labels)
         if len(counts) < 2:
             raise ValueError("at least two distinct labels are needed to train a classifier")
         started = time.perf_counter()
+        texts = list(texts)
         features = build_features(
             char_range=self.char_range, min_df=self.min_df, word_weight=self.word_weight
         )
-        matrix = features.fit_transform(list(texts))
+        ngrams = features.fit_transform(texts).tocsr()
         target = np.asarray(labels)
-        svm = self._new_svm().fit(matrix, target)
-        classes = list(svm.classes_)
-        folds = min(self.calibration_folds, min(counts.values()))
-        if folds >= 2:
-            # Calibrate on scores the model did not train on, then keep the model trained on everything.
-            held_out = cross_val_predict(
-                self._new_svm(),
-                matrix,
-                target,
-                cv=StratifiedKFold(folds, shuffle=True, random_state=0),
-                method="decision_function",
-                n_jobs=min(folds, self.jobs),
-            )
-            self.temperature = fit_temperature(held_out, np.searchsorted(classes, target))
+        dense, embedder_name = None, ""
+        if self.dense_weight > 0:
+            embed_started = time.perf_counter()
+            if embeddings is not None:
+                embedder = self._embedder()
+                dense = _checked_embeddings(embeddings, len(texts))
+                embedder_name = embedder.name if embedder is not None else "given"
+            else:
+                embedded = self._embed_training_texts(texts)
+                if embedded is not None:
+                    dense, embedder_name = _checked_embeddings(embedded[0], len(texts)), embedded[1]
+            self.embed_seconds = time.perf_counter() - embed_started
+        if dense is None:
+            self.svm, self.temperature = self._fit_calibrated(ngrams, target, counts)
+            self.sparse_svm, self.sparse_temperature = None, 1.0
         else:
-            self.temperature = 1.0
-        self.features, self.svm = features, svm
-        self.labels = [str(label) for label in classes]
+            combined = sparse.hstack([ngrams, sparse.csr_matrix(dense * self.dense_weight)], format="csr")
+            self.svm, self.temperature = self._fit_calibrated(combined, target, counts)
+            self.sparse_svm, self.sparse_temperature = self._fit_calibrated(ngrams, target, counts)
+        self.features, self.embedder_name, self.n_sparse = features, embedder_name, ngrams.shape[1]
+        self.labels = [str(label) for label in self.svm.classes_]
         self.train_seconds = time.perf_counter() - started
         self.n_train = len(texts)
         return self
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], *, embeddings: np.ndarray | None = None) -> np.ndarray:
         if self.features is None or self.svm is None:
             raise RuntimeError("the classifier is not trained: call fit() or load() first")
-        return _softmax(self._decision(list(texts)), self.temperature)
+        texts = list(texts)
+        if not self.uses_embeddings:
+            return _softmax(self._decision(texts, self.svm), self.temperature)
+        if embeddings is None:
+            embedder = self._embedder()
+            if embedder is not None and embedder.name == self.embedder_name:
+                embeddings = embedder.queries(texts)
+        if embeddings is None:
+            assert self.sparse_svm is not None
+            return _softmax(self._decision(texts, self.sparse_svm), self.sparse_temperature)
+        dense = _checked_embeddings(embeddings, len(texts), self.svm.coef_.shape[1] - self.n_sparse)
+        return _softmax(self._decision(texts, self.svm, dense), self.temperature)
 
-    def _decision(self, texts: list[str]) -> np.ndarray:
+    def _decision(self, texts: list[str], svm: LinearSVC, dense: np.ndarray | None = None) -> np.ndarray:
         """The SVM's scores, computed directly: each vectorizer, weighted and stacked, times the weights.
 
         Same numbers as `svm.decision_function(features.transform(texts))`, without the FeatureUnion's joblib
         dispatch and scikit-learn's per-call validation, which were most of the time of one text (~8 → ~2 ms).
         """
-        assert self.features is not None and self.svm is not None
+        assert self.features is not None
         weights = self.features.transformer_weights or {}
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
             parts = []
@@ -183,14 +282,19 @@ class TextClassifier:
                 weight = weights.get(name)
                 parts.append(matrix * weight if weight not in (None, 1, 1.0) else matrix)
             features = sparse.hstack(parts, format="csr")
-        scores = features @ self.svm.coef_.T + self.svm.intercept_
-        scores = np.asarray(scores)
+        coef = svm.coef_
+        scores = np.asarray(features @ coef[:, : self.n_sparse].T) + svm.intercept_
+        if dense is not None:
+            scores += (dense * self.dense_weight) @ coef[:, self.n_sparse :].T
         return scores.ravel() if scores.shape[1] == 1 else scores
 
-    def predict(self, texts: Sequence[str]) -> list[tuple[str, float]]:
+    def predict(
+        self, texts: Sequence[str], *, embeddings: np.ndarray | None = None
+    ) -> list[tuple[str, float]]:
+        """(label, confidence) per text; `embeddings` (one e5 query vector per text) saves embedding them again."""
         if not texts:
             return []
-        proba = self.predict_proba(texts)
+        proba = self.predict_proba(texts, embeddings=embeddings)
         best = proba.argmax(axis=1)
         return [
             (self.labels[i], float(min(1.0, max(0.0, row[i])))) for i, row in zip(best, proba, strict=True)
@@ -216,3 +320,35 @@ class TextClassifier:
         if not isinstance(classifier, cls):
             raise ValueError(f"{path} does not hold a {cls.__name__}")
         return classifier
+
+
+def _checked_embeddings(embeddings: Any, rows: int, dimensions: int | None = None) -> np.ndarray:
+    """One L2-normalized float32 row per text; a wrong shape is the caller's error, said plainly."""
+    matrix = np.asarray(embeddings, dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix.reshape(1, -1)
+    if (
+        matrix.ndim != 2
+        or matrix.shape[0] != rows
+        or (dimensions is not None and matrix.shape[1] != dimensions)
+    ):
+        expected = f"({rows}, {dimensions if dimensions is not None else 'd'})"
+        raise ValueError(f"embeddings of shape {matrix.shape} given, {expected} expected")
+    if not np.isfinite(matrix).all():
+        raise ValueError("embeddings contain NaN or infinite values")
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
+
+
+class _QueryEmbedder:
+    """Adapts an embedder so PassageCache stores its *query* vectors (under a name of their own)."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+        self.name = f"{embedder.name}:query"
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embedder.queries(texts)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embedder.queries(texts)

@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from awn.core.text.arabic import normalize_arabic
 from awn.core.text.arabizi import arabizi_to_arabic
 from awn.core.text.glossary import expand_query
@@ -156,17 +158,25 @@ def classifier_text(text: str, dialect: str | None = None) -> str:
     return expand_query(arabizi_to_arabic(text) if dialect == "arabizi" else text)
 
 
-def _category(text: str) -> tuple[str, float, str]:
+def _category(text: str, embedding: np.ndarray | None = None) -> tuple[str, float, str]:
     classifier, version = category_model()
     if classifier is None:
         return OTHER, 0.1, version
-    ((label, confidence),) = classifier.predict([text])
+    vectors = None
+    if embedding is not None and classifier.uses_embeddings:
+        vectors = np.asarray(embedding, dtype=np.float32).reshape(1, -1)
+    ((label, confidence),) = classifier.predict([text], embeddings=vectors)
     return label, round(confidence, 3), version
 
 
 # ── the one entry point ─────────────────────────────────────────────────────────────────────────────────
-def triage_text(text: str) -> TriageResult:
-    """Triage one message (a ticket's subject and first message, or a chat line)."""
+def triage_text(text: str, *, embedding: np.ndarray | None = None) -> TriageResult:
+    """Triage one message (a ticket's subject and first message, or a chat line).
+
+    `embedding`: the message's e5 query vector when the caller already has it (the assistant embeds each question
+    for retrieval), so a category model that reads embeddings does not embed the text a second time. Ignored by
+    models that do not; without it such a model embeds the text itself.
+    """
     text = text or ""
     normalized = normalize_arabic(text)
     tokens = rules.words(normalized)
@@ -175,7 +185,7 @@ def triage_text(text: str) -> TriageResult:
     sentiment, sentiment_confidence = rules.guess_sentiment(negative, positive, priority.priority)
     language, dialect, dialect_confidence = rules.guess_dialect(text, normalized, tokens)
     if tokens:
-        category, category_confidence, version = _category(classifier_text(text, dialect))
+        category, category_confidence, version = _category(classifier_text(text, dialect), embedding)
     else:
         category, category_confidence, version = OTHER, 0.1, ""
     out_of_scope = priority.priority == "low" and any(
