@@ -12,8 +12,14 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django_asgi_app = get_asgi_application()  # sets Django up before the consumers import models
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from awn.chat.routing import websocket_urlpatterns  # noqa: E402
+
+if settings.AWN_AMI_EMBEDDED:  # one-process mode: Asterisk screen pops reach this process's sockets
+    from awn.connectors.providers.asterisk.embedded import start_embedded_listener
+
+    start_embedded_listener()
 
 application = ProtocolTypeRouter(
     {

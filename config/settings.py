@@ -248,6 +248,9 @@ AWN_PAGE_SIZE_MAX = 100
 
 # Background jobs (awn/core/tasks.py): "thread" in-process after commit, "sync" inline, "off" = run_worker only.
 AWN_TASKS_MODE = os.environ.get("AWN_TASKS_MODE", "thread")
+# Run the Asterisk AMI listener inside the (single) web process: `bin/awn up` sets it; production runs
+# `manage.py run_ami` with AWN_REDIS_URL instead (awn/connectors/providers/asterisk/embedded.py).
+AWN_AMI_EMBEDDED = env_bool("AWN_AMI_EMBEDDED", False)
 AWN_TASKS_THREADS = int(os.environ.get("AWN_TASKS_THREADS", "2"))
 # run_worker picks up rows still pending this many seconds after they were written (left by a crash).
 AWN_WORKER_STALE_SECONDS = int(os.environ.get("AWN_WORKER_STALE_SECONDS", "30"))

@@ -401,6 +401,7 @@ async def supervise(*, inbox_uuid: str | None = None, reload_seconds: float = 30
         }
 
     running: dict[int, tuple[tuple, asyncio.Task[None]]] = {}
+    idle_noted = False  # say "no inbox" once, not at every reload (the embedded listener runs without any)
     try:
         while True:
             if options.get("manage_connections"):
@@ -414,8 +415,11 @@ async def supervise(*, inbox_uuid: str | None = None, reload_seconds: float = 30
                 if pk not in running:
                     running[pk] = (fingerprint, asyncio.create_task(AmiListener(pk, **options).run()))
                     logger.info("inbox %s: AMI listener started", pk)
-            if not target:
-                logger.warning("no active Asterisk inbox to listen to")
+            if not target and not idle_noted:
+                logger.info(
+                    "no active Asterisk inbox to listen to (checked again every %.0f s)", reload_seconds
+                )
+            idle_noted = not target
             await asyncio.sleep(reload_seconds)
     finally:
         for _fingerprint, task in running.values():
