@@ -178,3 +178,17 @@ def read_labelled_csv_column(path: Path, column: str) -> list[str]:
 
     with path.open(encoding="utf-8-sig", newline="") as handle:
         return [row[column] for row in csv.DictReader(handle)]
+
+
+def test_dialect_expansion_lets_ngrams_meet_msa() -> None:
+    texts = [
+        "أريد تغيير كلمة المرور",
+        "أين نتيجة الاختبار",
+        "أريد إعادة تعيين كلمة المرور",
+        "متى تظهر النتيجة",
+    ]
+    labels = ["password", "results", "password", "results"]
+    model = TextClassifier(expand_dialect=True, jobs=1).fit(texts, labels)
+    assert "اريد" in model._ngram_texts(["ابغى اغير الباسورد"])[0]
+    assert model.predict(["وين النتيجة"])[0][0] == "results"
+    assert not TextClassifier().expand_dialect  # off unless asked: the ticket category model is unchanged

@@ -40,6 +40,7 @@ from sklearn.pipeline import FeatureUnion
 from sklearn.svm import LinearSVC
 
 from awn.core.text.arabic import normalize_arabic, stem, tokenize
+from awn.core.text.glossary import expand_query
 
 if TYPE_CHECKING:
     from awn.assistant.embeddings import Embedder
@@ -48,6 +49,7 @@ FORMAT_VERSION = 1
 # The intent model `eval_intents` trains (chosen by cross-validation on the ArBanking77 train file, bench/RESULTS.md).
 INTENT_C = 1.0
 INTENT_DENSE_WEIGHT = 2.0
+INTENT_EXPAND_DIALECT = True
 
 
 def stemmed_ngrams(text: str) -> list[str]:
@@ -122,6 +124,7 @@ class TextClassifier:
         min_df: int = 1,
         class_weight: str | None = None,
         word_weight: float = 1.0,
+        expand_dialect: bool = False,
         calibration_folds: int = 3,
         jobs: int = 2,
         dense_weight: float = 0.0,
@@ -133,6 +136,9 @@ class TextClassifier:
         self.min_df = min_df
         self.class_weight = class_weight
         self.word_weight = word_weight
+        # The n-grams read the text followed by the MSA equivalents of its dialect and English words
+        # (awn/core/text/glossary.py: «ابغى» → «اريد»), so dialect wording meets the MSA it was trained on.
+        self.expand_dialect = expand_dialect
         self.calibration_folds = calibration_folds
         # Worker processes for the calibration folds: faster on big data, but starting them costs seconds, so a
         # model trained inside a web process (the knowledge-base bootstrap) uses 1.
@@ -167,6 +173,9 @@ class TextClassifier:
         self.__dict__.update(state)
         if not self.n_sparse and self.svm is not None:
             self.n_sparse = int(self.svm.coef_.shape[1])
+
+    def _ngram_texts(self, texts: list[str]) -> list[str]:
+        return [expand_query(text) for text in texts] if self.expand_dialect else texts
 
     @property
     def uses_embeddings(self) -> bool:
@@ -224,7 +233,7 @@ class TextClassifier:
         features = build_features(
             char_range=self.char_range, min_df=self.min_df, word_weight=self.word_weight
         )
-        ngrams = features.fit_transform(texts).tocsr()
+        ngrams = features.fit_transform(self._ngram_texts(texts)).tocsr()
         target = np.asarray(labels)
         dense, embedder_name = None, ""
         if self.dense_weight > 0:
@@ -275,6 +284,7 @@ class TextClassifier:
         """
         assert self.features is not None
         weights = self.features.transformer_weights or {}
+        texts = self._ngram_texts(texts)
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
             parts = []
             for name, vectorizer in self.features.transformer_list:

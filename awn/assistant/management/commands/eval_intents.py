@@ -1,8 +1,9 @@
 """Train the triage text classifier on one labelled CSV and measure it on another.
 
-    python manage.py eval_intents --train train.csv --test val.csv [--no-embeddings] [--dense-weight W] [--c C]
+    python manage.py eval_intents --train train.csv --test val.csv [--no-embeddings] [--no-expand] [--c C]
 
-The model is the learned triage classifier (classifier.py): n-gram TF-IDF features plus, unless --no-embeddings
+The model is the learned triage classifier (classifier.py): n-gram TF-IDF features of the text followed by the MSA
+equivalents of its dialect words (glossary.py) plus, unless --no-embeddings
 or no embedder is available, the e5 sentence embedding of each text, one linear SVM. The training texts' vectors
 are cached under var/models/ (a re-run on the same file does not embed them again; --no-cache to measure a cold
 run). Prints a table (accuracy, macro-F1, per dialect the triage rules read, training time, load time, latency),
@@ -18,7 +19,12 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from awn.assistant.triage.classifier import INTENT_C, INTENT_DENSE_WEIGHT, TextClassifier
+from awn.assistant.triage.classifier import (
+    INTENT_C,
+    INTENT_DENSE_WEIGHT,
+    INTENT_EXPAND_DIALECT,
+    TextClassifier,
+)
 from awn.assistant.triage.evaluation import DatasetError, evaluate, read_labelled_csv
 
 
@@ -39,6 +45,11 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--no-embeddings", action="store_true", help="n-gram TF-IDF features only (no sentence embedding)"
+        )
+        parser.add_argument(
+            "--no-expand",
+            action="store_true",
+            help="n-grams of the text as written (default: followed by the MSA equivalents of its dialect words)",
         )
         parser.add_argument(
             "--no-cache",
@@ -64,12 +75,13 @@ class Command(BaseCommand):
         classifier = TextClassifier(
             c=options["c"] if options["c"] is not None else INTENT_C,
             dense_weight=dense_weight,
+            expand_dialect=INTENT_EXPAND_DIALECT and not options["no_expand"],
             embedding_cache=cache,
         )
         save = Path(options["save"]) if options["save"] else None
         result = evaluate(classifier, train, test, model_path=save)
 
-        model = "TF-IDF n-grams"
+        model = "TF-IDF n-grams" + (" (dialect words expanded to MSA)" if classifier.expand_dialect else "")
         if result.uses_embeddings:
             model += f" + e5 sentence embedding (weight {dense_weight:g})"
         elif dense_weight > 0:

@@ -40,7 +40,9 @@ def _read_jsonl(path: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def _kb_classifier(path: str | None, history: str | None = None) -> TextClassifier:
+def _kb_classifier(
+    path: str | None, history: str | None = None, dense_weight: float = 0.0, expand_dialect: bool = False
+) -> TextClassifier:
     """The model train_triage would build from this knowledge base and this labelled history (text, category)."""
     texts: list[str] = []
     labels: list[str] = []
@@ -60,7 +62,8 @@ def _kb_classifier(path: str | None, history: str | None = None) -> TextClassifi
     texts, labels = with_other_seeds(texts, labels)
     if len(set(labels)) < 2:
         raise CommandError("--kb/--history hold fewer than two categories: nothing to train")
-    return TextClassifier(c=CLASSIFIER_C).fit(texts, labels)
+    classifier = TextClassifier(c=CLASSIFIER_C, dense_weight=dense_weight, expand_dialect=expand_dialect)
+    return classifier.fit(texts, labels)
 
 
 class Command(BaseCommand):
@@ -73,11 +76,25 @@ class Command(BaseCommand):
             "--history", default=None, help="JSONL of labelled tickets (text, category) to train on with --kb"
         )
         parser.add_argument("--errors", default=None, help="print the misses of this field")
+        parser.add_argument(
+            "--expand-dialect",
+            action="store_true",
+            help="with --kb/--history: the category model's n-grams also read the MSA equivalents of dialect words",
+        )
+        parser.add_argument(
+            "--dense-weight",
+            type=float,
+            default=0.0,
+            help="with --kb/--history: also feed the e5 sentence embedding to the category model, this weight",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         rows = _read_jsonl(options["queries"])
         if options["kb"] or options["history"]:
-            use_category_model(_kb_classifier(options["kb"], options["history"]), "file")
+            classifier = _kb_classifier(
+                options["kb"], options["history"], options["dense_weight"], options["expand_dialect"]
+            )
+            use_category_model(classifier, "file")
         try:
             triage_text("warm-up")
             results, latencies = [], []
