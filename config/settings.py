@@ -118,8 +118,8 @@ DATABASES = {"default": database_config()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
-# Django's ModelBackend with the signed-in user read by one prepared statement (awn/core/auth.py); Django's own
-# stays listed second so that sessions signed in through it still resolve.
+# Django's ModelBackend, the signed-in user and their team read by one prepared statement (awn/core/auth.py);
+# Django's own stays listed second so that sessions signed in through it still resolve.
 AUTHENTICATION_BACKENDS = ["awn.core.auth.ModelBackend", "django.contrib.auth.backends.ModelBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

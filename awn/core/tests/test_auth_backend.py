@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from awn.accounts.models import User
+from awn.accounts.models import Team, User
 from awn.core.auth import ModelBackend
 from conftest import PASSWORD
 
@@ -33,6 +33,32 @@ def test_reads_the_same_user_as_the_orm_in_one_query(world) -> None:
     assert loaded._state.adding is False and loaded._state.db == "default"
     assert loaded.team == world.agent.team  # relations still load
     assert ModelBackend().get_user(world.agent.pk + 10_000) is None
+
+
+def test_the_team_comes_in_the_same_query(world) -> None:
+    with CaptureQueriesContext(connection) as queries:
+        vendor = ModelBackend().get_user(world.vendor_agent.pk)
+        team = vendor.team
+        assert team.categories == ["account_access"] and team.is_restricted
+    assert len(queries.captured_queries) == 1
+    fresh = Team.objects.get(pk=world.vendor.pk)
+    assert {f.attname: getattr(team, f.attname) for f in Team._meta.concrete_fields} == {
+        f.attname: getattr(fresh, f.attname) for f in Team._meta.concrete_fields
+    }
+    with CaptureQueriesContext(connection) as queries:
+        admin = ModelBackend().get_user(world.admin.pk)  # no team: nothing joined, nothing to load later
+        assert admin.team is None
+    assert len(queries.captured_queries) == 1
+
+
+def test_an_outsourced_agents_queue_page_reads_no_team_row(world) -> None:
+    world.ticket(subject="حساب")
+    client = world.client_for(world.vendor_agent)
+    client.get(reverse("workspace:queue"))  # counts and fragments cached
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse("workspace:queue"))
+    assert len(response.context["tickets"]) == 1
+    assert not [q for q in queries.captured_queries if 'FROM "accounts_team"' in q["sql"]]
 
 
 def test_inactive_users_are_not_loaded(world) -> None:

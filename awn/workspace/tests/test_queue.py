@@ -153,7 +153,7 @@ def test_query_count_is_constant_across_page_sizes(world):
     cold_small, cold_large = count_view(10, cold=True), count_view(100, cold=True)
     assert cold_small == cold_large <= 12
     warm_small, warm_large = count_view(10, cold=False), count_view(100, cold=False)
-    # Warm: session, user, the agent's team, page count, rows, requesters; counts and lists are cached.
+    # Warm: session, user (their team in the same query), page count, rows, requesters; counts, lists cached.
     assert warm_small == warm_large <= 6
 
 
