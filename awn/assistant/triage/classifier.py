@@ -205,6 +205,9 @@ class TextClassifier:
         self, matrix: Any, target: np.ndarray, counts: Counter[str]
     ) -> tuple[LinearSVC, float]:
         svm = self._new_svm().fit(matrix, target)
+        # float32 weights: half the memory and load time of the model file, same predictions to ~1e-7.
+        svm.coef_ = svm.coef_.astype(np.float32)
+        svm.intercept_ = svm.intercept_.astype(np.float32)
         folds = min(self.calibration_folds, min(counts.values()))
         if folds < 2:
             return svm, 1.0
