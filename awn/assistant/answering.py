@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
@@ -199,9 +200,9 @@ def reset_index() -> None:
         _index, _index_version = None, None
 
 
-def _triage_priority(question: str) -> tuple[str, str]:
+def _triage_priority(question: str, vector: np.ndarray | None) -> tuple[str, str]:
     """(priority, category) from triage; the category only when triage is fairly sure, else «other»."""
-    result = triage_text(question)
+    result = triage_text(question, embedding=vector)
     return result.priority, result.category if result.category_confidence >= 0.5 else "other"
 
 
@@ -227,9 +228,11 @@ def assistant_ask(
         return AssistantAnswer(
             _handoff_message([EMPTY_QUESTION]), None, 0.0, True, EMPTY_QUESTION, "other", language
         )
-    hits = (index or current_index()).search(question, limit=3, include_internal=include_internal)
+    index = index or current_index()
+    vector = index.query_vector(question)  # embedded once, read by retrieval and by triage
+    hits = index.search(question, limit=3, include_internal=include_internal, vector=vector)
     confidence = confidence_of(hits)
-    priority, triage_category = _triage_priority(question)
+    priority, triage_category = _triage_priority(question, vector)
     reasons = handoff_cues(question)
     if priority == "urgent":
         reasons.append(URGENT)

@@ -126,9 +126,14 @@ class KnowledgeIndex:
     def dense_enabled(self) -> bool:
         return self.embedder is not None and self._passages.size > 0
 
-    def _dense_scores(self, question: str) -> np.ndarray:
+    def query_vector(self, question: str) -> np.ndarray | None:
+        """The question's dense vector (None without dense retrieval): embed once, give it to search and triage."""
+        if not self.dense_enabled or not question.strip():
+            return None
         assert self.embedder is not None
-        query = self.embedder.queries([dense_query(question)])[0]
+        return self.embedder.queries([dense_query(question[:MAX_QUESTION_CHARS])])[0]
+
+    def _dense_scores(self, query: np.ndarray) -> np.ndarray:
         similarities = self._passages @ query
         best = np.full(len(self.docs), -1.0, dtype=np.float32)
         np.maximum.at(best, self._passage_owner, similarities)
@@ -140,15 +145,24 @@ class KnowledgeIndex:
             return np.zeros((len(texts), 0), dtype=np.float32)
         return (self._vectorizer.transform([lexical_query(t) for t in texts]) @ self._lexical.T).toarray()
 
-    def search(self, question: str, *, limit: int = 3, include_internal: bool = False) -> list[Hit]:
+    def search(
+        self,
+        question: str,
+        *,
+        limit: int = 3,
+        include_internal: bool = False,
+        vector: np.ndarray | None = None,
+    ) -> list[Hit]:
+        """The best articles for `question`; `vector` is its query_vector() when the caller already has it."""
         question = question[:MAX_QUESTION_CHARS]
         if self._lexical is None or not question.strip():
             return []
         lexical = self.lexical_similarity([question])[0]
         fused = _standardize(lexical)
         dense = np.zeros(len(self.docs), dtype=np.float32)
-        if self.dense_enabled:
-            dense = self._dense_scores(question)
+        query = vector if vector is not None else self.query_vector(question)
+        if query is not None:
+            dense = self._dense_scores(query)
             fused = fused + _standardize(dense)
         allowed = np.array([include_internal or doc.public for doc in self.docs])
         fused = np.where(allowed, fused, -np.inf)
