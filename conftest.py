@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +118,19 @@ def _fresh_cache() -> None:
 def _fast_password_hashing(settings: Any) -> None:
     # Real hashing costs ~0.3 s a user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+SMALL_KB = Path(__file__).parent / "awn" / "assistant" / "tests" / "fixtures" / "kb_small.jsonl"
+
+
+@pytest.fixture
+def kb(db: None) -> Iterator[None]:
+    """Six published articles of the eval knowledge base (kb_small.jsonl); the assistant's index is rebuilt
+    around the test."""
+    from awn.assistant.answering import reset_index
+    from awn.knowledge.services import kb_import, parse_kb_lines
+
+    reset_index()
+    kb_import(parse_kb_lines(SMALL_KB.read_text(encoding="utf-8").splitlines()))
+    yield
+    reset_index()

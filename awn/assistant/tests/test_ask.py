@@ -7,7 +7,6 @@ knowledge base's own import service; retrieval runs with the real e5 model.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,18 +16,10 @@ from django.test import Client
 from awn.assistant.answering import reset_index
 from awn.knowledge.enums import Visibility
 from awn.knowledge.models import Article
-from awn.knowledge.services import article_update, kb_import, parse_kb_lines
+from awn.knowledge.services import article_update
 
 FIXTURE = Path(__file__).parent / "fixtures" / "kb_small.jsonl"
 ASK = "/api/v1/assistant/ask"
-
-
-@pytest.fixture
-def kb(db: None) -> Iterator[None]:
-    reset_index()
-    kb_import(parse_kb_lines(FIXTURE.read_text(encoding="utf-8").splitlines()))
-    yield
-    reset_index()
 
 
 def ask(client: Client, question: str, **extra: Any) -> Any:

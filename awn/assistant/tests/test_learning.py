@@ -2,32 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from django.urls import reverse
 
-from awn.assistant.answering import assistant_ask, current_index, reset_index
+from awn.assistant.answering import assistant_ask, current_index
 from awn.knowledge.models import Article, ArticleQuestion
-from awn.knowledge.services import article_learn_question, kb_import, parse_kb_lines
+from awn.knowledge.services import article_learn_question
 from awn.portal.views import solved_question, solved_token
 from awn.tickets.enums import Category
 
-KB = Path(__file__).parent / "fixtures" / "kb_small.jsonl"
 # Forgot the password, but the code goes to an old number: the article that helps is «change the registered
 # mobile» (kb-011), while the words say «forgot password» (kb-009).
 ASKED = "نسيت كلمة السر والكود يجيني على رقمي القديم اللي ما عاد معي"
 ASKED_AGAIN = "ناسي كلمة المرور والرمز يروح على رقم جوالي القديم"
-
-
-@pytest.fixture
-def kb(db: None) -> Iterator[None]:
-    reset_index()
-    kb_import(parse_kb_lines(KB.read_text(encoding="utf-8").splitlines()))
-    yield
-    reset_index()
 
 
 def _top(question: str) -> str:

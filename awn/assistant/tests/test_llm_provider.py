@@ -6,16 +6,12 @@ import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
 
-from awn.assistant.answering import assistant_ask, reset_index
+from awn.assistant.answering import assistant_ask
 from awn.knowledge.models import Article
-from awn.knowledge.services import kb_import, parse_kb_lines
-
-FIXTURE = Path(__file__).parent / "fixtures" / "kb_small.jsonl"
 
 
 class FakeChatAPI(BaseHTTPRequestHandler):
@@ -56,14 +52,6 @@ def chat_api(settings: Any) -> Iterator[str]:
     settings.AWN_ASSISTANT_LLM_TIMEOUT = 2.0
     yield url
     server.shutdown()
-
-
-@pytest.fixture
-def kb(db: None) -> Iterator[None]:
-    reset_index()
-    kb_import(parse_kb_lines(FIXTURE.read_text(encoding="utf-8").splitlines()))
-    yield
-    reset_index()
 
 
 def test_the_provider_words_the_answer_from_the_chosen_article_only(kb: None, chat_api: str) -> None:

@@ -6,7 +6,6 @@ import json
 import sys
 import types
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -26,11 +25,8 @@ from django.conf import settings
 from django.test import Client
 
 from awn.accounts.models import User
-from awn.assistant.answering import reset_index
 from awn.chat.models import Conversation
-from awn.knowledge.services import kb_import, parse_kb_lines
 
-KB = Path(__file__).parents[2] / "assistant" / "tests" / "fixtures" / "kb_small.jsonl"
 ORIGIN = (b"origin", b"http://testserver")
 
 
@@ -40,14 +36,6 @@ def _fresh_layer() -> Iterator[None]:
     channel_layers.backends.clear()
     yield
     channel_layers.backends.clear()
-
-
-@pytest.fixture
-def kb(db: None) -> Iterator[None]:
-    reset_index()
-    kb_import(parse_kb_lines(KB.read_text(encoding="utf-8").splitlines()))
-    yield
-    reset_index()
 
 
 def start_chat(client: Client | None = None, **fields: Any) -> dict[str, Any]:

@@ -6,32 +6,18 @@ created with the question as written and the assistant's attempt as an internal 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from awn.assistant.answering import reset_index
 from awn.knowledge.models import Article
-from awn.knowledge.services import kb_import, parse_kb_lines
 from awn.tickets.enums import Category, Direction, MessageKind
 from awn.tickets.models import Message, Ticket
 
 from .files import png_bytes
 
 URL = reverse("portal:ticket_new")
-KB = Path(__file__).parents[2] / "assistant" / "tests" / "fixtures" / "kb_small.jsonl"
-
-
-@pytest.fixture
-def kb(db: None) -> Iterator[None]:
-    reset_index()
-    kb_import(parse_kb_lines(KB.read_text(encoding="utf-8").splitlines()))
-    yield
-    reset_index()
 
 
 def _form(subject: str, body: str, **extra: Any) -> dict[str, Any]:

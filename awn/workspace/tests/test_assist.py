@@ -2,30 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from django.urls import reverse
 
-from awn.assistant.answering import reset_index
 from awn.knowledge.enums import ArticleStatus, Visibility
 from awn.knowledge.models import Article
-from awn.knowledge.services import kb_import, parse_kb_lines
 from awn.tickets.enums import Category, MessageKind, Status
 from awn.tickets.services import ticket_add_message, ticket_update
 
-KB = Path(__file__).parents[2] / "assistant" / "tests" / "fixtures" / "kb_small.jsonl"
 FORGOT = {"subject": "نسيت كلمة المرور", "body": "نسيت كلمة المرور ولا أستطيع الدخول إلى حساب ولي الأمر"}
-
-
-@pytest.fixture
-def kb(db: None) -> Iterator[None]:
-    reset_index()
-    kb_import(parse_kb_lines(KB.read_text(encoding="utf-8").splitlines()))
-    yield
-    reset_index()
 
 
 def _assist(world: Any, user: Any, ticket: Any) -> Any:
