@@ -8,11 +8,12 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from awn.assistant.tasks import sweep_untriaged
 from awn.connectors.tasks import sweep
 
 
 class Command(BaseCommand):
-    help = "Sweep pending inbound events and outgoing messages; loop until stopped."
+    help = "Sweep pending inbound events, outgoing messages and untriaged tickets; loop until stopped."
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--once", action="store_true", help="One sweep, then exit.")
@@ -27,10 +28,13 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         while True:
             events, outbound = sweep(stale_seconds=options["stale"], limit=options["batch"])
-            if events or outbound or options["verbosity"] > 1:
-                self.stdout.write(f"processed {events} inbound events, {outbound} outgoing messages")
+            triaged = sweep_untriaged(stale_seconds=options["stale"], limit=options["batch"])
+            if events or outbound or triaged or options["verbosity"] > 1:
+                self.stdout.write(
+                    f"processed {events} inbound events, {outbound} outgoing messages, triaged {triaged} tickets"
+                )
             if options["once"]:
                 return
-            if not (events or outbound):
+            if not (events or outbound or triaged):
                 time.sleep(options["sleep"])
             close_old_connections()  # a long-lived loop must not keep a broken or stale connection
