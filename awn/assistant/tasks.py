@@ -28,13 +28,12 @@ def sweep_untriaged(*, stale_seconds: int | None = None, limit: int = 500) -> in
     if stale_seconds is None:
         off = getattr(settings, "AWN_TASKS_MODE", "thread") == "off"
         stale_seconds = 0 if off else settings.AWN_WORKER_STALE_SECONDS
-    stale = stale_seconds
     now = timezone.now()
     ids = list(
         Ticket.objects.filter(
             triage__isnull=True,
             created_at__gte=now - timedelta(hours=SWEEP_HOURS),
-            created_at__lte=now - timedelta(seconds=stale),
+            created_at__lte=now - timedelta(seconds=stale_seconds),
         )
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]

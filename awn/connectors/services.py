@@ -66,6 +66,13 @@ def events_store(inbox: Inbox, items: list[RawItem]) -> tuple[int, int]:
     return len(new_ids), duplicates
 
 
+def inbox_set_connection_error(inbox_id: int, code: str) -> None:
+    """Record (or clear, with "") why a listener cannot reach its provider; shown on the inbox pages."""
+    Inbox.objects.filter(pk=inbox_id).exclude(connection_error=code).update(
+        connection_error=code, connection_error_at=timezone.now() if code else None
+    )
+
+
 def _clean_base_url(value: str) -> str:
     value = (value or "").strip()
     if value and not value.startswith(("https://", "http://")):

@@ -35,7 +35,6 @@ from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.db import InterfaceError, OperationalError, close_old_connections
-from django.utils import timezone
 from panoramisk import Manager
 
 from ...base import RawItem
@@ -166,11 +165,9 @@ class AmiListener:
         return ami_config(self.inbox) if self.inbox is not None else None
 
     def _set_error(self, code: str) -> None:
-        from ...models import Inbox
+        from ...services import inbox_set_connection_error
 
-        Inbox.objects.filter(pk=self.inbox_id).exclude(connection_error=code).update(
-            connection_error=code, connection_error_at=timezone.now() if code else None
-        )
+        inbox_set_connection_error(self.inbox_id, code)
 
     def _store(self, items: list[RawItem]) -> int:
         from ...services import events_store
