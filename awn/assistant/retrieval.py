@@ -14,7 +14,7 @@ e5 alone 0.57, fused 0.78 (bench/RESULTS.md).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -145,6 +145,23 @@ class KnowledgeIndex:
             return np.zeros((len(texts), 0), dtype=np.float32)
         return (self._vectorizer.transform([lexical_query(t) for t in texts]) @ self._lexical.T).toarray()
 
+    def rank(
+        self, question: str, *, include_internal: bool = False, vector: np.ndarray | None = None
+    ) -> Ranking:
+        """Every article scored for `question`; `vector` is its query_vector() when the caller already has it."""
+        question = question[:MAX_QUESTION_CHARS]
+        if self._lexical is None or not question.strip():
+            return Ranking.empty()
+        lexical = self.lexical_similarity([question])[0]
+        fused = _standardize(lexical)
+        dense = np.zeros(len(self.docs), dtype=np.float32)
+        query = vector if vector is not None else self.query_vector(question)
+        if query is not None:
+            dense = self._dense_scores(query)
+            fused = fused + _standardize(dense)
+        allowed = np.array([include_internal or doc.public for doc in self.docs])
+        return Ranking(self.docs, np.where(allowed, fused, -np.inf), dense, lexical, allowed)
+
     def search(
         self,
         question: str,
@@ -154,32 +171,65 @@ class KnowledgeIndex:
         vector: np.ndarray | None = None,
     ) -> list[Hit]:
         """The best articles for `question`; `vector` is its query_vector() when the caller already has it."""
-        question = question[:MAX_QUESTION_CHARS]
-        if self._lexical is None or not question.strip():
-            return []
-        lexical = self.lexical_similarity([question])[0]
-        fused = _standardize(lexical)
-        dense = np.zeros(len(self.docs), dtype=np.float32)
-        query = vector if vector is not None else self.query_vector(question)
-        if query is not None:
-            dense = self._dense_scores(query)
-            fused = fused + _standardize(dense)
-        allowed = np.array([include_internal or doc.public for doc in self.docs])
-        fused = np.where(allowed, fused, -np.inf)
-        order = np.argsort(-fused)[:limit]
+        return self.rank(question, include_internal=include_internal, vector=vector).top(limit)
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """One question's scores over the whole knowledge base (articles the asker may not see score -inf)."""
+
+    docs: Sequence[ArticleDoc]
+    fused: np.ndarray
+    dense: np.ndarray
+    lexical: np.ndarray
+    allowed: np.ndarray
+    favoured: str = ""  # a category whose articles come first (see favouring)
+
+    @classmethod
+    def empty(cls) -> Ranking:
+        nothing = np.zeros(0, dtype=np.float32)
+        return cls((), nothing, nothing, nothing, np.zeros(0, dtype=bool))
+
+    def favouring(self, category: str) -> Ranking:
+        """The same scores, with `category`'s articles ahead of the others (each group keeps its order)."""
+        return replace(self, favoured=category)
+
+    def top(self, limit: int) -> list[Hit]:
+        first = np.array([doc.category == self.favoured for doc in self.docs], dtype=bool)
+        order = np.lexsort((-self.fused, ~first))[:limit]
         # Leads over the median article do not grow with the size of the knowledge base (z-scores do), so the
         # confidence built on them means the same for 6 articles or 600.
-        dense_median = float(np.median(dense[allowed])) if allowed.any() else 0.0
-        lexical_median = float(np.median(lexical[allowed])) if allowed.any() else 0.0
+        any_allowed = bool(self.allowed.any())
+        dense_median = float(np.median(self.dense[self.allowed])) if any_allowed else 0.0
+        lexical_median = float(np.median(self.lexical[self.allowed])) if any_allowed else 0.0
         return [
             Hit(
                 self.docs[i],
-                float(fused[i]),
-                float(dense[i]),
-                float(lexical[i]),
-                float(dense[i]) - dense_median,
-                float(lexical[i]) - lexical_median,
+                float(self.fused[i]),
+                float(self.dense[i]),
+                float(self.lexical[i]),
+                float(self.dense[i]) - dense_median,
+                float(self.lexical[i]) - lexical_median,
             )
             for i in order
-            if np.isfinite(fused[i])
+            if np.isfinite(self.fused[i])
         ]
+
+    def category_shares(self) -> dict[str, float]:
+        """How the question's evidence splits over the article categories (sums to 1; empty without articles).
+
+        A softmax over the fused z-scores, summed per category: three close transfer articles together say
+        «transfer» more surely than the single best article does.
+        """
+        visible = np.isfinite(self.fused)
+        if not visible.any():
+            return {}
+        scores = self.fused[visible]
+        weights = np.exp(scores - scores.max())
+        weights /= weights.sum()
+        shares: dict[str, float] = {}
+        for doc, weight in zip(
+            (d for d, v in zip(self.docs, visible, strict=True) if v), weights, strict=True
+        ):
+            shares[doc.category] = shares.get(doc.category, 0.0) + float(weight)
+        return shares

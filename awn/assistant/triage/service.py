@@ -48,6 +48,8 @@ class TriageResult:
     cues: tuple[str, ...]  # the cues found, in words an agent understands (active language)
     cue_codes: tuple[str, ...] = ()  # the same cues as stable codes (stored on the ticket)
     model_version: str = ""  # which category model answered ("" when none)
+    # The model's probability for every category it knows, best first (empty without a model or a word).
+    category_scores: tuple[tuple[str, float], ...] = ()
 
 
 # ── the category model, cached per process ───────────────────────────────────────────────────────────────
@@ -158,15 +160,25 @@ def classifier_text(text: str, dialect: str | None = None) -> str:
     return expand_query(arabizi_to_arabic(text) if dialect == "arabizi" else text)
 
 
-def _category(text: str, embedding: np.ndarray | None = None) -> tuple[str, float, str]:
+def _category(
+    text: str, embedding: np.ndarray | None = None
+) -> tuple[str, float, str, tuple[tuple[str, float], ...]]:
+    """(category, its confidence, model version, every category's probability best first)."""
     classifier, version = category_model()
     if classifier is None:
-        return OTHER, 0.1, version
+        return OTHER, 0.1, version, ()
     vectors = None
     if embedding is not None and classifier.uses_embeddings:
         vectors = np.asarray(embedding, dtype=np.float32).reshape(1, -1)
-    ((label, confidence),) = classifier.predict([text], embeddings=vectors)
-    return label, round(confidence, 3), version
+    proba = classifier.predict_proba([text], embeddings=vectors)[0]
+    scores = tuple(
+        sorted(
+            ((label, round(float(p), 4)) for label, p in zip(classifier.labels, proba, strict=True)),
+            key=lambda item: -item[1],
+        )
+    )
+    label, confidence = scores[0]
+    return label, round(min(1.0, max(0.0, confidence)), 3), version, scores
 
 
 # ── the one entry point ─────────────────────────────────────────────────────────────────────────────────
@@ -185,9 +197,9 @@ def triage_text(text: str, *, embedding: np.ndarray | None = None) -> TriageResu
     sentiment, sentiment_confidence = rules.guess_sentiment(negative, positive, priority.priority)
     language, dialect, dialect_confidence = rules.guess_dialect(text, normalized, tokens)
     if tokens:
-        category, category_confidence, version = _category(classifier_text(text, dialect), embedding)
+        category, category_confidence, version, scores = _category(classifier_text(text, dialect), embedding)
     else:
-        category, category_confidence, version = OTHER, 0.1, ""
+        category, category_confidence, version, scores = OTHER, 0.1, "", ()
     out_of_scope = priority.priority == "low" and any(
         c.code in ("out_of_scope", "chit_chat") for c in priority.cues
     )
@@ -207,4 +219,5 @@ def triage_text(text: str, *, embedding: np.ndarray | None = None) -> TriageResu
         cues=tuple(str(c.label) for c in priority.cues),
         cue_codes=tuple(c.code for c in priority.cues),
         model_version=version,
+        category_scores=scores,
     )
