@@ -230,6 +230,9 @@ AWN_ASSISTANT_LLM_URL = os.environ.get("AWN_ASSISTANT_LLM_URL", "")
 AWN_ASSISTANT_LLM_MODEL = os.environ.get("AWN_ASSISTANT_LLM_MODEL", "")
 AWN_ASSISTANT_LLM_KEY = os.environ.get("AWN_ASSISTANT_LLM_KEY", "")
 AWN_ASSISTANT_LLM_TIMEOUT = float(os.environ.get("AWN_ASSISTANT_LLM_TIMEOUT", "8"))
+# Users' own questions kept on the article they said it answered (knowledge.ArticleQuestion) are deleted after
+# this many days: they are written by parents and students and may name a child. 0 = never keep any.
+AWN_LEARNED_QUESTIONS_DAYS = int(os.environ.get("AWN_LEARNED_QUESTIONS_DAYS", "180"))
 
 LOGGING = {
     "version": 1,

@@ -102,7 +102,7 @@ class ArticleQuestion(models.Model):
 
     The assistant reads these beside the article, so the next person who asks the same way finds it: the knowledge
     base learns its users' dialect and phrasing. Digit runs (ids, phone numbers) are removed before storing; the
-    texts are never shown to other users.
+    texts are never shown to other users, and are deleted after AWN_LEARNED_QUESTIONS_DAYS.
     """
 
     article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="learned_questions")
@@ -111,4 +111,7 @@ class ArticleQuestion(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["article", "text"], name="kb_question_once")]
-        indexes = [models.Index(fields=["article", "-created_at"], name="kb_question_recent")]
+        indexes = [
+            models.Index(fields=["article", "-created_at"], name="kb_question_recent"),
+            models.Index(fields=["created_at"], name="kb_question_age"),  # the retention sweep
+        ]

@@ -7,8 +7,10 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -177,21 +179,36 @@ def article_vote(*, article: Article, helpful: bool, user: User | None = None, s
     return True
 
 
-_DIGIT_RUN = re.compile(r"[0-9\u0660-\u0669\u06f0-\u06f9]{3,}")
+# What is never kept of a user's question: e-mail addresses, links, and digit runs (national ids, phone and
+# request numbers).
+_PERSONAL = re.compile(r"\S+@\S+|(?:https?://|www\.)\S+|[0-9\u0660-\u0669\u06f0-\u06f9]{3,}", re.IGNORECASE)
 QUESTION_MAX_CHARS = 300
+
+
+def learned_questions_days() -> int:
+    return max(0, int(getattr(settings, "AWN_LEARNED_QUESTIONS_DAYS", 180)))
 
 
 def article_learn_question(*, article: Article, question: str) -> bool:
     """Keep a question this article answered, so the assistant finds the article for it next time.
 
-    Digit runs (national ids, phone and request numbers) are dropped first; False when nothing is left or the
-    article already has this question.
+    E-mail addresses, links and digit runs are dropped first; False when nothing is left, when the article
+    already has this question, or when keeping questions is switched off (AWN_LEARNED_QUESTIONS_DAYS=0).
     """
-    text = " ".join(_DIGIT_RUN.sub(" ", question).split())[:QUESTION_MAX_CHARS].strip()
+    if not learned_questions_days():
+        return False
+    text = " ".join(_PERSONAL.sub(" ", question).split())[:QUESTION_MAX_CHARS].strip()
     if len(text) < 3:
         return False
     _, created = ArticleQuestion.objects.get_or_create(article=article, text=text)
     return created
+
+
+def article_questions_expire(*, now: datetime | None = None) -> int:
+    """Delete the learned questions older than AWN_LEARNED_QUESTIONS_DAYS (all of them at 0); how many."""
+    cutoff = (now or timezone.now()) - timedelta(days=learned_questions_days())
+    deleted, _ = ArticleQuestion.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 # --- JSON Lines import (the format of eval/kb.jsonl) ---

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+import pytest
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from awn.assistant.answering import assistant_ask, current_index
+from awn.knowledge import tasks as knowledge_tasks
 from awn.knowledge.models import Article, ArticleQuestion
-from awn.knowledge.services import article_learn_question
+from awn.knowledge.services import article_learn_question, article_questions_expire
 from awn.portal.views import solved_question, solved_token
 from awn.tickets.enums import Category
 
@@ -36,6 +41,55 @@ def test_numbers_are_dropped_and_a_question_is_kept_once(kb: None) -> None:
     assert not article_learn_question(article=article, question=" ٥٥ ")
     assert article_learn_question(article=article, question="x" * 1000)
     assert len(ArticleQuestion.objects.latest("pk").text) == 300
+
+
+def test_email_addresses_and_links_are_never_kept(kb: None) -> None:
+    article = Article.objects.get(external_id="kb-011")
+    question = "غيرت رقمي وايميلي Parent.Name@example.com والرابط https://noor.example/x?id=5 ما يفتح"
+    assert article_learn_question(article=article, question=question)
+    assert ArticleQuestion.objects.get().text == "غيرت رقمي وايميلي والرابط ما يفتح"
+
+
+def _learn_at(article: Article, question: str, days_ago: int) -> None:
+    article_learn_question(article=article, question=question)
+    ArticleQuestion.objects.filter(text=question).update(created_at=timezone.now() - timedelta(days=days_ago))
+
+
+def test_learned_questions_are_deleted_after_their_retention(kb: None, settings: Any) -> None:
+    settings.AWN_LEARNED_QUESTIONS_DAYS = 30
+    article = Article.objects.get(external_id="kb-011")
+    _learn_at(article, ASKED, days_ago=31)
+    _learn_at(article, "سؤال جديد عن رقم الجوال", days_ago=29)
+    assert current_index().docs[[d.external_id for d in current_index().docs].index("kb-011")].questions
+    assert article_questions_expire() == 1
+    assert list(ArticleQuestion.objects.values_list("text", flat=True)) == ["سؤال جديد عن رقم الجوال"]
+    kept = {d.external_id: d.questions for d in current_index().docs}  # the index no longer reads it
+    assert kept["kb-011"] == ("سؤال جديد عن رقم الجوال",)
+
+
+def test_a_retention_of_zero_keeps_no_question(kb: None, settings: Any) -> None:
+    article = Article.objects.get(external_id="kb-011")
+    assert article_learn_question(article=article, question=ASKED)
+    settings.AWN_LEARNED_QUESTIONS_DAYS = 0
+    assert not article_learn_question(article=article, question=ASKED_AGAIN)
+    assert article_questions_expire() == 1
+    assert not ArticleQuestion.objects.exists()
+
+
+def test_the_worker_and_the_embedded_sweeper_apply_the_retention_hourly(
+    kb: None, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from awn.core import tasks
+
+    assert "awn.knowledge.tasks.expire_learned_questions" in tasks._sweeps
+    settings.AWN_LEARNED_QUESTIONS_DAYS = 30
+    monkeypatch.setattr(knowledge_tasks, "_last_expiry", None)
+    _learn_at(Article.objects.get(external_id="kb-011"), ASKED, days_ago=40)
+    call_command("run_worker", once=True, verbosity=0)
+    assert not ArticleQuestion.objects.exists()
+    _learn_at(Article.objects.get(external_id="kb-011"), ASKED, days_ago=40)
+    assert knowledge_tasks.expire_learned_questions() == 0  # not again within the hour
+    assert knowledge_tasks.expire_learned_questions(force=True) == 1
 
 
 def test_unpublished_articles_questions_are_not_read(kb: None) -> None:

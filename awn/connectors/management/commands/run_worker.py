@@ -10,10 +10,14 @@ from django.db import close_old_connections
 
 from awn.assistant.tasks import sweep_untriaged
 from awn.connectors.tasks import sweep
+from awn.knowledge.tasks import expire_learned_questions
 
 
 class Command(BaseCommand):
-    help = "Sweep pending inbound events, outgoing messages and untriaged tickets; loop until stopped."
+    help = (
+        "Sweep pending inbound events, outgoing messages and untriaged tickets, and delete learned questions "
+        "past their retention; loop until stopped."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--once", action="store_true", help="One sweep, then exit.")
@@ -29,9 +33,11 @@ class Command(BaseCommand):
         while True:
             events, outbound = sweep(stale_seconds=options["stale"], limit=options["batch"])
             triaged = sweep_untriaged(stale_seconds=options["stale"], limit=options["batch"])
-            if events or outbound or triaged or options["verbosity"] > 1:
+            expired = expire_learned_questions()
+            if events or outbound or triaged or expired or options["verbosity"] > 1:
                 self.stdout.write(
                     f"processed {events} inbound events, {outbound} outgoing messages, triaged {triaged} tickets"
+                    + (f", deleted {expired} learned questions past their retention" if expired else "")
                 )
             if options["once"]:
                 return
