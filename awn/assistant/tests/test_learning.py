@@ -20,7 +20,7 @@ from awn.tickets.enums import Category
 # Forgot the password, but the code goes to an old number: the article that helps is «change the registered
 # mobile» (kb-011), while the words say «forgot password» (kb-009).
 ASKED = "نسيت كلمة السر والكود يجيني على رقمي القديم اللي ما عاد معي"
-ASKED_AGAIN = "ناسي كلمة المرور والرمز يروح على رقم جوالي القديم"
+ASKED_AGAIN = "ناسي الباسورد والرمز يروح على جوالي القديم"
 
 
 def _top(question: str) -> str:

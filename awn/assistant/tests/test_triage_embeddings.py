@@ -146,7 +146,12 @@ def test_training_vectors_are_cached(embedder: FakeEmbedder, tmp_path: Path) -> 
     assert label == first.predict(["نسيت كلمة المرور"])[0][0]
 
 
-def test_triage_text_passes_the_callers_embedding(model: TextClassifier, embedder: FakeEmbedder) -> None:
+def test_triage_text_passes_the_callers_embedding(
+    model: TextClassifier, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from awn.assistant import embeddings
+
+    monkeypatch.setattr(embeddings, "default_embedder", lambda: embedder)  # the caller's vectors are its
     service.use_category_model(model, "test-dense")
     text = "ابغى اغير كلمة السر حقتي"
     vector = embedder.queries([text])[0]
@@ -155,6 +160,23 @@ def test_triage_text_passes_the_callers_embedding(model: TextClassifier, embedde
     assert embedder.calls == calls
     assert result.category == "password" and result.model_version == "test-dense"
     assert service.triage_text(text).category == "password"  # embeds it itself when not given
+
+
+def test_a_vector_from_another_embedder_is_not_read_as_the_models_own(
+    model: TextClassifier, embedder: FakeEmbedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from awn.assistant import embeddings
+
+    class OtherEmbedder(FakeEmbedder):
+        name = "another-model"
+
+    monkeypatch.setattr(embeddings, "default_embedder", lambda: OtherEmbedder())
+    service.use_category_model(model, "test-dense")
+    text = "ابغى اغير كلمة السر حقتي"
+    calls = embedder.calls
+    result = service.triage_text(text, embedding=np.ones(32, dtype=np.float32) / np.sqrt(32))
+    assert embedder.calls == calls + 1  # it embedded the text with the embedder it was trained with
+    assert result.category == "password"
 
 
 def test_an_ngram_model_ignores_a_passed_embedding() -> None:

