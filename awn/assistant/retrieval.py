@@ -196,7 +196,8 @@ class Ranking:
 
     def top(self, limit: int) -> list[Hit]:
         first = np.array([doc.category == self.favoured for doc in self.docs], dtype=bool)
-        order = np.lexsort((-self.fused, ~first))[:limit]
+        visible = np.isfinite(self.fused)
+        order = [i for i in np.lexsort((-self.fused, ~first)) if visible[i]][:limit]
         # Leads over the median article do not grow with the size of the knowledge base (z-scores do), so the
         # confidence built on them means the same for 6 articles or 600.
         any_allowed = bool(self.allowed.any())
@@ -212,7 +213,6 @@ class Ranking:
                 float(self.lexical[i]) - lexical_median,
             )
             for i in order
-            if np.isfinite(self.fused[i])
         ]
 
     def category_shares(self) -> dict[str, float]:

@@ -73,6 +73,15 @@ def test_favouring_a_category_puts_its_articles_first_in_their_own_order() -> No
     assert [hit.article.pk for hit in scores.favouring("").top(2)] == [1, 3]
 
 
+def test_hidden_articles_of_the_favoured_category_do_not_take_the_places() -> None:
+    scores = ranking(
+        [3.0, 1.0, 2.0, 0.5, 0.4],
+        ["grade_entry", "account_access", "account_access", "account_access", "grade_entry"],
+        allowed=[True, False, False, True, True],  # two internal account articles, asked by a customer
+    )
+    assert [hit.article.pk for hit in scores.favouring("account_access").top(3)] == [4, 1, 5]
+
+
 # ── question_category ────────────────────────────────────────────────────────────────────────────────────
 def test_an_answered_question_takes_its_articles_category() -> None:
     answered = doc(7, "parent_link")
