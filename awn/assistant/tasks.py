@@ -4,17 +4,14 @@ the API's write path stays lean; in the embedded mode the sweep also catches wha
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
 from django.utils import timezone
 
+from awn.core.tasks import run_job
 from awn.tickets.models import Ticket
 
-from .triage.services import triage_ticket
-
-logger = logging.getLogger(__name__)
 # Tickets older than this without triage are left as they are (agents have seen them by then); the window also
 # bounds the sweep's scan (the created_at index), which a separate worker runs every loop.
 SWEEP_HOURS = 6
@@ -39,8 +36,7 @@ def sweep_untriaged(*, stale_seconds: int | None = None, limit: int = 500) -> in
         .values_list("pk", flat=True)[:limit]
     )
     for ticket_id in ids:
-        try:
-            triage_ticket(ticket_id)
-        except Exception:
-            logger.exception("triage of ticket %s failed", ticket_id)
+        run_job(
+            "awn.assistant.triage.services.triage_ticket", ticket_id
+        )  # a failure is logged; the next sweep retries
     return len(ids)
