@@ -4,7 +4,9 @@
   after the question is transliterated from Arabizi and expanded with the MSA/Arabic equivalents of its dialect and
   English words (awn/core/text/glossary.py).
 - Dense: multilingual-e5-small; an article is represented by its titles, its title with tags, each line of its
-  body prefixed by its title, and the questions users said it answered; an article scores its best passage.
+  body prefixed by its title, and the questions users said it answered; an article scores its best passage. A
+  user's words (the question, and the questions articles learned) are read with the MSA equivalents of their
+  dialect and English words appended, as the lexical query is.
 - Fusion: each signal is standardized over the articles for this question (z-scores) and summed, so neither
   signal's scale dominates.
 Measured on ../shared/eval/queries_dev.jsonl (170 answerable questions, 40 articles): char TF-IDF alone 0.69 top-1,
@@ -72,7 +74,7 @@ def dense_passages(doc: ArticleDoc) -> list[str]:
             line = line.strip()
             if len(line) > 15:
                 passages.append(f"{title}: {line}")
-    passages.extend(doc.questions)
+    passages.extend(dense_query(question) for question in doc.questions)  # read as the next question is read
     return passages
 
 
@@ -81,11 +83,15 @@ def lexical_query(question: str) -> str:
 
 
 def dense_query(question: str) -> str:
+    """What the dense model reads of a user's question: its start after the greetings (Arabizi in Arabic),
+    followed by the MSA equivalents of its dialect and English words, as the lexical query has them: the articles
+    are written in MSA. Dense top-1 on the dev questions 0.629 → 0.700, fused 0.824 → 0.853 (+5/−0 questions,
+    both halves of the file rise)."""
     text = without_greeting(arabizi_to_arabic(question))
-    if len(text) <= DENSE_QUERY_CHARS:
-        return text
-    cut = text[:DENSE_QUERY_CHARS]
-    return cut.rsplit(maxsplit=1)[0] if " " in cut else cut
+    if len(text) > DENSE_QUERY_CHARS:
+        cut = text[:DENSE_QUERY_CHARS]
+        text = cut.rsplit(maxsplit=1)[0] if " " in cut else cut
+    return expand_query(text)
 
 
 def _standardize(scores: np.ndarray) -> np.ndarray:
