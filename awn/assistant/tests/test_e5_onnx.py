@@ -52,6 +52,13 @@ def test_rows_are_expanded_alone_as_the_whole_tensor_would_be() -> None:
     np.testing.assert_array_equal(model.rows("emb.pos", positions), model.get("emb.pos")[positions])
 
 
+def test_a_huge_text_is_cut_before_tokenizing_without_changing_what_the_model_reads() -> None:
+    model = E5File(BASE_MODEL)
+    huge = "كلمة المرور لا تعمل " * 1500 + "x" * 5000  # 35,000 characters
+    whole = model.encode(huge, True)
+    assert model.token_ids(huge, True) == [model.bos, *whole[: model.MAXP - 2], model.eos]
+
+
 def test_a_file_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
     (tmp_path / "x.bin").write_bytes(b"GGUF" + b"\0" * 64)
     with pytest.raises(ValueError, match="not an E5S1"):
