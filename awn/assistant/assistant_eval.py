@@ -16,7 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from .answering import FEATURES, AssistantAnswer, assistant_ask, calibration_features, current_index
+from .answering import (
+    FEATURES,
+    AssistantAnswer,
+    assistant_ask,
+    calibration_features,
+    current_index,
+    triage_with_knowledge,
+)
 from .triage.service import triage_text
 
 QUERY_FIELDS = ("text", "kb_id", "handoff_expected")
@@ -101,12 +108,16 @@ class EvalReport:
 
 
 def _triage_accuracy(rows: Sequence[Mapping[str, Any]]) -> dict[str, float]:
+    """Triage of each question alone, and its category as a new ticket's triage gives it (ticket_category_acc:
+    triage_with_knowledge, what a ticket sent on any channel is filed under)."""
     right: dict[str, int] = defaultdict(int)
     for row in rows:
         result = triage_text(row["text"])
         for name in ("priority", "sentiment", "dialect"):
             right[name] += row.get(name) == getattr(result, name)
-    return {f"{name}_acc": right[name] / len(rows) for name in ("priority", "sentiment", "dialect")}
+        right["ticket_category"] += row.get("category") == triage_with_knowledge(row["text"]).category
+    names = ("priority", "sentiment", "dialect", "ticket_category")
+    return {f"{name}_acc": right[name] / len(rows) for name in names}
 
 
 def evaluate_assistant(queries: Sequence[Mapping[str, Any]]) -> EvalReport:

@@ -145,7 +145,7 @@ def test_eval_assistant_reports_one_json_line(tmp_path: Path, capsys: Any, db: N
     figures = json.loads(last)
     assert figures["top1"] == 1.0
     assert figures["handoff_f1"] == 1.0
-    assert {"top3", "category_acc", "p95_ms", "per_dialect"} <= set(figures)
+    assert {"top3", "category_acc", "ticket_category_acc", "p95_ms", "per_dialect"} <= set(figures)
 
 
 def test_assistant_index_embeds_the_published_articles_ahead(kb: None, capsys: Any) -> None:

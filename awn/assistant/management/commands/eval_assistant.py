@@ -96,6 +96,7 @@ class Command(BaseCommand):
             "priority_acc",
             "sentiment_acc",
             "dialect_acc",
+            "ticket_category_acc",
             "p50_ms",
             "p95_ms",
             "index_seconds",
