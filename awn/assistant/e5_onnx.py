@@ -119,10 +119,10 @@ def encoder_graph(model: E5File) -> bytes:
 _written: dict[str, Path] = {}
 
 
-def encoder_file(model_path: Path, out_dir: Path) -> Path:
-    """The ONNX encoder of the model at `model_path`, written under `out_dir` on first use (atomically)."""
-    digest = model_digest(model_path)
-    target = out_dir / f"{model_path.stem}-{digest}.onnx"
+def encoder_file(model: E5File, out_dir: Path) -> Path:
+    """The ONNX encoder of `model`, written under `out_dir` on first use (atomically)."""
+    digest = model_digest(model.path)
+    target = out_dir / f"{model.path.stem}-{digest}.onnx"
     if target.exists():
         return target
     if digest in _written and _written[digest].exists():
@@ -130,7 +130,7 @@ def encoder_file(model_path: Path, out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=out_dir, prefix=target.name, suffix=".tmp")
     with os.fdopen(handle, "wb") as stream:
-        stream.write(encoder_graph(E5File(model_path)))
+        stream.write(encoder_graph(model))
     os.replace(temporary, target)
     _written[digest] = target
     return target
@@ -149,7 +149,7 @@ class OnnxE5:
         # Idle threads sleep instead of spinning: a spinning pool steals the web server's core between questions.
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         self.session = onnxruntime.InferenceSession(
-            str(encoder_file(model_path, cache_dir)), options, providers=["CPUExecutionProvider"]
+            str(encoder_file(self.model, cache_dir)), options, providers=["CPUExecutionProvider"]
         )
         self._position = self.model.get("emb.pos")
         self._token_type = self.model.get("emb.type")[0]

@@ -67,10 +67,11 @@ def test_a_file_that_is_not_a_model_is_refused(tmp_path: Path) -> None:
 
 def test_the_encoder_graph_is_written_once(tmp_path: Path, monkeypatch: Any) -> None:
     monkeypatch.setattr(e5_onnx, "_written", {})
-    first = encoder_file(BASE_MODEL, tmp_path)
+    model = E5File(BASE_MODEL)
+    first = encoder_file(model, tmp_path)
     written_at = first.stat().st_mtime_ns
-    assert encoder_file(BASE_MODEL, tmp_path) == first and first.stat().st_mtime_ns == written_at
-    assert encoder_file(BASE_MODEL, tmp_path / "elsewhere") == first  # the same process reuses its file
+    assert encoder_file(model, tmp_path) == first and first.stat().st_mtime_ns == written_at
+    assert encoder_file(model, tmp_path / "elsewhere") == first  # the same process reuses its file
     assert not list(tmp_path.glob("*.tmp"))
 
 
