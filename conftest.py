@@ -115,6 +115,13 @@ def _fresh_cache() -> None:
 
 
 @pytest.fixture(autouse=True)
+def _jobs_inline(settings: Any) -> None:
+    # Deterministic: background jobs run inline once the transaction commits. Tests of the thread pool, of
+    # Celery and of the "off" mode set their own.
+    settings.AWN_TASKS_MODE = "sync"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # Real hashing costs ~0.3 s a user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -253,8 +253,29 @@ AWN_API_ANON_RATE = os.environ.get("AWN_API_ANON_RATE", "60/m")
 AWN_PAGE_SIZE = 25
 AWN_PAGE_SIZE_MAX = 100
 
-# Background jobs (awn/core/tasks.py): "thread" in-process after commit, "sync" inline, "off" = run_worker only.
-AWN_TASKS_MODE = os.environ.get("AWN_TASKS_MODE", "thread")
+# Background jobs (awn/core/tasks.py): "celery" (a broker and `celery -A config worker` / `beat`), "thread"
+# (in-process pool and scheduler: the embedded default), "sync" (inline after commit), "off" (run_worker only).
+AWN_BROKER_URL = os.environ.get("AWN_BROKER_URL", "")
+AWN_TASKS_MODE = os.environ.get("AWN_TASKS_MODE", "celery" if AWN_BROKER_URL else "thread")
+# Celery (config/celery.py reads every CELERY_* setting). The database holds the work; the broker only nudges.
+CELERY_BROKER_URL = AWN_BROKER_URL or "memory://"
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = ("awn.core.tasks.route",)
+CELERY_WORKER_PREFETCH_MULTIPLIER = int(os.environ.get("AWN_WORKER_PREFETCH", "4"))
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A request never waits long on a broker that is down: its rows wait for the sweep instead.
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    # Redis gives a task whose worker died back to the queue after this long (the sweeps are faster).
+    "visibility_timeout": int(os.environ.get("AWN_BROKER_VISIBILITY_SECONDS", "600")),
+}
+CELERY_TIMEZONE = "Asia/Riyadh"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Run the Asterisk AMI listener inside the (single) web process: `bin/awn up` sets it; production runs
 # `manage.py run_ami` with AWN_REDIS_URL instead (awn/connectors/providers/asterisk/embedded.py).
 AWN_AMI_EMBEDDED = env_bool("AWN_AMI_EMBEDDED", False)

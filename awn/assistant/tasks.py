@@ -1,6 +1,4 @@
-"""Triage off the request: with a separate worker (AWN_TASKS_MODE=off) `run_worker` triages new tickets here, so
-the API's write path stays lean; in the embedded mode the sweep also catches what a crash or restart left.
-"""
+"""The assistant's jobs: triage a new ticket off the request, and a sweep for tickets a crash left untriaged."""
 
 from __future__ import annotations
 
@@ -9,34 +7,37 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from awn.core.tasks import run_job
+from awn.core.tasks import dispatch, job
 from awn.tickets.models import Ticket
 
+from .triage.services import triage_ticket as _triage_ticket
+
+TRIAGE_JOB = "awn.assistant.tasks.triage_ticket"
 # Tickets older than this without triage are left as they are (agents have seen them by then); the window also
-# bounds the sweep's scan (the created_at index), which a separate worker runs every loop.
+# bounds the sweep's scan (the created_at index).
 SWEEP_HOURS = 6
 
 
-def sweep_untriaged(*, stale_seconds: int | None = None, limit: int = 500) -> int:
-    """Triage recent tickets that have none yet (pending longer than `stale_seconds`); how many were triaged.
+@job(queue="ai")
+def triage_ticket(ticket_id: int) -> None:
+    """Category, priority, sentiment, dialect of a new ticket (idempotent: a triaged ticket is left alone)."""
+    _triage_ticket(ticket_id)
 
-    By default a separate worker (AWN_TASKS_MODE=off) takes them at once: no web process triages them.
-    """
-    if stale_seconds is None:
-        off = getattr(settings, "AWN_TASKS_MODE", "thread") == "off"
-        stale_seconds = 0 if off else settings.AWN_WORKER_STALE_SECONDS
+
+@job()
+def sweep_untriaged(*, stale_seconds: int | None = None, limit: int = 500) -> int:
+    """Enqueue again recent tickets still without triage `stale_seconds` after they were created; how many."""
+    stale = settings.AWN_WORKER_STALE_SECONDS if stale_seconds is None else stale_seconds
     now = timezone.now()
     ids = list(
         Ticket.objects.filter(
             triage__isnull=True,
             created_at__gte=now - timedelta(hours=SWEEP_HOURS),
-            created_at__lte=now - timedelta(seconds=stale_seconds),
+            created_at__lte=now - timedelta(seconds=stale),
         )
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
     for ticket_id in ids:
-        run_job(
-            "awn.assistant.triage.services.triage_ticket", ticket_id
-        )  # a failure is logged; the next sweep retries
+        dispatch(TRIAGE_JOB, ticket_id)
     return len(ids)

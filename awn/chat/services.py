@@ -23,7 +23,7 @@ from awn.core.errors import Conflict, NotFound, PermissionDenied, ValidationErro
 from awn.crm.models import Contact
 from awn.crm.services import contact_create
 from awn.crm.validators import clean_email, clean_phone
-from awn.notifications.services import notification_enqueue, notification_send
+from awn.notifications.services import notification_enqueue
 from awn.tickets.attachments import IncomingFile
 from awn.tickets.enums import Channel, MessageKind, Status
 from awn.tickets.models import Message, Ticket
@@ -554,22 +554,16 @@ def chat_agent_reply(
         message = ticket_add_message(
             ticket=conversation.ticket, body=text, actor=agent, channel=Channel.CHAT, attachments=files
         )
-        line = Line.objects.create(
-            conversation=conversation,
-            sender=Sender.AGENT,
-            body=text,
-            author_name=_name(agent),
-            message=message,
-            attachment=message.attachments.order_by("pk").first() if files else None,
-        )
-        _push_line(conversation, line)
-    return line
+    # The line was written, and pushed on commit, by the ReplySent reaction (chat_line_for_reply), as for a reply
+    # written on the ticket page.
+    return Line.objects.get(message=message)
 
 
 def chat_line_for_reply(message_id: int) -> Line | None:
-    """A public reply written on the ticket page of a live chat reaches the visitor's socket too."""
+    """A public reply to a live chat's ticket, written in the chat or on the ticket page, becomes the chat's line
+    (in the reply's transaction) and reaches the visitor's socket once it commits."""
     if Line.objects.filter(message_id=message_id).exists():
-        return None  # written in the chat itself: already on the visitor's socket
+        return None  # a redelivered event
     message = Message.objects.select_related("author_user").filter(pk=message_id).first()
     if message is None or message.kind != MessageKind.REPLY:
         return None
@@ -589,6 +583,7 @@ def chat_line_for_reply(message_id: int) -> Line | None:
             body=message.body,
             author_name=_name(message.author_user) if message.author_user else "",
             message=message,
+            attachment=message.attachments.order_by("pk").first(),
         )
         _push_line(conversation, line)
     return line
@@ -599,7 +594,7 @@ def _close(conversation: Conversation) -> None:
     Conversation.objects.filter(pk=conversation.pk).update(status=ChatStatus.CLOSED, closed_at=now)
     conversation.status, conversation.closed_at = ChatStatus.CLOSED, now
     _push_state(conversation)
-    transaction.on_commit(lambda: chat_send_transcript(conversation.pk))
+    chat_send_transcript(conversation.pk)  # the outbox row commits with the close
 
 
 def chat_close(conversation_id: int, *, agent: User | None = None, resolve: bool = True) -> Conversation:
@@ -654,7 +649,7 @@ def chat_send_transcript(conversation_id: int) -> bool:
         ticket_id=conversation.ticket_id,
     )
     Conversation.objects.filter(pk=conversation.pk).update(transcript_sent=True)
-    return bool(notification and notification_send(notification))
+    return notification is not None
 
 
 # ---- presence -----------------------------------------------------------------------------------------------

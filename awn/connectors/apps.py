@@ -6,8 +6,3 @@ class ConnectorsConfig(AppConfig):
     name = "awn.connectors"
     label = "connectors"
     verbose_name = _("Channels")
-
-    def ready(self) -> None:
-        from awn.core.tasks import register_sweep
-
-        register_sweep("awn.connectors.tasks.sweep")

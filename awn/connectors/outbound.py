@@ -13,7 +13,7 @@ from django.db.models import F, Max, Q
 from django.utils import timezone
 
 from awn.core.events import publish
-from awn.core.tasks import enqueue, enqueue_later
+from awn.core.tasks import enqueue, enqueue_in
 from awn.tickets.attachments import IncomingFile
 from awn.tickets.models import Message
 
@@ -137,7 +137,7 @@ def outbound_send(outbound_id: int) -> None:
             logger.warning(
                 "outbound %s attempt %s failed, retry in %ss: %s", row.pk, row.attempts, delay.seconds, exc
             )
-            enqueue_later(SEND_JOB, row.pk, delay.total_seconds())
+            enqueue_in(SEND_JOB, row.pk, seconds=delay.total_seconds())
         else:
             code = DeliveryError.UNREACHABLE if exc.retryable else DeliveryError.PROVIDER
             _fail(row, code, str(exc))

@@ -1,4 +1,4 @@
-"""Jobs (thin; each carries a row id and is idempotent) and the sweep `run_worker` loops over."""
+"""Jobs (thin; each carries a row id and is idempotent) and the sweep that re-enqueues stranded rows."""
 
 from __future__ import annotations
 
@@ -8,19 +8,20 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from awn.core.tasks import enqueue_later
+from awn.core.tasks import backoff_seconds, dispatch, enqueue_in, job
 
 from .enums import DeliveryStatus, EventStatus
 from .inbound import inbound_event_failed, inbound_event_process
 from .models import InboundEvent, Inbox, OutboundMessage
 from .outbound import UnknownProviderMessage, outbound_send
 from .registry import connector_for, connectors
-from .services import events_store
+from .services import PROCESS_JOB, events_store
 
 logger = logging.getLogger(__name__)
-PROCESS_JOB = "awn.connectors.tasks.process_inbound_event"
+SEND_JOB = "awn.connectors.tasks.send_outbound"
 
 
+@job(queue="inbound")
 def process_inbound_event(event_id: int) -> None:
     try:
         inbound_event_process(event_id)
@@ -29,15 +30,21 @@ def process_inbound_event(event_id: int) -> None:
         attempts = inbound_event_failed(event_id, repr(exc))
         logger.info("event %s: status for a send not recorded yet, retry %s", event_id, attempts)
         if attempts:
-            enqueue_later(PROCESS_JOB, event_id, float(2**attempts))
+            enqueue_in(PROCESS_JOB, event_id, seconds=backoff_seconds(attempts))
     except Exception as exc:
         attempts = inbound_event_failed(event_id, repr(exc))
         if attempts:
             # e.g. two first messages of one new sender raced on the identity row: try again shortly.
-            enqueue_later(PROCESS_JOB, event_id, float(2**attempts))
-        raise
+            enqueue_in(PROCESS_JOB, event_id, seconds=backoff_seconds(attempts))
+        logger.exception("raw event %s failed (attempt %s)", event_id, attempts)
 
 
+@job(queue="outbound")
+def send_outbound(outbound_id: int) -> None:
+    outbound_send(outbound_id)
+
+
+@job()
 def poll_inboxes() -> int:
     """Fetch new items for channels without webhooks (email); store them like webhook items."""
     stored = 0
@@ -53,14 +60,11 @@ def poll_inboxes() -> int:
     return stored
 
 
-def send_outbound(outbound_id: int) -> None:
-    outbound_send(outbound_id)
-
-
+@job()
 def sweep(*, stale_seconds: int | None = None, limit: int = 500) -> tuple[int, int]:
-    """Process raw events left pending past `stale_seconds` and outgoing messages that are due."""
+    """Enqueue again the raw events still pending `stale_seconds` after they arrived (a crash, a lost broker
+    message) and the outgoing messages that are due (a retry's time came); how many of each."""
     stale = settings.AWN_WORKER_STALE_SECONDS if stale_seconds is None else stale_seconds
-    poll_inboxes()
     now = timezone.now()
     event_ids = list(
         InboundEvent.objects.filter(
@@ -70,18 +74,12 @@ def sweep(*, stale_seconds: int | None = None, limit: int = 500) -> tuple[int, i
         .values_list("pk", flat=True)[:limit]
     )
     for event_id in event_ids:
-        try:
-            process_inbound_event(event_id)
-        except Exception:
-            logger.exception("raw event %s failed", event_id)
+        dispatch(PROCESS_JOB, event_id)
     outbound_ids = list(
         OutboundMessage.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at", "pk")
         .values_list("pk", flat=True)[:limit]
     )
     for outbound_id in outbound_ids:
-        try:
-            send_outbound(outbound_id)
-        except Exception:
-            logger.exception("outbound %s failed", outbound_id)
+        dispatch(SEND_JOB, outbound_id)
     return len(event_ids), len(outbound_ids)

@@ -1,18 +1,21 @@
 """A small in-process domain event bus.
 
-Services call `publish(event)` inside their transaction; subscribers run after commit (Zulip-style), so a
-rolled-back write never notifies anyone. Who reacts to what is listed in one place:
-config/event_subscriptions.py.
+Services call `publish(event)` inside their transaction. Who reacts to what is listed in one place,
+config/event_subscriptions.py, keyed by event class, each reaction declared with its moment:
+- `sync`: inside the publishing transaction (clocks, counters, audit, outbox rows). If it raises, the whole write
+  rolls back: a ticket never exists without its SLA clock or its outgoing message.
+- `on_commit`: after the transaction commits (pushes, sends, jobs), Zulip-style, so a rolled-back write never
+  notifies anyone. One failing reaction is logged and does not stop the others.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cache
-from importlib import import_module
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django.db import transaction
 from django.utils import timezone
@@ -29,41 +32,71 @@ class DomainEvent:
         return type(self).__name__
 
 
-Handler = Callable[[Any], None]
+E = TypeVar("E", bound=DomainEvent)
+
+
+class Moment(StrEnum):
+    SYNC = "sync"
+    ON_COMMIT = "on_commit"
+
+
+@dataclass(frozen=True)
+class Reaction(Generic[E]):
+    handler: Callable[[E], None]
+    moment: Moment
+
+    @property
+    def label(self) -> str:
+        return f"{self.handler.__module__}.{self.handler.__qualname__}"
+
+
+def sync(handler: Callable[[E], None]) -> Reaction[E]:
+    """React inside the publishing transaction; an error rolls the write back."""
+    return Reaction(handler, Moment.SYNC)
+
+
+def on_commit(handler: Callable[[E], None]) -> Reaction[E]:
+    """React once the publishing transaction has committed; an error is logged."""
+    return Reaction(handler, Moment.ON_COMMIT)
+
+
+Subscriptions = Mapping[type[DomainEvent], Sequence[Reaction[Any]]]
 _published_for_tests: list[DomainEvent] | None = None
-
-
-def _import_string(path: str) -> Any:
-    module_path, _, attr = path.rpartition(".")
-    return getattr(import_module(module_path), attr)
+_override: Subscriptions | None = None
 
 
 @cache
-def _subscriptions() -> dict[str, list[Handler]]:
+def _configured() -> Subscriptions:
     from config.event_subscriptions import SUBSCRIPTIONS
 
-    return {event_name: [_import_string(p) for p in paths] for event_name, paths in SUBSCRIPTIONS.items()}
+    return SUBSCRIPTIONS
 
 
-def handlers_for(event: DomainEvent) -> list[Handler]:
-    return _subscriptions().get(event.name, [])
+def subscriptions() -> Subscriptions:
+    return _override if _override is not None else _configured()
 
 
-def dispatch(event: DomainEvent) -> None:
-    for handler in handlers_for(event):
+def reactions_for(event: DomainEvent, moment: Moment) -> list[Reaction[Any]]:
+    return [r for r in subscriptions().get(type(event), ()) if r.moment == moment]
+
+
+def _run_after_commit(event: DomainEvent, reactions: list[Reaction[Any]]) -> None:
+    for reaction in reactions:
         try:
-            handler(event)
+            reaction.handler(event)
         except Exception:
-            # One failing subscriber must not stop the others nor undo the committed write.
-            logger.exception(
-                "event handler %s failed for %s", getattr(handler, "__name__", handler), event.name
-            )
+            # One failing reaction must not stop the others nor undo the committed write.
+            logger.exception("event reaction %s failed for %s", reaction.label, event.name)
 
 
 def publish(event: DomainEvent) -> None:
     if _published_for_tests is not None:
         _published_for_tests.append(event)
-    transaction.on_commit(lambda: dispatch(event))
+    for reaction in reactions_for(event, Moment.SYNC):
+        reaction.handler(event)
+    later = reactions_for(event, Moment.ON_COMMIT)
+    if later:
+        transaction.on_commit(lambda: _run_after_commit(event, later))
 
 
 class capture_events:
@@ -77,3 +110,19 @@ class capture_events:
     def __exit__(self, *exc: object) -> None:
         global _published_for_tests
         _published_for_tests = None
+
+
+class subscriptions_replaced:
+    """Run with another subscription map (tests of the bus itself)."""
+
+    def __init__(self, replacement: Subscriptions) -> None:
+        self.replacement = replacement
+
+    def __enter__(self) -> None:
+        global _override
+        self._previous = _override
+        _override = self.replacement
+
+    def __exit__(self, *exc: object) -> None:
+        global _override
+        _override = self._previous

@@ -1,4 +1,7 @@
-"""Email the customer when an agent replies or resolves their ticket."""
+"""Email the customer when an agent replies or resolves their ticket.
+
+Both react inside the publishing transaction (`sync`): the outgoing row is written with the reply, so a crash
+between the commit and the send loses nothing; the send itself is a job enqueued on commit."""
 
 from __future__ import annotations
 
@@ -9,7 +12,7 @@ from awn.tickets.enums import Channel, Status
 from awn.tickets.events import ReplySent, TicketStatusChanged
 from awn.tickets.models import Message, Ticket
 
-from .services import notification_enqueue, notification_send
+from .services import notification_enqueue
 
 
 def _requester_email(ticket: Ticket) -> tuple[str, str]:
@@ -29,11 +32,9 @@ def on_reply_sent(event: ReplySent) -> None:
     with translation.override(language):
         subject = _("[%(ref)s] New reply: %(subject)s") % {"ref": ticket.reference, "subject": ticket.subject}
         body = message.body + "\n\n" + _("Reply from the portal or answer this email.")
-    notification = notification_enqueue(
+    notification_enqueue(
         dedupe_key=f"reply:{message.pk}", to_email=email, subject=subject, body=body, ticket_id=ticket.pk
     )
-    if notification:
-        notification_send(notification)
 
 
 def on_status_changed(event: TicketStatusChanged) -> None:
@@ -46,12 +47,10 @@ def on_status_changed(event: TicketStatusChanged) -> None:
         body = _("Your ticket “%(subject)s” was resolved. Please rate our help from the portal.") % {
             "subject": ticket.subject
         }
-    notification = notification_enqueue(
+    notification_enqueue(
         dedupe_key=f"resolved:{ticket.pk}:{event.occurred_at.isoformat()}",
         to_email=email,
         subject=subject,
         body=body,
         ticket_id=ticket.pk,
     )
-    if notification:
-        notification_send(notification)

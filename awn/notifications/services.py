@@ -1,55 +1,84 @@
+"""The notification outbox: rows written with the change they tell about, sent by a job with retries."""
+
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+
+from awn.core.tasks import enqueue, enqueue_in
 
 from .models import Notification, NotificationStatus
 
 logger = logging.getLogger(__name__)
+SEND_JOB = "awn.notifications.tasks.send_notification"
 MAX_ATTEMPTS = 8
+BACKOFF_BASE_SECONDS = 10
+BACKOFF_MAX_SECONDS = 3600
+LEASE_SECONDS = 120
+
+
+def backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
 
 
 def notification_enqueue(
     *, dedupe_key: str, to_email: str, subject: str, body: str, ticket_id: int | None
 ) -> Notification | None:
+    """Write the outgoing email (once per key) and send it once the transaction commits."""
     if not to_email:
         return None
-    notification, _created = Notification.objects.get_or_create(
+    notification, created = Notification.objects.get_or_create(
         dedupe_key=dedupe_key[:120],
         defaults={"to_email": to_email, "subject": subject[:200], "body": body, "ticket_id": ticket_id},
     )
+    if created:
+        enqueue(SEND_JOB, notification.pk)
     return notification
 
 
-def notification_send(notification: Notification) -> bool:
-    if notification.status == NotificationStatus.SENT:
-        return True
-    try:
-        send_mail(notification.subject, notification.body, None, [notification.to_email])
-    except Exception as exc:  # any transport error: keep the row, retry later
-        status = (
-            NotificationStatus.FAILED
-            if notification.attempts + 1 >= MAX_ATTEMPTS
-            else NotificationStatus.PENDING
+def _claim(notification_id: int) -> Notification | None:
+    """Take the due row for one send, with a lease: another worker (or a redelivery) finds it not due."""
+    now = timezone.now()
+    with transaction.atomic():
+        row = (
+            Notification.objects.select_for_update()
+            .filter(pk=notification_id, status=NotificationStatus.PENDING, next_attempt_at__lte=now)
+            .first()
         )
-        Notification.objects.filter(pk=notification.pk).update(
-            attempts=F("attempts") + 1, last_error=str(exc)[:300], status=status
+        if row is None:
+            return None
+        Notification.objects.filter(pk=row.pk).update(
+            attempts=F("attempts") + 1, next_attempt_at=now + timedelta(seconds=LEASE_SECONDS)
         )
-        logger.warning("notification %s not sent: %s", notification.pk, exc)
+    row.attempts += 1
+    return row
+
+
+def notification_send(notification_id: int) -> bool:
+    """Send one due notification; a failure is recorded and retried with backoff until MAX_ATTEMPTS."""
+    row = _claim(notification_id)
+    if row is None:
         return False
-    Notification.objects.filter(pk=notification.pk).update(
-        status=NotificationStatus.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1
+    try:
+        send_mail(row.subject, row.body, None, [row.to_email])
+    except Exception as exc:  # any transport error: keep the row, retry later
+        last = row.attempts >= MAX_ATTEMPTS
+        delay = backoff(row.attempts)
+        Notification.objects.filter(pk=row.pk).update(
+            last_error=str(exc)[:300],
+            status=NotificationStatus.FAILED if last else NotificationStatus.PENDING,
+            next_attempt_at=timezone.now() + delay,
+        )
+        logger.warning("notification %s attempt %s not sent: %s", row.pk, row.attempts, exc)
+        if not last:
+            enqueue_in(SEND_JOB, row.pk, seconds=delay.total_seconds())
+        return False
+    Notification.objects.filter(pk=row.pk).update(
+        status=NotificationStatus.SENT, sent_at=timezone.now(), last_error=""
     )
     return True
-
-
-def notifications_send_pending(limit: int = 200) -> int:
-    sent = 0
-    for notification in Notification.objects.filter(status=NotificationStatus.PENDING).order_by("created_at")[
-        :limit
-    ]:
-        sent += notification_send(notification)
-    return sent

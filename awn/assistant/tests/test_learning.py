@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -76,20 +75,17 @@ def test_a_retention_of_zero_keeps_no_question(kb: None, settings: Any) -> None:
     assert not ArticleQuestion.objects.exists()
 
 
-def test_the_worker_and_the_embedded_sweeper_apply_the_retention_hourly(
-    kb: None, settings: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from awn.core import tasks
+def test_the_schedule_applies_the_retention_hourly(kb: None, settings: Any) -> None:
+    from config.schedule import SCHEDULE
 
-    assert "awn.knowledge.tasks.expire_learned_questions" in tasks._sweeps
+    periods = {entry.task: entry.every for entry in SCHEDULE}
+    assert periods["awn.knowledge.tasks.expire_learned_questions"] == 3600
     settings.AWN_LEARNED_QUESTIONS_DAYS = 30
-    monkeypatch.setattr(knowledge_tasks, "_last_expiry", None)
     _learn_at(Article.objects.get(external_id="kb-011"), ASKED, days_ago=40)
+    _learn_at(Article.objects.get(external_id="kb-011"), ASKED_AGAIN, days_ago=10)
     call_command("run_worker", once=True, verbosity=0)
-    assert not ArticleQuestion.objects.exists()
-    _learn_at(Article.objects.get(external_id="kb-011"), ASKED, days_ago=40)
-    assert knowledge_tasks.expire_learned_questions() == 0  # not again within the hour
-    assert knowledge_tasks.expire_learned_questions(force=True) == 1
+    assert list(ArticleQuestion.objects.values_list("text", flat=True)) == [ASKED_AGAIN]
+    assert knowledge_tasks.expire_learned_questions() == 0
 
 
 def test_unpublished_articles_questions_are_not_read(kb: None) -> None:

@@ -16,7 +16,7 @@ from awn.connectors.enums import EventStatus
 from awn.connectors.models import InboundEvent, Inbox
 from awn.connectors.providers.email import imap
 from awn.connectors.services import inbox_save
-from awn.connectors.tasks import sweep
+from awn.connectors.tasks import poll_inboxes, sweep
 from awn.tickets.models import Message, Ticket
 
 from .mailservers import DOVECOT, Dovecot, mail
@@ -28,6 +28,13 @@ if not shutil.which("dovecot") and not os.path.exists(DOVECOT):
     if os.environ.get("CI") == "true":
         pytest.fail("dovecot is not installed (apt-get install dovecot-imapd); CI must run the IMAP tests")
     pytestmark = pytest.mark.skip(reason="dovecot is not installed: apt-get install dovecot-imapd")
+
+
+def poll_and_process() -> None:
+    """What the schedule does: poll the mailboxes, then sweep up the stored events (the tests' transaction never
+    commits, so the jobs enqueued on commit do not run)."""
+    poll_inboxes()
+    sweep(stale_seconds=0)
 
 
 @pytest.fixture
@@ -76,7 +83,7 @@ def test_the_worker_polls_unseen_mail_into_tickets(world, imap_inbox, dovecot) -
     append(dovecot, question)
     append(dovecot, mail("طلب نقل إلى مدرسة أخرى", subject="نقل", sender="other.parent@example.com"))
     assert len(unseen(dovecot)) == 2
-    sweep(stale_seconds=0)  # what run_worker does on every loop
+    poll_and_process()  # what run_worker does on every loop
     assert unseen(dovecot) == []
     assert set(InboundEvent.objects.values_list("status", flat=True)) == {EventStatus.DONE}
     assert InboundEvent.objects.get(external_id=question["Message-ID"]).payload["via"] == "imap"
@@ -98,11 +105,11 @@ def test_mail_fetched_again_after_a_crash_is_absorbed(world, imap_inbox, dovecot
         raise ConnectionResetError("worker killed")
 
     monkeypatch.setattr(imap.BaseMailBox, "flag", die)
-    sweep(stale_seconds=0)
+    poll_and_process()
     assert len(unseen(dovecot)) == 1
     assert InboundEvent.objects.count() == 1
     monkeypatch.setattr(imap.BaseMailBox, "flag", original_flag)
-    sweep(stale_seconds=0)  # fetched again: the dedupe absorbs it, then it is flagged
+    poll_and_process()  # fetched again: the dedupe absorbs it, then it is flagged
     assert unseen(dovecot) == []
     assert InboundEvent.objects.count() == 1
     assert Message.objects.filter(body="سؤال عن الحضور والغياب").count() == 1
@@ -115,10 +122,10 @@ def test_a_processing_crash_is_picked_up_by_the_sweep(world, imap_inbox, dovecot
         raise RuntimeError("worker killed")
 
     monkeypatch.setattr(inbound, "fault_point", crash)
-    sweep(stale_seconds=0)
+    poll_and_process()
     assert unseen(dovecot) == [] and InboundEvent.objects.get().status == EventStatus.PENDING
     monkeypatch.setattr(inbound, "fault_point", lambda step: None)
-    sweep(stale_seconds=0)
+    poll_and_process()
     assert Message.objects.filter(body="لا أستطيع طباعة الشهادة").count() == 1
 
 
@@ -131,7 +138,7 @@ def test_wrong_password_stores_nothing_and_leaves_mail_unseen(world, imap_inbox,
         secrets={"imap_password": "wrong"},
     )
     append(dovecot, mail())
-    sweep(stale_seconds=0)
+    poll_and_process()
     assert InboundEvent.objects.count() == 0
     assert len(unseen(dovecot)) == 1
     assert "poll failed" in caplog.text
@@ -145,9 +152,9 @@ def test_the_poll_interval_is_respected(world, imap_inbox, dovecot) -> None:
         settings={**imap_inbox.settings, "poll_seconds": "3600"},
     )
     imap_inbox.refresh_from_db()
-    sweep(stale_seconds=0)  # polls (first time), then waits an hour
+    poll_and_process()  # polls (first time), then waits an hour
     append(dovecot, mail())
-    sweep(stale_seconds=0)
+    poll_and_process()
     assert InboundEvent.objects.count() == 0
 
 
@@ -157,6 +164,6 @@ def test_mail_past_the_size_limit_is_left_unseen_and_not_downloaded(
     monkeypatch.setenv("AWN_EMAIL_MAX_BYTES", "20000")
     append(dovecot, mail("ملف كبير", subject="كبير", attachments=[("big.txt", b"x" * 40_000, "text/plain")]))
     append(dovecot, mail("سؤال قصير", subject="قصير"))
-    sweep(stale_seconds=0)
+    poll_and_process()
     assert list(Ticket.objects.filter(channel="email").values_list("subject", flat=True)) == ["قصير"]
     assert len(unseen(dovecot)) == 1  # the big one, for a person to look at in the mailbox

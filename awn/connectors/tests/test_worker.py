@@ -16,7 +16,7 @@ from awn.connectors.base import RawItem
 from awn.connectors.enums import DeliveryError, DeliveryStatus, EventStatus
 from awn.connectors.models import InboundEvent, OutboundMessage
 from awn.connectors.outbound import MAX_ATTEMPTS, backoff
-from awn.connectors.tasks import sweep
+from awn.connectors.tasks import poll_inboxes, sweep
 from awn.core import tasks
 from awn.tickets.models import Message, Ticket
 
@@ -160,10 +160,10 @@ def test_polled_channels_are_fetched_by_the_sweep_and_deduplicated(
 ) -> None:
     settings.AWN_TASKS_MODE = "off"
     provider.state.updates = [{"id": "mail-1", "from": "user-7", "text": "سؤال عن الجدول"}]
-    sweep(stale_seconds=0)
+    poll_inboxes()
     provider.state.updates = [{"id": "mail-1", "from": "user-7", "text": "سؤال عن الجدول"}]  # fetched again
-    sweep(stale_seconds=0)
-    sweep(stale_seconds=0)
+    poll_inboxes()
+    call_command("run_worker", "--once", "--stale", "0")
     assert InboundEvent.objects.filter(inbox=inboxes["fake"]).count() == 1
     assert Message.objects.filter(body="سؤال عن الجدول").count() == 1
 
@@ -179,7 +179,8 @@ def test_the_embedded_sweeper_picks_up_what_a_restart_left_pending(settings, pro
     events_store(inbox, [RawItem("left-1", {"id": "left-1", "from": "user-9", "text": "بقيت معلقة"})])
     assert InboundEvent.objects.get().status == EventStatus.PENDING
     settings.AWN_TASKS_MODE, settings.AWN_WORKER_STALE_SECONDS = "thread", 0
-    monkeypatch.setattr(tasks, "SWEEP_EVERY_SECONDS", 0.2)
+    monkeypatch.setattr(tasks, "FIRST_RUN_SECONDS", 0.2)
+    monkeypatch.setattr(tasks, "SCHEDULER_TICK_SECONDS", 0.1)
     tasks.start()  # the restarted process
     try:
         deadline = time.monotonic() + 15

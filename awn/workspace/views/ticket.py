@@ -15,6 +15,7 @@ from awn.accounts.models import Team
 from awn.assistant.triage.selectors import triage_card
 from awn.connectors.selectors import channel_state_for_ticket, deliveries_for_messages
 from awn.core.errors import Conflict, DomainError, NotFound
+from awn.notifications.selectors import notifications_failed_for_ticket
 from awn.tickets.canned import canned_responses_for, render_canned
 from awn.tickets.enums import ALLOWED_TRANSITIONS, Category, MessageKind, Priority, Status
 from awn.tickets.models import CannedResponse, Ticket
@@ -104,6 +105,7 @@ def _ticket_context(request: HttpRequest, pk: int, composer: dict[str, Any] | No
         "composer_status_after": composer.get("status_after", ""),
         "is_closed": ticket.status == Status.CLOSED,
         "triage_card": triage_card(ticket),
+        "failed_notifications": notifications_failed_for_ticket(ticket.pk),
     }
 
 

@@ -1,0 +1,22 @@
+"""Every periodic job of Awn, declared once: Celery beat runs this list in production (config/celery.py), the
+embedded scheduler in the one-process mode (awn/core/tasks.py), `manage.py run_worker` in a broker-less worker.
+
+Sweeps are the safety net of "the database is the source of truth": they enqueue again whatever a crash, a lost
+broker message or a broker outage left pending, so no row waits longer than its sweep's period plus
+AWN_WORKER_STALE_SECONDS.
+"""
+
+from awn.core.tasks import Periodic
+
+SCHEDULE: tuple[Periodic, ...] = (
+    # Channels without webhooks (the IMAP poll); each inbox keeps its own "check every N seconds".
+    Periodic("awn.connectors.tasks.poll_inboxes", every=15),
+    # Channels: raw inbound events still pending, outgoing replies whose retry is due.
+    Periodic("awn.connectors.tasks.sweep", every=15),
+    # Email notifications due (first attempt lost, or a retry's time came).
+    Periodic("awn.notifications.tasks.sweep", every=15),
+    # New tickets a crash left without triage.
+    Periodic("awn.assistant.tasks.sweep_untriaged", every=60),
+    # Users' learned questions past their retention (AWN_LEARNED_QUESTIONS_DAYS).
+    Periodic("awn.knowledge.tasks.expire_learned_questions", every=3600),
+)
