@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "awn.workspace",
     "awn.assistant",
     "awn.chat",
+    "awn.realtime",
 ]
 
 MIDDLEWARE = [
@@ -182,8 +183,9 @@ else:
     }
     # Database sessions, read with one prepared statement instead of an ORM query (awn/core/sessions.py).
     SESSION_ENGINE = "awn.core.sessions"
-# Live chat over WebSockets (Django Channels): the in-memory layer lives in one process (embedded mode); set
-# AWN_REDIS_URL so several ASGI processes share one Redis channel layer.
+# Live screens and live chat over WebSockets (Django Channels, awn/realtime): the in-memory layer lives in one
+# process (embedded mode: the web process also runs the jobs, so their pushes reach its sockets); set
+# AWN_REDIS_URL so several ASGI processes and the Celery workers share one Redis channel layer.
 CHANNEL_LAYERS: dict[str, dict[str, Any]]
 if os.environ.get("AWN_REDIS_URL"):
     CHANNEL_LAYERS = {
@@ -200,9 +202,9 @@ if os.environ.get("AWN_REDIS_URL"):
     }
 else:
     # The in-memory layer silently drops past its capacity (default 100): a busy agent panel needs more. Ours
-    # sweeps expired messages once a second, not on every send and receive (awn/chat/layers.py).
+    # sweeps expired messages once a second, not on every send and receive (awn/realtime/layers.py).
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "awn.chat.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+        "default": {"BACKEND": "awn.realtime.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
     }
 # Sites allowed to embed the chat widget (full origins: https://noor.example.sa), for its HTTP calls (CORS) and
 # the visitor's WebSocket. The deployment's own hosts are always allowed.

@@ -19,8 +19,15 @@ from django.utils.translation import gettext as _
 
 from awn.accounts.policies import is_staff_member
 from awn.core.errors import DomainError
+from awn.realtime.groups import (
+    CHAT_AGENTS_GROUP,
+    EVENT,
+    chat_visitor_group,
+    chat_watchers_group,
+    user_group,
+)
 
-from . import realtime, selectors, services
+from . import selectors, services
 from .enums import ChatStatus
 
 logger = logging.getLogger(__name__)
@@ -57,7 +64,7 @@ class _Base(AsyncJsonWebsocketConsumer):
                 await self._error(str(exc.message), exc.code)
             return None
 
-    async def chat_event(self, event: dict[str, Any]) -> None:
+    async def realtime_event(self, event: dict[str, Any]) -> None:
         await self.send_json(event["data"])
 
 
@@ -74,7 +81,7 @@ class VisitorConsumer(_Base):
         self.language = conversation.language
         # Join before reading the history: a line pushed in between arrives twice (the widget drops repeats by
         # id) rather than never.
-        await self.channel_layer.group_add(realtime.visitor_group(conversation.pk), self.channel_name)
+        await self.channel_layer.group_add(chat_visitor_group(conversation.pk), self.channel_name)
         await self.accept()
         snapshot = await database_sync_to_async(services.visitor_snapshot)(conversation.pk)
         self.queued = snapshot["status"]["status"] == ChatStatus.QUEUED
@@ -98,10 +105,10 @@ class VisitorConsumer(_Base):
             self.queue_watch.cancel()
         if hasattr(self, "conversation_id"):
             await self.channel_layer.group_discard(
-                realtime.visitor_group(self.conversation_id), self.channel_name
+                chat_visitor_group(self.conversation_id), self.channel_name
             )
 
-    async def chat_event(self, event: dict[str, Any]) -> None:
+    async def realtime_event(self, event: dict[str, Any]) -> None:
         data = event["data"]
         if data.get("type") == "status":
             self.queued = data.get("status") == ChatStatus.QUEUED
@@ -125,9 +132,9 @@ class VisitorConsumer(_Base):
                     await self._call(services.chat_bot_answer, cid, line.body)
             elif kind == "typing":
                 await self.channel_layer.group_send(
-                    realtime.watchers_group(cid),
+                    chat_watchers_group(cid),
                     {
-                        "type": realtime.EVENT,
+                        "type": EVENT,
                         "data": {"type": "typing", "conversation": cid, "from": "visitor"},
                     },
                 )
@@ -153,8 +160,8 @@ class AgentConsumer(_Base):
         self.language = user.preferred_language if user.preferred_language in ("ar", "en") else "ar"
         self.watching: set[int] = set()
         self.coverage = await database_sync_to_async(selectors.agent_scope)(user)
-        await self.channel_layer.group_add(realtime.AGENTS_GROUP, self.channel_name)
-        await self.channel_layer.group_add(realtime.user_group(user.pk), self.channel_name)
+        await self.channel_layer.group_add(CHAT_AGENTS_GROUP, self.channel_name)
+        await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         await database_sync_to_async(services.presence_join)(user, self.channel_name)
         await self.accept()
         await self.send_json(await database_sync_to_async(selectors.agent_snapshot)(user))
@@ -162,10 +169,10 @@ class AgentConsumer(_Base):
     async def disconnect(self, code: int) -> None:
         if not hasattr(self, "user"):
             return
-        await self.channel_layer.group_discard(realtime.AGENTS_GROUP, self.channel_name)
-        await self.channel_layer.group_discard(realtime.user_group(self.user.pk), self.channel_name)
+        await self.channel_layer.group_discard(CHAT_AGENTS_GROUP, self.channel_name)
+        await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
         for cid in self.watching:
-            await self.channel_layer.group_discard(realtime.watchers_group(cid), self.channel_name)
+            await self.channel_layer.group_discard(chat_watchers_group(cid), self.channel_name)
         await database_sync_to_async(services.presence_leave)(self.channel_name)
 
     async def _watch(self, cid: int) -> bool:
@@ -177,7 +184,7 @@ class AgentConsumer(_Base):
             return False
         if cid not in self.watching:
             self.watching.add(cid)
-            await self.channel_layer.group_add(realtime.watchers_group(cid), self.channel_name)
+            await self.channel_layer.group_add(chat_watchers_group(cid), self.channel_name)
         lines = await database_sync_to_async(selectors.conversation_lines)(cid)
         await self.send_json({"type": "lines", "conversation": cid, "lines": lines})
         return True
@@ -218,8 +225,8 @@ class AgentConsumer(_Base):
             elif kind == "typing":
                 if cid in self.watching:
                     await self.channel_layer.group_send(
-                        realtime.visitor_group(cid),
-                        {"type": realtime.EVENT, "data": {"type": "typing", "from": "agent"}},
+                        chat_visitor_group(cid),
+                        {"type": EVENT, "data": {"type": "typing", "from": "agent"}},
                     )
             elif kind == "transfer":
                 agent_id = _int_or_none(content.get("agent"))
@@ -232,7 +239,7 @@ class AgentConsumer(_Base):
             else:
                 await self._error(_("Unknown request."))
 
-    async def chat_event(self, event: dict[str, Any]) -> None:
+    async def realtime_event(self, event: dict[str, Any]) -> None:
         data = event["data"]
         if "category" in event and not selectors.scope_allows(
             self.coverage, event["category"], event.get("team_id")

@@ -16,7 +16,6 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 
-from awn.chat.realtime import user_group
 from awn.connectors.enums import EventStatus, ListenerError
 from awn.connectors.models import InboundEvent, Inbox, PhoneCall
 from awn.connectors.providers.asterisk.listener import WANTED_EVENTS, AmiListener
@@ -24,6 +23,7 @@ from awn.connectors.registry import connector_for
 from awn.connectors.services import inbox_save
 from awn.connectors.tasks import sweep
 from awn.crm.models import Contact
+from awn.realtime.groups import user_group
 from awn.tickets.enums import Channel, MessageKind, Priority, Status
 from awn.tickets.models import Ticket
 

@@ -10,9 +10,9 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from awn.chat.realtime import user_group
 from awn.connectors.providers.asterisk.embedded import start_embedded_listener, stop_embedded_listener
 from awn.connectors.services import inbox_save
+from awn.realtime.groups import user_group
 from awn.tickets.enums import Channel
 from awn.tickets.models import Ticket
 

@@ -12,10 +12,10 @@ from channels.layers import channel_layers, get_channel_layer
 from django.test import Client
 
 from awn.accounts.services import api_token_create
-from awn.chat.realtime import user_group
 from awn.connectors.enums import EventStatus
 from awn.connectors.models import InboundEvent, PhoneCall
 from awn.crm.models import Contact
+from awn.realtime.groups import user_group
 from awn.tickets.enums import Channel, MessageKind, Priority, Status
 from awn.tickets.models import Message, Ticket
 
@@ -157,7 +157,7 @@ def test_answer_pops_the_caller_on_the_answering_agents_screen(world, inboxes, d
         deliver(inboxes["phone"], _event(2, "answered", caller="+966501234567", agent="agent"))
         ticket = _call_ticket()
         received = async_to_sync(_receive)(layer, mine)
-        assert received["type"] == "chat.event"
+        assert received["type"] == "realtime.event"
         assert received["data"] == {
             "type": "call",
             "kind": "call",

@@ -307,7 +307,8 @@ def _call_back_task(ticket: Ticket) -> None:
 
 
 def _screen_pop(user_id: int, contact: Contact, ticket: Ticket) -> None:
-    from awn.chat.realtime import push, user_group
+    from awn.realtime.groups import user_group
+    from awn.realtime.services import push
 
     push(
         user_group(user_id),
