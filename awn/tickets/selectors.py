@@ -27,7 +27,7 @@ from awn.search.enums import Kind as SearchKind
 from awn.search.selectors import search_filter
 
 from .enums import ACTIVE_STATUSES, PRIORITY_RANK, Category, Channel, Priority, Status
-from .models import AuditEntry, Message, Ticket
+from .models import AuditEntry, Message, Ticket, TicketWatcher
 from .policies import visible_tickets
 
 QUEUES = ("mine", "team", "unassigned", "open", "all")
@@ -431,3 +431,12 @@ def visible_ticket_ids(user: User, ids: set[int]) -> set[int]:
     if not ids:
         return set()
     return set(visible_tickets(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def ticket_watcher_ids(ticket_id: int) -> QuerySet[TicketWatcher, int]:
+    """The users watching a ticket, as a subquery (whether they may still see it is the caller's check)."""
+    return TicketWatcher.objects.filter(ticket_id=ticket_id).values_list("user_id", flat=True)
+
+
+def is_watching(user: User, ticket_id: int) -> bool:
+    return TicketWatcher.objects.filter(ticket_id=ticket_id, user_id=user.pk).exists()
