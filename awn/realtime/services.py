@@ -1,5 +1,11 @@
 """Every push to agents' and visitors' screens goes through here.
 
+Ticket screens (`ticket_changed`): a frame goes to the per-user group of each user who may see the ticket
+(tickets.policies, computed here at push time) and has its page or the queue open; it carries a type and ids
+only, and the page fetches what it shows through views that check the permission again. Queue pages get at most
+one frame a second per user from each process (the page refreshes again shortly after, so nothing is missed).
+Notifications (`notify`) are rows first, then a frame to each allowed user.
+
 Sending: `push` is what services call: the frame leaves once the transaction commits (at once outside one), so a rolled
 back write never reaches a screen. A failed send is logged and never undoes the committed write.
 
@@ -14,17 +20,29 @@ import asyncio
 import logging
 import os
 import threading
+import time
 from collections.abc import Coroutine, Iterable
+from datetime import timedelta
 from typing import Any
 
 from channels.layers import BaseChannelLayer, get_channel_layer
 from django.db import transaction
+from django.utils import timezone
 
-from .groups import EVENT
+from awn.accounts.models import User
+from awn.tickets.models import Ticket
+from awn.tickets.policies import visible_tickets
+
+from . import selectors
+from .groups import EVENT, user_group
 from .layers import InMemoryChannelLayer
+from .models import AgentNotification, AgentSocket, Page
 
 logger = logging.getLogger(__name__)
 SEND_TIMEOUT_SECONDS = 5.0
+QUEUE_FRAME_SECONDS = 1.0
+SOCKET_STALE_SECONDS = 300  # a page pings every 30 s; its row is written at most once a minute
+NOTIFICATION_DAYS = 30
 Frame = tuple[str, dict[str, Any]]  # (group, the layer message)
 
 
@@ -89,3 +107,145 @@ class _PushLoop:
 
 
 _loop = _PushLoop()
+
+
+# ---- agent sockets ------------------------------------------------------------------------------------------
+
+
+def socket_open(*, user: User, channel_name: str) -> None:
+    AgentSocket.objects.update_or_create(
+        channel_name=channel_name,
+        defaults={"user": user, "page": Page.OTHER, "ticket": None, "seen_at": timezone.now()},
+    )
+
+
+def socket_show(*, user: User, channel_name: str, page: str, ticket_id: int | None = None) -> bool:
+    """Record what the socket's page shows. A ticket page is recorded only for a ticket the user may see;
+    otherwise the socket shows nothing of it and False is returned."""
+    ticket = None
+    if page == Page.TICKET:
+        ticket = visible_tickets(user).filter(pk=ticket_id or 0).only("pk").first()
+    allowed = page != Page.TICKET or ticket is not None
+    AgentSocket.objects.filter(channel_name=channel_name, user=user).update(
+        page=page if allowed else Page.OTHER, ticket=ticket, seen_at=timezone.now()
+    )
+    return allowed
+
+
+def socket_seen(channel_name: str) -> None:
+    AgentSocket.objects.filter(channel_name=channel_name).update(seen_at=timezone.now())
+
+
+def socket_close(channel_name: str) -> None:
+    AgentSocket.objects.filter(channel_name=channel_name).delete()
+
+
+def sweep() -> None:
+    """Rows of sockets whose process died without closing them, and old notifications."""
+    now = timezone.now()
+    AgentSocket.objects.filter(seen_at__lt=now - timedelta(seconds=SOCKET_STALE_SECONDS)).delete()
+    AgentNotification.objects.filter(created_at__lt=now - timedelta(days=NOTIFICATION_DAYS)).delete()
+
+
+# ---- ticket screens -----------------------------------------------------------------------------------------
+
+_queue_sent: dict[int, float] = {}  # user id → when this process last sent them a queue frame (monotonic)
+_queue_lock = threading.Lock()
+
+
+def ticket_changed(ticket_id: int, kind: str, **ids: int) -> None:
+    """Tell the screens that show `ticket_id` (its page, or the queue) of users who may see it that `kind`
+    happened. Called after commit (the event map's on_commit reactions)."""
+    ticket = selectors.ticket_for_audience(ticket_id)
+    if ticket is None:
+        return
+    frame = {"type": kind, "ticket": ticket_id, **ids}
+    queue_frame = {"type": "queue", "ticket": ticket_id}
+    frames = []
+    for screen in selectors.screens_for_ticket(ticket):
+        if screen.ticket_open:
+            frames.append((user_group(screen.user_id), message(frame)))
+        elif _queue_frame_due(screen.user_id):
+            frames.append((user_group(screen.user_id), message(queue_frame)))
+    send_many(frames)
+
+
+def _queue_frame_due(user_id: int) -> bool:
+    now = time.monotonic()
+    with _queue_lock:
+        if now - _queue_sent.get(user_id, -QUEUE_FRAME_SECONDS) < QUEUE_FRAME_SECONDS:
+            return False
+        _queue_sent[user_id] = now
+        if len(_queue_sent) > 10_000:
+            _queue_sent.clear()
+        return True
+
+
+def forget_queue_frames() -> None:
+    """Tests: the next queue frame to anyone is due at once."""
+    with _queue_lock:
+        _queue_sent.clear()
+
+
+# ---- notifications ------------------------------------------------------------------------------------------
+
+
+def notify(
+    *,
+    ticket_id: int,
+    user_ids: Iterable[int],
+    kind: str,
+    key: str,
+    message_id: int | None = None,
+    actor_id: int | None = None,
+) -> list[int]:
+    """Notify the users among `user_ids` who may see the ticket (never its actor): a row each, then a frame.
+    `key` names the cause, so a second run writes nothing twice. Returns who was notified."""
+    ticket = selectors.ticket_for_audience(ticket_id)
+    if ticket is None:
+        return []
+    users = selectors.allowed_among(ticket, set(user_ids) - {actor_id})
+    return _notify_allowed(ticket, users, kind=kind, key=key, message_id=message_id, actor_id=actor_id)
+
+
+def notify_watchers(
+    *, ticket_id: int, message_id: int, actor_id: int | None, skip: set[int] | None = None
+) -> list[int]:
+    """A new message on a watched ticket: its watchers who may still see it (not its author, nor `skip`)."""
+    ticket = selectors.ticket_for_audience(ticket_id)
+    if ticket is None:
+        return []
+    skipped = {actor_id, *(skip or ())}
+    users = [u for u in selectors.watchers_allowed(ticket) if u not in skipped]
+    return _notify_allowed(
+        ticket, users, kind="watched", key=f"message:{message_id}", message_id=message_id, actor_id=actor_id
+    )
+
+
+def _notify_allowed(
+    ticket: Ticket, users: list[int], *, kind: str, key: str, message_id: int | None, actor_id: int | None
+) -> list[int]:
+    if not users:
+        return []
+    dedupe_key = f"{kind}:{key}"[:120]
+    AgentNotification.objects.bulk_create(
+        [
+            AgentNotification(
+                user_id=user_id,
+                kind=kind,
+                ticket_id=ticket.pk,
+                message_id=message_id,
+                actor_id=actor_id,
+                dedupe_key=dedupe_key,
+            )
+            for user_id in users
+        ],
+        ignore_conflicts=True,
+    )
+    frame = {"type": "notification", "kind": kind, "ticket": ticket.pk}
+    send_many([(user_group(user_id), message(frame)) for user_id in users])
+    return users
+
+
+def notifications_read(user: User) -> int:
+    return AgentNotification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -242,14 +242,7 @@ def test_an_answered_call_is_one_ticket_with_its_lines_category_and_screen_pop(
             (MessageKind.NOTE, "انتهت المكالمة — المدة 3:25"),
         ]
         received = async_to_sync(_receive)(layer, mine)
-        assert received["data"] == {
-            "type": "call",
-            "kind": "call",
-            "contact_id": world.parent.pk,
-            "name": world.parent.name,
-            "ticket_id": ticket.pk,
-            "url": f"/workspace/tickets/{ticket.pk}/",
-        }
+        assert received["data"] == {"type": "notification", "kind": "call", "ticket": ticket.pk}
     finally:
         async_to_sync(layer.group_discard)(user_group(world.agent.pk), mine)
 

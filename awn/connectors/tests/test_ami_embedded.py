@@ -57,6 +57,5 @@ def test_the_listener_in_the_web_process_pops_the_caller_on_its_own_sockets(worl
 
     pop = async_to_sync(agent_screen)()
     ticket = Ticket.objects.get(channel=Channel.PHONE)
-    assert pop["data"]["kind"] == "call"
-    assert pop["data"]["ticket_id"] == ticket.pk
-    assert pop["data"]["contact_id"] == world.parent.pk
+    assert pop["data"] == {"type": "notification", "kind": "call", "ticket": ticket.pk}
+    assert ticket.requester_id == world.parent.pk

@@ -87,7 +87,12 @@
 
   function connect() {
     ws = new WebSocket(scheme + location.host + root.dataset.socket);
-    ws.onopen = function () { retry = 0; $("chat-connection").textContent = root.dataset.connected; if (current) send({ type: "watch", conversation: current }); };
+    ws.onopen = function () {
+      retry = 0;
+      $("chat-connection").textContent = root.dataset.connected;
+      send({ type: "subscribe", page: "chats" });  // live chat talks over the agent socket once this page is open
+      if (current) send({ type: "watch", conversation: current });
+    };
     ws.onmessage = function (event) {
       var frame = JSON.parse(event.data);
       if (frame.type === "chats") {
