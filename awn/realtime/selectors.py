@@ -63,7 +63,7 @@ def notifications_for(user: User, limit: int = NOTIFICATIONS_SHOWN) -> list[Agen
     """The user's newest notifications about tickets they may still see (a lost permission hides them)."""
     return list(
         AgentNotification.objects.filter(user=user, ticket__in=visible_tickets(user))
-        .select_related("ticket", "actor")
+        .select_related("ticket__requester", "actor")
         .order_by("-created_at", "-id")[:limit]
     )
 

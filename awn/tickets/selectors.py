@@ -440,3 +440,35 @@ def ticket_watcher_ids(ticket_id: int) -> QuerySet[TicketWatcher, int]:
 
 def is_watching(user: User, ticket_id: int) -> bool:
     return TicketWatcher.objects.filter(ticket_id=ticket_id, user_id=user.pk).exists()
+
+
+def ticket_header_for_agent(user: User, pk: int) -> Ticket:
+    """The ticket page's header (status, priority, assignee, team, tags, merge): the row and what it shows."""
+    ticket = (
+        visible_tickets(user)
+        .select_related("team", "assignee", "merged_into")
+        .prefetch_related("tags")
+        .filter(pk=pk)
+        .first()
+    )
+    if ticket is None:
+        raise NotFound()
+    return ticket
+
+
+def ticket_messages_for_agent(
+    ticket: Ticket, *, after: int | None = None, message_id: int | None = None, limit: int = 500
+) -> list[Message]:
+    """Messages of a ticket the caller already may see (with authors and attachments): one of them, or those
+    newer than `after` (what a page that missed pushes catches up with), oldest first."""
+    messages = (
+        Message.objects.filter(ticket_id=ticket.pk)
+        .select_related("author_user", "author_contact")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+    if message_id is not None:
+        messages = messages.filter(pk=message_id)
+    if after is not None:
+        messages = messages.filter(pk__gt=after)
+    return list(messages[:limit])

@@ -213,9 +213,17 @@ def test_the_pop_reaches_the_agents_open_websocket(world, inboxes, deliver) -> N
     channel_layers.backends.clear()
 
 
-def test_the_agents_live_panel_has_the_call_pop(world) -> None:
-    page = world.client_for(world.agent).get("/workspace/chats/")
-    assert page.status_code == 200
-    html = page.content.decode()
-    assert 'data-testid="call-pop"' in html and "مكالمة واردة" in html
-    assert "افتح تذكرة المتصل" in html
+def test_the_pop_shows_in_the_agents_notifications_on_any_workspace_page(world, inboxes, deliver) -> None:
+    deliver(inboxes["phone"], _event(1, "answered", caller="+966501234567", agent="agent"))
+    ticket = _call_ticket()
+    client = world.client_for(world.agent)
+    page = client.get("/workspace/contacts/").content.decode()
+    assert 'data-testid="notifications-menu"' in page and 'data-testid="toasts"' in page
+    listing = client.get("/workspace/notifications/")
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert 'data-kind="call"' in html and "مكالمة واردة" in html and world.parent.name in html
+    assert "افتح تذكرة المتصل" in html and f'href="/workspace/tickets/{ticket.pk}/"' in html
+    # Nobody else is told of this call.
+    other = world.client_for(world.supervisor).get("/workspace/notifications/").content.decode()
+    assert 'data-kind="call"' not in other
