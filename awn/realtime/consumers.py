@@ -131,7 +131,9 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         now = time.monotonic()
         if now - self.last_seen >= SEEN_EVERY_SECONDS:
             self.last_seen = now
-            await database_sync_to_async(services.socket_seen)(self.channel_name)
+            await database_sync_to_async(services.socket_seen)(
+                user=self.user, channel_name=self.channel_name, page=self.page, ticket_id=self.ticket_id
+            )
         for protocol in self.active:
             await protocol.ping()
         await self.send_json({"type": "pong"})

@@ -22,19 +22,16 @@ from .models import NotificationKind
 def on_message_received(event: MessageReceived) -> None:
     """A customer's message from any channel: the ticket's open pages append it, queues refresh, watchers are
     told."""
-    services.ticket_changed(event.ticket_id, "message", message=event.message_id)
-    services.notify_watchers(ticket_id=event.ticket_id, message_id=event.message_id, actor_id=None)
+    services.message_added(ticket_id=event.ticket_id, message_id=event.message_id, actor_id=None)
 
 
 def on_reply_sent(event: ReplySent) -> None:
-    services.ticket_changed(event.ticket_id, "message", message=event.message_id)
-    services.notify_watchers(ticket_id=event.ticket_id, message_id=event.message_id, actor_id=event.actor_id)
+    services.message_added(ticket_id=event.ticket_id, message_id=event.message_id, actor_id=event.actor_id)
 
 
 def on_note_added(event: NoteAdded) -> None:
     """An internal note: to staff screens only (customers have no agent socket), and to the agents it
     mentions when they may see the ticket."""
-    services.ticket_changed(event.ticket_id, "message", message=event.message_id)
     mentioned = services.notify(
         ticket_id=event.ticket_id,
         user_ids=event.mentioned_user_ids,
@@ -43,8 +40,8 @@ def on_note_added(event: NoteAdded) -> None:
         message_id=event.message_id,
         actor_id=event.actor_id,
     )
-    services.notify_watchers(
-        ticket_id=event.ticket_id, message_id=event.message_id, actor_id=event.actor_id, skip=set(mentioned)
+    services.message_added(
+        ticket_id=event.ticket_id, message_id=event.message_id, actor_id=event.actor_id, skip=mentioned
     )
 
 

@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import BigIntegerField, BooleanField, Q, Value
 
 from awn.accounts.models import User
-from awn.tickets.models import Ticket
+from awn.tickets.models import Ticket, TicketWatcher
 from awn.tickets.policies import staff_who_can_view, visible_tickets
-from awn.tickets.selectors import ticket_watcher_ids
 
 from .models import AgentNotification, AgentSocket, Page
 
@@ -30,18 +29,46 @@ def ticket_for_audience(ticket_id: int) -> Ticket | None:
     return Ticket.objects.only("pk", "category", "team_id").filter(pk=ticket_id).first()
 
 
-def screens_for_ticket(ticket: Ticket) -> list[Screen]:
-    """Users allowed to see `ticket` (tickets.policies) with its page or the queue open: two queries, whatever
-    the number of agents or sockets."""
-    rows = (
-        AgentSocket.objects.filter(user__in=staff_who_can_view(ticket))
+@dataclass(frozen=True)
+class Audience:
+    screens: list[Screen]
+    watchers: list[int]  # the ticket's watchers who may see it
+
+
+def ticket_audience(ticket: Ticket, *, with_watchers: bool = False) -> Audience:
+    """Users allowed to see `ticket` (tickets.policies) with its page or the queue open, and (`with_watchers`)
+    its watchers who may still see it: two queries, whatever the number of agents, sockets or watchers."""
+    allowed = staff_who_can_view(ticket)  # the teams' query; the users' is a subquery of the next
+    sockets = (
+        AgentSocket.objects.filter(user__in=allowed)
         .filter(Q(ticket_id=ticket.pk) | Q(page=Page.QUEUE))
-        .values_list("user_id", "ticket_id")
+        .annotate(watcher=Value(False, output_field=BooleanField()))
+        .values_list("user_id", "ticket_id", "watcher")
     )
+    rows = sockets
+    if with_watchers:
+        watchers = (
+            TicketWatcher.objects.filter(ticket_id=ticket.pk, user__in=allowed)
+            .annotate(
+                no_ticket=Value(None, output_field=BigIntegerField()),
+                watcher=Value(True, output_field=BooleanField()),
+            )
+            .values_list("user_id", "no_ticket", "watcher")
+        )
+        rows = sockets.union(watchers, all=True)
     open_by_user: dict[int, bool] = {}
-    for user_id, open_ticket_id in rows:
-        open_by_user[user_id] = open_by_user.get(user_id, False) or open_ticket_id == ticket.pk
-    return [Screen(user_id, is_open) for user_id, is_open in sorted(open_by_user.items())]
+    watching: set[int] = set()
+    for user_id, open_ticket_id, is_watcher in rows:
+        if is_watcher:
+            watching.add(user_id)
+        else:
+            open_by_user[user_id] = open_by_user.get(user_id, False) or open_ticket_id == ticket.pk
+    screens = [Screen(user_id, is_open) for user_id, is_open in sorted(open_by_user.items())]
+    return Audience(screens, sorted(watching))
+
+
+def screens_for_ticket(ticket: Ticket) -> list[Screen]:
+    return ticket_audience(ticket).screens
 
 
 def allowed_among(ticket: Ticket, user_ids: Iterable[int]) -> list[int]:
@@ -50,13 +77,6 @@ def allowed_among(ticket: Ticket, user_ids: Iterable[int]) -> list[int]:
     if not ids:
         return []
     return sorted(staff_who_can_view(ticket).filter(pk__in=ids).values_list("pk", flat=True))
-
-
-def watchers_allowed(ticket: Ticket) -> list[int]:
-    """The ticket's watchers who may still see it."""
-    return sorted(
-        staff_who_can_view(ticket).filter(pk__in=ticket_watcher_ids(ticket.pk)).values_list("pk", flat=True)
-    )
 
 
 def notifications_for(user: User, limit: int = NOTIFICATIONS_SHOWN) -> list[AgentNotification]:

@@ -132,8 +132,12 @@ def socket_show(*, user: User, channel_name: str, page: str, ticket_id: int | No
     return allowed
 
 
-def socket_seen(channel_name: str) -> None:
-    AgentSocket.objects.filter(channel_name=channel_name).update(seen_at=timezone.now())
+def socket_seen(*, user: User, channel_name: str, page: str, ticket_id: int | None) -> None:
+    """The page is still there. Its row comes back if a sweep took it (a long pause of the process): pushes
+    look for screens in these rows."""
+    if not AgentSocket.objects.filter(channel_name=channel_name).update(seen_at=timezone.now()):
+        socket_open(user=user, channel_name=channel_name)
+        socket_show(user=user, channel_name=channel_name, page=page, ticket_id=ticket_id)
 
 
 def socket_close(channel_name: str) -> None:
@@ -157,12 +161,39 @@ def ticket_changed(ticket_id: int, kind: str, **ids: int) -> None:
     """Tell the screens that show `ticket_id` (its page, or the queue) of users who may see it that `kind`
     happened. Called after commit (the event map's on_commit reactions)."""
     ticket = selectors.ticket_for_audience(ticket_id)
+    if ticket is not None:
+        _to_screens(
+            ticket, {"type": kind, "ticket": ticket_id, **ids}, selectors.ticket_audience(ticket).screens
+        )
+
+
+def message_added(
+    *, ticket_id: int, message_id: int, actor_id: int | None, skip: Iterable[int] = ()
+) -> list[int]:
+    """A new message (from the customer, a reply, a note): the screens that show the ticket, then its watchers
+    who may see it (not its author, nor `skip`), from one audience query. Returns the watchers told."""
+    ticket = selectors.ticket_for_audience(ticket_id)
     if ticket is None:
-        return
-    frame = {"type": kind, "ticket": ticket_id, **ids}
-    queue_frame = {"type": "queue", "ticket": ticket_id}
+        return []
+    audience = selectors.ticket_audience(ticket, with_watchers=True)
+    _to_screens(ticket, {"type": "message", "ticket": ticket_id, "message": message_id}, audience.screens)
+    skipped = {actor_id, *skip}
+    watchers = [user_id for user_id in audience.watchers if user_id not in skipped]
+    return _notify_allowed(
+        ticket,
+        watchers,
+        kind="watched",
+        key=f"message:{message_id}",
+        message_id=message_id,
+        actor_id=actor_id,
+    )
+
+
+def _to_screens(ticket: Ticket, frame: dict[str, Any], screens: list[selectors.Screen]) -> None:
+    """The frame to users with the ticket's page open; a bare queue frame (at most one a second) to the others."""
+    queue_frame = {"type": "queue", "ticket": ticket.pk}
     frames = []
-    for screen in selectors.screens_for_ticket(ticket):
+    for screen in screens:
         if screen.ticket_open:
             frames.append((user_group(screen.user_id), message(frame)))
         elif _queue_frame_due(screen.user_id):
@@ -206,20 +237,6 @@ def notify(
         return []
     users = selectors.allowed_among(ticket, set(user_ids) - {actor_id})
     return _notify_allowed(ticket, users, kind=kind, key=key, message_id=message_id, actor_id=actor_id)
-
-
-def notify_watchers(
-    *, ticket_id: int, message_id: int, actor_id: int | None, skip: set[int] | None = None
-) -> list[int]:
-    """A new message on a watched ticket: its watchers who may still see it (not its author, nor `skip`)."""
-    ticket = selectors.ticket_for_audience(ticket_id)
-    if ticket is None:
-        return []
-    skipped = {actor_id, *(skip or ())}
-    users = [u for u in selectors.watchers_allowed(ticket) if u not in skipped]
-    return _notify_allowed(
-        ticket, users, kind="watched", key=f"message:{message_id}", message_id=message_id, actor_id=actor_id
-    )
 
 
 def _notify_allowed(

@@ -18,7 +18,7 @@ from awn.core import tasks
 from awn.realtime import selectors
 from awn.realtime.models import AgentSocket
 from awn.tickets.enums import Category, Channel, MessageKind
-from awn.tickets.models import Message, Ticket
+from awn.tickets.models import Message, Ticket, TicketWatcher
 from awn.tickets.services import ticket_add_message, ticket_update
 from conftest import PASSWORD
 
@@ -158,10 +158,15 @@ def test_the_screens_of_a_ticket_cost_the_same_queries_for_many_agents(world: An
         channel_name="v", user=world.vendor_agent, page="queue", seen_at=ticket.created_at
     )
     AgentSocket.objects.create(channel_name="o", user=world.agent, page="other", seen_at=ticket.created_at)
+    TicketWatcher.objects.bulk_create(
+        [TicketWatcher(ticket=ticket, user=u) for u in (world.agent, world.vendor_agent, world.supervisor)]
+    )
     with CaptureQueriesContext(connection) as queries:
-        screens = selectors.screens_for_ticket(ticket)
-    assert len(queries) == 2  # the teams, then the sockets of the allowed users (one join)
+        audience = selectors.ticket_audience(ticket, with_watchers=True)
+    assert len(queries) == 2  # the teams, then the sockets and watchers of the allowed users (one union)
+    screens = audience.screens
     assert len(screens) == 40 and sum(s.ticket_open for s in screens) == 20
+    assert audience.watchers == sorted([world.agent.pk, world.supervisor.pk])  # not the uncovered vendor
 
 
 def test_a_push_from_a_job_on_the_embedded_thread_pool_reaches_the_socket(

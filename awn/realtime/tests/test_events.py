@@ -341,3 +341,29 @@ def test_the_sweep_forgets_sockets_of_a_dead_process_and_old_notifications(world
     sweep()
     assert list(AgentSocket.objects.values_list("channel_name", flat=True)) == ["alive"]
     assert list(AgentNotification.objects.values_list("dedupe_key", flat=True)) == ["assigned:new"]
+
+
+def test_a_ping_brings_back_the_row_of_a_socket_a_sweep_took(world: Any, monkeypatch: Any) -> None:
+    """A process paused past the sweep's age keeps its socket open: its next ping records it again, so pushes
+    find it."""
+    from awn.realtime import consumers
+    from awn.realtime.models import AgentSocket
+
+    monkeypatch.setattr(consumers, "SEEN_EVERY_SECONDS", 0)
+    ticket = world.ticket()
+
+    async def scenario() -> list[dict]:
+        agent = await sync_to_async(agent_page)(world.agent)
+        await agent.open("ticket", ticket.pk)
+        await sync_to_async(AgentSocket.objects.all().delete)()  # as the sweep would
+        await agent.send_json_to({"type": "ping"})
+        await agent.until("pong")
+        await sync_to_async(ticket_add_message)(ticket=ticket, body="بعد التوقف", actor=world.parent_user)
+        got = await agent.frames()
+        await agent.disconnect()
+        return got
+
+    frames = run(scenario)
+    assert frames == [
+        {"type": "message", "ticket": ticket.pk, "message": Message.objects.get(body="بعد التوقف").pk}
+    ]
