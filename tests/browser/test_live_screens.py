@@ -19,15 +19,16 @@ from awn.chat.tests.live import uvicorn_server
 from awn.connectors.models import Inbox
 from awn.connectors.services import inbox_save
 from awn.realtime.tests.conftest import WA_APP_SECRET, WA_PHONE_ID, whatsapp_body, whatsapp_signature
-from awn.tickets.enums import Category, Channel
+from awn.tickets.enums import Category, Channel, MessageKind, Status
 from awn.tickets.models import Message, Ticket
-from awn.tickets.services import ticket_update
+from awn.tickets.services import ticket_add_message, ticket_update
 from tests.browser.pages import arabic_context, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 DESKTOP = {"width": 1280, "height": 900}
 FIRST = "السلام عليكم، ابني لم يظهر في قائمة المسجلين"
 SECOND = "أرسلت لكم صورة الهوية، هل وصلت؟"
+NOTE = "تحققت من الهوية، بانتظار المدرسة"
 
 
 @pytest.fixture
@@ -48,9 +49,9 @@ def whatsapp(db: None) -> Inbox:
     )
 
 
-def _webhook(base: str, inbox: Inbox, text: str, wamid: str) -> float:
+def _webhook(base: str, inbox: Inbox, text: str, wamid: str, **sender: str) -> float:
     """POST a signed WhatsApp webhook to the live server, as Meta would; returns when it was sent."""
-    body = whatsapp_body(text, wamid)
+    body = whatsapp_body(text, wamid, **sender)
     sent = time.monotonic()
     response = httpx.post(
         f"{base}/hooks/{inbox.uuid}/",
@@ -104,10 +105,26 @@ def test_a_whatsapp_message_appears_on_the_open_ticket_and_never_on_an_uncovered
     assert pushed == [{"type": "message", "ticket": ticket.pk, "message": message.pk}]  # ids, no content
     agent.screenshot(path=str(screenshot_dir / "live-ticket-whatsapp-ar.png"), full_page=True)
 
+    # A colleague's internal note and status change show on the open page too (the header refreshed in place).
+    supervisor = arabic_context(chromium, viewport=DESKTOP).new_page()
+    sign_in(supervisor, base, "supervisor")
+    supervisor.goto(f"{base}/workspace/?queue=all")
+    _live(supervisor)
+    ticket_add_message(ticket=ticket, body=NOTE, actor=world.supervisor, kind=MessageKind.NOTE)
+    expect(agent.get_by_test_id("message").filter(has_text=NOTE)).to_have_attribute("data-kind", "note")
+    ticket_update(ticket=ticket, actor=world.supervisor, changes={"status": Status.OPEN})
+    expect(agent.get_by_test_id("ticket-status")).to_have_text("مفتوحة")
+    assert agent.evaluate("window.__sameDocument") is True
+
+    # A new sender: a new ticket, and the supervisor's queue shows its row without a reload.
+    _webhook(base, whatsapp, "مرحبًا، سؤال جديد عن النقل", "wamid.live-3", sender="966500000777", name="منيرة")
+    new_ticket = Ticket.objects.exclude(pk=ticket.pk).get(channel=Channel.WHATSAPP)
+    expect(supervisor.locator(f'[data-ticket-id="{new_ticket.pk}"]')).to_have_count(1, timeout=5000)
+
     vendor.wait_for_timeout(1500)  # longer than any push takes to arrive
-    assert [f["type"] for f in _frames(vendor)] == ["subscribed"]
+    assert [f["type"] for f in _frames(vendor)] == ["subscribed"]  # nothing about the uncovered tickets
     expect(vendor.locator(f'[data-ticket-id="{ticket.pk}"]')).to_have_count(0)
-    assert SECOND not in vendor.content()
+    assert SECOND not in vendor.content() and NOTE not in vendor.content()
 
 
 def test_a_dropped_socket_shows_reconnecting_polls_then_goes_live_again(
