@@ -70,12 +70,21 @@ def test_group_send_from_plain_threads_reaches_the_receivers_loop_in_order() -> 
 
 def test_group_send_from_thread_keeps_messages_for_a_channel_not_received_on_yet() -> None:
     layer = InMemoryChannelLayer()
-    layer.group_send_from_thread("rt.u404", {"type": "x"})  # no member: nothing to do, no error
-    assert layer.channels == {}
-    channel = asyncio.run(layer.new_channel())
-    asyncio.run(layer.group_add("rt.u1", channel))
-    layer.group_send_from_thread("rt.u1", {"type": "x", "n": 7})
-    assert asyncio.run(layer.receive(channel))["n"] == 7
+
+    def scenario() -> int:
+        layer.group_send_from_thread("rt.u404", {"type": "x"})  # no member: nothing to do, no error
+        assert layer.channels == {}
+        channel = asyncio.run(layer.new_channel())
+        asyncio.run(layer.group_add("rt.u1", channel))
+        layer.group_send_from_thread("rt.u1", {"type": "x", "n": 7})
+        return int(asyncio.run(layer.receive(channel))["n"])
+
+    outcome: list[int] = []
+    # Its own thread: the test's thread may already run an event loop (browser tests in the same session).
+    worker = threading.Thread(target=lambda: outcome.append(scenario()))
+    worker.start()
+    worker.join(30)
+    assert outcome == [7]
 
 
 async def _receive_n(layer: InMemoryChannelLayer, channel: str, n: int) -> list[int]:
