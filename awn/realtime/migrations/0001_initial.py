@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('tickets', '0005_ticket_watcher'),
+        ('tickets', '0004_ticket_created_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
