@@ -264,14 +264,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = ("awn.core.tasks.route",)
-CELERY_WORKER_PREFETCH_MULTIPLIER = int(os.environ.get("AWN_WORKER_PREFETCH", "4"))
+# One job in hand per process: a killed worker strands at most that one (and the sweep takes it up again).
+CELERY_WORKER_PREFETCH_MULTIPLIER = int(os.environ.get("AWN_WORKER_PREFETCH", "1"))
+# No job runs for ever: soft limit (the job may clean up), then the process is replaced.
+CELERY_TASK_SOFT_TIME_LIMIT = 120
+CELERY_TASK_TIME_LIMIT = 180
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request never waits long on a broker that is down: its rows wait for the sweep instead.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
-    # Redis gives a task whose worker died back to the queue after this long (the sweeps are faster).
+    # Redis gives a task whose worker died back to the queue after this long: above the longest job (the
+    # hard time limit); the sweeps are faster anyway.
     "visibility_timeout": int(os.environ.get("AWN_BROKER_VISIBILITY_SECONDS", "600")),
 }
 CELERY_TIMEZONE = "Asia/Riyadh"
