@@ -123,7 +123,7 @@ def _cpu_seconds(pids: list[int]) -> float:
 
 def _children(pid: int) -> list[int]:
     try:
-        return [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]  # noqa: SIM115
+        return [int(p) for p in open(f"/proc/{pid}/task/{pid}/children").read().split()]
     except OSError:
         return []
 
@@ -175,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
 
     redis.Redis.from_url(args.broker).flushdb()
     manage({**env, "AWN_TASKS_MODE": "celery"}, "shell", "-c", ENQUEUE_SNIPPET)
-    worker = subprocess.Popen(  # noqa: S603 - our interpreter, our arguments
+    worker = subprocess.Popen(
         [
             sys.executable,
             "-m",
