@@ -284,6 +284,8 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Run the Asterisk AMI listener inside the (single) web process: `bin/awn up` sets it; production runs
 # `manage.py run_ami` with AWN_REDIS_URL instead (awn/connectors/providers/asterisk/embedded.py).
 AWN_AMI_EMBEDDED = env_bool("AWN_AMI_EMBEDDED", False)
+# The one-process mode of `bin/awn up`: the ASGI process also starts the job pool and the scheduler at start-up.
+AWN_EMBEDDED = env_bool("AWN_EMBEDDED", False)
 AWN_TASKS_THREADS = int(os.environ.get("AWN_TASKS_THREADS", "2"))
 # run_worker picks up rows still pending this many seconds after they were written (left by a crash).
 AWN_WORKER_STALE_SECONDS = int(os.environ.get("AWN_WORKER_STALE_SECONDS", "30"))

@@ -224,7 +224,10 @@ def _scheduler(stop: threading.Event) -> None:
         for entry in schedule():
             if now >= next_run.get(entry.task, now):
                 next_run[entry.task] = now + entry.every
-                dispatch(entry.task)
+                try:
+                    dispatch(entry.task)
+                except RuntimeError:  # the interpreter is shutting down (a management command ended)
+                    return
 
 
 def start() -> None:
