@@ -282,3 +282,8 @@ AWN_AMI_EMBEDDED = env_bool("AWN_AMI_EMBEDDED", False)
 AWN_TASKS_THREADS = int(os.environ.get("AWN_TASKS_THREADS", "2"))
 # run_worker picks up rows still pending this many seconds after they were written (left by a crash).
 AWN_WORKER_STALE_SECONDS = int(os.environ.get("AWN_WORKER_STALE_SECONDS", "30"))
+
+# Wiring named here, so that the packages below config import nothing above them (the layers of pyproject.toml's
+# import-linter contracts): who reacts to which event, and the periodic jobs.
+AWN_EVENT_SUBSCRIPTIONS = "config.event_subscriptions.SUBSCRIPTIONS"
+AWN_SCHEDULE = "config.schedule.SCHEDULE"
