@@ -288,3 +288,9 @@ AWN_WORKER_STALE_SECONDS = int(os.environ.get("AWN_WORKER_STALE_SECONDS", "30"))
 # import-linter contracts): who reacts to which event, and the periodic jobs.
 AWN_EVENT_SUBSCRIPTIONS = "config.event_subscriptions.SUBSCRIPTIONS"
 AWN_SCHEDULE = "config.schedule.SCHEDULE"
+# Who feeds the search index: kind → the function that yields its documents (awn/search/documents.py).
+AWN_SEARCH_SOURCES = {
+    "contact": "awn.crm.selectors.contact_search_documents",
+    "ticket": "awn.tickets.selectors.ticket_search_documents",
+    "article": "awn.knowledge.selectors.article_search_documents",
+}
