@@ -294,3 +294,12 @@ AWN_SEARCH_SOURCES = {
     "ticket": "awn.tickets.selectors.ticket_search_documents",
     "article": "awn.knowledge.selectors.article_search_documents",
 }
+# The channel connectors, one class per inbox kind (awn/connectors/registry.py): a new channel is one line here.
+AWN_CONNECTORS = [
+    "awn.connectors.providers.whatsapp.WhatsAppConnector",
+    "awn.connectors.providers.telegram.TelegramConnector",
+    "awn.connectors.providers.email.EmailConnector",
+    "awn.connectors.providers.cti.CtiConnector",
+    "awn.connectors.providers.asterisk.AsteriskConnector",
+    "awn.connectors.providers.fake.FakeConnector",
+]

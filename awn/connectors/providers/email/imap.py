@@ -51,7 +51,7 @@ def _mailbox(inbox: Inbox) -> BaseMailBox:
 def imap_fetch_unseen(inbox: Inbox, *, password: str) -> int:
     """Store every UNSEEN message of the inbox's folder as a raw event; returns how many were new."""
     from ...services import events_store
-    from . import raw_item
+    from .parsing import raw_item
 
     max_bytes = _max_bytes()
     stored = 0
