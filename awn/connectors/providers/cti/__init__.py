@@ -207,7 +207,7 @@ class CtiConnector(Connector):
 
 def _apply(inbox: Inbox, event: dict) -> Message | None:
     from ...inbound import resolve_contact
-    from ...models import PhoneCall
+    from ...services import phone_call_open
 
     kind = str(event["type"])
     call_id = str(event["call_id"])[:100]
@@ -233,7 +233,7 @@ def _apply(inbox: Inbox, event: dict) -> Message | None:
             channel=Channel.PHONE,
             category=category or Category.OTHER,
         )
-        PhoneCall.objects.create(inbox=inbox, call_id=call_id, ticket=ticket)
+        phone_call_open(inbox=inbox, call_id=call_id, ticket=ticket)
         message = Message.objects.filter(ticket=ticket).order_by("id").first()
     else:
         if category and ticket.category == Category.OTHER:
