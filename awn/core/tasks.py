@@ -70,7 +70,7 @@ def job(*, queue: str = "default", max_retries: int = MAX_RETRIES) -> Callable[[
     def decorate(function: F) -> F:
         name = f"{function.__module__}.{function.__name__}"
         QUEUES[name] = queue
-        task = shared_task(
+        task: F = shared_task(
             name=name,
             acks_late=True,
             reject_on_worker_lost=True,

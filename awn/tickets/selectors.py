@@ -133,7 +133,7 @@ def ticket_queue(
     sort: str = DEFAULT_SORT,
     page: int = 1,
     page_size: int = 25,
-) -> Page:
+) -> Page[Ticket]:
     """One page of a queue: three queries (count, rows, requesters) whatever the page size."""
     qs = _queue_queryset_sorted(user, queue, filters, sort)
     # Requesters come in their own query: an inner join to contacts let SQLite's planner drive the page from
@@ -202,7 +202,7 @@ def ticket_queue_rows(
     page: int = 1,
     page_size: int = 25,
     count_rows: Callable[[QuerySet[Ticket], int], int] = capped_count,
-) -> Page:
+) -> Page[QueueRow]:
     """`ticket_queue` for the queue table: the same tickets in the same order, as `QueueRow`s.
 
     Three queries whatever the page size (count, rows, requester names). Only the shown columns are read

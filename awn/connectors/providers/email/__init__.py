@@ -19,7 +19,7 @@ import logging
 import re
 import time
 from email.utils import make_msgid, parseaddr
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -126,7 +126,7 @@ class EmailConnector(Connector):
 
     # --- reading ------------------------------------------------------------------------------------------------
 
-    def parse_inbound(self, inbox: Inbox, payload: dict) -> InboundMessage | StatusUpdate | None:
+    def parse_inbound(self, inbox: Inbox, payload: dict[str, Any]) -> InboundMessage | StatusUpdate | None:
         raw = base64.b64decode(payload["raw"])
         mail = parse_mail(raw)
         if mail.bounce_of:

@@ -17,6 +17,7 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
+from typing import Any
 
 import nh3
 
@@ -72,7 +73,7 @@ def external_id(message: EmailMessage, raw: bytes) -> str:
     return found[0] if found else "sha256:" + hashlib.sha256(raw).hexdigest()
 
 
-def raw_payload(raw: bytes, via: str, **extra: object) -> dict:
+def raw_payload(raw: bytes, via: str, **extra: object) -> dict[str, Any]:
     """How a raw email is kept in a raw event: the exact bytes (base64) and the path it came by."""
     return {"raw": base64.b64encode(raw).decode("ascii"), "via": via, **extra}
 
