@@ -12,7 +12,9 @@ from awn.chat import handlers as chat
 from awn.connectors import handlers as connectors
 from awn.connectors.events import DeliveryStatusChanged
 from awn.core.events import Subscriptions, on_commit, sync
+from awn.crm.events import ContactMerged
 from awn.notifications import handlers as notifications
+from awn.tickets import handlers as tickets
 from awn.tickets.events import (
     MessageReceived,
     NoteAdded,
@@ -44,4 +46,7 @@ SUBSCRIPTIONS: Subscriptions = {
     TicketMerged: [],
     TicketRated: [],
     DeliveryStatusChanged: [],
+    ContactMerged: [
+        sync(tickets.on_contact_merged),  # the merged contact's tickets and messages move to the survivor
+    ],
 }

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "awn.workspace",
     "awn.assistant",
     "awn.chat",
+    "awn.demo",
 ]
 
 MIDDLEWARE = [
@@ -289,3 +290,23 @@ AWN_EMBEDDED = env_bool("AWN_EMBEDDED", False)
 AWN_TASKS_THREADS = int(os.environ.get("AWN_TASKS_THREADS", "2"))
 # run_worker picks up rows still pending this many seconds after they were written (left by a crash).
 AWN_WORKER_STALE_SECONDS = int(os.environ.get("AWN_WORKER_STALE_SECONDS", "30"))
+
+# Wiring named here, so that the packages below config import nothing above them (the layers of pyproject.toml's
+# import-linter contracts): who reacts to which event, and the periodic jobs.
+AWN_EVENT_SUBSCRIPTIONS = "config.event_subscriptions.SUBSCRIPTIONS"
+AWN_SCHEDULE = "config.schedule.SCHEDULE"
+# Who feeds the search index: kind → the function that yields its documents (awn/search/documents.py).
+AWN_SEARCH_SOURCES = {
+    "contact": "awn.crm.selectors.contact_search_documents",
+    "ticket": "awn.tickets.selectors.ticket_search_documents",
+    "article": "awn.knowledge.selectors.article_search_documents",
+}
+# The channel connectors, one class per inbox kind (awn/connectors/registry.py): a new channel is one line here.
+AWN_CONNECTORS = [
+    "awn.connectors.providers.whatsapp.WhatsAppConnector",
+    "awn.connectors.providers.telegram.TelegramConnector",
+    "awn.connectors.providers.email.EmailConnector",
+    "awn.connectors.providers.cti.CtiConnector",
+    "awn.connectors.providers.asterisk.AsteriskConnector",
+    "awn.connectors.providers.fake.FakeConnector",
+]

@@ -504,3 +504,12 @@ def tickets_bulk_update(
         except (ValidationError, Conflict) as exc:
             errors.append(f"{ticket.reference}: {exc.message}")
     return done, errors
+
+
+@transaction.atomic
+def tickets_move_contact(*, source_id: int, target_id: int) -> None:
+    """A merged contact's tickets (asked or about) and the messages it wrote now belong to the surviving contact
+    (the reaction to crm's ContactMerged, inside the merge's transaction)."""
+    Ticket.objects.filter(requester_id=source_id).update(requester_id=target_id)
+    Ticket.objects.filter(about_contact_id=source_id).update(about_contact_id=target_id)
+    Message.objects.filter(author_contact_id=source_id).update(author_contact_id=target_id)
