@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # its Swagger UI and ReDoc static files: the API docs load nothing from a CDN
     "awn.core",
     "awn.accounts",
     "awn.crm",
