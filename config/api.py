@@ -183,7 +183,10 @@ def not_found_for_machines(request: HttpRequest) -> HttpResponse:
 
 def bad_request_for_machines(request: HttpRequest, exception: Exception | None) -> HttpResponse:
     if isinstance(exception, RequestDataTooBig):
+        from django.utils.functional import lazy
+
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
-        message = gettext_lazy("The request body is too large (at most %(mb)s MB).") % {"mb": limit}
+        # Lazy, so that `bilingual` renders it in each language.
+        message = lazy(lambda: _("The request body is too large (at most %(mb)s MB).") % {"mb": limit}, str)()
         return json_error("payload_too_large", message, 413)
     return json_error("bad_request", _lazy_invalid_request(), 400)
