@@ -31,7 +31,9 @@ SUBSCRIPTIONS: Subscriptions = {
     TicketCreated: [
         on_commit(assistant.on_ticket_created),  # triage job: category, priority, sentiment, dialect
     ],
-    MessageReceived: [],
+    MessageReceived: [
+        on_commit(assistant.on_message_received),  # the assistant answers first on messaging channels
+    ],
     ReplySent: [
         sync(notifications.on_reply_sent),  # outbox row: the email to a portal/email requester
         sync(connectors.on_reply_sent),  # outbox row: the reply on WhatsApp, Telegram, email thread

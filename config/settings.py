@@ -286,6 +286,12 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Run the Asterisk AMI listener inside the (single) web process: `bin/awn up` sets it; production runs
 # `manage.py run_ami` with AWN_REDIS_URL instead (awn/connectors/providers/asterisk/embedded.py).
 AWN_AMI_EMBEDDED = env_bool("AWN_AMI_EMBEDDED", False)
+# Channels where the assistant answers a new ticket's first message itself (then "1 solved / 2 a person").
+AWN_ASSISTANT_FIRST_CHANNELS = tuple(
+    c
+    for c in os.environ.get("AWN_ASSISTANT_FIRST_CHANNELS", "whatsapp,telegram,email").split(",")
+    if c.strip()
+)
 # The one-process mode of `bin/awn up`: the ASGI process also starts the job pool and the scheduler at start-up.
 AWN_EMBEDDED = env_bool("AWN_EMBEDDED", False)
 AWN_TASKS_THREADS = int(os.environ.get("AWN_TASKS_THREADS", "2"))
