@@ -13,6 +13,7 @@ from awn.connectors import handlers as connectors
 from awn.connectors.events import DeliveryStatusChanged
 from awn.core.events import Subscriptions, on_commit, sync
 from awn.notifications import handlers as notifications
+from awn.sla.events import BusinessCalendarChanged
 from awn.tickets.events import (
     MessageReceived,
     NoteAdded,
@@ -44,4 +45,5 @@ SUBSCRIPTIONS: Subscriptions = {
     TicketMerged: [],
     TicketRated: [],
     DeliveryStatusChanged: [],
+    BusinessCalendarChanged: [],  # later: recompute the due times of open tickets on these calendars
 }

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "awn.workspace",
     "awn.assistant",
     "awn.chat",
+    "awn.sla",
 ]
 
 MIDDLEWARE = [
