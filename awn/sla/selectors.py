@@ -1,6 +1,6 @@
 """Reads: business calendars as rows (for pages) and as built business_time.Calendar objects (for arithmetic).
 
-A built calendar is cached in the process per (calendar id, version); every service that changes hours bumps the
+A built calendar is cached in the process per (calendar id, version, updated_at); every service that changes hours bumps the
 version, so a hit is always current. Building takes two queries (overrides, holidays); a hit takes none when the
 caller already holds the calendar row, one when it starts from a team.
 """
@@ -18,7 +18,9 @@ from .business_time import Calendar, Override, build_calendar, weekly_from_json
 from .business_time import Holiday as HolidaySpan
 from .models import BusinessCalendar, CalendarOverride, Holiday, TeamCalendar
 
-_built: dict[int, tuple[int, Calendar]] = {}
+# id → ((version, updated_at), built): updated_at joins the version so a row deleted and created again with the
+# same id (SQLite reuses ids) or a rolled-back database is never mistaken for the cached one.
+_built: dict[int, tuple[tuple[int, object], Calendar]] = {}
 _lock = threading.Lock()
 
 
@@ -38,12 +40,13 @@ def _build(calendar: BusinessCalendar) -> Calendar:
 
 def calendar_for(calendar: BusinessCalendar) -> Calendar:
     """The built calendar for this row (its hours, overrides, its own and the national holidays)."""
+    stamp = (calendar.version, calendar.updated_at)
     cached = _built.get(calendar.pk)
-    if cached is not None and cached[0] == calendar.version:
+    if cached is not None and cached[0] == stamp:
         return cached[1]
     built = _build(calendar)
     with _lock:
-        _built[calendar.pk] = (calendar.version, built)
+        _built[calendar.pk] = (stamp, built)
     return built
 
 

@@ -73,7 +73,9 @@ def _calendars_changed(calendar_ids: Iterable[int] | None) -> None:
 
 
 def _refresh_version(calendar: BusinessCalendar) -> None:
-    calendar.version = BusinessCalendar.objects.values_list("version", flat=True).get(pk=calendar.pk)
+    calendar.version, calendar.updated_at = BusinessCalendar.objects.values_list("version", "updated_at").get(
+        pk=calendar.pk
+    )
 
 
 # --- calendars -------------------------------------------------------------------------------------------
