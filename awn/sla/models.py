@@ -98,3 +98,7 @@ class Holiday(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name_ar
+
+    @property
+    def days(self) -> int:
+        return (self.last_day - self.first_day).days + 1
