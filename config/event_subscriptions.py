@@ -14,6 +14,7 @@ from awn.connectors.events import DeliveryStatusChanged
 from awn.core.events import Subscriptions, on_commit, sync
 from awn.crm.events import ContactMerged
 from awn.notifications import handlers as notifications
+from awn.sla.events import BusinessCalendarChanged
 from awn.tickets import handlers as tickets
 from awn.tickets.events import (
     MessageReceived,
@@ -51,4 +52,5 @@ SUBSCRIPTIONS: Subscriptions = {
     ContactMerged: [
         sync(tickets.on_contact_merged),  # the merged contact's tickets and messages move to the survivor
     ],
+    BusinessCalendarChanged: [],  # later: recompute the due times of open tickets on these calendars
 }

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "awn.assistant",
     "awn.chat",
     "awn.demo",
+    "awn.sla",
 ]
 
 MIDDLEWARE = [

@@ -22,6 +22,7 @@ urlpatterns = [
     path("portal/", include("awn.portal.urls")),
     path("workspace/inboxes/", include("awn.connectors.urls_admin")),
     path("workspace/chats/", chat_views.agent_panel, name="chat-agents"),
+    path("workspace/calendars/", include("awn.sla.urls")),
     path("workspace/", include("awn.workspace.urls")),
     path("chat/", include("awn.chat.urls")),
     path("hooks/", include("awn.connectors.urls")),
