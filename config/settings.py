@@ -301,7 +301,8 @@ AWN_WORKER_STALE_SECONDS = int(os.environ.get("AWN_WORKER_STALE_SECONDS", "30"))
 
 # Wiring named here, so that the packages below config import nothing above them (the layers of pyproject.toml's
 # import-linter contracts): who reacts to which event, and the periodic jobs.
-AWN_EVENT_SUBSCRIPTIONS = "config.event_subscriptions.SUBSCRIPTIONS"
+# The map of reactions (a benchmark may point it at an empty map to measure what the reactions cost).
+AWN_EVENT_SUBSCRIPTIONS = os.environ.get("AWN_EVENT_SUBSCRIPTIONS", "config.event_subscriptions.SUBSCRIPTIONS")
 AWN_SCHEDULE = "config.schedule.SCHEDULE"
 # Who feeds the search index: kind → the function that yields its documents (awn/search/documents.py).
 AWN_SEARCH_SOURCES = {
