@@ -12,10 +12,10 @@ from django.test import Client
 from awn.accounts.enums import Role, TeamKind
 from awn.accounts.models import Team, User
 from awn.accounts.services import team_create, user_create
-from awn.core.demo import national_id
 from awn.crm.enums import ContactType, RelationKind
 from awn.crm.models import Contact, Organization
 from awn.crm.services import contact_create, organization_create, relation_add
+from awn.crm.validators import national_id_from_seed as national_id
 from awn.tickets.enums import Category
 from awn.tickets.models import Ticket
 from awn.tickets.services import ticket_create

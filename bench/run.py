@@ -147,6 +147,34 @@ def refresh_statistics(url: str) -> None:
             conn.execute("ANALYZE")
 
 
+def start_celery_worker(env: dict[str, str], broker: str) -> subprocess.Popen[bytes]:
+    """One Celery worker process on every queue (triage included), sharing the 2 cores with the web workers."""
+    import redis
+
+    redis.Redis.from_url(broker).flushdb()
+    return subprocess.Popen(
+        [
+            str(VENV_BIN / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "default,inbound,outbound,ai",
+            "-c",
+            "1",
+            "-l",
+            "ERROR",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def start_server(env: dict[str, str], workers: int, worker_class: str = "sync") -> subprocess.Popen[bytes]:
     threads = ["--threads", "2", "--keep-alive", "5"] if worker_class == "gthread" else []
     cmd = [
@@ -375,6 +403,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs per measurement; the median run is reported"
     )
+    parser.add_argument(
+        "--tasks",
+        choices=["thread", "celery", "off"],
+        default="celery",
+        help="where background jobs run: celery (a worker runs beside the server, as in production), the "
+        "in-process pool of each web worker, or nowhere",
+    )
+    parser.add_argument(
+        "--subscribers",
+        choices=["all", "none"],
+        default="all",
+        help="none: an empty reaction map (the baseline of what the reactions cost)",
+    )
+    parser.add_argument("--broker", default="redis://127.0.0.1:6379/12")
     args = parser.parse_args(argv)
     url = database_url(args.db)
     if args.db == "postgres":
@@ -386,8 +428,12 @@ def main(argv: list[str] | None = None) -> int:
         "AWN_LOG_LEVEL": "ERROR",
         "AWN_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "AWN_API_RATE": "1000000/m",
+        "AWN_TASKS_MODE": args.tasks,
+        "AWN_BROKER_URL": args.broker if args.tasks == "celery" else "",
     }
-    state = prepare(env, args.tickets)
+    if args.subscribers == "none":
+        env["AWN_EVENT_SUBSCRIPTIONS"] = "bench.no_subscriptions.SUBSCRIPTIONS"
+    state = prepare({**env, "AWN_TASKS_MODE": "off"}, args.tickets)
     refresh_statistics(url)
     queries = json.loads(manage(env, "shell", "-c", QUERY_COUNT_SNIPPET).strip().splitlines()[-1])
     results: dict[str, Any] = {
@@ -396,9 +442,12 @@ def main(argv: list[str] | None = None) -> int:
         "connections": args.connections,
         "workers": args.workers,
         "worker_class": args.worker_class,
+        "tasks": args.tasks,
+        "subscribers": args.subscribers,
         "queries_per_queue_page": queries,
     }
     server = start_server(env, args.workers, args.worker_class)
+    worker = start_celery_worker(env, args.broker) if args.tasks == "celery" else None
     cpu = cpu_probe(server, url)
     try:
         wanted = set(args.only or ["create", "queue", "timeline"])
@@ -419,6 +468,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
+        if worker is not None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=60)
     results["at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
     print(json.dumps(results, indent=2, ensure_ascii=False))
     with open(ROOT / "bench" / "results.jsonl", "a", encoding="utf-8") as out:

@@ -21,10 +21,11 @@ django.setup()
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from awn.core.demo import FAMILY_NAMES, FIRST_NAMES_F, FIRST_NAMES_M, SUBJECTS, national_id  # noqa: E402
 from awn.core.text.arabic import normalize_arabic  # noqa: E402
 from awn.crm.enums import ContactType  # noqa: E402
 from awn.crm.models import Contact, ExternalEvent  # noqa: E402
+from awn.crm.validators import national_id_from_seed as national_id  # noqa: E402
+from awn.demo.services import FAMILY_NAMES, FIRST_NAMES_F, FIRST_NAMES_M, SUBJECTS  # noqa: E402
 from awn.search.services import rebuild_index  # noqa: E402
 from awn.tickets.enums import Channel, Direction, MessageKind, Priority, Status  # noqa: E402
 from awn.tickets.models import Message, Ticket  # noqa: E402

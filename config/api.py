@@ -159,3 +159,34 @@ def register_routers() -> None:
 
 register_routers()
 _ = _  # gettext kept imported for translators' context
+
+
+# --- errors raised before a request reaches the API or a webhook (config/urls.py's handlers) -----------------
+
+MACHINE_PREFIXES = ("/api/", "/hooks/")
+
+
+def is_machine_path(path: str) -> bool:
+    """Integrations and providers read JSON, never an HTML error page."""
+    return path.startswith(MACHINE_PREFIXES)
+
+
+def json_error(code: str, message: object, status: int) -> HttpResponse:
+    from django.http import JsonResponse
+
+    return JsonResponse(error_body(code, message), status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def not_found_for_machines(request: HttpRequest) -> HttpResponse:
+    return json_error("not_found", gettext_lazy("Not found."), 404)
+
+
+def bad_request_for_machines(request: HttpRequest, exception: Exception | None) -> HttpResponse:
+    if isinstance(exception, RequestDataTooBig):
+        from django.utils.functional import lazy
+
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE // (1024 * 1024)
+        # Lazy, so that `bilingual` renders it in each language.
+        message = lazy(lambda: _("The request body is too large (at most %(mb)s MB).") % {"mb": limit}, str)()
+        return json_error("payload_too_large", message, 413)
+    return json_error("bad_request", _lazy_invalid_request(), 400)

@@ -19,6 +19,13 @@ from awn.chat.consumers import ChatProtocol  # noqa: E402
 from awn.chat.routing import websocket_urlpatterns as chat_urlpatterns  # noqa: E402
 from awn.realtime.routing import agent_urlpatterns  # noqa: E402
 
+if settings.AWN_EMBEDDED:
+    # One process (`bin/awn up`): the job pool and its scheduler start with the server, so periodic work (the
+    # IMAP poll, the sweeps) runs before any request enqueues a job.
+    from awn.core.tasks import start as start_background_jobs
+
+    start_background_jobs()
+
 if settings.AWN_AMI_EMBEDDED:  # one-process mode: Asterisk screen pops reach this process's sockets
     from awn.connectors.providers.asterisk.embedded import start_embedded_listener
 

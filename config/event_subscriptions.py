@@ -12,8 +12,11 @@ from awn.chat import handlers as chat
 from awn.connectors import handlers as connectors
 from awn.connectors.events import CallAnswered, DeliveryStatusChanged
 from awn.core.events import Subscriptions, on_commit, sync
+from awn.crm.events import ContactMerged
 from awn.notifications import handlers as notifications
 from awn.realtime import handlers as realtime
+from awn.sla.events import BusinessCalendarChanged
+from awn.tickets import handlers as tickets
 from awn.tickets.events import (
     MessageReceived,
     NoteAdded,
@@ -33,6 +36,7 @@ SUBSCRIPTIONS: Subscriptions = {
     ],
     MessageReceived: [
         on_commit(realtime.on_message_received),  # open ticket pages append it, queues refresh, watchers
+        on_commit(assistant.on_message_received),  # the assistant answers first on messaging channels
     ],
     ReplySent: [
         sync(notifications.on_reply_sent),  # outbox row: the email to a portal/email requester
@@ -63,4 +67,8 @@ SUBSCRIPTIONS: Subscriptions = {
     CallAnswered: [
         on_commit(realtime.on_call_answered),  # the screen pop: the answering agent's notification
     ],
+    ContactMerged: [
+        sync(tickets.on_contact_merged),  # the merged contact's tickets and messages move to the survivor
+    ],
+    BusinessCalendarChanged: [],  # later: recompute the due times of open tickets on these calendars
 }

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # its Swagger UI and ReDoc static files: the API docs load nothing from a CDN
     "awn.core",
     "awn.accounts",
     "awn.crm",
@@ -49,6 +50,8 @@ INSTALLED_APPS = [
     "awn.assistant",
     "awn.chat",
     "awn.realtime",
+    "awn.demo",
+    "awn.sla",
 ]
 
 MIDDLEWARE = [
@@ -266,14 +269,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = ("awn.core.tasks.route",)
-CELERY_WORKER_PREFETCH_MULTIPLIER = int(os.environ.get("AWN_WORKER_PREFETCH", "4"))
+# One job in hand per process: a killed worker strands at most that one (and the sweep takes it up again).
+CELERY_WORKER_PREFETCH_MULTIPLIER = int(os.environ.get("AWN_WORKER_PREFETCH", "1"))
+# No job runs for ever: soft limit (the job may clean up), then the process is replaced.
+CELERY_TASK_SOFT_TIME_LIMIT = 120
+CELERY_TASK_TIME_LIMIT = 180
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A request never waits long on a broker that is down: its rows wait for the sweep instead.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 2,
     "socket_timeout": 5,
-    # Redis gives a task whose worker died back to the queue after this long (the sweeps are faster).
+    # Redis gives a task whose worker died back to the queue after this long: above the longest job (the
+    # hard time limit); the sweeps are faster anyway.
     "visibility_timeout": int(os.environ.get("AWN_BROKER_VISIBILITY_SECONDS", "600")),
 }
 CELERY_TIMEZONE = "Asia/Riyadh"
@@ -281,6 +289,37 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Run the Asterisk AMI listener inside the (single) web process: `bin/awn up` sets it; production runs
 # `manage.py run_ami` with AWN_REDIS_URL instead (awn/connectors/providers/asterisk/embedded.py).
 AWN_AMI_EMBEDDED = env_bool("AWN_AMI_EMBEDDED", False)
+# Channels where the assistant answers a new ticket's first message itself (then "1 solved / 2 a person").
+AWN_ASSISTANT_FIRST_CHANNELS = tuple(
+    c
+    for c in os.environ.get("AWN_ASSISTANT_FIRST_CHANNELS", "whatsapp,telegram,email").split(",")
+    if c.strip()
+)
+# The one-process mode of `bin/awn up`: the ASGI process also starts the job pool and the scheduler at start-up.
+AWN_EMBEDDED = env_bool("AWN_EMBEDDED", False)
 AWN_TASKS_THREADS = int(os.environ.get("AWN_TASKS_THREADS", "2"))
 # run_worker picks up rows still pending this many seconds after they were written (left by a crash).
 AWN_WORKER_STALE_SECONDS = int(os.environ.get("AWN_WORKER_STALE_SECONDS", "30"))
+
+# Wiring named here, so that the packages below config import nothing above them (the layers of pyproject.toml's
+# import-linter contracts): who reacts to which event, and the periodic jobs.
+# The map of reactions (a benchmark may point it at an empty map to measure what the reactions cost).
+AWN_EVENT_SUBSCRIPTIONS = os.environ.get(
+    "AWN_EVENT_SUBSCRIPTIONS", "config.event_subscriptions.SUBSCRIPTIONS"
+)
+AWN_SCHEDULE = "config.schedule.SCHEDULE"
+# Who feeds the search index: kind → the function that yields its documents (awn/search/documents.py).
+AWN_SEARCH_SOURCES = {
+    "contact": "awn.crm.selectors.contact_search_documents",
+    "ticket": "awn.tickets.selectors.ticket_search_documents",
+    "article": "awn.knowledge.selectors.article_search_documents",
+}
+# The channel connectors, one class per inbox kind (awn/connectors/registry.py): a new channel is one line here.
+AWN_CONNECTORS = [
+    "awn.connectors.providers.whatsapp.WhatsAppConnector",
+    "awn.connectors.providers.telegram.TelegramConnector",
+    "awn.connectors.providers.email.EmailConnector",
+    "awn.connectors.providers.cti.CtiConnector",
+    "awn.connectors.providers.asterisk.AsteriskConnector",
+    "awn.connectors.providers.fake.FakeConnector",
+]

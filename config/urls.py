@@ -1,4 +1,8 @@
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+from django.views import defaults
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
@@ -6,7 +10,7 @@ from awn.accounts import views as account_views
 from awn.chat import views as chat_views
 from awn.tickets import views as tickets_views
 
-from .api import api
+from .api import api, bad_request_for_machines, is_machine_path, not_found_for_machines
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -18,8 +22,21 @@ urlpatterns = [
     path("portal/", include("awn.portal.urls")),
     path("workspace/inboxes/", include("awn.connectors.urls_admin")),
     path("workspace/chats/", chat_views.agent_panel, name="chat-agents"),
+    path("workspace/calendars/", include("awn.sla.urls")),
     path("workspace/", include("awn.workspace.urls")),
     path("chat/", include("awn.chat.urls")),
     path("hooks/", include("awn.connectors.urls")),
     path("attachments/<int:pk>/", tickets_views.attachment_download, name="attachment-download"),
 ]
+
+
+def handler404(request: HttpRequest, exception: Exception) -> HttpResponse:
+    if is_machine_path(request.path):
+        return not_found_for_machines(request)
+    return defaults.page_not_found(request, exception)
+
+
+def handler400(request: HttpRequest, exception: Any = None) -> HttpResponse:
+    if is_machine_path(request.path):
+        return bad_request_for_machines(request, exception)
+    return defaults.bad_request(request, exception)

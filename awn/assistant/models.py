@@ -96,3 +96,25 @@ class TicketTriage(TimeStampedModel):
     def final(self, field: str) -> str:
         """The agent's value if corrected, else the predicted one."""
         return str(getattr(self, f"corrected_{field}") or getattr(self, field))
+
+
+class FirstLineState(models.TextChoices):
+    ANSWERED = "answered", _("Answered, waiting for the customer's word")
+    SOLVED = "solved", _("Solved by the assistant")
+    HANDED_OFF = "handed_off", _("Handed to people")
+
+
+class FirstLineConversation(TimeStampedModel):
+    """The assistant's part in a ticket opened on a messaging channel (WhatsApp, Telegram, email): it answered
+    first and waits for "did this solve it?", the customer confirmed, or people took over. Once handed off (or
+    once an agent wrote), the assistant stays silent on the ticket."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="first_line")
+    state = models.CharField(max_length=12, choices=FirstLineState.choices)
+    article_external_id = models.CharField(max_length=64, blank=True)
+    question = models.TextField(blank=True)  # the customer's question the answer was for
+    reason = models.CharField(max_length=32, blank=True)  # why it handed off
+    language = models.CharField(
+        max_length=8, default="ar"
+    )  # of the customer's question: the assistant's replies
+    decided_at = models.DateTimeField(null=True, blank=True)

@@ -10,9 +10,11 @@ from django.utils import timezone
 from awn.core.tasks import dispatch, job
 from awn.tickets.models import Ticket
 
+from .first_line_channels import first_line_on_message
 from .triage.services import triage_ticket as _triage_ticket
 
 TRIAGE_JOB = "awn.assistant.tasks.triage_ticket"
+FIRST_LINE_JOB = "awn.assistant.tasks.first_line_reply"
 # Tickets older than this without triage are left as they are (agents have seen them by then); the window also
 # bounds the sweep's scan (the created_at index).
 SWEEP_HOURS = 6
@@ -22,6 +24,12 @@ SWEEP_HOURS = 6
 def triage_ticket(ticket_id: int) -> None:
     """Category, priority, sentiment, dialect of a new ticket (idempotent: a triaged ticket is left alone)."""
     _triage_ticket(ticket_id)
+
+
+@job(queue="ai")
+def first_line_reply(message_id: int) -> None:
+    """The assistant's answer to a customer's message on a messaging channel (idempotent per ticket state)."""
+    first_line_on_message(message_id)
 
 
 @job()

@@ -344,14 +344,15 @@ def chat_visitor_message(conversation_id: int, text: str, *, files: list[Incomin
 
 
 def chat_bot_answer(conversation_id: int, question: str) -> Line | None:
-    """The assistant answers first while the chat is with it; on a handoff the chat goes to the queue."""
-    from awn.assistant.answering import assistant_ask, attempt_note
+    """The assistant answers first while the chat is with it: its line in the chat and its attempt on the ticket
+    commit together (the first line's flow, assistant.first_line); on a handoff the chat goes to the queue."""
+    from awn.assistant.first_line import first_line_ask, first_line_ticket
 
     conversation = Conversation.objects.get(pk=conversation_id)
     if conversation.status != ChatStatus.BOT:
         return None
     with translation.override(conversation.language):
-        result = assistant_ask(question)
+        result = first_line_ask(question)
         with transaction.atomic():
             conversation = _lock(conversation_id)
             if conversation.status != ChatStatus.BOT:
@@ -365,12 +366,7 @@ def chat_bot_answer(conversation_id: int, question: str) -> Line | None:
                 handoff=result.handoff,
             )
             _push_line(conversation, line)
-            ticket_add_message(
-                ticket=conversation.ticket,
-                body=attempt_note(result, declined=False),
-                actor=None,
-                kind=MessageKind.NOTE,
-            )
+            first_line_ticket(conversation.ticket, attempt=result)
     if result.handoff:
         chat_request_human(conversation_id)
     return line

@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from awn.accounts.decorators import staff_required
 from awn.accounts.models import Team, User
 from awn.accounts.policies import is_staff_member
 from awn.core.errors import DomainError
 from awn.core.ratelimit import allow
 from awn.tickets.attachments import IncomingFile
-from awn.workspace.views._common import staff_required
 
 from . import services
 

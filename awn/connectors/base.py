@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from awn.tickets.attachments import IncomingFile
 
@@ -44,7 +44,7 @@ class RawItem:
     """One unit of work cut from a webhook body (a message, a status, an update), keyed for dedupe."""
 
     external_id: str
-    payload: dict
+    payload: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -148,7 +148,7 @@ class Connector:
         """Cut a verified webhook body into raw items; raise MalformedPayload when it is not one."""
         raise NotImplementedError
 
-    def parse_inbound(self, inbox: Inbox, payload: dict) -> InboundMessage | StatusUpdate | None:
+    def parse_inbound(self, inbox: Inbox, payload: dict[str, Any]) -> InboundMessage | StatusUpdate | None:
         raise NotImplementedError
 
     def fetch_media(self, inbox: Inbox, media: MediaRef) -> IncomingFile:
@@ -162,7 +162,7 @@ class Connector:
         """The ticket a message continues by the channel's own threading (email headers), else None."""
         return None
 
-    def apply_event(self, inbox: Inbox, payload: dict) -> Message | None:
+    def apply_event(self, inbox: Inbox, payload: dict[str, Any]) -> Message | None:
         """Apply one raw item inside the transaction that marks it done (applies_events channels only)."""
         raise NotImplementedError
 

@@ -53,7 +53,8 @@ def request_bytes(url: str, *, headers: dict[str, str] | None = None, limit: int
     request = _build(url, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 - scheme checked
-            return response.read(limit)
+            content: bytes = response.read(limit)
+            return content
     except urllib.error.HTTPError as exc:
         raise SendError(f"HTTP {exc.code}", retryable=exc.code >= 500) from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:

@@ -11,10 +11,11 @@ from django.utils.translation import gettext_lazy as _
 
 from awn.core.errors import ValidationError
 from awn.core.tasks import enqueue
+from awn.tickets.models import Ticket
 
 from .base import RawItem
 from .enums import EventStatus, InboxKind
-from .models import InboundEvent, Inbox
+from .models import InboundEvent, Inbox, PhoneCall
 from .registry import connector_for
 from .secrets import decrypt_secrets, encrypt_secrets
 from .selectors import inbox_cache_clear
@@ -64,6 +65,11 @@ def events_store(inbox: Inbox, items: list[RawItem]) -> tuple[int, int]:
     if duplicates:
         logger.info("inbox %s: %d duplicate deliveries absorbed", inbox.pk, duplicates)
     return len(new_ids), duplicates
+
+
+def phone_call_open(*, inbox: Inbox, call_id: str, ticket: Ticket) -> PhoneCall:
+    """The PBX's call `call_id` is threaded into `ticket`: its later events land there (providers/cti)."""
+    return PhoneCall.objects.create(inbox=inbox, call_id=call_id, ticket=ticket)
 
 
 def inbox_set_connection_error(inbox_id: int, code: str) -> None:

@@ -17,8 +17,10 @@ from enum import StrEnum
 from functools import cache
 from typing import Any, Generic, TypeVar
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
@@ -67,9 +69,9 @@ _override: Subscriptions | None = None
 
 @cache
 def _configured() -> Subscriptions:
-    from config.event_subscriptions import SUBSCRIPTIONS
-
-    return SUBSCRIPTIONS
+    # Named by settings (config/event_subscriptions.py), so core imports nothing above it.
+    configured: Subscriptions = import_string(settings.AWN_EVENT_SUBSCRIPTIONS)
+    return configured
 
 
 def subscriptions() -> Subscriptions:

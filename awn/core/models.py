@@ -8,7 +8,7 @@ from django.utils.encoding import force_str
 
 
 @cache
-def _choice_labels(field: models.Field) -> dict[Any, Any]:
+def _choice_labels(field: models.Field[Any, Any]) -> dict[Any, Any]:
     return dict(field.flatchoices)
 
 
@@ -19,9 +19,10 @@ class FastChoiceDisplayMixin:
     which was a third of the page's rendering time.
     """
 
-    def _get_FIELD_display(self, field: models.Field) -> str:
+    def _get_FIELD_display(self, field: models.Field[Any, Any]) -> str:
         value = getattr(self, field.attname)
-        return force_str(_choice_labels(field).get(value, value), strings_only=True)
+        label: str = force_str(_choice_labels(field).get(value, value), strings_only=True)
+        return label
 
 
 class TimeStampedModel(FastChoiceDisplayMixin, models.Model):

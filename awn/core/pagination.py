@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
@@ -10,13 +10,19 @@ from django.utils.functional import cached_property
 
 DEFAULT_COUNT_CAP = 2000
 
+# Django's Paginator is generic only in its type stubs.
+if TYPE_CHECKING:
+    _Paginator = Paginator[Any]
+else:
+    _Paginator = Paginator
+
 
 def capped_count(queryset: QuerySet[Any], cap: int) -> int:
     """min(rows, cap) with a LIMITed subquery: an exact COUNT(*) over 100k tickets costs more than the page."""
     return queryset.order_by().values("pk")[:cap].count()
 
 
-class CappedPaginator(Paginator):
+class CappedPaginator(_Paginator):
     """Counts at most `cap` rows; beyond that the last page number is the cap's and lists say "cap+"."""
 
     def __init__(self, object_list: Any, per_page: int, cap: int = DEFAULT_COUNT_CAP, **kwargs: Any) -> None:

@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from celery import current_app, shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connections, transaction
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -69,7 +70,7 @@ def job(*, queue: str = "default", max_retries: int = MAX_RETRIES) -> Callable[[
     def decorate(function: F) -> F:
         name = f"{function.__module__}.{function.__name__}"
         QUEUES[name] = queue
-        task = shared_task(
+        task: F = shared_task(
             name=name,
             acks_late=True,
             reject_on_worker_lost=True,
@@ -210,9 +211,9 @@ FIRST_RUN_SECONDS = 15.0  # after a start, the first sweeps pick up what a resta
 
 
 def schedule() -> tuple[Periodic, ...]:
-    from config.schedule import SCHEDULE
-
-    return SCHEDULE
+    # Named by settings (config/schedule.py), so core imports nothing above it.
+    configured: tuple[Periodic, ...] = import_string(settings.AWN_SCHEDULE)
+    return configured
 
 
 def _scheduler(stop: threading.Event) -> None:
@@ -224,7 +225,10 @@ def _scheduler(stop: threading.Event) -> None:
         for entry in schedule():
             if now >= next_run.get(entry.task, now):
                 next_run[entry.task] = now + entry.every
-                dispatch(entry.task)
+                try:
+                    dispatch(entry.task)
+                except RuntimeError:  # the interpreter is shutting down (a management command ended)
+                    return
 
 
 def start() -> None:

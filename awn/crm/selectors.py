@@ -12,6 +12,7 @@ from typing import Any
 from django.db.models import F, Q, QuerySet
 
 from awn.core.text.arabic import normalize_digits
+from awn.search.documents import Document
 from awn.search.enums import Kind as SearchKind
 from awn.search.selectors import search_filter
 
@@ -131,3 +132,10 @@ def contact_timeline(
     ]
     merged = heapq.merge(*streams, key=lambda item: item.at, reverse=True)
     return list(islice(merged, limit))
+
+
+def contact_search_documents(batch_size: int) -> Iterator[Document]:
+    """Every contact not merged away, by name, as the search index holds it (settings.AWN_SEARCH_SOURCES)."""
+    contacts = Contact.objects.filter(merged_into__isnull=True).only("pk", "name")
+    for contact in contacts.iterator(batch_size):
+        yield Document(contact.pk, contact.name)

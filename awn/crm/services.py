@@ -10,11 +10,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from awn.core.errors import ValidationError, lazy_format
+from awn.core.events import publish
 from awn.core.text.arabic import normalize_arabic
 from awn.search import services as search
 from awn.search.enums import Kind as SearchKind
 
 from .enums import ORGANIZATION_RELATIONS, PERSON_RELATIONS, ContactType, OrganizationKind
+from .events import ContactMerged
 from .models import Contact, ExternalEvent, Organization, Relation
 from .validators import clean_email, clean_national_id, clean_phone
 
@@ -194,16 +196,12 @@ def external_event_record(
 
 @transaction.atomic
 def contact_merge(*, source: Contact, target: Contact) -> Contact:
-    """Fold `source` into `target`: tickets, messages, relations and events move; nothing is deleted."""
-    from awn.tickets.models import Message, Ticket
-
+    """Fold `source` into `target`: relations and external events move, and ContactMerged lets the other domains
+    move what they hold of the source (tickets, messages) in the same transaction; nothing is deleted."""
     if source.pk == target.pk:
         raise ValidationError(_("A contact cannot be merged into itself."), field="target")
     if source.merged_into_id:
         raise ValidationError(_("This contact is already merged."), field="source")
-    Ticket.objects.filter(requester=source).update(requester=target)
-    Ticket.objects.filter(about_contact=source).update(about_contact=target)
-    Message.objects.filter(author_contact=source).update(author_contact=target)
     ExternalEvent.objects.filter(contact=source).update(contact=target)
     for relation in Relation.objects.filter(contact=source):
         _move_relation(relation, contact=target)
@@ -220,6 +218,7 @@ def contact_merge(*, source: Contact, target: Contact) -> Contact:
         source.save(update_fields=["user"])
     target.save()
     search.index_remove(kind=SearchKind.CONTACT, object_ids=[source.pk])
+    publish(ContactMerged(source_id=source.pk, target_id=target.pk))
     return target
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db.models import Count, F, QuerySet
 
+from awn.search.documents import Document
 from awn.search.enums import Kind as SearchKind
 from awn.search.selectors import query_terms, search_filter, search_ids
 
@@ -92,3 +93,18 @@ def kb_export_lines() -> Iterator[str]:
         if article.body_en:
             row["body_en"] = article.body_en
         yield json.dumps(row, ensure_ascii=False)
+
+
+def index_fields(article: Article) -> dict[str, str]:
+    """The text the search index holds for an article: both titles; the bodies and the tags."""
+    tags = " ".join(str(tag) for tag in article.tags or [])
+    return {
+        "title": f"{article.title_ar} {article.title_en}".strip(),
+        "body": f"{article.body_ar}\n{article.body_en}\n{tags}".strip(),
+    }
+
+
+def article_search_documents(batch_size: int) -> Iterator[Document]:
+    """Every article as the search index holds it (settings.AWN_SEARCH_SOURCES)."""
+    for article in Article.objects.order_by("pk").iterator(batch_size):
+        yield Document(article.pk, **index_fields(article))

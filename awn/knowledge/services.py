@@ -24,18 +24,10 @@ from awn.tickets.enums import Category
 
 from .enums import CONTENT_FIELDS, ArticleStatus, Visibility
 from .models import Article, ArticleQuestion, ArticleVersion, ArticleVote
+from .selectors import index_fields
 
 TITLE_MAX = 200
 EXTERNAL_ID_MAX = 32
-
-
-def index_fields(article: Article) -> dict[str, str]:
-    """The text the search index holds for an article: both titles; the bodies and the tags."""
-    tags = " ".join(str(tag) for tag in article.tags or [])
-    return {
-        "title": f"{article.title_ar} {article.title_en}".strip(),
-        "body": f"{article.body_ar}\n{article.body_en}\n{tags}".strip(),
-    }
 
 
 def _clean(data: Mapping[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from awn.accounts.models import User
 from awn.accounts.policies import is_staff_member
-from awn.assistant.answering import AssistantAnswer, assistant_ask, attempt_note
+from awn.assistant.answering import AssistantAnswer
+from awn.assistant.first_line import NewTicket, answers_alone, first_line_ask, first_line_ticket
 from awn.core.errors import DomainError
 from awn.core.ratelimit import limit_posts
 from awn.crm.models import Contact
@@ -32,7 +33,7 @@ from awn.knowledge.services import article_learn_question, article_vote
 from awn.tickets import policies
 from awn.tickets.enums import MessageKind
 from awn.tickets.models import Attachment, Message, Ticket
-from awn.tickets.services import ticket_add_message, ticket_create, ticket_rate
+from awn.tickets.services import ticket_add_message, ticket_rate
 
 from .forms import RatingForm, ReplyForm, TicketForm, incoming_files
 
@@ -96,8 +97,8 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
         attempt = None
         if declined or not data["attachments"]:
             question = f"{data['subject']}\n{data['body']}"
-            attempt = assistant_ask(question)
-            if not declined and attempt.article is not None and not attempt.handoff:
+            attempt = first_line_ask(question)
+            if not declined and answers_alone(attempt):
                 # Answer first; the ticket is sent only if the customer says the answer did not solve it.
                 context = {
                     "form": form,
@@ -105,27 +106,21 @@ def ticket_new(request: HttpRequest) -> HttpResponse:
                     "solved_token": solved_token(question, attempt),
                 }
                 return render(request, "portal/ticket_new.html", context)
+        new_ticket = NewTicket(
+            requester=contact,
+            subject=data["subject"],
+            body=data["body"],
+            category=data["category"],
+            channel="portal",
+            actor=user,
+            about_contact=form.about_contact(),
+            attachments=incoming_files(data["attachments"]),
+        )
         try:
-            ticket = ticket_create(
-                requester=contact,
-                subject=data["subject"],
-                body=data["body"],
-                category=data["category"],
-                channel="portal",
-                actor=user,
-                about_contact=form.about_contact(),
-                attachments=incoming_files(data["attachments"]),
-            )
+            ticket = first_line_ticket(new_ticket, attempt=attempt, declined=declined)
         except DomainError as error:
             form.add_domain_error(error)
         else:
-            if attempt is not None and attempt.suggestions:
-                ticket_add_message(
-                    ticket=ticket,
-                    body=attempt_note(attempt, declined=declined),
-                    actor=None,
-                    kind=MessageKind.NOTE,
-                )
             messages.success(
                 request,
                 _("Your ticket %(reference)s was received. We will reply as soon as possible.")

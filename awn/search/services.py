@@ -5,14 +5,14 @@ Each call is one statement (an INSERT or an UPDATE); on SQLite the FTS5 table fo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
 from awn.core.text.arabic import search_terms
 
-from .enums import Kind
+from .documents import Document, document_sources
 from .models import SearchEntry
 
 # Terms kept per object: enough for a long thread; beyond it later replies are not indexed.
@@ -55,76 +55,32 @@ def index_remove(*, kind: str, object_ids: Iterable[int]) -> None:
 
 
 def rebuild_index(batch_size: int = 1000) -> dict[str, int]:
-    """Rebuild every row from the source tables (after an upgrade or a change to the stemmer)."""
-    from awn.crm.models import Contact
-    from awn.tickets.enums import MessageKind
-    from awn.tickets.models import Message, Ticket
-
+    """Rebuild every row from the documents the domains supply (after an upgrade or a change to the stemmer).
+    Returns how many objects of each kind were indexed."""
     SearchEntry.objects.all().delete()
-    counts = {Kind.TICKET.value: 0, Kind.CONTACT.value: 0, Kind.ARTICLE.value: 0}
-    rows: list[SearchEntry] = []
-
-    def flush() -> None:
-        SearchEntry.objects.bulk_create(rows, batch_size=batch_size)
-        rows.clear()
-
-    for contact in Contact.objects.filter(merged_into__isnull=True).only("pk", "name").iterator(batch_size):
-        rows.append(SearchEntry(kind=Kind.CONTACT, object_id=contact.pk, title=terms_text(contact.name)))
-        counts[Kind.CONTACT] += 1
-        if len(rows) >= batch_size:
-            flush()
-    flush()
-    tickets = Ticket.objects.only("pk", "subject").order_by("pk")
-    last = 0
-    while True:
-        chunk = list(tickets.filter(pk__gt=last)[:batch_size])
-        if not chunk:
-            break
-        last = chunk[-1].pk
-        bodies: dict[int, list[str]] = {t.pk: [] for t in chunk}
-        messages = (
-            Message.objects.filter(ticket_id__in=bodies)
-            .exclude(kind=MessageKind.NOTE)
-            .order_by("created_at", "pk")
-            .values_list("ticket_id", "body")
-        )
-        for ticket_id, body in messages:
-            bodies[ticket_id].append(body)
-        for ticket in chunk:
-            body = " ".join(bodies[ticket.pk])
-            rows.append(
-                SearchEntry(
-                    kind=Kind.TICKET,
-                    object_id=ticket.pk,
-                    title=terms_text(ticket.subject),
-                    body=terms_text(body)[:BODY_MAX],
-                )
-            )
-        counts[Kind.TICKET] += len(chunk)
-        flush()
-    counts[Kind.ARTICLE] = _rebuild_articles(rows, flush, batch_size)
-    return counts
+    return {
+        kind: _index_documents(kind, documents(batch_size), batch_size)
+        for kind, documents in document_sources().items()
+    }
 
 
-def _rebuild_articles(rows: list[SearchEntry], flush: Callable[[], None], batch_size: int) -> int:
-    from awn.knowledge.models import Article
-    from awn.knowledge.services import index_fields
-
+def _index_documents(kind: str, documents: Iterable[Document], batch_size: int) -> int:
     count = 0
-    for article in Article.objects.order_by("pk").iterator(batch_size):
-        fields = index_fields(article)
+    rows: list[SearchEntry] = []
+    for document in documents:
         rows.append(
             SearchEntry(
-                kind=Kind.ARTICLE,
-                object_id=article.pk,
-                title=terms_text(fields["title"]),
-                body=terms_text(fields["body"])[:BODY_MAX],
+                kind=kind,
+                object_id=document.object_id,
+                title=terms_text(document.title),
+                body=terms_text(document.body)[:BODY_MAX],
             )
         )
         count += 1
         if len(rows) >= batch_size:
-            flush()
-    flush()
+            SearchEntry.objects.bulk_create(rows, batch_size=batch_size)
+            rows.clear()
+    SearchEntry.objects.bulk_create(rows, batch_size=batch_size)
     return count
 
 

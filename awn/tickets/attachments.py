@@ -41,7 +41,7 @@ class CheckedFile:
     content: bytes
     sha256: str
 
-    def as_django_file(self) -> ContentFile:
+    def as_django_file(self) -> ContentFile[bytes]:
         return ContentFile(self.content, name=self.sha256)
 
 

@@ -7,7 +7,7 @@ contract. Lists are bounded and use a constant number of queries whatever the pa
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -23,10 +23,11 @@ from awn.accounts.models import Team, User
 from awn.core.errors import NotFound
 from awn.core.pagination import CappedPaginator, capped_count
 from awn.crm.models import Contact
+from awn.search.documents import Document
 from awn.search.enums import Kind as SearchKind
 from awn.search.selectors import search_filter
 
-from .enums import ACTIVE_STATUSES, PRIORITY_RANK, Category, Channel, Priority, Status
+from .enums import ACTIVE_STATUSES, PRIORITY_RANK, Category, Channel, MessageKind, Priority, Status
 from .models import AuditEntry, Message, Ticket, TicketWatcher
 from .policies import visible_tickets
 
@@ -132,7 +133,7 @@ def ticket_queue(
     sort: str = DEFAULT_SORT,
     page: int = 1,
     page_size: int = 25,
-) -> Page:
+) -> Page[Ticket]:
     """One page of a queue: three queries (count, rows, requesters) whatever the page size."""
     qs = _queue_queryset_sorted(user, queue, filters, sort)
     # Requesters come in their own query: an inner join to contacts let SQLite's planner drive the page from
@@ -201,7 +202,7 @@ def ticket_queue_rows(
     page: int = 1,
     page_size: int = 25,
     count_rows: Callable[[QuerySet[Ticket], int], int] = capped_count,
-) -> Page:
+) -> Page[QueueRow]:
     """`ticket_queue` for the queue table: the same tickets in the same order, as `QueueRow`s.
 
     Three queries whatever the page size (count, rows, requester names). Only the shown columns are read
@@ -472,3 +473,23 @@ def ticket_messages_for_agent(
     if after is not None:
         messages = messages.filter(pk__gt=after)
     return list(messages[:limit])
+
+
+def ticket_search_documents(batch_size: int) -> Iterator[Document]:
+    """Every ticket: its subject, and the text of its public messages in order (internal notes are never
+    indexed), read `batch_size` tickets at a time (settings.AWN_SEARCH_SOURCES)."""
+    tickets = Ticket.objects.only("pk", "subject").order_by("pk")
+    last = 0
+    while chunk := list(tickets.filter(pk__gt=last)[:batch_size]):
+        last = chunk[-1].pk
+        bodies: dict[int, list[str]] = {t.pk: [] for t in chunk}
+        messages = (
+            Message.objects.filter(ticket_id__in=bodies)
+            .exclude(kind=MessageKind.NOTE)
+            .order_by("created_at", "pk")
+            .values_list("ticket_id", "body")
+        )
+        for ticket_id, body in messages:
+            bodies[ticket_id].append(body)
+        for ticket in chunk:
+            yield Document(ticket.pk, ticket.subject, " ".join(bodies[ticket.pk]))

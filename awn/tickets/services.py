@@ -236,6 +236,29 @@ def mentioned_user_ids(text: str) -> tuple[int, ...]:
     return tuple(users.order_by("pk").values_list("pk", flat=True))
 
 
+def ticket_add_bot_reply(*, ticket: Ticket, body: str) -> Message:
+    """A public reply written by the system (the assistant's answer on the customer's channel). It goes out like
+    an agent's reply (ReplySent), but counts as no agent's first response and changes no status."""
+    body = _clean_text(body, field="body", max_length=BODY_MAX, label=_("The message"))
+    locked = _lock(ticket.pk)
+    if locked.status == Status.CLOSED:
+        raise ValidationError(_("This ticket is closed. Please open a new ticket."), field="body")
+    now = timezone.now()
+    message = Message.objects.create(
+        ticket=locked,
+        kind=MessageKind.REPLY,
+        direction=Direction.OUTBOUND,
+        channel=locked.channel,
+        author_user=None,
+        author_contact=None,
+        body=body,
+    )
+    search.index_append(kind=SearchKind.TICKET, object_id=locked.pk, text=body)
+    publish(events.ReplySent(ticket_id=locked.pk, message_id=message.pk, actor_id=None))
+    Ticket.objects.filter(pk=locked.pk).update(last_message_at=now, version=F("version") + 1, updated_at=now)
+    return message
+
+
 def _validate_transition(old: str, new: str) -> None:
     _check_choice(new, Status, field="status")
     if new not in ALLOWED_TRANSITIONS[old]:
@@ -546,3 +569,12 @@ def tickets_bulk_update(
         except (ValidationError, Conflict) as exc:
             errors.append(f"{ticket.reference}: {exc.message}")
     return done, errors
+
+
+@transaction.atomic
+def tickets_move_contact(*, source_id: int, target_id: int) -> None:
+    """A merged contact's tickets (asked or about) and the messages it wrote now belong to the surviving contact
+    (the reaction to crm's ContactMerged, inside the merge's transaction)."""
+    Ticket.objects.filter(requester_id=source_id).update(requester_id=target_id)
+    Ticket.objects.filter(about_contact_id=source_id).update(about_contact_id=target_id)
+    Message.objects.filter(author_contact_id=source_id).update(author_contact_id=target_id)

@@ -19,7 +19,7 @@ from tests.browser.pages import arabic_context, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-KB = Path(__file__).resolve().parents[2] / "awn" / "core" / "fixtures" / "demo_kb.jsonl"
+KB = Path(__file__).resolve().parents[2] / "awn" / "demo" / "fixtures" / "demo_kb.jsonl"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 

@@ -21,10 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from awn.core.text.arabic import normalize_arabic
-from awn.core.text.arabizi import arabizi_to_arabic
-from awn.core.text.glossary import expand_query
 
 from . import cues as rules
+from .bridging import classifier_text
 from .classifier import TextClassifier
 
 logger = logging.getLogger(__name__)
@@ -143,21 +142,6 @@ def category_model() -> tuple[TextClassifier | None, str]:
         if path is None or not _load_trained(path):
             _bootstrap()
         return _cache.classifier, _cache.version
-
-
-# Latin-script messages are bridged to the Arabic the model learned from: Arabizi transliterated, English and
-# dialect words followed by their Arabic equivalents (awn/core/text/glossary.py); the user's words are kept.
-BRIDGED_DIALECTS = frozenset({"arabizi", "english", "mixed"})
-
-
-def classifier_text(text: str, dialect: str | None = None) -> str:
-    """What the category model reads: the text, bridged to Arabic when it is written in Latin letters."""
-    if dialect is None:
-        normalized = normalize_arabic(text)
-        dialect = rules.guess_dialect(text, normalized, rules.words(normalized))[1]
-    if dialect not in BRIDGED_DIALECTS:
-        return text
-    return expand_query(arabizi_to_arabic(text) if dialect == "arabizi" else text)
 
 
 def _reads_default_vectors(classifier: TextClassifier) -> bool:

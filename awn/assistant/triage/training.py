@@ -22,6 +22,7 @@ from django.db.models import Count, Max
 from awn.tickets.enums import Category
 from awn.tickets.models import Ticket
 
+from .bridging import classifier_text
 from .classifier import TextClassifier
 
 CATEGORY_MODEL_NAME = "triage_category.joblib"
@@ -62,8 +63,6 @@ def category_model_path() -> Path:
 def ticket_text(subject: str, body_preview: str) -> str:
     """What the classifier reads of a ticket: its subject and the start of its first message (bridged to Arabic
     when written in Latin letters, as at prediction)."""
-    from .service import classifier_text
-
     text = body_preview.strip() if body_preview.startswith(subject) else f"{subject}\n{body_preview}".strip()
     return classifier_text(text) if text else text
 

@@ -53,6 +53,9 @@ def sign(kind: str, body: bytes, *, secret: str | None = None) -> dict[str, str]
 def _sync_tasks(settings: Any) -> None:
     # Deterministic: jobs run inline once the request's transaction commits.
     settings.AWN_TASKS_MODE = "sync"
+    # These test the channels' plumbing; the assistant's first answers on them are tested in
+    # awn/connectors/tests/test_assistant_first_line.py.
+    settings.AWN_ASSISTANT_FIRST_CHANNELS = ()
 
 
 @pytest.fixture

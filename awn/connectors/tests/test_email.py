@@ -22,8 +22,7 @@ from awn.crm.models import Contact
 from awn.tickets.enums import Direction
 from awn.tickets.models import Attachment, Message, Ticket
 
-from .conftest import SUPPORT_ADDRESS
-from .mailservers import PARENT, free_port, mail, send
+from .mailservers import PARENT, SUPPORT_ADDRESS, free_port, mail, send
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

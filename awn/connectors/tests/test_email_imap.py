@@ -9,12 +9,11 @@ from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from imap_tools import MailBoxUnencrypted
+from imap_tools import BaseMailBox, MailBoxUnencrypted
 
 from awn.connectors import inbound
 from awn.connectors.enums import EventStatus
 from awn.connectors.models import InboundEvent, Inbox
-from awn.connectors.providers.email import imap
 from awn.connectors.services import inbox_save
 from awn.connectors.tasks import poll_inboxes, sweep
 from awn.tickets.models import Message, Ticket
@@ -99,16 +98,16 @@ def test_mail_fetched_again_after_a_crash_is_absorbed(world, imap_inbox, dovecot
     append(dovecot, mail("سؤال عن الحضور والغياب", subject="الحضور"))
 
     # The worker dies after storing the raw event but before flagging the mail \\Seen.
-    original_flag = imap.BaseMailBox.flag
+    original_flag = BaseMailBox.flag
 
     def die(*args: Any, **kwargs: Any) -> None:
         raise ConnectionResetError("worker killed")
 
-    monkeypatch.setattr(imap.BaseMailBox, "flag", die)
+    monkeypatch.setattr(BaseMailBox, "flag", die)
     poll_and_process()
     assert len(unseen(dovecot)) == 1
     assert InboundEvent.objects.count() == 1
-    monkeypatch.setattr(imap.BaseMailBox, "flag", original_flag)
+    monkeypatch.setattr(BaseMailBox, "flag", original_flag)
     poll_and_process()  # fetched again: the dedupe absorbs it, then it is flagged
     assert unseen(dovecot) == []
     assert InboundEvent.objects.count() == 1

@@ -9,9 +9,9 @@ from django.test import Client
 
 from awn.accounts.enums import Role
 from awn.accounts.services import api_token_create, user_create
-from awn.core.demo import national_id
 from awn.crm.models import Contact, ExternalEvent
 from awn.crm.services import contact_create
+from awn.crm.validators import national_id_from_seed as national_id
 from awn.tickets.enums import Category
 from awn.tickets.models import Ticket
 from awn.tickets.services import ticket_add_message

@@ -8,12 +8,12 @@ import pytest
 from django.db.models.query import QuerySet
 from django.utils import timezone
 
-from awn.core.demo import national_id
 from awn.core.errors import ValidationError
 from awn.crm.enums import ContactType, RelationKind
 from awn.crm.models import Contact, ExternalEvent, Relation
 from awn.crm.selectors import contact_search, contact_timeline
 from awn.crm.services import contact_create, contact_merge, external_event_record, relation_add
+from awn.crm.validators import national_id_from_seed as national_id
 from awn.tickets.enums import MessageKind
 from awn.tickets.models import Message, Ticket
 from awn.tickets.services import ticket_add_message

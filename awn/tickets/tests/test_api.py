@@ -12,7 +12,7 @@ from django.test import Client
 from django.utils.crypto import get_random_string
 
 from awn.accounts.services import api_token_create
-from awn.core.demo import national_id
+from awn.crm.validators import national_id_from_seed as national_id
 from awn.tickets.enums import Category, Channel, MessageKind, Status
 from awn.tickets.models import AuditEntry, Message, Ticket
 from awn.tickets.services import ticket_add_message, ticket_update

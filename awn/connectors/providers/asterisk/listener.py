@@ -56,7 +56,7 @@ BATCH_MAX = 200  # queued events stored together in one INSERT
 NO_PANORAMISK_PING = 10**9  # the listener pings itself and notices a silent PBX
 
 
-class _Manager(Manager):
+class _Manager(Manager):  # type: ignore[misc]  # panoramisk ships no types: its Manager is Any
     """panoramisk's Manager with its own fixed-delay reconnect turned off: the listener decides when to retry.
 
     `login_result` gets the Login response, `lost` the end of the connection."""
@@ -174,7 +174,7 @@ class AmiListener:
 
         return events_store(self.inbox, items)[0]
 
-    def _stored_call(self, call_id: str) -> dict[str, dict] | None:
+    def _stored_call(self, call_id: str) -> dict[str, dict[str, Any]] | None:
         """What was stored for a call before this listener started, by kind; None when its start is unknown."""
         from ...models import InboundEvent
 
@@ -388,7 +388,7 @@ async def supervise(*, inbox_uuid: str | None = None, reload_seconds: float = 30
     are added, disabled or edited. Runs until cancelled."""
     from ...models import Inbox
 
-    def wanted() -> dict[int, tuple]:
+    def wanted() -> dict[int, tuple[str, str]]:
         rows = Inbox.objects.filter(kind="asterisk", is_active=True)
         if inbox_uuid:
             rows = rows.filter(uuid=inbox_uuid)
@@ -397,7 +397,7 @@ async def supervise(*, inbox_uuid: str | None = None, reload_seconds: float = 30
             for pk, settings, secrets in rows.values_list("pk", "settings", "secrets_encrypted")
         }
 
-    running: dict[int, tuple[tuple, asyncio.Task[None]]] = {}
+    running: dict[int, tuple[tuple[str, str], asyncio.Task[None]]] = {}
     idle_noted = False  # say "no inbox" once, not at every reload (the embedded listener runs without any)
     try:
         while True:

@@ -75,7 +75,7 @@ def ivr_categories(inbox: Inbox) -> dict[str, str]:
     return {str(k): str(v) for k, v in data.items() if str(v) in Category.values}
 
 
-def _json_map(inbox: Inbox, name: str) -> dict:
+def _json_map(inbox: Inbox, name: str) -> dict[str, Any]:
     raw = inbox.settings.get(name) or ""
     try:
         data = json.loads(raw) if isinstance(raw, str) and raw.strip() else raw
@@ -193,20 +193,20 @@ class CtiConnector(Connector):
             raise MalformedPayload("ivr event without the menu digit")
         return [RawItem(str(event["event_id"])[:200], event)]
 
-    def parse_inbound(self, inbox: Inbox, payload: dict) -> InboundMessage | StatusUpdate | None:
+    def parse_inbound(self, inbox: Inbox, payload: dict[str, Any]) -> InboundMessage | StatusUpdate | None:
         return None  # call events are applied by apply_event
 
     def send(self, inbox: Inbox, outgoing: Outgoing) -> str:
         raise SendError("a phone inbox cannot send written replies", retryable=False)
 
-    def apply_event(self, inbox: Inbox, payload: dict) -> Message | None:
+    def apply_event(self, inbox: Inbox, payload: dict[str, Any]) -> Message | None:
         with translation.override(settings.LANGUAGE_CODE):
             return _apply(inbox, payload)
 
 
-def _apply(inbox: Inbox, event: dict) -> Message | None:
+def _apply(inbox: Inbox, event: dict[str, Any]) -> Message | None:
     from ...inbound import resolve_contact
-    from ...models import PhoneCall
+    from ...services import phone_call_open
 
     kind = str(event["type"])
     call_id = str(event["call_id"])[:100]
@@ -232,7 +232,7 @@ def _apply(inbox: Inbox, event: dict) -> Message | None:
             channel=Channel.PHONE,
             category=category or Category.OTHER,
         )
-        PhoneCall.objects.create(inbox=inbox, call_id=call_id, ticket=ticket)
+        phone_call_open(inbox=inbox, call_id=call_id, ticket=ticket)
         message = Message.objects.filter(ticket=ticket).order_by("id").first()
     else:
         if category and ticket.category == Category.OTHER:
@@ -269,7 +269,7 @@ def _agent(inbox: Inbox, value: str) -> Any:
     return user if user is not None and user.is_staff_member else value
 
 
-def _line(kind: str, event: dict, number: str, agent: Any) -> str:
+def _line(kind: str, event: dict[str, Any], number: str, agent: Any) -> str:
     who = (agent.get_full_name() or agent.username) if not isinstance(agent, str) else agent
     if kind == "ringing":
         line = gettext("Incoming call from %(number)s") % {"number": number}

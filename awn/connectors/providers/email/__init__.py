@@ -19,7 +19,7 @@ import logging
 import re
 import time
 from email.utils import make_msgid, parseaddr
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
@@ -38,7 +38,7 @@ from ...base import (
     StatusUpdate,
     WebhookRequest,
 )
-from .parsing import external_id, parse_bytes, parse_mail
+from .parsing import parse_mail, raw_item
 from .sending import build_message, domain_of, reply_message_id, reply_subject, smtp_send
 
 if TYPE_CHECKING:
@@ -52,15 +52,6 @@ SECURITY_CHOICES = ["ssl", "starttls", "none"]
 ADDRESS_MAX = 100  # the width of the conversation and delivery address columns
 REFERENCE_RE = re.compile(r"\[#?\s*(?:AWN|T)-(\d{1,12})\s*\]", re.IGNORECASE)
 _last_poll: dict[int, float] = {}
-
-
-def raw_payload(raw: bytes, via: str, **extra: object) -> dict:
-    """How a raw email is kept in a raw event: the exact bytes (base64) and the path it came by."""
-    return {"raw": base64.b64encode(raw).decode("ascii"), "via": via, **extra}
-
-
-def raw_item(raw: bytes, via: str, **extra: object) -> RawItem:
-    return RawItem(external_id(parse_bytes(raw), raw), raw_payload(raw, via, **extra))
 
 
 def our_addresses() -> set[str]:
@@ -135,7 +126,7 @@ class EmailConnector(Connector):
 
     # --- reading ------------------------------------------------------------------------------------------------
 
-    def parse_inbound(self, inbox: Inbox, payload: dict) -> InboundMessage | StatusUpdate | None:
+    def parse_inbound(self, inbox: Inbox, payload: dict[str, Any]) -> InboundMessage | StatusUpdate | None:
         raw = base64.b64decode(payload["raw"])
         mail = parse_mail(raw)
         if mail.bounce_of:

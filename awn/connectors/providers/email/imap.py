@@ -26,7 +26,7 @@ IMAP_TIMEOUT_SECONDS = 30
 class RawMailMessage(MailMessage):
     """imap-tools' message, keeping the exact bytes the server sent (the stored raw event is those bytes)."""
 
-    def __init__(self, fetch_data: list) -> None:
+    def __init__(self, fetch_data: list[Any]) -> None:  # imaplib's fetch data (typeshed: list[Any])
         super().__init__(fetch_data)
         self.raw: bytes = self._get_message_data_parts(fetch_data)[0]
 
@@ -51,7 +51,7 @@ def _mailbox(inbox: Inbox) -> BaseMailBox:
 def imap_fetch_unseen(inbox: Inbox, *, password: str) -> int:
     """Store every UNSEEN message of the inbox's folder as a raw event; returns how many were new."""
     from ...services import events_store
-    from . import raw_item
+    from .parsing import raw_item
 
     max_bytes = _max_bytes()
     stored = 0

@@ -7,6 +7,7 @@ history trimmed) and attachments.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import re
@@ -16,10 +17,13 @@ from email.message import EmailMessage, Message
 from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr
 from html.parser import HTMLParser
+from typing import Any
 
 import nh3
 
 from awn.tickets.attachments import IncomingFile
+
+from ...base import RawItem
 
 MSGID_RE = re.compile(r"<[^<>\s]{1,250}>")
 EXTERNAL_ID_MAX = 200
@@ -67,6 +71,16 @@ def external_id(message: EmailMessage, raw: bytes) -> str:
     """The Message-ID (dedupe key for SMTP, IMAP and relay deliveries alike), else a digest of the bytes."""
     found = msgids(_header(message, "Message-ID"))
     return found[0] if found else "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
+def raw_payload(raw: bytes, via: str, **extra: object) -> dict[str, Any]:
+    """How a raw email is kept in a raw event: the exact bytes (base64) and the path it came by."""
+    return {"raw": base64.b64encode(raw).decode("ascii"), "via": via, **extra}
+
+
+def raw_item(raw: bytes, via: str, **extra: object) -> RawItem:
+    """A raw email as one raw event, keyed by its Message-ID (every delivery path stores mail through this)."""
+    return RawItem(external_id(parse_bytes(raw), raw), raw_payload(raw, via, **extra))
 
 
 def _header(message: Message, name: str) -> str:

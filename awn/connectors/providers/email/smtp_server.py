@@ -58,7 +58,7 @@ def store(raw: bytes, rcpt_tos: list[str], mail_from: str) -> int:
     (disabled since RCPT): the client gets a 4xx and tries again rather than a 250 for mail nobody stored."""
     from ...models import Inbox
     from ...services import events_store
-    from . import raw_item
+    from .parsing import raw_item
 
     inboxes: list[Inbox] = []
     for attempt in range(2):

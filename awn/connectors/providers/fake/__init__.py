@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -53,7 +53,7 @@ class FakeConnector(Connector):
         except (ValueError, KeyError, TypeError) as exc:
             raise MalformedPayload("expected {events: [{id, ...}]}") from exc
 
-    def parse_inbound(self, inbox: Inbox, payload: dict) -> InboundMessage | StatusUpdate | None:
+    def parse_inbound(self, inbox: Inbox, payload: dict[str, Any]) -> InboundMessage | StatusUpdate | None:
         if "status" in payload:
             return StatusUpdate(
                 str(payload["message_id"]), str(payload["status"]), str(payload.get("error", ""))

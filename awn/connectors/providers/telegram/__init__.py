@@ -61,7 +61,7 @@ class TelegramConnector(Connector):
             raise MalformedPayload("not a Telegram Update") from exc
         return [RawItem(str(update_id), update)]
 
-    def parse_inbound(self, inbox: Inbox, payload: dict) -> InboundMessage | None:
+    def parse_inbound(self, inbox: Inbox, payload: dict[str, Any]) -> InboundMessage | None:
         message: dict[str, Any] | None = payload.get("message")
         text = ""
         if message is None and payload.get("callback_query"):

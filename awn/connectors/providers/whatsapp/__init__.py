@@ -109,7 +109,7 @@ class WhatsAppConnector(Connector):
                 items.append(RawItem(key, {"kind": "status", "status": status}))
         return items
 
-    def parse_inbound(self, inbox: Inbox, payload: dict) -> InboundMessage | StatusUpdate | None:
+    def parse_inbound(self, inbox: Inbox, payload: dict[str, Any]) -> InboundMessage | StatusUpdate | None:
         if payload.get("kind") == "status":
             status = payload["status"]
             mapped = STATUSES.get(status.get("status", ""))

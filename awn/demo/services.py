@@ -18,6 +18,7 @@ from awn.accounts.services import team_create, user_create
 from awn.crm.enums import ContactType, OrganizationKind, RelationKind
 from awn.crm.models import Contact, Organization
 from awn.crm.services import contact_create, external_event_record, organization_create, relation_add
+from awn.crm.validators import national_id_from_seed
 from awn.tickets.enums import Category, Channel, MessageKind, Priority, Status
 from awn.tickets.models import CannedResponse, Ticket
 from awn.tickets.services import ticket_add_message, ticket_create, ticket_update
@@ -121,18 +122,6 @@ CANNED = [
 ]
 
 
-def national_id(seed: int, first_digit: str = "1") -> str:
-    """A checksum-valid national id built from a seed."""
-    from awn.crm.validators import national_id_checksum_ok
-
-    body = f"{first_digit}{seed:08d}"
-    for check in range(10):
-        candidate = f"{body}{check}"
-        if national_id_checksum_ok(candidate):
-            return candidate
-    raise AssertionError("unreachable: one check digit always fits")
-
-
 def _person_name(rng: random.Random, female: bool, family: str) -> str:
     return f"{rng.choice(FIRST_NAMES_F if female else FIRST_NAMES_M)} {rng.choice(FIRST_NAMES_M)} {family}"
 
@@ -218,7 +207,7 @@ def _seed_contacts(rng: random.Random, schools: list[Organization]) -> list[Cont
             if family_index == 0
             else _person_name(rng, family_index % 3 == 0, family),
             contact_type=ContactType.PARENT,
-            national_id=national_id(seq),
+            national_id=national_id_from_seed(seq),
             phone=f"+9665{seq:08d}",
             email=f"parent{family_index + 1}@example.sa",
             user=parent_user,
@@ -229,7 +218,7 @@ def _seed_contacts(rng: random.Random, schools: list[Organization]) -> list[Cont
             child = contact_create(
                 name=_person_name(rng, rng.random() < 0.5, family),
                 contact_type=ContactType.STUDENT,
-                national_id=national_id(seq),
+                national_id=national_id_from_seed(seq),
             )
             relation_add(kind=RelationKind.PARENT_OF, contact=parent, other_contact=child)
             relation_add(kind=RelationKind.STUDENT_AT, contact=child, organization=rng.choice(schools))
@@ -250,7 +239,7 @@ def _seed_contacts(rng: random.Random, schools: list[Organization]) -> list[Cont
             if teacher_index == 0
             else _person_name(rng, teacher_index % 2 == 0, rng.choice(FAMILY_NAMES)),
             contact_type=ContactType.TEACHER if teacher_index < 9 else ContactType.SCHOOL_STAFF,
-            national_id=national_id(seq),
+            national_id=national_id_from_seed(seq),
             phone=f"+9665{seq:08d}",
             email=f"teacher{teacher_index + 1}@example.sa",
             user=user,

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from awn.core.demo import DEMO_PASSWORD, demo_is_loaded, seed_demo
+from awn.demo.services import DEMO_PASSWORD, demo_is_loaded, seed_demo
 
 DEMO_SIGN_INS = """\
   Demo sign-ins (password for all: {password}):

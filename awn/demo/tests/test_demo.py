@@ -4,9 +4,9 @@ from django.db.models import Count
 
 from awn.accounts.enums import TeamKind
 from awn.accounts.models import Team
-from awn.core.demo import seed_demo
 from awn.crm.enums import RelationKind
 from awn.crm.models import Contact, ExternalEvent, Organization, Relation
+from awn.demo.services import seed_demo
 from awn.tickets.enums import Category, Status
 from awn.tickets.models import Ticket
 

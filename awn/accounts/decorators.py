@@ -1,0 +1,40 @@
+"""The staff gate of every staff page (workspace, live chat, knowledge base admin): views of any app use it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from .models import User
+from .policies import is_staff_member
+
+View = Callable[..., HttpResponse]
+
+
+def current_user(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def staff_required(*, customers_to_portal: bool = False) -> Callable[[View], View]:
+    """Anonymous users sign in; customers get a 404 (or the portal, for the workspace home)."""
+
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            user = current_user(request)
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not is_staff_member(user):
+                if customers_to_portal and request.method == "GET":
+                    return redirect("portal:home")
+                raise Http404()
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator

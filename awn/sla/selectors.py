@@ -1,0 +1,99 @@
+"""Reads: business calendars as rows (for pages) and as built business_time.Calendar objects (for arithmetic).
+
+A built calendar is cached in the process per (calendar id, version, updated_at); every service that changes hours bumps the
+version, so a hit is always current. Building takes two queries (overrides, holidays); a hit takes none when the
+caller already holds the calendar row, one when it starts from a team.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from awn.accounts.models import Team
+
+from .business_time import Calendar, Override, build_calendar, weekly_from_json
+from .business_time import Holiday as HolidaySpan
+from .models import BusinessCalendar, CalendarOverride, Holiday, TeamCalendar
+
+# id → ((version, updated_at), built): updated_at joins the version so a row deleted and created again with the
+# same id (SQLite reuses ids) or a rolled-back database is never mistaken for the cached one.
+_built: dict[int, tuple[tuple[int, object], Calendar]] = {}
+_lock = threading.Lock()
+
+
+def _build(calendar: BusinessCalendar) -> Calendar:
+    overrides = [
+        Override(o.first_day, o.last_day, weekly_from_json(o.weekly_hours), o.name)
+        for o in CalendarOverride.objects.filter(calendar=calendar)
+    ]
+    holidays = [
+        HolidaySpan(first, last, name)
+        for first, last, name in Holiday.objects.filter(
+            Q(calendar__isnull=True) | Q(calendar=calendar)
+        ).values_list("first_day", "last_day", "name_ar")
+    ]
+    return build_calendar(weekly_from_json(calendar.weekly_hours), overrides, holidays)
+
+
+def calendar_for(calendar: BusinessCalendar) -> Calendar:
+    """The built calendar for this row (its hours, overrides, its own and the national holidays)."""
+    stamp = (calendar.version, calendar.updated_at)
+    cached = _built.get(calendar.pk)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    built = _build(calendar)
+    with _lock:
+        _built[calendar.pk] = (stamp, built)
+    return built
+
+
+def calendar_row_for_team(team_id: int | None) -> BusinessCalendar | None:
+    """The team's calendar, else the default one (one query); None when there is no calendar at all."""
+    rows = BusinessCalendar.objects.filter(is_default=True)
+    if team_id is not None:
+        rows = BusinessCalendar.objects.filter(Q(team_links__team_id=team_id) | Q(is_default=True))
+    return rows.order_by("is_default").first()
+
+
+def calendar_for_team(team_id: int | None) -> Calendar | None:
+    row = calendar_row_for_team(team_id)
+    return calendar_for(row) if row is not None else None
+
+
+def default_calendar() -> BusinessCalendar | None:
+    return BusinessCalendar.objects.filter(is_default=True).first()
+
+
+@dataclass(frozen=True)
+class CalendarRow:
+    calendar: BusinessCalendar
+    teams: list[Team]
+    overrides: list[CalendarOverride]
+
+
+def calendar_list() -> list[CalendarRow]:
+    """Every calendar with the teams on it and its overrides (three queries)."""
+    calendars = BusinessCalendar.objects.prefetch_related(
+        Prefetch("team_links", queryset=TeamCalendar.objects.select_related("team").order_by("team__name")),
+        Prefetch("overrides", queryset=CalendarOverride.objects.order_by("first_day")),
+    )
+    return [
+        CalendarRow(c, [link.team for link in c.team_links.all()], list(c.overrides.all())) for c in calendars
+    ]
+
+
+def holiday_list(*, year: int | None = None, calendar: BusinessCalendar | None = None) -> QuerySet[Holiday]:
+    """Holidays by first day; national ones and, given a calendar, its own."""
+    rows = Holiday.objects.select_related("calendar")
+    if year is not None:
+        rows = rows.filter(first_day__year=year)
+    if calendar is not None:
+        rows = rows.filter(Q(calendar__isnull=True) | Q(calendar=calendar))
+    return rows.order_by("first_day", "pk")
+
+
+def teams_without_calendar() -> QuerySet[Team]:
+    return Team.objects.exclude(pk__in=TeamCalendar.objects.values("team_id")).order_by("name")

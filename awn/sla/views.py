@@ -1,0 +1,271 @@
+"""Calendar pages under the workspace (supervisors and admins): calendars with their weekly hours and overrides,
+holidays with Gregorian and Hijri dates side by side. Thin: every write goes through awn/sla/services.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from awn.accounts.models import User
+from awn.core.errors import DomainError
+
+from .business_time import WEEK_ORDER, WEEKDAY_NAMES, format_day_hours, weekly_from_json
+from .forms import CalendarForm, HolidayForm, OverrideForm, SeedForm, WeeklyHoursForm
+from .models import BusinessCalendar, CalendarOverride, Holiday
+from .policies import can_manage_calendars
+from .selectors import calendar_list, holiday_list
+from .services import (
+    calendar_create,
+    calendar_delete,
+    calendar_make_default,
+    calendar_update,
+    holiday_confirm,
+    holiday_delete,
+    holiday_save,
+    holidays_seed_year,
+    override_delete,
+    override_save,
+    team_calendar_set,
+)
+
+View = Callable[..., HttpResponse]
+
+
+def supervisor_required(view: View) -> View:
+    """Anonymous users sign in; anyone but a supervisor or an admin gets a 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = cast(User, request.user)
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not can_manage_calendars(user):
+            raise Http404()
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _week_rows(weekly_json: dict[str, Any]) -> list[tuple[object, str]]:
+    weekly = weekly_from_json(weekly_json)
+    return [(WEEKDAY_NAMES[day], format_day_hours(weekly.get(day, ()))) for day in WEEK_ORDER]
+
+
+def _selected_year(request: HttpRequest) -> int:
+    try:
+        return int(request.GET.get("year", ""))
+    except ValueError:
+        return timezone.localdate().year
+
+
+@supervisor_required
+def calendar_index(request: HttpRequest) -> HttpResponse:
+    year = _selected_year(request)
+    rows = [
+        {
+            "calendar": row.calendar,
+            "teams": row.teams,
+            "week": _week_rows(row.calendar.weekly_hours),
+            "overrides": [(o, _week_rows(o.weekly_hours)) for o in row.overrides],
+        }
+        for row in calendar_list()
+    ]
+    context = {
+        "rows": rows,
+        "holidays": holiday_list(year=year),
+        "year": year,
+        "years": [year - 1, year, year + 1],
+        "seed_form": SeedForm(initial={"year": year}),
+        "weekdays": [WEEKDAY_NAMES[day] for day in WEEK_ORDER],
+    }
+    return render(request, "sla/calendars.html", context)
+
+
+def _form_error(form: WeeklyHoursForm | HolidayForm, exc: DomainError) -> None:
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, str(exc.message))
+
+
+@supervisor_required
+def calendar_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    calendar = get_object_or_404(BusinessCalendar, pk=pk) if pk is not None else None
+    initial: dict[str, Any] = {}
+    if calendar is not None:
+        initial = {
+            "name": calendar.name,
+            "teams": [link.team_id for link in calendar.team_links.all()],
+            **WeeklyHoursForm.initial_hours(weekly_from_json(calendar.weekly_hours)),
+        }
+    form = CalendarForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if calendar is None:
+                calendar = calendar_create(name=data["name"], weekly_hours=data["weekly_hours"])
+            else:
+                calendar_update(calendar=calendar, name=data["name"], weekly_hours=data["weekly_hours"])
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            _set_teams(calendar, list(data["teams"]))
+            messages.success(request, _("Calendar saved."))
+            return redirect("sla:calendars")
+    return render(request, "sla/calendar_form.html", {"form": form, "calendar": calendar})
+
+
+def _set_teams(calendar: BusinessCalendar, teams: list[Any]) -> None:
+    chosen = {team.pk for team in teams}
+    for link in calendar.team_links.select_related("team"):
+        if link.team_id not in chosen:
+            team_calendar_set(team=link.team, calendar=None)
+    for team in teams:
+        team_calendar_set(team=team, calendar=calendar)
+
+
+@require_POST
+@supervisor_required
+def calendar_default(request: HttpRequest, pk: int) -> HttpResponse:
+    calendar_make_default(calendar=get_object_or_404(BusinessCalendar, pk=pk))
+    messages.success(request, _("Default calendar changed."))
+    return redirect("sla:calendars")
+
+
+@require_POST
+@supervisor_required
+def calendar_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        calendar_delete(calendar=get_object_or_404(BusinessCalendar, pk=pk))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Calendar deleted."))
+    return redirect("sla:calendars")
+
+
+@supervisor_required
+def override_edit(request: HttpRequest, calendar_pk: int, pk: int | None = None) -> HttpResponse:
+    calendar = get_object_or_404(BusinessCalendar, pk=calendar_pk)
+    override = get_object_or_404(CalendarOverride, pk=pk, calendar=calendar) if pk is not None else None
+    initial: dict[str, Any] = {}
+    if override is not None:
+        initial = {
+            "name": override.name,
+            "first_day": override.first_day,
+            "last_day": override.last_day,
+            **WeeklyHoursForm.initial_hours(weekly_from_json(override.weekly_hours)),
+        }
+    form = OverrideForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            override_save(
+                calendar=calendar,
+                override=override,
+                name=data["name"],
+                first_day=data["first_day"],
+                last_day=data["last_day"],
+                weekly_hours=data["weekly_hours"],
+            )
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Override saved."))
+            return redirect("sla:calendars")
+    return render(
+        request, "sla/override_form.html", {"form": form, "calendar": calendar, "override": override}
+    )
+
+
+@require_POST
+@supervisor_required
+def override_remove(request: HttpRequest, calendar_pk: int, pk: int) -> HttpResponse:
+    override_delete(override=get_object_or_404(CalendarOverride, pk=pk, calendar_id=calendar_pk))
+    messages.success(request, _("Override deleted."))
+    return redirect("sla:calendars")
+
+
+@supervisor_required
+def holiday_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    holiday = get_object_or_404(Holiday, pk=pk) if pk is not None else None
+    initial: dict[str, Any] = {}
+    if holiday is not None:
+        initial = {
+            "name_ar": holiday.name_ar,
+            "name_en": holiday.name_en,
+            "kind": holiday.kind,
+            "first_day": holiday.first_day,
+            "last_day": holiday.last_day,
+            "calendar": holiday.calendar_id,
+            "estimated": holiday.estimated,
+        }
+    form = HolidayForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            saved = holiday_save(holiday=holiday, **data)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, _("Holiday saved."))
+            return redirect(f"{_index_url()}?year={saved.first_day.year}")
+    return render(request, "sla/holiday_form.html", {"form": form, "holiday": holiday})
+
+
+def _index_url() -> str:
+    return reverse("sla:calendars")
+
+
+@require_POST
+@supervisor_required
+def holiday_confirm_view(request: HttpRequest, pk: int) -> HttpResponse:
+    holiday = holiday_confirm(holiday=get_object_or_404(Holiday, pk=pk))
+    messages.success(request, _("The dates of “%(name)s” are confirmed.") % {"name": holiday.name_ar})
+    return redirect(f"{_index_url()}?year={holiday.first_day.year}")
+
+
+@require_POST
+@supervisor_required
+def holiday_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    holiday = get_object_or_404(Holiday, pk=pk)
+    year = holiday.first_day.year
+    holiday_delete(holiday=holiday)
+    messages.success(request, _("Holiday deleted."))
+    return redirect(f"{_index_url()}?year={year}")
+
+
+@require_POST
+@supervisor_required
+def holidays_seed(request: HttpRequest) -> HttpResponse:
+    form = SeedForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("sla:calendars")
+    year = form.cleaned_data["year"]
+    try:
+        result = holidays_seed_year(year)
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(
+            request,
+            _(
+                "Holidays of %(year)s: %(created)s added, %(updated)s updated, %(kept)s left as set by an admin."
+            )
+            % {
+                "year": year,
+                "created": len(result.created),
+                "updated": len(result.updated),
+                "kept": len(result.reviewed_kept),
+            },
+        )
+    return redirect(f"{_index_url()}?year={year}")
