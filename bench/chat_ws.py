@@ -142,7 +142,9 @@ async def run(base: str, session: str, chats: list[list[Any]], args: argparse.Na
         for _ in range(args.agents)
     ]
     for agent in agents:
-        json.loads(await agent.recv())  # the chats snapshot
+        await agent.send(json.dumps({"type": "subscribe", "page": "chats"}))  # the live chats page
+        while json.loads(await agent.recv()).get("type") != "subscribed":  # the chats snapshot comes first
+            pass
 
     async def drain(agent: Any) -> None:
         async for raw in agent:

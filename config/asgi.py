@@ -1,7 +1,8 @@
-"""ASGI entry point: HTTP goes to Django, WebSockets (live chat) to Channels consumers.
+"""ASGI entry point: HTTP goes to Django, WebSockets to Channels consumers.
 
-Origin checks and the session per route are in awn/chat/routing.py: agents' sockets carry the Django session and
-accept only ALLOWED_HOSTS as origin; visitors' sockets also accept the sites that embed the widget.
+`/ws/agent/` (awn/realtime/routing.py): every workspace page's socket, with the staff session and only
+ALLOWED_HOSTS as origin; live chat's agent side talks over it (awn/chat/consumers.ChatProtocol).
+`/ws/chat/<token>/` (awn/chat/routing.py): the chat widget's visitor, also from the sites that embed it.
 """
 
 import os
@@ -14,7 +15,9 @@ django_asgi_app = get_asgi_application()  # sets Django up before the consumers 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from awn.chat.routing import websocket_urlpatterns  # noqa: E402
+from awn.chat.consumers import ChatProtocol  # noqa: E402
+from awn.chat.routing import websocket_urlpatterns as chat_urlpatterns  # noqa: E402
+from awn.realtime.routing import agent_urlpatterns  # noqa: E402
 
 if settings.AWN_EMBEDDED:
     # One process (`bin/awn up`): the job pool and its scheduler start with the server, so periodic work (the
@@ -31,6 +34,6 @@ if settings.AWN_AMI_EMBEDDED:  # one-process mode: Asterisk screen pops reach th
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": URLRouter(websocket_urlpatterns),
+        "websocket": URLRouter([*agent_urlpatterns(ChatProtocol), *chat_urlpatterns]),
     }
 )

@@ -10,10 +10,11 @@ from __future__ import annotations
 from awn.assistant import handlers as assistant
 from awn.chat import handlers as chat
 from awn.connectors import handlers as connectors
-from awn.connectors.events import DeliveryStatusChanged
+from awn.connectors.events import CallAnswered, DeliveryStatusChanged
 from awn.core.events import Subscriptions, on_commit, sync
 from awn.crm.events import ContactMerged
 from awn.notifications import handlers as notifications
+from awn.realtime import handlers as realtime
 from awn.sla.events import BusinessCalendarChanged
 from awn.tickets import handlers as tickets
 from awn.tickets.events import (
@@ -31,24 +32,41 @@ from awn.tickets.events import (
 SUBSCRIPTIONS: Subscriptions = {
     TicketCreated: [
         on_commit(assistant.on_ticket_created),  # triage job: category, priority, sentiment, dialect
+        on_commit(realtime.on_ticket_created),  # queues of the agents who may see it refresh
     ],
     MessageReceived: [
+        on_commit(realtime.on_message_received),  # open ticket pages append it, queues refresh, watchers
         on_commit(assistant.on_message_received),  # the assistant answers first on messaging channels
     ],
     ReplySent: [
         sync(notifications.on_reply_sent),  # outbox row: the email to a portal/email requester
         sync(connectors.on_reply_sent),  # outbox row: the reply on WhatsApp, Telegram, email thread
         sync(chat.on_reply_sent),  # the line in an open live chat (pushed to the visitor on commit)
+        on_commit(realtime.on_reply_sent),  # other agents' open pages of the ticket, queues, watchers
     ],
-    NoteAdded: [],
-    TicketAssigned: [],
+    NoteAdded: [
+        on_commit(realtime.on_note_added),  # staff screens only; @mentioned agents who may see it; watchers
+    ],
+    TicketAssigned: [
+        on_commit(realtime.on_ticket_assigned),  # ticket pages and queues; the new assignee is notified
+    ],
     TicketStatusChanged: [
         sync(notifications.on_status_changed),  # outbox row: "your ticket was resolved"
+        on_commit(realtime.on_ticket_status_changed),  # ticket pages' header, queues
     ],
-    TicketUpdated: [],
-    TicketMerged: [],
+    TicketUpdated: [
+        on_commit(realtime.on_ticket_updated),  # ticket pages' header, queues
+    ],
+    TicketMerged: [
+        on_commit(realtime.on_ticket_merged),  # both tickets' pages and the queues
+    ],
     TicketRated: [],
-    DeliveryStatusChanged: [],
+    DeliveryStatusChanged: [
+        on_commit(realtime.on_delivery_status_changed),  # the reply's sent/delivered/read/failed badge
+    ],
+    CallAnswered: [
+        on_commit(realtime.on_call_answered),  # the screen pop: the answering agent's notification
+    ],
     ContactMerged: [
         sync(tickets.on_contact_merged),  # the merged contact's tickets and messages move to the survivor
     ],

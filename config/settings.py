@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "awn.workspace",
     "awn.assistant",
     "awn.chat",
+    "awn.realtime",
     "awn.demo",
     "awn.sla",
 ]
@@ -185,8 +186,9 @@ else:
     }
     # Database sessions, read with one prepared statement instead of an ORM query (awn/core/sessions.py).
     SESSION_ENGINE = "awn.core.sessions"
-# Live chat over WebSockets (Django Channels): the in-memory layer lives in one process (embedded mode); set
-# AWN_REDIS_URL so several ASGI processes share one Redis channel layer.
+# Live screens and live chat over WebSockets (Django Channels, awn/realtime): the in-memory layer lives in one
+# process (embedded mode: the web process also runs the jobs, so their pushes reach its sockets); set
+# AWN_REDIS_URL so several ASGI processes and the Celery workers share one Redis channel layer.
 CHANNEL_LAYERS: dict[str, dict[str, Any]]
 if os.environ.get("AWN_REDIS_URL"):
     CHANNEL_LAYERS = {
@@ -203,9 +205,9 @@ if os.environ.get("AWN_REDIS_URL"):
     }
 else:
     # The in-memory layer silently drops past its capacity (default 100): a busy agent panel needs more. Ours
-    # sweeps expired messages once a second, not on every send and receive (awn/chat/layers.py).
+    # sweeps expired messages once a second, not on every send and receive (awn/realtime/layers.py).
     CHANNEL_LAYERS = {
-        "default": {"BACKEND": "awn.chat.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
+        "default": {"BACKEND": "awn.realtime.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
     }
 # Sites allowed to embed the chat widget (full origins: https://noor.example.sa), for its HTTP calls (CORS) and
 # the visitor's WebSocket. The deployment's own hosts are always allowed.
@@ -302,7 +304,9 @@ AWN_WORKER_STALE_SECONDS = int(os.environ.get("AWN_WORKER_STALE_SECONDS", "30"))
 # Wiring named here, so that the packages below config import nothing above them (the layers of pyproject.toml's
 # import-linter contracts): who reacts to which event, and the periodic jobs.
 # The map of reactions (a benchmark may point it at an empty map to measure what the reactions cost).
-AWN_EVENT_SUBSCRIPTIONS = os.environ.get("AWN_EVENT_SUBSCRIPTIONS", "config.event_subscriptions.SUBSCRIPTIONS")
+AWN_EVENT_SUBSCRIPTIONS = os.environ.get(
+    "AWN_EVENT_SUBSCRIPTIONS", "config.event_subscriptions.SUBSCRIPTIONS"
+)
 AWN_SCHEDULE = "config.schedule.SCHEDULE"
 # Who feeds the search index: kind → the function that yields its documents (awn/search/documents.py).
 AWN_SEARCH_SOURCES = {

@@ -1,8 +1,9 @@
 """WebSocket consumers: thin, they call services and forward pushes.
 
 VisitorConsumer `/ws/chat/<token>/`: the signed token names one conversation; the socket sees only it.
-AgentConsumer `/ws/agent/`: a signed-in staff session; chats are filtered by the agent's coverage, and every
-action is checked again against the ticket's policy in the service.
+ChatProtocol: live chat over the agent's socket `/ws/agent/` (awn/realtime/consumers.py), a signed-in staff
+session; chats are filtered by the agent's coverage, and every action is checked again against the ticket's policy
+in the service.
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from awn.accounts.policies import is_staff_member
 from awn.core.errors import DomainError
+from awn.realtime.consumers import AgentProtocol
+from awn.realtime.groups import CHAT_AGENTS_GROUP, chat_visitor_group, chat_watchers_group
+from awn.realtime.services import message
 
-from . import realtime, selectors, services
+from . import selectors, services
 from .enums import ChatStatus
 
 logger = logging.getLogger(__name__)
@@ -57,7 +60,7 @@ class _Base(AsyncJsonWebsocketConsumer):
                 await self._error(str(exc.message), exc.code)
             return None
 
-    async def chat_event(self, event: dict[str, Any]) -> None:
+    async def realtime_event(self, event: dict[str, Any]) -> None:
         await self.send_json(event["data"])
 
 
@@ -74,7 +77,7 @@ class VisitorConsumer(_Base):
         self.language = conversation.language
         # Join before reading the history: a line pushed in between arrives twice (the widget drops repeats by
         # id) rather than never.
-        await self.channel_layer.group_add(realtime.visitor_group(conversation.pk), self.channel_name)
+        await self.channel_layer.group_add(chat_visitor_group(conversation.pk), self.channel_name)
         await self.accept()
         snapshot = await database_sync_to_async(services.visitor_snapshot)(conversation.pk)
         self.queued = snapshot["status"]["status"] == ChatStatus.QUEUED
@@ -98,10 +101,10 @@ class VisitorConsumer(_Base):
             self.queue_watch.cancel()
         if hasattr(self, "conversation_id"):
             await self.channel_layer.group_discard(
-                realtime.visitor_group(self.conversation_id), self.channel_name
+                chat_visitor_group(self.conversation_id), self.channel_name
             )
 
-    async def chat_event(self, event: dict[str, Any]) -> None:
+    async def realtime_event(self, event: dict[str, Any]) -> None:
         data = event["data"]
         if data.get("type") == "status":
             self.queued = data.get("status") == ChatStatus.QUEUED
@@ -125,11 +128,10 @@ class VisitorConsumer(_Base):
                     await self._call(services.chat_bot_answer, cid, line.body)
             elif kind == "typing":
                 await self.channel_layer.group_send(
-                    realtime.watchers_group(cid),
-                    {
-                        "type": realtime.EVENT,
-                        "data": {"type": "typing", "conversation": cid, "from": "visitor"},
-                    },
+                    chat_watchers_group(cid),
+                    message(
+                        {"type": "typing", "conversation": cid, "from": "visitor"}, protocol=services.CHAT
+                    ),
                 )
             elif kind == "human" or (kind == "feedback" and content.get("solved") is False):
                 await self._call(services.chat_bot_declined, cid)
@@ -143,43 +145,45 @@ class VisitorConsumer(_Base):
                 await self._error(_("Unknown request."))
 
 
-class AgentConsumer(_Base):
-    async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not is_staff_member(user):
-            await self.close(code=4401)
-            return
-        self.user = user
-        self.language = user.preferred_language if user.preferred_language in ("ar", "en") else "ar"
-        self.watching: set[int] = set()
-        self.coverage = await database_sync_to_async(selectors.agent_scope)(user)
-        await self.channel_layer.group_add(realtime.AGENTS_GROUP, self.channel_name)
-        await self.channel_layer.group_add(realtime.user_group(user.pk), self.channel_name)
-        await database_sync_to_async(services.presence_join)(user, self.channel_name)
-        await self.accept()
-        await self.send_json(await database_sync_to_async(selectors.agent_snapshot)(user))
+class ChatProtocol(AgentProtocol):
+    """Live chat over the agent socket (awn/realtime/consumers.py), active while the live chats page is open:
+    the agent counts as online for chat, gets the queue and the chats their coverage allows, and works them."""
 
-    async def disconnect(self, code: int) -> None:
-        if not hasattr(self, "user"):
-            return
-        await self.channel_layer.group_discard(realtime.AGENTS_GROUP, self.channel_name)
-        await self.channel_layer.group_discard(realtime.user_group(self.user.pk), self.channel_name)
+    name = services.CHAT
+    page = "chats"
+    kinds = frozenset({"watch", "accept", "reply", "typing", "transfer", "close"})
+
+    async def activate(self) -> None:
+        socket = self.socket
+        self.watching: set[int] = set()
+        self.coverage = await database_sync_to_async(selectors.agent_scope)(socket.user)
+        await socket.channel_layer.group_add(CHAT_AGENTS_GROUP, socket.channel_name)
+        await database_sync_to_async(services.presence_join)(socket.user, socket.channel_name)
+        await socket.send_json(await database_sync_to_async(selectors.agent_snapshot)(socket.user))
+
+    async def deactivate(self) -> None:
+        socket = self.socket
+        await socket.channel_layer.group_discard(CHAT_AGENTS_GROUP, socket.channel_name)
         for cid in self.watching:
-            await self.channel_layer.group_discard(realtime.watchers_group(cid), self.channel_name)
-        await database_sync_to_async(services.presence_leave)(self.channel_name)
+            await socket.channel_layer.group_discard(chat_watchers_group(cid), socket.channel_name)
+        await database_sync_to_async(services.presence_leave)(socket.channel_name)
+
+    async def ping(self) -> None:
+        await database_sync_to_async(services.presence_seen)(self.socket.channel_name)
 
     async def _watch(self, cid: int) -> bool:
         """Join one chat's live updates after the per-object check; send its lines so far."""
-        allowed = await self._call(self._may_work, cid)
+        socket = self.socket
+        allowed = await socket.call(self._may_work, cid)
         if not allowed:
             if allowed is False:
-                await self._error(_("Not found."), "not_found")
+                await socket.error(_("Not found."), "not_found")
             return False
         if cid not in self.watching:
             self.watching.add(cid)
-            await self.channel_layer.group_add(realtime.watchers_group(cid), self.channel_name)
+            await socket.channel_layer.group_add(chat_watchers_group(cid), socket.channel_name)
         lines = await database_sync_to_async(selectors.conversation_lines)(cid)
-        await self.send_json({"type": "lines", "conversation": cid, "lines": lines})
+        await socket.send_json({"type": "lines", "conversation": cid, "lines": lines})
         return True
 
     def _may_work(self, cid: int) -> bool:
@@ -189,50 +193,35 @@ class AgentConsumer(_Base):
             ticket = services.ticket_of(cid)
         except services.Conversation.DoesNotExist:
             return False
-        return can_work_ticket(self.user, ticket)
+        return can_work_ticket(self.socket.user, ticket)
 
-    async def receive_json(self, content: Any, **kwargs: Any) -> None:
-        if not isinstance(content, dict):
-            await self._error(_("Unknown request."))
-            return
-        kind = content.get("type")
-        if kind == "ping":
-            await database_sync_to_async(services.presence_seen)(self.channel_name)
-            await self.send_json({"type": "pong"})
-            return
-        try:
-            cid = int(content.get("conversation") or 0)
-        except (TypeError, ValueError):
-            cid = 0
+    async def receive(self, kind: str, content: dict[str, Any]) -> None:
+        socket = self.socket
+        cid = _int_or_none(content.get("conversation")) or 0
         if cid <= 0:
-            await self._error(_("Unknown request."))
-            return
-        with translation.override(self.language):
-            if kind == "watch":
+            await socket.error(_("Unknown request."))
+        elif kind == "watch":
+            await self._watch(cid)
+        elif kind == "accept":
+            if await socket.call(services.chat_accept, cid, socket.user) is not None:
                 await self._watch(cid)
-            elif kind == "accept":
-                if await self._call(services.chat_accept, cid, self.user) is not None:
-                    await self._watch(cid)
-            elif kind == "reply":
-                await self._call(services.chat_agent_reply, cid, self.user, content.get("text"))
-            elif kind == "typing":
-                if cid in self.watching:
-                    await self.channel_layer.group_send(
-                        realtime.visitor_group(cid),
-                        {"type": realtime.EVENT, "data": {"type": "typing", "from": "agent"}},
-                    )
-            elif kind == "transfer":
-                agent_id = _int_or_none(content.get("agent"))
-                team_id = _int_or_none(content.get("team"))
-                await self._call(
-                    services.chat_transfer, cid, self.user, to_agent_id=agent_id, to_team_id=team_id
+        elif kind == "reply":
+            await socket.call(services.chat_agent_reply, cid, socket.user, content.get("text"))
+        elif kind == "typing":
+            if cid in self.watching:
+                await socket.channel_layer.group_send(
+                    chat_visitor_group(cid), message({"type": "typing", "from": "agent"})
                 )
-            elif kind == "close":
-                await self._call(services.chat_close, cid, agent=self.user)
-            else:
-                await self._error(_("Unknown request."))
+        elif kind == "transfer":
+            agent_id = _int_or_none(content.get("agent"))
+            team_id = _int_or_none(content.get("team"))
+            await socket.call(
+                services.chat_transfer, cid, socket.user, to_agent_id=agent_id, to_team_id=team_id
+            )
+        elif kind == "close":
+            await socket.call(services.chat_close, cid, agent=socket.user)
 
-    async def chat_event(self, event: dict[str, Any]) -> None:
+    async def push(self, event: dict[str, Any]) -> None:
         data = event["data"]
         if "category" in event and not selectors.scope_allows(
             self.coverage, event["category"], event.get("team_id")
@@ -240,7 +229,7 @@ class AgentConsumer(_Base):
             return  # a chat outside this agent's coverage: never forwarded
         if data.get("type") == "assigned":
             await self._watch(int(data["chat"]["id"]))
-        await self.send_json(data)
+        await self.socket.send_json(data)
 
 
 def _int_or_none(value: Any) -> int | None:

@@ -1,15 +1,14 @@
-"""WebSocket routes. The visitor's socket accepts the deployment's hosts and the sites allowed to embed the
-widget (AWN_CHAT_ORIGINS) and reads no cookie; the agent's socket carries the staff session and accepts only
-the deployment's own hosts, so a foreign page cannot open it with a signed-in agent's cookies."""
+"""The visitor's WebSocket route: it accepts the deployment's hosts and the sites allowed to embed the widget
+(AWN_CHAT_ORIGINS) and reads no cookie. Agents work chats over the agent socket (awn/realtime/routing.py, with
+consumers.ChatProtocol)."""
 
 from typing import Any
 
-from channels.auth import AuthMiddlewareStack
-from channels.security.websocket import AllowedHostsOriginValidator, OriginValidator
+from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.urls import path
 
-from .consumers import AgentConsumer, VisitorConsumer
+from .consumers import VisitorConsumer
 
 
 class EmbeddingOriginValidator(OriginValidator):
@@ -25,5 +24,4 @@ class EmbeddingOriginValidator(OriginValidator):
 
 websocket_urlpatterns = [
     path("ws/chat/<str:token>/", EmbeddingOriginValidator(VisitorConsumer.as_asgi())),
-    path("ws/agent/", AllowedHostsOriginValidator(AuthMiddlewareStack(AgentConsumer.as_asgi()))),
 ]

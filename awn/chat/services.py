@@ -1,5 +1,5 @@
 """Every write of live chat: start, visitor and agent lines, the assistant's turn, queue, accept, transfer,
-close. Pushes to sockets leave after commit (realtime.py)."""
+close. Pushes to sockets leave after commit, through awn.realtime."""
 
 from __future__ import annotations
 
@@ -24,17 +24,24 @@ from awn.crm.models import Contact
 from awn.crm.services import contact_create
 from awn.crm.validators import clean_email, clean_phone
 from awn.notifications.services import notification_enqueue
+from awn.realtime import services as realtime
+from awn.realtime.groups import (
+    CHAT_AGENTS_GROUP,
+    chat_visitor_group,
+    chat_watchers_group,
+    user_group,
+)
 from awn.tickets.attachments import IncomingFile
 from awn.tickets.enums import Channel, MessageKind, Status
 from awn.tickets.models import Message, Ticket
 from awn.tickets.policies import can_work_ticket
 from awn.tickets.services import ticket_add_message, ticket_create, ticket_update
 
-from . import realtime
 from .enums import ChatStatus, Sender
 from .models import AgentPresence, Conversation, Line
 from .text import clean_text
 
+CHAT = "chat"  # the agent socket's live chat protocol (consumers.ChatProtocol) takes pushes marked so
 TOKEN_SALT = "awn.chat.visitor"  # noqa: S105 - a signing namespace, not a secret
 PRESENCE_SECONDS = 90
 # Estimated wait = queue position × average handle time ÷ agents online (at least one). The average handle
@@ -199,17 +206,18 @@ def visitor_snapshot(conversation_id: int) -> dict[str, Any]:
 
 def _push_line(conversation: Conversation, line: Line) -> None:
     data = {"type": "line", "conversation": conversation.pk, "line": line_json(line)}
-    realtime.push(realtime.visitor_group(conversation.pk), data)
-    realtime.push(realtime.watchers_group(conversation.pk), data)
+    realtime.push(chat_visitor_group(conversation.pk), data)
+    realtime.push(chat_watchers_group(conversation.pk), data, protocol=CHAT)
 
 
 def _push_state(conversation: Conversation) -> None:
     """The visitor's status and the agents' row of this chat; then every queued visitor's new position."""
     conversation = Conversation.objects.select_related("ticket", "agent").get(pk=conversation.pk)
-    realtime.push(realtime.visitor_group(conversation.pk), status_json(conversation))
+    realtime.push(chat_visitor_group(conversation.pk), status_json(conversation))
     realtime.push(
-        realtime.AGENTS_GROUP,
+        CHAT_AGENTS_GROUP,
         {"type": "chat", "chat": chat_summary(conversation)},
+        protocol=CHAT,
         category=conversation.ticket.category,
         team_id=conversation.ticket.team_id,
     )
@@ -225,7 +233,7 @@ def _push_queue_positions() -> None:
     for position, conversation in enumerate(queued[:500], start=1):
         wait = math.ceil(position * handle / max(online, 1))
         realtime.send_now(
-            realtime.visitor_group(conversation.pk),
+            chat_visitor_group(conversation.pk),
             {
                 "type": "status",
                 "status": conversation.status,
@@ -512,8 +520,9 @@ def chat_transfer(
                     conversation, _("The chat was transferred to %(name)s.") % {"name": _name(target)}
                 )
                 realtime.push(
-                    realtime.user_group(target.pk),
+                    user_group(target.pk),
                     {"type": "assigned", "chat": chat_summary(conversation)},
+                    protocol=CHAT,
                 )
             elif to_team_id is not None:
                 team = Team.objects.filter(pk=to_team_id).first()

@@ -14,3 +14,13 @@ class DeliveryStatusChanged(DomainEvent):
     ticket_id: int
     message_id: int
     status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class CallAnswered(DomainEvent):
+    """A phone call was answered by an agent of Awn (the screen pop: their screen shows the caller's ticket)."""
+
+    ticket_id: int
+    contact_id: int
+    agent_id: int
+    call_id: str

@@ -33,9 +33,13 @@ class ReplySent(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class NoteAdded(DomainEvent):
+    """An internal note (staff only). `mentioned_user_ids`: the active staff named `@username` in it (whether
+    they may see the ticket is for the reaction to check)."""
+
     ticket_id: int
     message_id: int
     actor_id: int | None = None
+    mentioned_user_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)

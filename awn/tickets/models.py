@@ -177,6 +177,17 @@ class AuditEntry(models.Model):
         indexes = [models.Index(fields=["ticket", "created_at"], name="audit_ticket_created")]
 
 
+class TicketWatcher(models.Model):
+    """A staff member who follows a ticket: told of each new message on it while they may see it."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="watchers", db_index=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="ticket_watcher_once")]
+
+
 class CannedResponse(TimeStampedModel):
     title = models.CharField(_("title"), max_length=120)
     body = models.TextField(

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from awn.accounts.models import User
+from awn.accounts.enums import STAFF_ROLES, Role
+from awn.accounts.models import Team, User
 from awn.accounts.policies import covered_categories, is_staff_member
 from awn.crm.selectors import children_ids
 
@@ -27,6 +28,21 @@ def visible_tickets(user: User, queryset: QuerySet[Ticket] | None = None) -> Que
         return qs.none()
     people = [contact_id, *children_ids(contact_id)]
     return qs.filter(Q(requester_id__in=people) | Q(about_contact_id__in=people))
+
+
+def staff_who_can_view(ticket: Ticket) -> QuerySet[User]:
+    """Every staff member for whom `ticket` is in `visible_tickets`: the same rule read the other way round, for
+    pushes to screens. Two queries whatever the number of agents (the teams now, the users when evaluated):
+    supervisors, admins, agents without a team or in an unrestricted team, and agents of an outsourced team
+    that covers the ticket's category or that the ticket is routed to."""
+    teams = [
+        pk
+        for pk, kind, categories in Team.objects.values_list("pk", "kind", "categories")
+        if not Team(kind=kind).is_restricted or ticket.category in (categories or ()) or pk == ticket.team_id
+    ]
+    return User.objects.filter(is_active=True, role__in=STAFF_ROLES).filter(
+        Q(role__in=(Role.SUPERVISOR, Role.ADMIN)) | Q(team__isnull=True) | Q(team_id__in=teams)
+    )
 
 
 def _contact_id(user: User) -> int | None:

@@ -28,7 +28,7 @@ from awn.search.enums import Kind as SearchKind
 from awn.search.selectors import search_filter
 
 from .enums import ACTIVE_STATUSES, PRIORITY_RANK, Category, Channel, MessageKind, Priority, Status
-from .models import AuditEntry, Message, Ticket
+from .models import AuditEntry, Message, Ticket, TicketWatcher
 from .policies import visible_tickets
 
 QUEUES = ("mine", "team", "unassigned", "open", "all")
@@ -432,6 +432,47 @@ def visible_ticket_ids(user: User, ids: set[int]) -> set[int]:
     if not ids:
         return set()
     return set(visible_tickets(user).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def ticket_watcher_ids(ticket_id: int) -> QuerySet[TicketWatcher, int]:
+    """The users watching a ticket, as a subquery (whether they may still see it is the caller's check)."""
+    return TicketWatcher.objects.filter(ticket_id=ticket_id).values_list("user_id", flat=True)
+
+
+def is_watching(user: User, ticket_id: int) -> bool:
+    return TicketWatcher.objects.filter(ticket_id=ticket_id, user_id=user.pk).exists()
+
+
+def ticket_header_for_agent(user: User, pk: int) -> Ticket:
+    """The ticket page's header (status, priority, assignee, team, tags, merge): the row and what it shows."""
+    ticket = (
+        visible_tickets(user)
+        .select_related("team", "assignee", "merged_into")
+        .prefetch_related("tags")
+        .filter(pk=pk)
+        .first()
+    )
+    if ticket is None:
+        raise NotFound()
+    return ticket
+
+
+def ticket_messages_for_agent(
+    ticket: Ticket, *, after: int | None = None, message_id: int | None = None, limit: int = 500
+) -> list[Message]:
+    """Messages of a ticket the caller already may see (with authors and attachments): one of them, or those
+    newer than `after` (what a page that missed pushes catches up with), oldest first."""
+    messages = (
+        Message.objects.filter(ticket_id=ticket.pk)
+        .select_related("author_user", "author_contact")
+        .prefetch_related("attachments")
+        .order_by("created_at", "id")
+    )
+    if message_id is not None:
+        messages = messages.filter(pk=message_id)
+    if after is not None:
+        messages = messages.filter(pk__gt=after)
+    return list(messages[:limit])
 
 
 def ticket_search_documents(batch_size: int) -> Iterator[Document]:

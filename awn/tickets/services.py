@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -11,9 +12,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from awn.accounts.enums import STAFF_ROLES
 from awn.accounts.models import Team, User
 from awn.accounts.policies import is_staff_member
-from awn.core.errors import Conflict, ValidationError, lazy_format
+from awn.core.errors import Conflict, NotFound, ValidationError, lazy_format
 from awn.core.events import publish
 from awn.crm.models import Contact, Organization
 from awn.search import services as search
@@ -22,10 +24,14 @@ from awn.search.enums import Kind as SearchKind
 from . import events
 from .attachments import CheckedFile, IncomingFile, check_attachments
 from .enums import ALLOWED_TRANSITIONS, Category, Channel, Direction, MessageKind, Priority, Status
-from .models import Attachment, AuditEntry, Message, Tag, Ticket
+from .models import Attachment, AuditEntry, Message, Tag, Ticket, TicketWatcher
 
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
+# `@username` in a note: not glued to a word or an address before it (so mail@school.sa names nobody); Django
+# usernames are letters, digits and @ . + - _ (Arabic letters included).
+MENTION = re.compile(r"(?<![\w@.+-])@([\w.@+-]+)")
+MENTIONS_MAX = 20
 TRACKED_FIELDS = ("subject", "priority", "category", "status", "team_id", "assignee_id")
 
 
@@ -180,7 +186,12 @@ def ticket_add_message(
     audit: list[AuditEntry] = []
     if kind == MessageKind.NOTE:
         publish(
-            events.NoteAdded(ticket_id=locked.pk, message_id=message.pk, actor_id=actor.pk if actor else None)
+            events.NoteAdded(
+                ticket_id=locked.pk,
+                message_id=message.pk,
+                actor_id=actor.pk if actor else None,
+                mentioned_user_ids=mentioned_user_ids(body),
+            )
         )
     elif from_staff:
         if locked.first_response_at is None:
@@ -211,6 +222,18 @@ def ticket_add_message(
     Ticket.objects.filter(pk=locked.pk).update(**updates, version=F("version") + 1, updated_at=now)
     AuditEntry.objects.bulk_create(audit)
     return message
+
+
+def mentioned_user_ids(text: str) -> tuple[int, ...]:
+    """The active staff members a note names with `@username` (trailing punctuation ignored), in id order."""
+    names = {name.rstrip(".") for name in MENTION.findall(text)}
+    names.discard("")
+    if not names:
+        return ()
+    users = User.objects.filter(
+        username__in=sorted(names)[:MENTIONS_MAX], is_active=True, role__in=STAFF_ROLES
+    )
+    return tuple(users.order_by("pk").values_list("pk", flat=True))
 
 
 def ticket_add_bot_reply(*, ticket: Ticket, body: str) -> Message:
@@ -513,6 +536,25 @@ def ticket_rate(*, ticket: Ticket, contact: Contact, score: int, comment: str = 
     )
     AuditEntry.objects.create(ticket_id=locked.pk, action="rated", field="csat", new_value=str(score))
     publish(events.TicketRated(ticket_id=locked.pk, score=int(score)))
+
+
+def _watchable(ticket: Ticket, user: User) -> None:
+    from .policies import can_view_ticket
+
+    if not is_staff_member(user) or not can_view_ticket(user, ticket):
+        raise NotFound()
+
+
+def ticket_watch(*, ticket: Ticket, user: User) -> None:
+    """Follow a ticket (staff who may see it); watching twice is watching once."""
+    _watchable(ticket, user)
+    TicketWatcher.objects.bulk_create(
+        [TicketWatcher(ticket_id=ticket.pk, user_id=user.pk)], ignore_conflicts=True
+    )
+
+
+def ticket_unwatch(*, ticket: Ticket, user: User) -> None:
+    TicketWatcher.objects.filter(ticket_id=ticket.pk, user_id=user.pk).delete()
 
 
 def tickets_bulk_update(

@@ -8,6 +8,12 @@ urlpatterns = [
     path("bulk/", views.bulk, name="bulk"),
     path("tickets/<int:pk>/", views.ticket_page, name="ticket"),
     path("tickets/<int:pk>/messages/", views.add_message, name="ticket-message"),
+    path("tickets/<int:pk>/messages/new/", views.messages_fragment, name="ticket-messages"),
+    path(
+        "tickets/<int:pk>/messages/<int:message_id>/", views.message_fragment, name="ticket-message-fragment"
+    ),
+    path("tickets/<int:pk>/header/", views.header_fragment, name="ticket-header"),
+    path("tickets/<int:pk>/watch/", views.watch, name="ticket-watch"),
     path("tickets/<int:pk>/update/", views.update, name="ticket-update"),
     path("tickets/<int:pk>/assign-me/", views.assign_to_me, name="ticket-assign-me"),
     path("tickets/<int:pk>/tags/", views.set_tags, name="ticket-tags"),
@@ -23,6 +29,8 @@ urlpatterns = [
         views.message_to_article,
         name="ticket-to-article",
     ),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/read/", views.notification_read, name="notifications-read"),
     path("top-problems/", views.top_problems_page, name="top-problems"),
     path("kb/", views.kb_list, name="kb"),
     path("kb/new/", views.kb_edit, name="kb-new"),

@@ -65,11 +65,36 @@ def visitor_socket(token: str) -> WebsocketCommunicator:
     return WebsocketCommunicator(application, f"/ws/chat/{token}/", headers=[ORIGIN])
 
 
+class LiveChatsPage(WebsocketCommunicator):
+    """The agent socket of the live chats page: once connected, it says the page is open (as agent.js does) and
+    waits until the server has taken note (frames before that are kept for the test to read)."""
+
+    async def connect(self, timeout: float = 1) -> Any:
+        self.kept: list[Any] = []
+        connected, code = await super().connect(timeout)
+        if connected:
+            await self.send_json_to({"type": "subscribe", "page": "chats"})
+            while True:
+                frame = await super().receive_from(timeout=5)
+                if json.loads(frame).get("type") == "subscribed":
+                    break
+                self.kept.append(frame)
+        return connected, code
+
+    async def receive_from(self, timeout: float = 1) -> Any:
+        if getattr(self, "kept", None):
+            return self.kept.pop(0)
+        return await super().receive_from(timeout)
+
+    async def receive_nothing(self, timeout: float = 0.1, interval: float = 0.01) -> bool:
+        return not getattr(self, "kept", None) and await super().receive_nothing(timeout, interval)
+
+
 def agent_socket(user: User | None) -> WebsocketCommunicator:
     from config.asgi import application
 
     headers = [ORIGIN] + ([(b"cookie", session_cookie(user))] if user else [])
-    return WebsocketCommunicator(application, "/ws/agent/", headers=headers)
+    return LiveChatsPage(application, "/ws/agent/", headers=headers)
 
 
 async def receive_until(

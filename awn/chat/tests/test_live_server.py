@@ -38,6 +38,7 @@ def _journey(base: str, cookie: str, idle: float = 0) -> None:
     async def scenario() -> None:
         headers = {"Cookie": cookie, "Origin": base}
         async with websockets.connect(f"{ws_base}/ws/agent/", additional_headers=headers) as agent:
+            await agent.send(json.dumps({"type": "subscribe", "page": "chats"}))
             await _until(agent, "chats")
             async with httpx.AsyncClient(base_url=base) as http:
                 response = await http.post(

@@ -16,7 +16,6 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 
-from awn.chat.realtime import user_group
 from awn.connectors.enums import EventStatus, ListenerError
 from awn.connectors.models import InboundEvent, Inbox, PhoneCall
 from awn.connectors.providers.asterisk.listener import WANTED_EVENTS, AmiListener
@@ -24,6 +23,7 @@ from awn.connectors.registry import connector_for
 from awn.connectors.services import inbox_save
 from awn.connectors.tasks import sweep
 from awn.crm.models import Contact
+from awn.realtime.groups import user_group
 from awn.tickets.enums import Channel, MessageKind, Priority, Status
 from awn.tickets.models import Ticket
 
@@ -242,14 +242,7 @@ def test_an_answered_call_is_one_ticket_with_its_lines_category_and_screen_pop(
             (MessageKind.NOTE, "انتهت المكالمة — المدة 3:25"),
         ]
         received = async_to_sync(_receive)(layer, mine)
-        assert received["data"] == {
-            "type": "call",
-            "kind": "call",
-            "contact_id": world.parent.pk,
-            "name": world.parent.name,
-            "ticket_id": ticket.pk,
-            "url": f"/workspace/tickets/{ticket.pk}/",
-        }
+        assert received["data"] == {"type": "notification", "kind": "call", "ticket": ticket.pk}
     finally:
         async_to_sync(layer.group_discard)(user_group(world.agent.pk), mine)
 

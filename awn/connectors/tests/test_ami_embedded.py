@@ -10,9 +10,9 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from awn.chat.realtime import user_group
 from awn.connectors.providers.asterisk.embedded import start_embedded_listener, stop_embedded_listener
 from awn.connectors.services import inbox_save
+from awn.realtime.groups import user_group
 from awn.tickets.enums import Channel
 from awn.tickets.models import Ticket
 
@@ -57,6 +57,5 @@ def test_the_listener_in_the_web_process_pops_the_caller_on_its_own_sockets(worl
 
     pop = async_to_sync(agent_screen)()
     ticket = Ticket.objects.get(channel=Channel.PHONE)
-    assert pop["data"]["kind"] == "call"
-    assert pop["data"]["ticket_id"] == ticket.pk
-    assert pop["data"]["contact_id"] == world.parent.pk
+    assert pop["data"] == {"type": "notification", "kind": "call", "ticket": ticket.pk}
+    assert ticket.requester_id == world.parent.pk

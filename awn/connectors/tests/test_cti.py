@@ -12,10 +12,11 @@ from channels.layers import channel_layers, get_channel_layer
 from django.test import Client
 
 from awn.accounts.services import api_token_create
-from awn.chat.realtime import user_group
 from awn.connectors.enums import EventStatus
 from awn.connectors.models import InboundEvent, PhoneCall
 from awn.crm.models import Contact
+from awn.realtime.groups import user_group
+from awn.realtime.models import AgentNotification
 from awn.tickets.enums import Channel, MessageKind, Priority, Status
 from awn.tickets.models import Message, Ticket
 
@@ -157,15 +158,11 @@ def test_answer_pops_the_caller_on_the_answering_agents_screen(world, inboxes, d
         deliver(inboxes["phone"], _event(2, "answered", caller="+966501234567", agent="agent"))
         ticket = _call_ticket()
         received = async_to_sync(_receive)(layer, mine)
-        assert received["type"] == "chat.event"
-        assert received["data"] == {
-            "type": "call",
-            "kind": "call",
-            "contact_id": world.parent.pk,
-            "name": world.parent.name,
-            "ticket_id": ticket.pk,
-            "url": f"/workspace/tickets/{ticket.pk}/",
-        }
+        assert received["type"] == "realtime.event"
+        # Ids only: the page fetches the notification (the caller's name, the ticket's link) through a view.
+        assert received["data"] == {"type": "notification", "kind": "call", "ticket": ticket.pk}
+        pop = AgentNotification.objects.get()
+        assert (pop.user_id, pop.kind, pop.ticket_id) == (world.agent.pk, "call", ticket.pk)
         try:
             extra = async_to_sync(_receive)(layer, someone_else)
         except TimeoutError:
@@ -205,22 +202,28 @@ def test_the_pop_reaches_the_agents_open_websocket(world, inboxes, deliver) -> N
             await sync_to_async(deliver)(inboxes["phone"], _event(1, "answered", agent="agent"))
             while True:
                 frame = await ws.receive_json_from(timeout=5)
-                if frame.get("type") == "call":
+                if frame.get("type") == "notification":
                     return frame
         finally:
             await ws.disconnect()
 
     frame = async_to_sync(scenario)()
     ticket = _call_ticket()
-    assert frame["ticket_id"] == ticket.pk
-    assert frame["contact_id"] == ticket.requester_id
-    assert frame["name"] == UNKNOWN
+    assert frame == {"type": "notification", "kind": "call", "ticket": ticket.pk}
     channel_layers.backends.clear()
 
 
-def test_the_agents_live_panel_has_the_call_pop(world) -> None:
-    page = world.client_for(world.agent).get("/workspace/chats/")
-    assert page.status_code == 200
-    html = page.content.decode()
-    assert 'data-testid="call-pop"' in html and "مكالمة واردة" in html
-    assert "افتح تذكرة المتصل" in html
+def test_the_pop_shows_in_the_agents_notifications_on_any_workspace_page(world, inboxes, deliver) -> None:
+    deliver(inboxes["phone"], _event(1, "answered", caller="+966501234567", agent="agent"))
+    ticket = _call_ticket()
+    client = world.client_for(world.agent)
+    page = client.get("/workspace/contacts/").content.decode()
+    assert 'data-testid="notifications-menu"' in page and 'data-testid="toasts"' in page
+    listing = client.get("/workspace/notifications/")
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert 'data-kind="call"' in html and "مكالمة واردة" in html and world.parent.name in html
+    assert "افتح تذكرة المتصل" in html and f'href="/workspace/tickets/{ticket.pk}/"' in html
+    # Nobody else is told of this call.
+    other = world.client_for(world.supervisor).get("/workspace/notifications/").content.decode()
+    assert 'data-kind="call"' not in other

@@ -3,18 +3,23 @@
 from .assist import assist_card, message_to_article
 from .contacts import contact_detail, contact_list, contact_merge_view
 from .knowledge import kb_edit, kb_list
+from .notifications import notification_list, notification_read
 from .problems import top_problems_page
 from .queue import bulk, queue
 from .ticket import (
     add_message,
     assign_to_me,
     canned,
+    header_fragment,
     link_problem,
     merge,
+    message_fragment,
+    messages_fragment,
     set_tags,
     ticket_page,
     unlink_problem,
     update,
+    watch,
 )
 from .triage import correct_triage, run_triage
 
@@ -28,11 +33,16 @@ __all__ = [
     "contact_list",
     "contact_merge_view",
     "correct_triage",
+    "header_fragment",
     "kb_edit",
     "kb_list",
     "link_problem",
     "merge",
+    "message_fragment",
     "message_to_article",
+    "messages_fragment",
+    "notification_list",
+    "notification_read",
     "queue",
     "run_triage",
     "set_tags",
@@ -40,4 +50,5 @@ __all__ = [
     "top_problems_page",
     "unlink_problem",
     "update",
+    "watch",
 ]

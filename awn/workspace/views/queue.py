@@ -91,8 +91,16 @@ def queue(request: HttpRequest) -> HttpResponse:
         page_size=params.page_size,
         count_rows=cached_row_counter(user, request.session, params.queue, params.filters),
     )
+    if request.GET.get("fragment") == "rows":  # the live page refreshing its rows (workspace/live.js)
+        rows: dict[str, Any] = {"tickets": page.object_list, "rows": render_queue_rows(page.object_list)}
+        return render(request, "workspace/partials/queue_rows.html", rows)
     filters = params.filters
-    query: Query = [(key, value) for key, values in request.GET.lists() if key != "page" for value in values]
+    query: Query = [
+        (key, value)
+        for key, values in request.GET.lists()
+        if key not in ("page", "fragment")
+        for value in values
+    ]
     tabs = _queue_tabs(cached_queue_counts(user, request.session), query, params.queue)
     statuses, priorities = choice_options(Status), choice_options(Priority)
     teams = cache_once(team_options)  # both bars list the teams: one query when both are rebuilt

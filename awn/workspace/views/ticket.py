@@ -18,13 +18,16 @@ from awn.core.errors import Conflict, DomainError, NotFound
 from awn.notifications.selectors import notifications_failed_for_ticket
 from awn.tickets.canned import canned_responses_for, render_canned
 from awn.tickets.enums import ALLOWED_TRANSITIONS, Category, MessageKind, Priority, Status
-from awn.tickets.models import CannedResponse, Ticket
+from awn.tickets.models import CannedResponse, Message, Ticket
 from awn.tickets.selectors import (
     assignable_agents,
+    is_watching,
     other_open_tickets,
     ticket_audit,
     ticket_by_number,
     ticket_detail_for_agent,
+    ticket_header_for_agent,
+    ticket_messages_for_agent,
     visible_ticket_ids,
 )
 from awn.tickets.services import (
@@ -33,7 +36,9 @@ from awn.tickets.services import (
     ticket_merge,
     ticket_set_tags,
     ticket_unlink_incident,
+    ticket_unwatch,
     ticket_update,
+    ticket_watch,
 )
 
 from ..forms import STATUS_AFTER_CHOICES, ComposerForm, TagsForm, TicketNumberForm, property_changes
@@ -78,10 +83,7 @@ def _ticket_context(request: HttpRequest, pk: int, composer: dict[str, Any] | No
     linked_ids = {t for t in (ticket.problem_id, ticket.merged_into_id) if t}
     visible_links = visible_ticket_ids(user, linked_ids)
     composer = composer or {}
-    conversation = list(ticket.messages.all())
-    deliveries = deliveries_for_messages([m.pk for m in conversation if m.direction == "outbound"])
-    for m in conversation:
-        m.delivery_row = deliveries.get(m.pk)  # type: ignore[attr-defined]
+    conversation = _with_deliveries(list(ticket.messages.all()))
     return {
         "ticket": ticket,
         "conversation": conversation,
@@ -106,7 +108,16 @@ def _ticket_context(request: HttpRequest, pk: int, composer: dict[str, Any] | No
         "is_closed": ticket.status == Status.CLOSED,
         "triage_card": triage_card(ticket),
         "failed_notifications": notifications_failed_for_ticket(ticket.pk),
+        "watching": is_watching(user, ticket.pk),
     }
+
+
+def _with_deliveries(conversation: list[Message]) -> list[Message]:
+    """Each outgoing message with its channel delivery row (sent, delivered, read, failed), one query."""
+    deliveries = deliveries_for_messages([m.pk for m in conversation if m.direction == "outbound"])
+    for m in conversation:
+        m.delivery_row = deliveries.get(m.pk)  # type: ignore[attr-defined]
+    return conversation
 
 
 @staff_required()
@@ -261,3 +272,63 @@ def canned(request: HttpRequest, pk: int, canned_id: int) -> HttpResponse:
     response = get_object_or_404(CannedResponse, pk=canned_id)
     text = render_canned(response.body, ticket=ticket, agent=current_user(request))
     return HttpResponse(text, content_type="text/plain; charset=utf-8")
+
+
+# ---- fragments the live page fetches (workspace/live.js): each checks the permission again -------------------
+
+
+@staff_required()
+@require_GET
+def message_fragment(request: HttpRequest, pk: int, message_id: int) -> HttpResponse:
+    """One message of the conversation, as the ticket page shows it (a push named it, or its delivery moved)."""
+    ticket = ticket_or_404(request, pk)
+    found = _with_deliveries(ticket_messages_for_agent(ticket, message_id=message_id))
+    if not found:
+        raise Http404()
+    return render(request, "workspace/partials/messages.html", {"ticket": ticket, "conversation": found})
+
+
+@staff_required()
+@require_GET
+def messages_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The messages newer than `after` (a page catching up after a lost socket), or all of them (`after=0`)."""
+    ticket = ticket_or_404(request, pk)
+    after = request.GET.get("after", "0")
+    conversation = ticket_messages_for_agent(ticket, after=int(after) if after.isdigit() else 0)
+    return render(
+        request,
+        "workspace/partials/messages.html",
+        {"ticket": ticket, "conversation": _with_deliveries(conversation)},
+    )
+
+
+@staff_required()
+@require_GET
+def header_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    try:
+        ticket = ticket_header_for_agent(user, pk)
+    except NotFound as exc:
+        raise Http404() from exc
+    merged_into = ticket.merged_into_id
+    context = {
+        "ticket": ticket,
+        "merged_into_visible": merged_into is not None
+        and merged_into in visible_ticket_ids(user, {merged_into}),
+        "watching": is_watching(user, ticket.pk),
+    }
+    return render(request, "workspace/partials/ticket_header.html", context)
+
+
+@staff_required()
+@require_POST
+def watch(request: HttpRequest, pk: int) -> HttpResponse:
+    ticket = ticket_or_404(request, pk)
+    user = current_user(request)
+    if request.POST.get("watch") == "0":
+        ticket_unwatch(ticket=ticket, user=user)
+        messages.success(request, _("You no longer watch this ticket."))
+    else:
+        ticket_watch(ticket=ticket, user=user)
+        messages.success(request, _("You will be told of each new message on this ticket."))
+    return redirect("workspace:ticket", pk=pk)

@@ -1,4 +1,5 @@
-/* Live chats panel: new and queued chats, lines and typing arrive over /ws/agent/ in real time.
+/* Live chats panel: new and queued chats, lines and typing arrive in real time over the page's agent socket
+   (window.awnLive, workspace/live.js: the page subscribes as "chats", which turns live chat on for it).
    Everything a visitor wrote is inserted as text (textContent), never as HTML. */
 (function () {
   "use strict";
@@ -7,10 +8,11 @@
   var $ = function (id) { return root.querySelector('[data-testid="' + id + '"]'); };
   var list = $("chat-list"), lines = $("chat-lines"), title = $("chat-title"), tools = $("chat-tools");
   var form = $("chat-reply-form"), reply = $("chat-reply"), typing = $("chat-typing"), error = $("chat-error");
-  var me = Number(root.dataset.me), chats = {}, current = null, ws = null, retry = 0, typingTimer = null, lastTyping = 0;
-  var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+  var live = window.awnLive;
+  if (!live) return;
+  var me = Number(root.dataset.me), chats = {}, current = null, typingTimer = null, lastTyping = 0;
 
-  function send(frame) { if (ws && ws.readyState === 1) ws.send(JSON.stringify(frame)); }
+  function send(frame) { live.send(frame); }
 
   function renderList() {
     list.textContent = "";
@@ -85,45 +87,37 @@
     lines.scrollTop = lines.scrollHeight;
   }
 
-  function connect() {
-    ws = new WebSocket(scheme + location.host + root.dataset.socket);
-    ws.onopen = function () { retry = 0; $("chat-connection").textContent = root.dataset.connected; if (current) send({ type: "watch", conversation: current }); };
-    ws.onmessage = function (event) {
-      var frame = JSON.parse(event.data);
-      if (frame.type === "chats") {
-        chats = {};
-        frame.chats.forEach(function (c) { chats[c.id] = c; });
-        renderList();
-      } else if (frame.type === "chat" || frame.type === "assigned") {
-        chats[frame.chat.id] = frame.chat;
-        renderList();
-        if (frame.chat.id === current) showHeader();
-      } else if (frame.type === "lines") {
-        if (frame.conversation === current) { lines.textContent = ""; frame.lines.forEach(addLine); showHeader(); }
-      } else if (frame.type === "line") {
-        if (frame.conversation === current) addLine(frame.line);
-      } else if (frame.type === "typing") {
-        if (frame.conversation === current) {
-          typing.textContent = root.dataset.typing;
-          clearTimeout(typingTimer);
-          typingTimer = setTimeout(function () { typing.textContent = ""; }, 3000);
-        }
-      } else if (frame.type === "call") {
-        // A phone call this agent answered (awn/connectors/providers/cti): pop the caller and their ticket.
-        $("call-pop-name").textContent = frame.name;
-        if (typeof frame.url === "string" && frame.url.charAt(0) === "/") $("call-pop-link").setAttribute("href", frame.url);
-        $("call-pop").hidden = false;
-      } else if (frame.type === "error") {
-        error.textContent = frame.message;
-        setTimeout(function () { error.textContent = ""; }, 5000);
-      }
-    };
-    ws.onclose = function () {
-      $("chat-connection").textContent = root.dataset.disconnected;
-      retry = Math.min(retry + 1, 6);
-      setTimeout(connect, 500 * Math.pow(2, retry - 1));
-    };
+  live.onOpen(function () {
+    $("chat-connection").textContent = root.dataset.connected;
+    if (current) send({ type: "watch", conversation: current });
+  });
+  live.onClose(function () { $("chat-connection").textContent = root.dataset.disconnected; });
+  live.on("chats", function (frame) {
+    chats = {};
+    frame.chats.forEach(function (c) { chats[c.id] = c; });
+    renderList();
+  });
+  function onChat(frame) {
+    chats[frame.chat.id] = frame.chat;
+    renderList();
+    if (frame.chat.id === current) showHeader();
   }
+  live.on("chat", onChat);
+  live.on("assigned", onChat);
+  live.on("lines", function (frame) {
+    if (frame.conversation === current) { lines.textContent = ""; frame.lines.forEach(addLine); showHeader(); }
+  });
+  live.on("line", function (frame) { if (frame.conversation === current) addLine(frame.line); });
+  live.on("typing", function (frame) {
+    if (frame.conversation !== current) return;
+    typing.textContent = root.dataset.typing;
+    clearTimeout(typingTimer);
+    typingTimer = setTimeout(function () { typing.textContent = ""; }, 3000);
+  });
+  live.on("error", function (frame) {
+    error.textContent = frame.message;
+    setTimeout(function () { error.textContent = ""; }, 5000);
+  });
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -144,8 +138,5 @@
     var agent = $("chat-transfer-agent").value, team = $("chat-transfer-team").value;
     if (current && (agent || team)) send({ type: "transfer", conversation: current, agent: agent || null, team: agent ? null : team || null });
   });
-  $("call-pop-close").addEventListener("click", function () { $("call-pop").hidden = true; });
   $("chat-end").addEventListener("click", function () { if (current) send({ type: "close", conversation: current }); });
-  setInterval(function () { send({ type: "ping" }); }, 30000);
-  connect();
 })();

@@ -23,12 +23,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from awn.core.errors import ValidationError, lazy_format
+from awn.core.events import publish
 from awn.crm.validators import clean_phone
 from awn.tickets.enums import ALLOWED_TRANSITIONS, Category, Channel, MessageKind, Priority, Status
 from awn.tickets.models import Message, Ticket
@@ -46,10 +46,9 @@ from ...base import (
     StatusUpdate,
     WebhookRequest,
 )
+from ...events import CallAnswered
 
 if TYPE_CHECKING:
-    from awn.crm.models import Contact
-
     from ...models import Inbox
 
 logger = logging.getLogger(__name__)
@@ -246,7 +245,7 @@ def _apply(inbox: Inbox, event: dict[str, Any]) -> Message | None:
     if kind in CALLBACK_TYPES:
         _call_back_task(ticket)
     if kind == "answered" and isinstance(agent, get_user_model()):
-        _screen_pop(agent.pk, contact, ticket)
+        publish(CallAnswered(ticket_id=ticket.pk, contact_id=contact.pk, agent_id=agent.pk, call_id=call_id))
     return message
 
 
@@ -304,19 +303,3 @@ def _call_back_task(ticket: Ticket) -> None:
         changes["status"] = Status.OPEN
     if ticket.status != Status.CLOSED:
         ticket_update(ticket=ticket, actor=None, changes=changes)
-
-
-def _screen_pop(user_id: int, contact: Contact, ticket: Ticket) -> None:
-    from awn.chat.realtime import push, user_group
-
-    push(
-        user_group(user_id),
-        {
-            "type": "call",
-            "kind": "call",
-            "contact_id": contact.pk,
-            "name": contact.name,
-            "ticket_id": ticket.pk,
-            "url": reverse("workspace:ticket", args=[ticket.pk]),
-        },
-    )

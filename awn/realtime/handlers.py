@@ -1,0 +1,88 @@
+"""Reactions of live screens to what happens to tickets (config/event_subscriptions.py, all `on_commit`): the
+tickets and connectors apps never import realtime. Each pushes ids only; pages fetch the rest."""
+
+from __future__ import annotations
+
+from awn.connectors.events import CallAnswered, DeliveryStatusChanged
+from awn.tickets.events import (
+    MessageReceived,
+    NoteAdded,
+    ReplySent,
+    TicketAssigned,
+    TicketCreated,
+    TicketMerged,
+    TicketStatusChanged,
+    TicketUpdated,
+)
+
+from . import services
+from .models import NotificationKind
+
+
+def on_message_received(event: MessageReceived) -> None:
+    """A customer's message from any channel: the ticket's open pages append it, queues refresh, watchers are
+    told."""
+    services.message_added(ticket_id=event.ticket_id, message_id=event.message_id, actor_id=None)
+
+
+def on_reply_sent(event: ReplySent) -> None:
+    services.message_added(ticket_id=event.ticket_id, message_id=event.message_id, actor_id=event.actor_id)
+
+
+def on_note_added(event: NoteAdded) -> None:
+    """An internal note: to staff screens only (customers have no agent socket), and to the agents it
+    mentions when they may see the ticket."""
+    mentioned = services.notify(
+        ticket_id=event.ticket_id,
+        user_ids=event.mentioned_user_ids,
+        kind=NotificationKind.MENTIONED,
+        key=f"message:{event.message_id}",
+        message_id=event.message_id,
+        actor_id=event.actor_id,
+    )
+    services.message_added(
+        ticket_id=event.ticket_id, message_id=event.message_id, actor_id=event.actor_id, skip=mentioned
+    )
+
+
+def on_ticket_created(event: TicketCreated) -> None:
+    services.ticket_changed(event.ticket_id, "created")
+
+
+def on_ticket_assigned(event: TicketAssigned) -> None:
+    services.ticket_changed(event.ticket_id, "assigned")
+    if event.assignee_id is not None:
+        services.notify(
+            ticket_id=event.ticket_id,
+            user_ids=[event.assignee_id],
+            kind=NotificationKind.ASSIGNED,
+            key=f"{event.ticket_id}:{event.occurred_at.isoformat()}",
+            actor_id=event.actor_id,
+        )
+
+
+def on_ticket_updated(event: TicketUpdated) -> None:
+    services.ticket_changed(event.ticket_id, "updated")
+
+
+def on_ticket_status_changed(event: TicketStatusChanged) -> None:
+    services.ticket_changed(event.ticket_id, "status")
+
+
+def on_ticket_merged(event: TicketMerged) -> None:
+    services.ticket_changed(event.source_id, "merged", target=event.target_id)
+    services.ticket_changed(event.target_id, "merged", source=event.source_id)
+
+
+def on_delivery_status_changed(event: DeliveryStatusChanged) -> None:
+    services.ticket_changed(event.ticket_id, "delivery", message=event.message_id)
+
+
+def on_call_answered(event: CallAnswered) -> None:
+    """The screen pop: the answering agent is told of the call and its ticket (if they may see it)."""
+    services.notify(
+        ticket_id=event.ticket_id,
+        user_ids=[event.agent_id],
+        kind=NotificationKind.CALL,
+        key=f"{event.ticket_id}:{event.call_id}",
+    )

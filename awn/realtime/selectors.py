@@ -1,0 +1,94 @@
+"""Reads of live screens: who is shown a ticket (audiences from the tickets' own policy), agents' notifications."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import BigIntegerField, BooleanField, Q, Value
+
+from awn.accounts.models import User
+from awn.tickets.models import Ticket, TicketWatcher
+from awn.tickets.policies import staff_who_can_view, visible_tickets
+
+from .models import AgentNotification, AgentSocket, Page
+
+NOTIFICATIONS_SHOWN = 15
+
+
+@dataclass(frozen=True)
+class Screen:
+    """A user with a socket that shows `ticket`'s page (`ticket_open`) or only the queue."""
+
+    user_id: int
+    ticket_open: bool
+
+
+def ticket_for_audience(ticket_id: int) -> Ticket | None:
+    """The columns the audience of a ticket depends on."""
+    return Ticket.objects.only("pk", "category", "team_id").filter(pk=ticket_id).first()
+
+
+@dataclass(frozen=True)
+class Audience:
+    screens: list[Screen]
+    watchers: list[int]  # the ticket's watchers who may see it
+
+
+def ticket_audience(ticket: Ticket, *, with_watchers: bool = False) -> Audience:
+    """Users allowed to see `ticket` (tickets.policies) with its page or the queue open, and (`with_watchers`)
+    its watchers who may still see it: two queries, whatever the number of agents, sockets or watchers."""
+    allowed = staff_who_can_view(ticket)  # the teams' query; the users' is a subquery of the next
+    sockets = (
+        AgentSocket.objects.filter(user__in=allowed)
+        .filter(Q(ticket_id=ticket.pk) | Q(page=Page.QUEUE))
+        .annotate(watcher=Value(False, output_field=BooleanField()))
+        .values_list("user_id", "ticket_id", "watcher")
+    )
+    rows = sockets
+    if with_watchers:
+        watchers = (
+            TicketWatcher.objects.filter(ticket_id=ticket.pk, user__in=allowed)
+            .annotate(
+                no_ticket=Value(None, output_field=BigIntegerField()),
+                watcher=Value(True, output_field=BooleanField()),
+            )
+            .values_list("user_id", "no_ticket", "watcher")
+        )
+        rows = sockets.union(watchers, all=True)
+    open_by_user: dict[int, bool] = {}
+    watching: set[int] = set()
+    for user_id, open_ticket_id, is_watcher in rows:
+        if is_watcher:
+            watching.add(user_id)
+        else:
+            open_by_user[user_id] = open_by_user.get(user_id, False) or open_ticket_id == ticket.pk
+    screens = [Screen(user_id, is_open) for user_id, is_open in sorted(open_by_user.items())]
+    return Audience(screens, sorted(watching))
+
+
+def screens_for_ticket(ticket: Ticket) -> list[Screen]:
+    return ticket_audience(ticket).screens
+
+
+def allowed_among(ticket: Ticket, user_ids: Iterable[int]) -> list[int]:
+    """Which of `user_ids` may see `ticket` (one query after the teams)."""
+    ids = set(user_ids)
+    if not ids:
+        return []
+    return sorted(staff_who_can_view(ticket).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def notifications_for(user: User, limit: int = NOTIFICATIONS_SHOWN) -> list[AgentNotification]:
+    """The user's newest notifications about tickets they may still see (a lost permission hides them)."""
+    return list(
+        AgentNotification.objects.filter(user=user, ticket__in=visible_tickets(user))
+        .select_related("ticket__requester", "actor")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def unread_count(user: User) -> int:
+    return AgentNotification.objects.filter(
+        user=user, read_at__isnull=True, ticket__in=visible_tickets(user)
+    ).count()

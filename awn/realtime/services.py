@@ -1,0 +1,268 @@
+"""Every push to agents' and visitors' screens goes through here.
+
+Ticket screens (`ticket_changed`): a frame goes to the per-user group of each user who may see the ticket
+(tickets.policies, computed here at push time) and has its page or the queue open; it carries a type and ids
+only, and the page fetches what it shows through views that check the permission again. Queue pages get at most
+one frame a second per user from each process (the page refreshes again shortly after, so nothing is missed).
+Notifications (`notify`) are rows first, then a frame to each allowed user.
+
+Sending: `push` is what services call: the frame leaves once the transaction commits (at once outside one), so a rolled
+back write never reaches a screen. A failed send is logged and never undoes the committed write.
+
+The in-memory layer (one process) is sent to directly from the calling thread (it hands each message to its
+receiver's loop). Any other layer (channels-redis) is sent to from one event loop per process, in a daemon
+thread, so its Redis connections are opened once, not per push.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import threading
+import time
+from collections.abc import Coroutine, Iterable
+from datetime import timedelta
+from typing import Any
+
+from channels.layers import BaseChannelLayer, get_channel_layer
+from django.db import transaction
+from django.utils import timezone
+
+from awn.accounts.models import User
+from awn.tickets.models import Ticket
+from awn.tickets.policies import visible_tickets
+
+from . import selectors
+from .groups import EVENT, user_group
+from .layers import InMemoryChannelLayer
+from .models import AgentNotification, AgentSocket, Page
+
+logger = logging.getLogger(__name__)
+SEND_TIMEOUT_SECONDS = 5.0
+QUEUE_FRAME_SECONDS = 1.0
+SOCKET_STALE_SECONDS = 300  # a page pings every 30 s; its row is written at most once a minute
+NOTIFICATION_DAYS = 30
+Frame = tuple[str, dict[str, Any]]  # (group, the layer message)
+
+
+def message(data: dict[str, Any], *, protocol: str | None = None, **scope: Any) -> dict[str, Any]:
+    """The layer message of one push: the browser's frame in `data`; `protocol` routes it to a feature of the
+    agent socket (live chat); `scope` is what that feature filters on."""
+    body: dict[str, Any] = {"type": EVENT, "data": data, **scope}
+    if protocol is not None:
+        body["protocol"] = protocol
+    return body
+
+
+def send_now(group: str, data: dict[str, Any], *, protocol: str | None = None, **scope: Any) -> None:
+    send_many([(group, message(data, protocol=protocol, **scope))])
+
+
+def push(group: str, data: dict[str, Any], *, protocol: str | None = None, **scope: Any) -> None:
+    """Send once the current transaction commits."""
+    frame = (group, message(data, protocol=protocol, **scope))
+    transaction.on_commit(lambda: send_many([frame]))
+
+
+def send_many(frames: Iterable[Frame]) -> None:
+    frames = list(frames)
+    layer = get_channel_layer()
+    if layer is None or not frames:
+        return
+    try:
+        if isinstance(layer, InMemoryChannelLayer):
+            for group, body in frames:
+                layer.group_send_from_thread(group, body)
+        else:
+            _loop.run(_group_send_all(layer, frames))
+    except Exception:  # a full channel or an unreachable Redis must not undo a committed write
+        logger.exception("push to %s failed", ", ".join(group for group, _body in frames[:5]))
+
+
+async def _group_send_all(layer: BaseChannelLayer, frames: list[Frame]) -> None:
+    for group, body in frames:
+        await layer.group_send(group, body)
+
+
+class _PushLoop:
+    """One event loop per process in a daemon thread (started on first use, again after a fork)."""
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+
+    def _running_loop(self) -> asyncio.AbstractEventLoop:
+        with self._lock:
+            if self._loop is None or self._pid != os.getpid() or self._loop.is_closed():
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="awn-push-loop", daemon=True).start()
+                self._loop, self._pid = loop, os.getpid()
+            return self._loop
+
+    def run(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        future = asyncio.run_coroutine_threadsafe(coroutine, self._running_loop())
+        future.result(timeout=SEND_TIMEOUT_SECONDS)
+
+
+_loop = _PushLoop()
+
+
+# ---- agent sockets ------------------------------------------------------------------------------------------
+
+
+def socket_open(*, user: User, channel_name: str) -> None:
+    AgentSocket.objects.update_or_create(
+        channel_name=channel_name,
+        defaults={"user": user, "page": Page.OTHER, "ticket": None, "seen_at": timezone.now()},
+    )
+
+
+def socket_show(*, user: User, channel_name: str, page: str, ticket_id: int | None = None) -> bool:
+    """Record what the socket's page shows. A ticket page is recorded only for a ticket the user may see;
+    otherwise the socket shows nothing of it and False is returned."""
+    ticket = None
+    if page == Page.TICKET:
+        ticket = visible_tickets(user).filter(pk=ticket_id or 0).only("pk").first()
+    allowed = page != Page.TICKET or ticket is not None
+    AgentSocket.objects.filter(channel_name=channel_name, user=user).update(
+        page=page if allowed else Page.OTHER, ticket=ticket, seen_at=timezone.now()
+    )
+    return allowed
+
+
+def socket_seen(*, user: User, channel_name: str, page: str, ticket_id: int | None) -> None:
+    """The page is still there. Its row comes back if a sweep took it (a long pause of the process): pushes
+    look for screens in these rows."""
+    if not AgentSocket.objects.filter(channel_name=channel_name).update(seen_at=timezone.now()):
+        socket_open(user=user, channel_name=channel_name)
+        socket_show(user=user, channel_name=channel_name, page=page, ticket_id=ticket_id)
+
+
+def socket_close(channel_name: str) -> None:
+    AgentSocket.objects.filter(channel_name=channel_name).delete()
+
+
+def sweep() -> None:
+    """Rows of sockets whose process died without closing them, and old notifications."""
+    now = timezone.now()
+    AgentSocket.objects.filter(seen_at__lt=now - timedelta(seconds=SOCKET_STALE_SECONDS)).delete()
+    AgentNotification.objects.filter(created_at__lt=now - timedelta(days=NOTIFICATION_DAYS)).delete()
+
+
+# ---- ticket screens -----------------------------------------------------------------------------------------
+
+_queue_sent: dict[int, float] = {}  # user id → when this process last sent them a queue frame (monotonic)
+_queue_lock = threading.Lock()
+
+
+def ticket_changed(ticket_id: int, kind: str, **ids: int) -> None:
+    """Tell the screens that show `ticket_id` (its page, or the queue) of users who may see it that `kind`
+    happened. Called after commit (the event map's on_commit reactions)."""
+    ticket = selectors.ticket_for_audience(ticket_id)
+    if ticket is not None:
+        _to_screens(
+            ticket, {"type": kind, "ticket": ticket_id, **ids}, selectors.ticket_audience(ticket).screens
+        )
+
+
+def message_added(
+    *, ticket_id: int, message_id: int, actor_id: int | None, skip: Iterable[int] = ()
+) -> list[int]:
+    """A new message (from the customer, a reply, a note): the screens that show the ticket, then its watchers
+    who may see it (not its author, nor `skip`), from one audience query. Returns the watchers told."""
+    ticket = selectors.ticket_for_audience(ticket_id)
+    if ticket is None:
+        return []
+    audience = selectors.ticket_audience(ticket, with_watchers=True)
+    _to_screens(ticket, {"type": "message", "ticket": ticket_id, "message": message_id}, audience.screens)
+    skipped = {actor_id, *skip}
+    watchers = [user_id for user_id in audience.watchers if user_id not in skipped]
+    return _notify_allowed(
+        ticket,
+        watchers,
+        kind="watched",
+        key=f"message:{message_id}",
+        message_id=message_id,
+        actor_id=actor_id,
+    )
+
+
+def _to_screens(ticket: Ticket, frame: dict[str, Any], screens: list[selectors.Screen]) -> None:
+    """The frame to users with the ticket's page open; a bare queue frame (at most one a second) to the others."""
+    queue_frame = {"type": "queue", "ticket": ticket.pk}
+    frames = []
+    for screen in screens:
+        if screen.ticket_open:
+            frames.append((user_group(screen.user_id), message(frame)))
+        elif _queue_frame_due(screen.user_id):
+            frames.append((user_group(screen.user_id), message(queue_frame)))
+    send_many(frames)
+
+
+def _queue_frame_due(user_id: int) -> bool:
+    now = time.monotonic()
+    with _queue_lock:
+        if now - _queue_sent.get(user_id, -QUEUE_FRAME_SECONDS) < QUEUE_FRAME_SECONDS:
+            return False
+        _queue_sent[user_id] = now
+        if len(_queue_sent) > 10_000:
+            _queue_sent.clear()
+        return True
+
+
+def forget_queue_frames() -> None:
+    """Tests: the next queue frame to anyone is due at once."""
+    with _queue_lock:
+        _queue_sent.clear()
+
+
+# ---- notifications ------------------------------------------------------------------------------------------
+
+
+def notify(
+    *,
+    ticket_id: int,
+    user_ids: Iterable[int],
+    kind: str,
+    key: str,
+    message_id: int | None = None,
+    actor_id: int | None = None,
+) -> list[int]:
+    """Notify the users among `user_ids` who may see the ticket (never its actor): a row each, then a frame.
+    `key` names the cause, so a second run writes nothing twice. Returns who was notified."""
+    ticket = selectors.ticket_for_audience(ticket_id)
+    if ticket is None:
+        return []
+    users = selectors.allowed_among(ticket, set(user_ids) - {actor_id})
+    return _notify_allowed(ticket, users, kind=kind, key=key, message_id=message_id, actor_id=actor_id)
+
+
+def _notify_allowed(
+    ticket: Ticket, users: list[int], *, kind: str, key: str, message_id: int | None, actor_id: int | None
+) -> list[int]:
+    if not users:
+        return []
+    dedupe_key = f"{kind}:{key}"[:120]
+    AgentNotification.objects.bulk_create(
+        [
+            AgentNotification(
+                user_id=user_id,
+                kind=kind,
+                ticket_id=ticket.pk,
+                message_id=message_id,
+                actor_id=actor_id,
+                dedupe_key=dedupe_key,
+            )
+            for user_id in users
+        ],
+        ignore_conflicts=True,
+    )
+    frame = {"type": "notification", "kind": kind, "ticket": ticket.pk}
+    send_many([(user_group(user_id), message(frame)) for user_id in users])
+    return users
+
+
+def notifications_read(user: User) -> int:
+    return AgentNotification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
