@@ -10,7 +10,7 @@ import html
 import logging
 
 import nh3
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -206,11 +206,25 @@ def inbound_event_process(event_id: int) -> None:
     with transaction.atomic():
         if not _claim(event_id):
             return
+        _commit_without_waiting_for_disk()
         contact = resolve_contact(connector.kind, parsed)
         fault_point("contact_resolved")
         message = _thread(connector, inbox, parsed, contact, body, files)
         fault_point("message_stored")
         _finish(event_id, EventStatus.DONE, message=message)
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """PostgreSQL: this transaction's commit does not wait for its WAL to reach the disk.
+
+    Safe here, and only here: the raw event was stored durably before, and this transaction turns it into a
+    message and marks it done at once. If the database crashes in the fraction of a second before the WAL is
+    flushed, both are lost together, the event is pending again and the sweep processes it once more: nothing
+    lost, nothing doubled. It spares every processed event a disk flush.
+    """
+    if connection.vendor == "postgresql" and not connection.savepoint_ids:  # only the job's own transaction
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _claim(event_id: int) -> bool:

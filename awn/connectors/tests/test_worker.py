@@ -190,3 +190,28 @@ def test_the_embedded_sweeper_picks_up_what_a_restart_left_pending(settings, pro
         tasks.shutdown()
     assert Message.objects.filter(body="بقيت معلقة").count() == 1
     assert InboundEvent.objects.get().status == EventStatus.DONE
+
+
+@pytest.mark.skipif(
+    not __import__("os").environ.get("DATABASE_URL", "").startswith("postgres"), reason="a PostgreSQL setting"
+)
+@pytest.mark.django_db(transaction=True)
+def test_processing_commits_without_waiting_for_the_disk_and_nothing_else_does(
+    world, inboxes, deliver, monkeypatch
+) -> None:
+    from django.db import connection
+
+    seen: list[str] = []
+
+    def look(step: str) -> None:
+        if step == "contact_resolved":
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW synchronous_commit")
+                seen.append(cursor.fetchone()[0])
+
+    monkeypatch.setattr(inbound, "fault_point", look)
+    deliver(inboxes["fake"], _batch(1))
+    assert seen == ["off"]  # inside the processing transaction (re-done from the durable raw event if lost)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"  # SET LOCAL: the rest of the connection's work is untouched
