@@ -1,16 +1,20 @@
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.urls import include, path
+from django.urls import include, path, register_converter
 from django.views import defaults
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from awn.accounts import views as account_views
 from awn.chat import views as chat_views
+from awn.core.ids import IdConverter
 from awn.tickets import views as tickets_views
 
 from .api import api, bad_request_for_machines, is_machine_path, not_found_for_machines
+
+# `<id:pk>` in every urls.py: an impossible id is a 404, never a database error.
+register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("", account_views.home, name="home"),
@@ -26,7 +30,7 @@ urlpatterns = [
     path("workspace/", include("awn.workspace.urls")),
     path("chat/", include("awn.chat.urls")),
     path("hooks/", include("awn.connectors.urls")),
-    path("attachments/<int:pk>/", tickets_views.attachment_download, name="attachment-download"),
+    path("attachments/<id:pk>/", tickets_views.attachment_download, name="attachment-download"),
 ]
 
 

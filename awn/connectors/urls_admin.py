@@ -6,5 +6,5 @@ app_name = "inboxes"
 urlpatterns = [
     path("", admin_views.inbox_index, name="list"),
     path("new/", admin_views.inbox_new, name="new"),
-    path("<int:pk>/", admin_views.inbox_edit, name="edit"),
+    path("<id:pk>/", admin_views.inbox_edit, name="edit"),
 ]

@@ -16,12 +16,14 @@ from django.conf import settings
 from ninja import Schema
 from pydantic import AfterValidator, Field, field_validator
 
+from awn.core.ids import MAX_ID
+
 from .models import Contact, ExternalEvent, Relation
 from .selectors import TimelineItem
 from .validators import mask_national_id, mask_phone
 
 T = TypeVar("T")
-MAX_ID = 2**63 - 1
+
 EVENT_DATA_MAX_BYTES = 16 * 1024
 
 

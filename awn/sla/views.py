@@ -61,11 +61,14 @@ def _week_rows(weekly_json: dict[str, Any]) -> list[tuple[object, str]]:
     return [(WEEKDAY_NAMES[day], format_day_hours(weekly.get(day, ()))) for day in WEEK_ORDER]
 
 
+YEARS_SHOWN = range(1925, 2077)  # the Umm al-Qura range of hijridate (1343–1500 AH)
+
+
 def _selected_year(request: HttpRequest) -> int:
-    try:
-        return int(request.GET.get("year", ""))
-    except ValueError:
-        return timezone.localdate().year
+    """The year asked for, or this year when it is missing, not a number or out of the Hijri table's range."""
+    text = request.GET.get("year", "")
+    year = int(text) if text.isascii() and text.isdigit() and len(text) <= 4 else 0
+    return year if year in YEARS_SHOWN else timezone.localdate().year
 
 
 @supervisor_required

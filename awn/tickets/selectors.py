@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from awn.accounts.enums import STAFF_ROLES, Role, TeamKind
 from awn.accounts.models import Team, User
 from awn.core.errors import NotFound
+from awn.core.ids import is_id
 from awn.core.pagination import CappedPaginator, capped_count
 from awn.crm.models import Contact
 from awn.search.documents import Document
@@ -91,7 +92,7 @@ def _apply_filters(
     team = value("team")
     if team == "none":
         qs = qs.filter(team__isnull=True)
-    elif team.isdigit():
+    elif is_id(team):
         qs = qs.filter(team_id=int(team))
     q = value("q")[:200]
     if q:
@@ -324,7 +325,7 @@ def ticket_audit(ticket: Ticket, *, limit: int = 200) -> list[AuditRow]:
     for entry in entries:
         target = user_ids if entry.field == "assignee" else team_ids if entry.field == "team" else None
         if target is not None:
-            target.update(int(v) for v in (entry.old_value, entry.new_value) if v.isdigit())
+            target.update(int(v) for v in (entry.old_value, entry.new_value) if is_id(v))
     users = {u.pk: u.get_full_name() or u.username for u in User.objects.filter(pk__in=user_ids)}
     teams = {t.pk: t.name for t in Team.objects.filter(pk__in=team_ids)} if team_ids else {}
     labels: dict[str, Any] = {
@@ -334,7 +335,7 @@ def ticket_audit(ticket: Ticket, *, limit: int = 200) -> list[AuditRow]:
     }
 
     def show(field: str, value: str) -> str:
-        if field in ("assignee", "team") and value.isdigit():
+        if field in ("assignee", "team") and is_id(value):
             names: Mapping[int, str] = users if field == "assignee" else teams
             return str(names.get(int(value), value))
         if field in labels and value in labels[field]:

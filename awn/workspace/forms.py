@@ -10,6 +10,7 @@ from django.conf import settings
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from awn.core.ids import is_id
 from awn.tickets.enums import Category, Channel, MessageKind, Priority, Status
 from awn.tickets.selectors import DEFAULT_QUEUE, DEFAULT_SORT, QUEUES, SORTS
 
@@ -51,7 +52,7 @@ class QueueParams:
                 continue
             if name in choices and value not in choices[name]:
                 continue
-            if name == "team" and not (value.isdigit() or value == "none"):
+            if name == "team" and not (is_id(value) or value == "none"):
                 continue
             filters[name] = value[:200]
         return cls(
@@ -116,7 +117,7 @@ class BulkForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         raw = self.data.getlist("ids") if hasattr(self.data, "getlist") else self.data.get("ids", [])
-        self.fields["ids"].choices = [(v, v) for v in raw if str(v).isdigit()]  # type: ignore[attr-defined]
+        self.fields["ids"].choices = [(v, v) for v in raw if is_id(v)]  # type: ignore[attr-defined]
 
     def ticket_ids(self) -> list[int]:
         return sorted(set(self.cleaned_data.get("ids") or []))[: settings.AWN_PAGE_SIZE_MAX]

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from awn.core.ids import is_id
 from awn.tickets.enums import Category, Channel, Priority, Status
 from awn.tickets.policies import visible_tickets
 from awn.tickets.selectors import QUEUE_COUNT_CAP, ticket_queue_rows
@@ -149,12 +150,12 @@ def _bulk_changes(form: BulkForm, user_pk: int) -> dict[str, Any] | None:
         return {"assignee_id": user_pk}
     if action == "assign":
         value = (form.cleaned_data.get("assignee") or "").strip()
-        if value and not value.isdigit():
+        if value and not is_id(value):
             return None
         return {"assignee_id": int(value) if value else None}
     if action == "team":
         value = (form.cleaned_data.get("team") or "").strip()
-        if value and not value.isdigit():
+        if value and not is_id(value):
             return None
         return {"team_id": int(value) if value else None}
     value = form.cleaned_data.get(action) or ""

@@ -15,6 +15,7 @@ from awn.accounts.models import Team
 from awn.assistant.triage.selectors import triage_card
 from awn.connectors.selectors import channel_state_for_ticket, deliveries_for_messages
 from awn.core.errors import Conflict, DomainError, NotFound
+from awn.core.ids import is_id, parse_id
 from awn.notifications.selectors import notifications_failed_for_ticket
 from awn.tickets.canned import canned_responses_for, render_canned
 from awn.tickets.enums import ALLOWED_TRANSITIONS, Category, MessageKind, Priority, Status
@@ -166,7 +167,7 @@ def update(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("workspace:ticket", pk=pk)
     for key in ("team_id", "assignee_id"):
         value = changes.get(key)
-        if value is not None and not str(value).isdigit():
+        if value is not None and not is_id(value):
             messages.error(request, _("Choose a value from the list."))
             return redirect("workspace:ticket", pk=pk)
     _apply(
@@ -294,7 +295,7 @@ def messages_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     """The messages newer than `after` (a page catching up after a lost socket), or all of them (`after=0`)."""
     ticket = ticket_or_404(request, pk)
     after = request.GET.get("after", "0")
-    conversation = ticket_messages_for_agent(ticket, after=int(after) if after.isdigit() else 0)
+    conversation = ticket_messages_for_agent(ticket, after=parse_id(after) or 0)
     return render(
         request,
         "workspace/partials/messages.html",
