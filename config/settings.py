@@ -26,6 +26,9 @@ SECRET_KEY = os.environ.get("AWN_SECRET_KEY", "awn-embedded-insecure-key-set-AWN
 ALLOWED_HOSTS = [
     h for h in os.environ.get("AWN_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
 ]
+# Proxies whose X-Forwarded-For is believed (addresses or networks: "127.0.0.1,10.0.0.0/8"); none by default, so
+# no client can claim another's address (awn/core/addresses.py).
+AWN_TRUSTED_PROXIES = tuple(a for a in os.environ.get("AWN_TRUSTED_PROXIES", "").split(",") if a.strip())
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("AWN_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 INSTALLED_APPS = [

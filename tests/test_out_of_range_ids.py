@@ -15,7 +15,17 @@ from django.urls import URLPattern, URLResolver, get_resolver
 TOO_BIG = "9223372036854775808"  # 2^63, one past a bigint
 HUGE = "99999999999999999999"
 BAD_VALUES = (TOO_BIG, HUGE, "-1", "0", "abc", "1e3")
-INTEGER_QUERY_PARAMETERS = ("team", "assignee", "page", "after", "requester", "contact", "ticket", "id", "year")
+INTEGER_QUERY_PARAMETERS = (
+    "team",
+    "assignee",
+    "page",
+    "after",
+    "requester",
+    "contact",
+    "ticket",
+    "id",
+    "year",
+)
 
 
 def _routes(resolver: URLResolver, prefix: str = "") -> Iterator[str]:
@@ -105,9 +115,7 @@ def test_every_api_operation_refuses_impossible_integers(world: Any) -> None:
                 elif parameter["in"] == "query" and parameter in integers:
                     query[parameter["name"]] = fill
             call = getattr(client, method.lower())
-            response = (
-                call(url, query) if method == "GET" else call(url, {}, content_type="application/json")
-            )
+            response = call(url, query) if method == "GET" else call(url, {}, content_type="application/json")
             _assert_no_server_error(response, f"{method} {url} {query}")
             checked += 1
     assert checked >= 20

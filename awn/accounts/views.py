@@ -4,10 +4,9 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.utils.translation import gettext as _
 
 from .policies import is_staff_member
-from .throttle import login_blocked, login_failed, login_succeeded
+from .throttle import login_failed, login_succeeded, seconds_to_wait
 
 
 @login_required
@@ -22,15 +21,19 @@ class SignInView(auth_views.LoginView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         username = request.POST.get("username", "")
-        if login_blocked(request, username):
-            form = self.get_form()
-            form.add_error(None, _("Too many failed sign-in attempts. Try again in 15 minutes."))
-            response = self.form_invalid(form)
-            response.status_code = 429
-            return response
+        if seconds_to_wait(request, username) > 0:
+            return self._slow_down(request, username)
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
             login_succeeded(request, username)
         else:
             login_failed(request, username)
+        return response
+
+    def _slow_down(self, request: HttpRequest, username: str) -> HttpResponse:
+        """The same page whatever the password: it is not read, let alone checked (no oracle)."""
+        form = self.get_form_class()(request, initial={"username": username[:150]})
+        context = self.get_context_data(form=form, throttled=True)
+        response = self.render_to_response(context, status=429)
+        response["Retry-After"] = "60"
         return response

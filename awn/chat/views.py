@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from awn.accounts.decorators import staff_required
 from awn.accounts.models import Team, User
 from awn.accounts.policies import is_staff_member
+from awn.core.addresses import client_address
 from awn.core.errors import DomainError
 from awn.core.ratelimit import allow
 from awn.tickets.attachments import IncomingFile
@@ -66,9 +67,7 @@ def _start(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"error": "invalid", "message": _("The request is not valid.")}, status=400)
     language = _language(request, data)
     with translation.override(language):
-        if not allow(
-            f"chat-start:{request.META.get('REMOTE_ADDR', '')}", limit=START_LIMIT, window_seconds=3600
-        ):
+        if not allow(f"chat-start:{client_address(request)}", limit=START_LIMIT, window_seconds=3600):
             return JsonResponse(
                 {"error": "rate_limited", "message": _("Too many chats from this address. Try again later.")},
                 status=429,

@@ -10,6 +10,8 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from awn.core.addresses import client_address
+
 View = Callable[..., HttpResponse]
 
 
@@ -34,7 +36,7 @@ def limit_posts(scope: str, *, limit: int, window_seconds: int) -> Callable[[Vie
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             if request.method == "POST":
                 user = request.user
-                ident = f"u{user.pk}" if user.is_authenticated else request.META.get("REMOTE_ADDR", "")
+                ident = f"u{user.pk}" if user.is_authenticated else client_address(request)
                 if not allow(f"{scope}:{ident}", limit=limit, window_seconds=window_seconds):
                     return render(request, "rate_limited.html", status=429)
             return view(request, *args, **kwargs)
