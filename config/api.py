@@ -73,11 +73,39 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return api.create_response(request, error_body(exc.code, exc.message, exc.field), status=exc.status_code)
 
 
+# What a client most needs to hear about the first invalid field, in Arabic and English (pydantic's own `msg`
+# stays in `details`, in English).
+_FIELD_ERRORS: dict[str, Any] = {
+    "string_too_long": gettext_lazy("“%(field)s” is too long: at most %(max_length)s characters."),
+    "string_too_short": gettext_lazy("“%(field)s” is too short: at least %(min_length)s characters."),
+    "missing": gettext_lazy("“%(field)s” is required."),
+    "less_than_equal": gettext_lazy("“%(field)s” must be at most %(le)s."),
+    "greater_than_equal": gettext_lazy("“%(field)s” must be at least %(ge)s."),
+    "int_parsing": gettext_lazy("“%(field)s” must be a whole number."),
+    "enum": gettext_lazy("“%(field)s” must be one of: %(expected)s."),
+}
+
+
+def _field_message(error: dict[str, Any], field: str) -> Any:
+    from django.utils.functional import lazy
+
+    template = _FIELD_ERRORS.get(str(error.get("type", "")))
+    if template is None:
+        return _lazy_invalid_request()
+    values = {
+        "field": field,
+        **{k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, int | str)},
+    }
+    # Lazy, so that `bilingual` renders it in each language.
+    return lazy(lambda: str(template) % values, str)()
+
+
 @api.exception_handler(NinjaValidationError)
 def on_validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
     details = [{"loc": [str(p) for p in e.get("loc", [])], "msg": e.get("msg", "")} for e in exc.errors]
     field = details[0]["loc"][-1] if details and details[0]["loc"] else None
-    body = error_body("validation_error", _lazy_invalid_request(), field, details=details)
+    message = _field_message(exc.errors[0], field or "") if exc.errors else _lazy_invalid_request()
+    body = error_body("validation_error", message, field, details=details)
     return api.create_response(request, body, status=422)
 
 

@@ -35,3 +35,24 @@ def test_a_webhook_body_past_the_limit_is_a_json_413(db: None, settings: Any) ->
     assert response.status_code == 413
     error = response.json()["error"]
     assert error["code"] == "payload_too_large" and "5 MB" in error["message_en"]
+
+
+def test_an_unknown_filter_value_is_a_422_that_lists_the_allowed_ones(world: Any) -> None:
+    response = world.client_for(world.agent).get("/api/v1/tickets/?status=bogus")
+    assert response.status_code == 422  # it used to be 200 with an empty list
+    error = response.json()["error"]
+    assert error["field"] == "status"
+    assert "new" in error["message_en"] and "resolved" in error["message_en"]
+    assert error["message_ar"] != error["message_en"]
+
+
+def test_a_too_long_subject_says_the_limit(world: Any) -> None:
+    response = world.client_for(world.parent_user).post(
+        "/api/v1/tickets/",
+        {"subject": "س" * 100_000, "body": "نص", "category": "other"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    error = response.json()["error"]
+    assert error["field"] == "subject"
+    assert "1000" in error["message_en"] and "1000" in error["message_ar"]

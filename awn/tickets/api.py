@@ -24,7 +24,8 @@ from awn.crm.selectors import children_ids
 from awn.crm.validators import clean_national_id
 
 from . import services
-from .enums import Channel, MessageKind, Priority
+from .enums import Category, Channel, MessageKind, Priority
+from .enums import Status as TicketStatus
 from .models import AuditEntry, Message, Ticket
 from .policies import can_see_internal_notes, visible_tickets
 from .schemas import (
@@ -52,9 +53,10 @@ ERRORS = API_ERRORS
 
 
 class TicketFilters(PageParams):
-    status: str | None = None
-    priority: str | None = None
-    category: str | None = None
+    # An unknown value is a 422 that lists the allowed ones (it used to be an empty list).
+    status: TicketStatus | None = None
+    priority: Priority | None = None
+    category: Category | None = None
     channel: str | None = None
     team: str | None = None
     assignee: str | None = None

@@ -33,10 +33,10 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     return fake
 
 
-def _sign_in(username: str, password: str, address: str = "10.1.1.1", **extra: str) -> Any:
+def _sign_in(username: str, password: str, address: str = "10.1.1.1", **extra: Any) -> Any:
     client = Client(REMOTE_ADDR=address, **extra)
     response = client.post("/accounts/login/", {"username": username, "password": password})
-    response.signed_in = "_auth_user_id" in client.session
+    response.signed_in = "_auth_user_id" in client.session  # type: ignore[attr-defined]
     return response
 
 
