@@ -55,6 +55,10 @@ INSTALLED_APPS = [
     "awn.realtime",
     "awn.demo",
     "awn.sla",
+    "awn.analytics",
+    "awn.routing",
+    "awn.ops",
+    "awn.privacy",
 ]
 
 MIDDLEWARE = [

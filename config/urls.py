@@ -27,9 +27,13 @@ urlpatterns = [
     path("workspace/inboxes/", include("awn.connectors.urls_admin")),
     path("workspace/chats/", chat_views.agent_panel, name="chat-agents"),
     path("workspace/calendars/", include("awn.sla.urls")),
+    path("workspace/analytics/", include("awn.analytics.urls")),
+    path("workspace/routing/", include("awn.routing.urls")),
+    path("workspace/privacy/", include("awn.privacy.urls")),
     path("workspace/", include("awn.workspace.urls")),
     path("chat/", include("awn.chat.urls")),
     path("hooks/", include("awn.connectors.urls")),
+    path("", include("awn.ops.urls")),  # /health, /ready, /metrics and the operations page
     path("attachments/<id:pk>/", tickets_views.attachment_download, name="attachment-download"),
 ]
 
