@@ -119,7 +119,7 @@ def test_message_handoff_accept_reply_typing_and_close(world: Any, mailoutbox: l
         assert (await receive_until(agent, "typing"))["conversation"] == conversation.pk
         await visitor.send_json_to({"type": "message", "text": "<b>اسمه</b> <script>alert(1)</script>فهد"})
         line = (await receive_until(agent, "line", conversation=conversation.pk))["line"]
-        assert line["sender"] == Sender.VISITOR and line["body"] == "اسمه فهد"
+        assert line["sender"] == Sender.VISITOR and line["body"] == "<b>اسمه</b> <script>alert(1)</script>فهد"
 
         await agent.send_json_to({"type": "typing", "conversation": conversation.pk})
         assert (await receive_until(visitor, "typing"))["from"] == "agent"
@@ -145,11 +145,18 @@ def test_message_handoff_accept_reply_typing_and_close(world: Any, mailoutbox: l
         MessageKind.REPLY,
     )
     assert ticket.assignee_id == world.agent.pk and ticket.status == "resolved"
-    assert Message.objects.filter(ticket=ticket, body="اسمه فهد", direction=Direction.INBOUND).exists()
+    assert Message.objects.filter(
+        ticket=ticket, body="<b>اسمه</b> <script>alert(1)</script>فهد", direction=Direction.INBOUND
+    ).exists()
     # No email per chat line: one transcript when the chat ends (the "resolved" notice aside).
     with_reply = [m for m in mailoutbox if "تم ربط فهد بحسابك" in m.body]
     assert len(with_reply) == 1 and with_reply[0].to == ["mona@example.sa"]
-    assert ticket.reference in with_reply[0].subject and "اسمه فهد" in with_reply[0].body
+    assert (
+        ticket.reference in with_reply[0].subject
+        and "<b>اسمه</b> <script>alert(1)</script>فهد" in with_reply[0].body
+    )
+    html_part = [body for body, kind in with_reply[0].alternatives if kind == "text/html"]
+    assert all("<script>alert" not in body for body in html_part)  # the HTML alternative escapes it
 
 
 def test_agent_socket_needs_a_staff_session(world: Any) -> None:
