@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 from datetime import timedelta
 
 from django.test import Client
@@ -135,7 +138,7 @@ def test_reply_outside_the_24_hour_window_is_refused_with_a_clear_message(
     html = client.get(
         f"/workspace/tickets/{_ticket_for(world).pk}/", HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()
-    assert "24-hour window is closed" in html or "24" in html
+    assert "24-hour window is closed and no approved template is set" in html
 
 
 def test_outside_the_window_an_approved_template_is_sent(world, inboxes, deliver, reply, provider) -> None:
@@ -231,3 +234,23 @@ def test_a_whatsapp_reply_is_not_also_emailed(world, inboxes, deliver, reply, pr
     reply(world.client_for(world.agent), _ticket_for(world).pk, "تم حل المشكلة")
     assert len(provider.state.sends()) == 1
     assert Notification.objects.count() == 0 and mail.outbox == []
+
+
+def test_a_post_signed_with_an_empty_key_is_refused_when_the_inbox_has_no_app_secret(world, provider) -> None:
+    # issue 13, defect 10: HMAC with an empty key is computable by anyone; an inbox without its app secret
+    # must refuse every post rather than check it against "".
+    inbox = inbox_save(
+        inbox=None,
+        name="واتساب بلا سر",
+        kind="whatsapp",
+        api_base_url=f"{provider.url}/wa/v21.0",
+        settings={"phone_number_id": "106540352242922"},
+        secrets={"access_token": "t"},
+    )
+    body = json.dumps(load("whatsapp/text.json"), ensure_ascii=False).encode()
+    forged = {"X-Hub-Signature-256": "sha256=" + hmac.new(b"", body, hashlib.sha256).hexdigest()}
+    response = Client().post(
+        f"/hooks/{inbox.uuid}/", data=body, content_type="application/json", headers=forged
+    )
+    assert response.status_code in (401, 403)
+    assert not InboundEvent.objects.filter(inbox=inbox).exists()
