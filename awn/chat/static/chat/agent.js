@@ -13,6 +13,10 @@
   var me = Number(root.dataset.me), chats = {}, current = null, typingTimer = null, lastTyping = 0;
 
   function send(frame) { live.send(frame); }
+  // Bidi overrides, embeddings and isolates shown as labels, as the server does on its pages (awn/core/text/bidi.py).
+  var BIDI = { "\u202a": "[LRE]", "\u202b": "[RLE]", "\u202c": "[PDF]", "\u202d": "[LRO]", "\u202e": "[RLO]",
+               "\u2066": "[LRI]", "\u2067": "[RLI]", "\u2068": "[FSI]", "\u2069": "[PDI]" };
+  function reveal(text) { return String(text == null ? "" : text).replace(/[\u202a-\u202e\u2066-\u2069]/g, function (c) { return BIDI[c]; }); }
 
   function renderList() {
     list.textContent = "";
@@ -27,7 +31,7 @@
       label.type = "button";
       label.className = "btn btn-link text-start p-0 flex-grow-1" + (Number(id) === current ? " text-white" : "");
       label.dir = "auto";
-      label.textContent = chat.name + " — " + chat.subject;
+      label.textContent = reveal(chat.name) + " — " + reveal(chat.subject);
       label.addEventListener("click", function () { open(Number(id)); });
       var badge = document.createElement("span");
       badge.className = "badge text-bg-light";
@@ -57,7 +61,7 @@
   function showHeader() {
     var chat = chats[current];
     if (!chat) return;
-    title.textContent = chat.name + " — " + chat.reference;
+    title.textContent = reveal(chat.name) + " — " + chat.reference;
     var link = $("chat-ticket-link");
     link.href = "/workspace/tickets/" + chat.ticket_id + "/";
     link.hidden = false;
@@ -79,10 +83,10 @@
     if (line.name && line.sender !== "system") {
       var who = document.createElement("div");
       who.className = "small text-secondary";
-      who.textContent = line.name;
+      who.textContent = reveal(line.name);
       box.appendChild(who);
     }
-    box.appendChild(document.createTextNode(line.body));
+    box.appendChild(document.createTextNode(reveal(line.body)));
     lines.appendChild(box);
     lines.scrollTop = lines.scrollHeight;
   }

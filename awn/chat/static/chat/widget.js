@@ -51,6 +51,10 @@
     if (text != null) node.textContent = text;
     return node;
   }
+  // Bidi overrides, embeddings and isolates shown as labels, as the server does on its pages (awn/core/text/bidi.py).
+  var BIDI = { "\u202a": "[LRE]", "\u202b": "[RLE]", "\u202c": "[PDF]", "\u202d": "[LRO]", "\u202e": "[RLO]",
+               "\u2066": "[LRI]", "\u2067": "[RLI]", "\u2068": "[FSI]", "\u2069": "[PDI]" };
+  function reveal(text) { return String(text == null ? "" : text).replace(/[\u202a-\u202e\u2066-\u2069]/g, function (c) { return BIDI[c]; }); }
   function fmt(template, values) {  // %(name)s placeholders of the strings served by /chat/strings/
     return template.replace(/%\((\w+)\)s/g, function (_, k) { return values[k] == null ? "" : String(values[k]); });
   }
@@ -170,8 +174,8 @@
     seen[line.id] = true;
     root.querySelectorAll(".actions").forEach(function (a) { a.remove(); });
     var box = el("div", { class: "msg " + line.sender, dir: "auto", "data-testid": "chat-line-" + line.sender });
-    if (line.name && line.sender !== "visitor" && line.sender !== "system") box.appendChild(el("span", { class: "who" }, line.name));
-    box.appendChild(document.createTextNode(line.body));
+    if (line.name && line.sender !== "visitor" && line.sender !== "system") box.appendChild(el("span", { class: "who" }, reveal(line.name)));
+    box.appendChild(document.createTextNode(reveal(line.body)));
     log.appendChild(box);
     if (line.sender === "bot" && !line.handoff && status && status.status === "bot") {
       var actions = el("div", { class: "actions" });
