@@ -39,7 +39,8 @@ from awn.tickets.services import ticket_add_message, ticket_create, ticket_updat
 
 from .enums import ChatStatus, Sender
 from .models import AgentPresence, Conversation, Line
-from .text import clean_text
+from .offline import offline_notice
+from .text import clean_text, has_content
 
 CHAT = "chat"  # the agent socket's live chat protocol (consumers.ChatProtocol) takes pushes marked so
 TOKEN_SALT = "awn.chat.visitor"  # noqa: S105 - a signing namespace, not a secret
@@ -176,6 +177,19 @@ def queue_text(position: int, wait_seconds: int, language: str) -> str:
 
 
 def status_json(conversation: Conversation) -> dict[str, Any]:
+    if conversation.offline and conversation.status == ChatStatus.QUEUED:
+        with translation.override(conversation.language):
+            notice = offline_notice(conversation)
+        return {
+            "type": "status",
+            "status": conversation.status,
+            "offline": True,
+            "reference": conversation.ticket.reference,
+            "agent": "",
+            "position": None,
+            "wait_seconds": None,
+            "queue_text": notice,
+        }
     info = queue_info(conversation)
     return {
         "type": "status",
@@ -231,6 +245,8 @@ def _push_queue_positions() -> None:
     online = agents_online()
     handle = average_handle_seconds()
     for position, conversation in enumerate(queued[:500], start=1):
+        if conversation.offline:
+            continue  # told how and when it will be answered; no countdown
         wait = math.ceil(position * handle / max(online, 1))
         realtime.send_now(
             chat_visitor_group(conversation.pk),
@@ -351,6 +367,8 @@ def chat_bot_answer(conversation_id: int, question: str) -> Line | None:
     conversation = Conversation.objects.get(pk=conversation_id)
     if conversation.status != ChatStatus.BOT:
         return None
+    if not has_content(question):
+        return _ask_what_the_problem_is(conversation)
     with translation.override(conversation.language):
         result = first_line_ask(question)
         with transaction.atomic():
@@ -372,25 +390,38 @@ def chat_bot_answer(conversation_id: int, question: str) -> Line | None:
     return line
 
 
+def _ask_what_the_problem_is(conversation: Conversation) -> Line:
+    """A greeting, a thank-you or a bare "help": no article is chosen for words the message does not contain."""
+    with translation.override(conversation.language), transaction.atomic():
+        line = Line.objects.create(
+            conversation=conversation,
+            sender=Sender.BOT,
+            body=_(
+                "Hello! Tell me in a few words what the problem is (for example: I forgot my password, or my "
+                "child does not appear in my account) and I will find the answer, or a person if needed."
+            ),
+            author_name=_("Awn assistant"),
+        )
+        _push_line(conversation, line)
+    return line
+
+
 def chat_first_answer(conversation_id: int) -> Line | None:
     first = Line.objects.filter(conversation_id=conversation_id, sender=Sender.VISITOR).order_by("id").first()
     return chat_bot_answer(conversation_id, first.body) if first else None
 
 
 def _go_offline(conversation: Conversation) -> None:
-    """No agent online: the chat ends and its ticket stays open for the team (answered by email or portal)."""
+    """No agent online: the chat stays open and queued (the first agent back takes it), its ticket stays open for
+    the team, and the visitor is told how and when they will be answered (issue 13, defect 7)."""
     now = timezone.now()
+    queued_at = conversation.queued_at or now
     Conversation.objects.filter(pk=conversation.pk).update(
-        status=ChatStatus.CLOSED, offline=True, closed_at=now, agent=None
+        status=ChatStatus.QUEUED, offline=True, queued_at=queued_at, agent=None
     )
-    conversation.status, conversation.offline, conversation.closed_at = ChatStatus.CLOSED, True, now
+    conversation.status, conversation.offline, conversation.queued_at = ChatStatus.QUEUED, True, queued_at
     with translation.override(conversation.language):
-        how = _("We will answer by email.") if conversation.visitor_email else _("Follow it on the portal.")
-        _system_line(
-            conversation,
-            _("No agent is online right now. We opened ticket %(ref)s for you. %(how)s")
-            % {"ref": conversation.ticket.reference, "how": how},
-        )
+        _system_line(conversation, offline_notice(conversation, now))
 
 
 def chat_request_human(conversation_id: int) -> Conversation:
@@ -412,11 +443,12 @@ def chat_request_human(conversation_id: int) -> Conversation:
 
 
 def chat_queue_check(conversation_id: int) -> bool:
-    """A queued chat whose agents all went offline (signed out, closed the panel, crashed) becomes a ticket
-    instead of waiting for nobody. Run every QUEUE_CHECK_SECONDS by the visitor's own socket. True if it did."""
+    """A queued chat whose agents all went offline (signed out, closed the panel, crashed) tells its visitor how
+    and when they will be answered instead of counting down for nobody. Run every QUEUE_CHECK_SECONDS by the
+    visitor's own socket. True if it did."""
     with transaction.atomic():
         conversation = _lock(conversation_id)
-        if conversation.status != ChatStatus.QUEUED or agents_online() > 0:
+        if conversation.status != ChatStatus.QUEUED or conversation.offline or agents_online() > 0:
             return False
         _go_offline(conversation)
         _push_state(conversation)
@@ -485,8 +517,9 @@ def chat_accept(conversation_id: int, agent: User) -> Conversation:
             raise Conflict(_("Another agent already took this chat, or it is closed."))
         now = timezone.now()
         Conversation.objects.filter(pk=conversation.pk).update(
-            status=ChatStatus.ASSIGNED, agent=agent, accepted_at=now
+            status=ChatStatus.ASSIGNED, agent=agent, accepted_at=now, offline=False
         )
+        conversation.offline = False
         conversation.status, conversation.agent, conversation.accepted_at = ChatStatus.ASSIGNED, agent, now
         ticket_update(ticket=conversation.ticket, actor=agent, changes={"assignee_id": agent.pk})
         with translation.override(conversation.language):

@@ -80,8 +80,9 @@ def test_the_visitor_sees_history_and_only_its_own_conversation(world: Any) -> N
 def test_no_agent_online_turns_the_chat_into_a_ticket(world: Any) -> None:
     data = start_chat(question="ابني لا يظهر في حسابي")
     conversation = conversation_of(data["token"])
-    # The assistant has no article for this (empty knowledge base): it hands off, nobody is online.
-    assert conversation.status == ChatStatus.CLOSED and conversation.offline
+    # The assistant has no article for this (empty knowledge base): it hands off, nobody is online. The chat
+    # stays open in the queue (issue 13, defect 7): the visitor may keep writing, the first agent back takes it.
+    assert conversation.status == ChatStatus.QUEUED and conversation.offline
     assert conversation.ticket.channel == Channel.CHAT and conversation.ticket.status == "new"
     notice = Line.objects.filter(conversation=conversation, sender=Sender.SYSTEM).get()
     assert conversation.ticket.reference in notice.body
@@ -273,8 +274,9 @@ def test_a_queued_chat_becomes_a_ticket_when_the_last_agent_leaves(world: Any, m
         assert (await receive_until(visitor, "history"))["status"]["status"] == ChatStatus.QUEUED
         assert await visitor.receive_nothing(timeout=0.5)  # an agent is online: the chat keeps waiting
         await agent.disconnect()
-        status = await receive_until(visitor, "status", status=ChatStatus.CLOSED)
-        assert status["offline"] is True
+        status = await receive_until(visitor, "status", offline=True)
+        assert status["status"] == ChatStatus.QUEUED and status["position"] is None
+        assert "لا يوجد موظف متصل" in status["queue_text"]
         await visitor.disconnect()
 
     run(scenario)
@@ -282,3 +284,4 @@ def test_a_queued_chat_becomes_a_ticket_when_the_last_agent_leaves(world: Any, m
     notice = Line.objects.filter(conversation=conversation, sender=Sender.SYSTEM).order_by("id").last()
     assert notice is not None and conversation.ticket.reference in notice.body
     assert conversation.ticket.status == "new"  # the ticket stays open for the team
+    assert conversation.status == ChatStatus.QUEUED and conversation.offline  # and the chat too

@@ -73,7 +73,7 @@ def test_a_no_counts_against_the_article_and_asks_for_a_person(kb: None, world: 
     conversation = conversation_of(token)
     services.chat_bot_declined(conversation.pk)
     conversation.refresh_from_db()
-    assert conversation.status == ChatStatus.CLOSED and conversation.offline  # nobody online: a ticket
+    assert conversation.status == ChatStatus.QUEUED and conversation.offline  # nobody online: open, queued
     assert Article.objects.get(external_id="kb-009").not_helpful_count == 1
 
 

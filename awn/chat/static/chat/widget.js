@@ -194,8 +194,8 @@
     status = s;
     var text = "";
     if (s.status !== "bot") root.querySelectorAll(".actions").forEach(function (a) { a.remove(); });
-    if (s.status === "queued" && s.position) {
-      text = s.queue_text;  // worded by the server, with Arabic plural forms
+    if (s.status === "queued" && (s.position || s.offline)) {
+      text = s.queue_text;  // worded by the server, with Arabic plural forms; offline: how and when we answer
     } else if (s.status === "assigned") {
       text = fmt(S.with_agent, { name: s.agent });
     } else if (s.status === "closed") {
