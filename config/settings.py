@@ -148,6 +148,8 @@ LANGUAGES = [("ar", _("Arabic")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("AWN_TIME_ZONE", "Asia/Riyadh")
 USE_I18N = True
+# Awn's number and date formats (config/formats): "." for decimals in Arabic too, ISO dates (issue 13, defect 8).
+FORMAT_MODULE_PATH = ["config.formats"]
 USE_TZ = True
 
 STATIC_URL = "/static/"

@@ -18,10 +18,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from awn.core.formatting import hijri
 from awn.tickets.enums import Category, Channel, Priority, Status
 from awn.tickets.selectors import QueueRow
 
-from .templatetags.workspace_tags import PRIORITY_CLASSES, STATUS_CLASSES, hijri
+from .templatetags.workspace_tags import PRIORITY_CLASSES, STATUS_CLASSES
 
 ROW = (
     '<tr data-row data-href="{url}" data-ticket-id="{pk}" data-testid="queue-row">'

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from django import template
 from django.forms import BoundField
-from django.utils import timezone
-from django.utils.translation import gettext as _
-from hijridate import Gregorian
 
+from awn.core import formatting
 from awn.tickets.enums import Status
 
 register = template.Library()
@@ -29,17 +25,7 @@ def status_badge(status: str) -> str:
     return _BADGES.get(status, "text-bg-secondary")
 
 
-@register.filter
-def hijri(value: datetime | None) -> str:
-    """`13/08/1447 AH` (Umm al-Qura) for a datetime, in the current time zone; empty when out of range."""
-    if value is None:
-        return ""
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    try:
-        date = Gregorian(local.year, local.month, local.day).to_hijri()
-    except (OverflowError, ValueError):
-        return ""
-    return _("%(date)s AH") % {"date": date.dmyformat()}
+register.filter("hijri", formatting.hijri)  # one format everywhere: «1 شوال 1448هـ»
 
 
 @register.filter

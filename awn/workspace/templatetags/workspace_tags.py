@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from django import template
-from django.utils import timezone
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
+
+from awn.core import formatting
+from awn.core.templatetags import awn_format
 
 register = template.Library()
 
@@ -38,36 +36,8 @@ def priority_class(value: str) -> str:
     return PRIORITY_CLASSES.get(str(value), "text-bg-secondary")
 
 
-@register.filter
-def hijri(value: date | datetime | None) -> str:
-    """The Umm al-Qura date (yyyy-mm-dd), or "" outside the calendar's range."""
-    if not value:
-        return ""
-    try:
-        from hijridate import Gregorian
-
-        if isinstance(value, datetime):
-            value = timezone.localtime(value) if timezone.is_aware(value) else value
-        return str(Gregorian(value.year, value.month, value.day).to_hijri().isoformat())
-    except Exception:  # a display nicety must never break a page
-        return ""
-
-
-@register.simple_tag
-def when(value: datetime | None, fmt: str = "Y-m-d H:i") -> SafeString | str:
-    """A date in Gregorian, isolated left-to-right, with the Hijri date as its title."""
-    if not value:
-        return ""
-    from django.utils.dateformat import format as date_format
-
-    local = timezone.localtime(value) if timezone.is_aware(value) else value
-    hijri_date = hijri(value)
-    return format_html(
-        '<time datetime="{}" title="{}"><bdi dir="ltr">{}</bdi></time>',
-        value.isoformat(),
-        _("Hijri: %(date)s") % {"date": hijri_date} if hijri_date else "",
-        date_format(local, fmt),
-    )
+register.filter("hijri", formatting.hijri)  # one format everywhere: «1 شوال 1448هـ»
+register.simple_tag(awn_format.when, name="when")  # Gregorian with the Hijri date beside it
 
 
 @register.filter
