@@ -16,7 +16,7 @@ from awn.crm.events import ContactMerged
 from awn.notifications import handlers as notifications
 from awn.realtime import handlers as realtime
 from awn.sla import handlers as sla
-from awn.sla.events import BusinessCalendarChanged
+from awn.sla.events import BusinessCalendarChanged, SlaBreached, SlaWarning
 from awn.tickets import handlers as tickets
 from awn.tickets.events import (
     MessageReceived,
@@ -77,4 +77,10 @@ SUBSCRIPTIONS: Subscriptions = {
         sync(tickets.on_contact_merged),  # the merged contact's tickets and messages move to the survivor
     ],
     BusinessCalendarChanged: [],  # later: recompute the due times of open tickets on these calendars
+    SlaWarning: [
+        on_commit(realtime.on_sla_warning),  # the assignee's notification; due badges refresh
+    ],
+    SlaBreached: [
+        on_commit(realtime.on_sla_breached),  # the assignee's and the team supervisors' notifications
+    ],
 }

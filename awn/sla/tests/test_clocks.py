@@ -8,64 +8,20 @@ from __future__ import annotations
 
 import os
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
 
-from awn.sla import clocks
 from awn.sla.enums import ClockState, Metric
 from awn.sla.models import BusinessCalendar, CalendarOverride, SlaClock, SlaMetricEvent, SlaPolicy
 from awn.sla.services import calendar_update, holiday_save, override_save
+from awn.sla.tests.helpers import HOUR, NORMAL, URGENT, riyadh
 from awn.tickets.enums import Category, Priority, Status
 from awn.tickets.models import Ticket
 from awn.tickets.services import ticket_add_message, ticket_update
 
 pytestmark = pytest.mark.django_db
-RIYADH = timezone(timedelta(hours=3))
-HOUR = 3600
-
-
-def riyadh(*args: int) -> datetime:
-    return datetime(*args, tzinfo=RIYADH)  # type: ignore[arg-type, misc]
-
-
-def business(minutes: int) -> dict[str, object]:
-    return {"minutes": minutes, "business": True}
-
-
-# normal: first reply 1 h, next reply 2 h, resolution 8 h (one working day), requester wait 8 h, all business
-# time; urgent: first reply 30 min, resolution 2 h.
-NORMAL = {
-    "first_reply": business(60),
-    "next_reply": business(120),
-    "resolution": business(480),
-    "requester_wait": business(480),
-}
-URGENT = {"first_reply": business(30), "next_reply": business(30), "resolution": business(120)}
-
-
-class Now:
-    def __init__(self) -> None:
-        self.value = riyadh(2026, 12, 6, 9, 0)
-
-    def __call__(self) -> datetime:
-        return self.value
-
-
-@pytest.fixture
-def now(monkeypatch: pytest.MonkeyPatch) -> Now:
-    current = Now()
-    monkeypatch.setattr(clocks, "current_time", current)
-    return current
-
-
-@pytest.fixture
-def policies(db: None) -> SlaPolicy:
-    default = SlaPolicy.objects.get(is_default=True)
-    default.targets = {"normal": NORMAL, "urgent": URGENT, "high": NORMAL, "low": NORMAL}
-    default.save()
-    return default
 
 
 def clock(ticket: Ticket, metric: str) -> SlaClock:
