@@ -24,11 +24,7 @@ pytestmark = pytest.mark.django_db
 
 
 def alerts(events: Sequence[object]) -> list[tuple[str, str, object]]:
-    return [
-        (type(e).__name__, e.metric, e.due_at)
-        for e in events
-        if isinstance(e, SlaWarning | SlaBreached)
-    ]
+    return [(type(e).__name__, e.metric, e.due_at) for e in events if isinstance(e, SlaWarning | SlaBreached)]
 
 
 def test_the_scan_warns_then_breaches_each_once_even_run_twice(world, policies, now) -> None:
