@@ -18,8 +18,9 @@ from django.db import IntegrityError, transaction
 
 from awn.core.events import publish
 
+from . import clocks
 from .business_time import is_business_instant
-from .clocks import Clockwork, clockwork_for_team, current_time
+from .clocks import Clockwork, clockwork_for_team
 from .enums import ClockState, MetricEventKind
 from .events import SlaBreached, SlaWarning
 from .models import SlaClock, SlaMetricEvent
@@ -113,7 +114,7 @@ def _scan_batch(kind: str, now: datetime, result: ScanResult, calendars: dict[in
 def sla_scan(now: datetime | None = None) -> ScanResult:
     """Emit the warnings and breaches that are due (breaches first: a clock past both only warns if it is still
     short of its target)."""
-    now = now or current_time()
+    now = now or clocks.current_time()
     result = ScanResult()
     calendars: dict[int | None, Clockwork] = {}
     for kind in (MetricEventKind.BREACH, MetricEventKind.WARNING):

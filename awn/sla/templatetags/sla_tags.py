@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django import template
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from hijridate import Gregorian
+
+from awn.sla.enums import ClockState
 
 register = template.Library()
 
@@ -24,3 +27,24 @@ def hijri_long(value: date | None) -> str:
     arabic = (get_language() or "ar").startswith("ar")
     month = hijri.month_name("ar" if arabic else "en")
     return _("%(day)s %(month)s %(year)s AH") % {"day": hijri.day, "month": month, "year": hijri.year}
+
+
+@register.inclusion_tag("sla/partials/ticket_clocks.html")
+def sla_clocks(ticket: Any) -> dict[str, Any]:
+    """The ticket's SLA clocks with their due badges (one query)."""
+    from awn.sla.badges import badge_html, badge_text, ticket_clock_lines
+
+    lines = ticket_clock_lines(ticket.pk, ticket.team_id)
+    return {
+        "lines": [
+            {
+                "metric": line.metric,
+                "label": line.label,
+                "state": line.state,
+                "state_label": ClockState(line.state).label,
+                "badge": badge_html(line.badge) if line.badge else "",
+                "text": badge_text(line.badge) if line.badge else "",
+            }
+            for line in lines
+        ]
+    }
