@@ -19,6 +19,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.assistant.tasks.sweep_untriaged", every=60),
     # Agent sockets a dead process left open (pushes would look for them), notifications past 30 days.
     Periodic("awn.realtime.tasks.sweep", every=60),
+    # SLA warnings and breaches that came due (each once per ticket, metric and due time).
+    Periodic("awn.sla.tasks.scan", every=60),
     # Users' learned questions past their retention (AWN_LEARNED_QUESTIONS_DAYS).
     Periodic("awn.knowledge.tasks.expire_learned_questions", every=3600),
 )

@@ -4,6 +4,7 @@ tickets and connectors apps never import realtime. Each pushes ids only; pages f
 from __future__ import annotations
 
 from awn.connectors.events import CallAnswered, DeliveryStatusChanged
+from awn.sla.events import SlaBreached, SlaWarning
 from awn.tickets.events import (
     MessageReceived,
     NoteAdded,
@@ -15,7 +16,7 @@ from awn.tickets.events import (
     TicketUpdated,
 )
 
-from . import services
+from . import selectors, services
 from .models import NotificationKind
 
 
@@ -86,3 +87,22 @@ def on_call_answered(event: CallAnswered) -> None:
         kind=NotificationKind.CALL,
         key=f"{event.ticket_id}:{event.call_id}",
     )
+
+
+def _sla_alert(ticket_id: int, metric: str, due_at: object, kind: str, *, supervisors: bool) -> None:
+    ticket, users = selectors.sla_alert_recipients(ticket_id, supervisors=supervisors)
+    if ticket is None:
+        return
+    key = f"{ticket_id}:{metric}:{due_at.isoformat() if hasattr(due_at, 'isoformat') else due_at}"
+    services.notify(ticket_id=ticket_id, user_ids=users, kind=kind, key=key)
+    services.ticket_changed(ticket_id, "updated")  # open pages and queues redraw their due badges
+
+
+def on_sla_warning(event: SlaWarning) -> None:
+    """A clock is near its target: the assignee is told (due badges turn amber on open screens)."""
+    _sla_alert(event.ticket_id, event.metric, event.due_at, NotificationKind.SLA_WARNING, supervisors=False)
+
+
+def on_sla_breached(event: SlaBreached) -> None:
+    """A clock passed its target: the assignee and the team's supervisors are told in real time."""
+    _sla_alert(event.ticket_id, event.metric, event.due_at, NotificationKind.SLA_BREACHED, supervisors=True)

@@ -46,6 +46,8 @@ class NotificationKind(models.TextChoices):
     MENTIONED = "mentioned", _("Mentioned you")
     WATCHED = "watched", _("New message on a ticket you watch")
     CALL = "call", _("Incoming call")
+    SLA_WARNING = "sla_warning", _("Service level due soon")
+    SLA_BREACHED = "sla_breached", _("Service level breached")
 
 
 class AgentNotification(models.Model):

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import BigIntegerField, BooleanField, Q, Value
 
+from awn.accounts.enums import Role
 from awn.accounts.models import User
 from awn.tickets.models import Ticket, TicketWatcher
 from awn.tickets.policies import staff_who_can_view, visible_tickets
@@ -27,6 +28,24 @@ class Screen:
 def ticket_for_audience(ticket_id: int) -> Ticket | None:
     """The columns the audience of a ticket depends on."""
     return Ticket.objects.only("pk", "category", "team_id").filter(pk=ticket_id).first()
+
+
+def sla_alert_recipients(ticket_id: int, *, supervisors: bool) -> tuple[Ticket | None, list[int]]:
+    """Who hears of a ticket's SLA warning (its assignee) or breach (its assignee and the supervisors of its team;
+    every supervisor when it has no team or its team none), among those who may see it."""
+    ticket = Ticket.objects.only("pk", "category", "team_id", "assignee_id").filter(pk=ticket_id).first()
+    if ticket is None:
+        return None, []
+    wanted = {ticket.assignee_id} if ticket.assignee_id is not None else set()
+    if supervisors:
+        staff = User.objects.filter(is_active=True, role=Role.SUPERVISOR)
+        in_team = (
+            set(staff.filter(team_id=ticket.team_id).values_list("pk", flat=True))
+            if ticket.team_id
+            else set()
+        )
+        wanted |= in_team or set(staff.values_list("pk", flat=True))
+    return ticket, allowed_among(ticket, wanted)
 
 
 @dataclass(frozen=True)

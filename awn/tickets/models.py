@@ -86,6 +86,11 @@ class Ticket(TimeStampedModel):
     csat_comment = models.TextField(_("comment"), blank=True)
     # Optimistic concurrency: bumped on every change; a stale edit of the same field is refused.
     version = models.PositiveIntegerField(default=1)
+    # Service levels (written by awn.sla's reactions): the earliest due time of the running clocks, the applied
+    # policy's id and a snapshot of it (targets, pause statuses), so editing a policy never rewrites history.
+    next_due_at = models.DateTimeField(_("due"), null=True, blank=True)
+    sla_policy_id = models.PositiveIntegerField(null=True, blank=True)
+    sla_snapshot = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -108,6 +113,10 @@ class Ticket(TimeStampedModel):
             models.Index(fields=["-updated_at"], name="ticket_updated"),
             # Time windows over all tickets (top problems, reports): newest first.
             models.Index(fields=["-created_at"], name="ticket_created"),
+            # The queue sorted by due time (tickets without a running clock are not in it).
+            models.Index(
+                fields=["next_due_at"], name="ticket_next_due", condition=Q(next_due_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

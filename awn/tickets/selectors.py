@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
@@ -35,11 +35,13 @@ from .policies import visible_tickets
 QUEUES = ("mine", "team", "unassigned", "open", "all")
 COUNTED_QUEUES = ("mine", "team", "unassigned", "open")
 QUEUE_COUNT_CAP = 1000
-SORTS = {
+SORTS: dict[str, tuple[Any, ...]] = {
     "newest": ("-created_at", "-id"),
     "oldest": ("created_at", "id"),
     "priority": ("-priority_rank", "-created_at", "-id"),
     "updated": ("-updated_at", "-id"),
+    # The SLA due time (Ticket.next_due_at, written by awn.sla), soonest first; tickets with no running clock last.
+    "due": (F("next_due_at").asc(nulls_last=True), "-created_at", "-id"),
     # Best search match first; without a search it is the same as "newest".
     "relevance": ("-search_rank", "-created_at", "-id"),
 }
@@ -171,6 +173,7 @@ class QueueRow:
     assignee_name: str | None
     created_at: datetime
     updated_at: datetime
+    next_due_at: datetime | None = None
 
     @property
     def reference(self) -> str:
@@ -191,6 +194,7 @@ _ROW_COLUMNS = (
     "assignee__username",
     "created_at",
     "updated_at",
+    "next_due_at",
 )
 
 
@@ -228,6 +232,7 @@ def ticket_queue_rows(
             assignee_name=(f"{first} {last}".strip() or username) if username is not None else None,
             created_at=created_at,
             updated_at=updated_at,
+            next_due_at=next_due_at,
         )
         for (
             pk,
@@ -243,6 +248,7 @@ def ticket_queue_rows(
             username,
             created_at,
             updated_at,
+            next_due_at,
         ) in raw
     ]
     return result

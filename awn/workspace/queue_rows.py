@@ -18,7 +18,11 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+<<<<<<< HEAD
 from awn.core.formatting import hijri
+=======
+from awn.sla.badges import badge_html, due_badges
+>>>>>>> sla
 from awn.tickets.enums import Category, Channel, Priority, Status
 from awn.tickets.selectors import QueueRow
 
@@ -34,6 +38,7 @@ ROW = (
     '<td><span dir="auto">{requester}</span></td>'
     '<td><span class="badge {status_class}">{status}</span></td>'
     '<td><span class="badge {priority_class}">{priority}</span></td>'
+    '<td class="small text-nowrap">{due}</td>'
     '<td class="small">{category}</td>'
     '<td class="small">{channel}</td>'
     '<td class="small"><span dir="auto">{team}</span></td>'
@@ -79,7 +84,10 @@ def _when(value: datetime | None, hijri_title: str, zone: tzinfo) -> str:
 
 
 def render_queue_rows(tickets: Iterable[QueueRow]) -> SafeString:
-    """Table rows for the `QueueRow`s of `ticket_queue_rows`."""
+    """Table rows for the `QueueRow`s of `ticket_queue_rows`. Due badges: one query for the page's tickets that
+    have a running SLA clock, none when no ticket has one."""
+    tickets = list(tickets)
+    badges = due_badges(t.pk for t in tickets if t.next_due_at is not None)
     statuses, priorities, categories, channels = _labels()
     url_prefix = reverse("workspace:ticket", args=[0]).removesuffix("0/")
     select_label = escape(_("Select %(ref)s"))  # a reference (AWN-000123) has nothing to escape
@@ -102,6 +110,7 @@ def render_queue_rows(tickets: Iterable[QueueRow]) -> SafeString:
                 status=statuses.get(ticket.status) or escape(ticket.status),
                 priority_class=PRIORITY_CLASSES.get(ticket.priority, "text-bg-secondary"),
                 priority=priorities.get(ticket.priority) or escape(ticket.priority),
+                due=badge_html(badges.get(ticket.pk)),
                 category=categories.get(ticket.category) or escape(ticket.category),
                 channel=channels.get(ticket.channel) or escape(ticket.channel),
                 team=escape(ticket.team_name) if ticket.team_name is not None else "—",

@@ -14,6 +14,7 @@ from awn.connectors.events import CallAnswered, DeliveryStatusChanged
 from awn.core.events import DomainEvent, Moment, publish
 from awn.realtime import handlers, services
 from awn.realtime.models import AgentNotification
+from awn.sla.events import SlaBreached, SlaWarning
 from awn.tickets import events
 from awn.tickets.enums import Category, MessageKind, Status
 from awn.tickets.models import Message, Ticket
@@ -79,6 +80,14 @@ EXAMPLES: dict[type[DomainEvent], Example] = {
         CallAnswered(ticket_id=t.pk, contact_id=t.requester_id, agent_id=w.agent.pk, call_id="c-1"),
         {"type": "notification", "kind": "call", "ticket": t.pk},
     ),
+    SlaWarning: lambda w, t, o, m: (
+        SlaWarning(ticket_id=t.pk, metric="first_reply", due_at=t.created_at),
+        {"type": "updated", "ticket": t.pk},
+    ),
+    SlaBreached: lambda w, t, o, m: (
+        SlaBreached(ticket_id=t.pk, metric="first_reply", due_at=t.created_at),
+        {"type": "updated", "ticket": t.pk},
+    ),
 }
 
 
@@ -104,6 +113,8 @@ def test_the_events_that_should_reach_screens_are_mapped_after_commit() -> None:
         events.TicketMerged,
         DeliveryStatusChanged,
         CallAnswered,
+        SlaWarning,
+        SlaBreached,
     }
     for reactions in _realtime_reactions().values():
         assert all(r.moment == Moment.ON_COMMIT for r in reactions)  # a push never leaves before the commit

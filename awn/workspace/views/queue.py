@@ -118,7 +118,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "query_key": urlencode(query),
         "tab_counts": " ".join(f"{t['count']}{'+' if t['capped'] else ''}" for t in tabs),
         "sort_urls": {
-            key: partial(_link, query, sort=key) for key in ("newest", "oldest", "priority", "updated")
+            key: partial(_link, query, sort=key) for key in ("newest", "oldest", "priority", "updated", "due")
         },
         "filter_options": {
             "status": lambda: selected(statuses, filters.get("status")),
@@ -139,6 +139,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             ("oldest", _("Oldest first")),
             ("priority", _("Priority (urgent first)")),
             ("updated", _("Recently updated")),
+            ("due", _("Due soonest")),
         ],
     }
     return render(request, "workspace/queue.html", context)
