@@ -268,8 +268,6 @@ def breakdown_table(report: Report) -> Table:
 
 
 def tickets_table(facts: list[TicketFact], identities: dict[int, tuple[str, str]], *, unmask: bool) -> Table:
-    from awn.crm.validators import mask_national_id
-
     table = Table(
         "tickets",
         _("Tickets"),
@@ -300,7 +298,7 @@ def tickets_table(facts: list[TicketFact], identities: dict[int, tuple[str, str]
                 str(labels.get(f.category, f.category)),
                 str(labels.get(f.status, f.status)),
                 name,
-                nid if unmask else (mask_national_id(nid) if nid else ""),
+                nid if unmask else _masked(nid),
                 f.first_reply_seconds,
                 f.first_reply_business_seconds,
                 f.resolution_seconds,
@@ -310,6 +308,16 @@ def tickets_table(facts: list[TicketFact], identities: dict[int, tuple[str, str]
             ]
         )
     return table
+
+
+def _masked(national_id: str) -> str:
+    """crm's mask (first two and last two digits) for a well-formed id; anything else keeps its last two only."""
+    from awn.crm.validators import mask_national_id
+
+    if not national_id:
+        return ""
+    masked = mask_national_id(national_id)
+    return masked if masked != national_id else "*" * max(len(national_id) - 2, 0) + national_id[-2:]
 
 
 def as_local(moment: datetime) -> datetime:
