@@ -7,6 +7,7 @@ Every event Awn publishes is a key here, even with no reaction yet (a test holds
 
 from __future__ import annotations
 
+from awn.analytics import handlers as analytics
 from awn.assistant import handlers as assistant
 from awn.chat import handlers as chat
 from awn.connectors import handlers as connectors
@@ -33,6 +34,8 @@ from awn.tickets.events import (
 SUBSCRIPTIONS: Subscriptions = {
     TicketCreated: [
         sync(sla.on_ticket_created),  # the applied policy snapshotted, its clocks opened
+
+        sync(analytics.on_ticket_created),  # event log row + the ticket's fact
         on_commit(assistant.on_ticket_created),  # triage job: category, priority, sentiment, dialect
         on_commit(realtime.on_ticket_created),  # queues of the agents who may see it refresh
     ],
@@ -43,6 +46,8 @@ SUBSCRIPTIONS: Subscriptions = {
     ],
     ReplySent: [
         sync(sla.on_reply_sent),  # fulfils first reply and next reply, restarts periodic update
+
+        sync(analytics.on_reply_sent),  # first reply time, reply counts
         sync(notifications.on_reply_sent),  # outbox row: the email to a portal/email requester
         sync(connectors.on_reply_sent),  # outbox row: the reply on WhatsApp, Telegram, email thread
         sync(chat.on_reply_sent),  # the line in an open live chat (pushed to the visitor on commit)
@@ -52,21 +57,29 @@ SUBSCRIPTIONS: Subscriptions = {
         on_commit(realtime.on_note_added),  # staff screens only; @mentioned agents who may see it; watchers
     ],
     TicketAssigned: [
+        sync(analytics.on_ticket_assigned),  # team, vendor kind, reassignments
         on_commit(realtime.on_ticket_assigned),  # ticket pages and queues; the new assignee is notified
     ],
     TicketStatusChanged: [
         sync(sla.on_ticket_status_changed),  # pending pauses, resolving fulfils, reopening resumes the clocks
+
+        sync(analytics.on_status_changed),  # resolution, reopenings, time pending
         sync(notifications.on_status_changed),  # outbox row: "your ticket was resolved"
         on_commit(realtime.on_ticket_status_changed),  # ticket pages' header, queues
     ],
     TicketUpdated: [
         sync(sla.on_ticket_updated),  # a new priority, category or team: new targets from the original start
+
+        sync(analytics.on_ticket_updated),  # category, priority
         on_commit(realtime.on_ticket_updated),  # ticket pages' header, queues
     ],
     TicketMerged: [
+        sync(analytics.on_ticket_merged),  # a merged ticket leaves the resolution figures
         on_commit(realtime.on_ticket_merged),  # both tickets' pages and the queues
     ],
-    TicketRated: [],
+    TicketRated: [
+        sync(analytics.on_ticket_rated),  # CSAT
+    ],
     DeliveryStatusChanged: [
         on_commit(realtime.on_delivery_status_changed),  # the reply's sent/delivered/read/failed badge
     ],
@@ -74,6 +87,7 @@ SUBSCRIPTIONS: Subscriptions = {
         on_commit(realtime.on_call_answered),  # the screen pop: the answering agent's notification
     ],
     ContactMerged: [
+        sync(analytics.on_contact_merged),  # facts follow the surviving contact
         sync(tickets.on_contact_merged),  # the merged contact's tickets and messages move to the survivor
     ],
     BusinessCalendarChanged: [],  # later: recompute the due times of open tickets on these calendars

@@ -1,4 +1,10 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from . import views
 
 app_name = "analytics"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.reports, name="reports"),
+    path("tickets/", views.drill, name="drill"),
+    path("export/<slug:table>.<slug:fmt>", views.export, name="export"),
+]

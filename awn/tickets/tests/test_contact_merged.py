@@ -26,8 +26,8 @@ def test_the_merge_publishes_contact_merged_and_tickets_react_inside_its_transac
 
     merged = [e for e in published if isinstance(e, ContactMerged)]
     assert [(e.source_id, e.target_id) for e in merged] == [(duplicate.pk, world.parent.pk)]
-    assert [(r.handler, r.moment) for r in SUBSCRIPTIONS[ContactMerged]] == [
-        (handlers.on_contact_merged, bus.Moment.SYNC)
+    assert (handlers.on_contact_merged, bus.Moment.SYNC) in [
+        (r.handler, r.moment) for r in SUBSCRIPTIONS[ContactMerged]
     ]
     assert Ticket.objects.get(pk=asked.pk).requester_id == world.parent.pk
     assert Ticket.objects.get(pk=about.pk).about_contact_id == world.parent.pk

@@ -1,0 +1,368 @@
+"""Every KPI of Awn, defined once (issue 17 item 1): its written definition (shown on the reports page, in the
+exports and in docs/kpis.md, in Arabic and English), the tickets it counts (its population, the drill-down behind
+the number) and how it is computed from the ticket facts — never from the hot ticket tables.
+
+Conventions shared by every KPI:
+- A period selects tickets by their creation time (a cohort): a ticket created on the 3rd and resolved on the
+  9th counts in the 3rd's figures. Drill-down lists exactly the tickets a number counts.
+- A ticket merged into another is a duplicate: it leaves every figure except the repeat contacts of first-contact
+  resolution (it was a new contact).
+- Times are whole seconds, in calendar time and in business time (the working hours of the team's calendar, see
+  awn/sla/business_time.py); a business time is unknown, not zero, when no calendar is configured.
+- Distributions: mean, median and 90th percentile, by linear interpolation between the closest ranks (what
+  PostgreSQL's percentile_cont computes); the same formula runs in Python on SQLite.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from django.apps import apps
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    FloatField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from .models import TicketFact
+
+FCR_WINDOW = timedelta(days=7)
+CSAT_SATISFIED = 4  # 4 and 5 on a 1–5 scale are satisfied answers
+
+
+class Unit:
+    COUNT = "count"
+    SHARE = "share"
+    DURATION = "duration"
+
+
+def percentile(values: Sequence[float], p: float) -> float | None:
+    """Linear interpolation between the closest ranks (PostgreSQL percentile_cont): p in [0, 1]."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = p * (len(ordered) - 1)
+    low, high = math.floor(position), math.ceil(position)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+class PercentileCont(Aggregate):
+    """percentile_cont(p) WITHIN GROUP (ORDER BY x): PostgreSQL only (SQLite computes in Python)."""
+
+    function = "PERCENTILE_CONT"
+    name = "PercentileCont"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = FloatField()
+
+    def __init__(self, expression: str, fraction: float, **extra: Any) -> None:
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+@dataclass(frozen=True)
+class Distribution:
+    count: int
+    mean: float | None
+    median: float | None
+    p90: float | None
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI. `population`: the tickets it is about (its denominator and its drill-down); `hit`: for a share,
+    the tickets counted above the line (the numerator); `columns`: for a time, the calendar and business fact
+    columns it describes."""
+
+    key: str
+    label: Promise
+    definition: Promise
+    unit: str
+    population: Q
+    hit: Q | None = None
+    columns: tuple[str, str] | None = None
+    extra: Callable[[], Q] | None = field(default=None, compare=False)
+
+
+NOT_MERGED = Q(merged_into_id__isnull=True)
+RESOLVED = NOT_MERGED & Q(resolved_at__isnull=False)
+
+
+def repeat_contact() -> Q:
+    """The same contact opened another ticket about the same category within 7 days after this one's resolution."""
+    later = TicketFact.objects.filter(
+        requester_id=OuterRef("requester_id"),
+        category=OuterRef("category"),
+        created_at__gt=OuterRef("resolved_at"),
+        created_at__lte=OuterRef("resolved_at") + FCR_WINDOW,
+    ).exclude(ticket_id=OuterRef("ticket_id"))
+    return Q(Exists(later))
+
+
+KPIS: tuple[Kpi, ...] = (
+    Kpi(
+        "volume",
+        _("Tickets"),
+        _(
+            "Tickets created in the period, on every channel; a duplicate merged into another ticket is not counted."
+        ),
+        Unit.COUNT,
+        NOT_MERGED,
+    ),
+    Kpi(
+        "first_reply",
+        _("First reply time"),
+        _(
+            "Time from the ticket's creation to the first public reply by a person (an automatic answer of the "
+            "assistant does not count), for the tickets that have one; in calendar time and in the team's "
+            "business hours."
+        ),
+        Unit.DURATION,
+        NOT_MERGED & Q(first_reply_at__isnull=False),
+        columns=("first_reply_seconds", "first_reply_business_seconds"),
+    ),
+    Kpi(
+        "resolution",
+        _("Full resolution time"),
+        _(
+            "Time from the ticket's creation to its first move to resolved, for the resolved tickets; a reopened "
+            "ticket keeps its first resolution time and counts in the reopen rate. In calendar time and in the "
+            "team's business hours."
+        ),
+        Unit.DURATION,
+        RESOLVED,
+        columns=("resolution_seconds", "resolution_business_seconds"),
+    ),
+    Kpi(
+        "waiting_on_customer",
+        _("Time waiting on the customer"),
+        _(
+            "Time the resolved tickets spent in the status “pending (waiting on customer)”, all stays added up; "
+            "in calendar time and in the team's business hours."
+        ),
+        Unit.DURATION,
+        RESOLVED,
+        columns=("pending_seconds", "pending_business_seconds"),
+    ),
+    Kpi(
+        "reopen_rate",
+        _("Reopen rate"),
+        _("Share of the resolved tickets that were reopened at least once after being resolved."),
+        Unit.SHARE,
+        RESOLVED,
+        hit=Q(reopen_count__gt=0),
+    ),
+    Kpi(
+        "fcr",
+        _("First-contact resolution"),
+        _(
+            "Share of the resolved tickets that were never reopened and after whose resolution the same contact "
+            "opened no new ticket about the same category within 7 days."
+        ),
+        Unit.SHARE,
+        RESOLVED,
+        hit=Q(reopen_count=0),
+        extra=lambda: ~repeat_contact(),
+    ),
+    Kpi(
+        "csat",
+        _("Customer satisfaction (CSAT)"),
+        _("Share of 4 and 5 answers among the ratings (1 to 5) of the tickets."),
+        Unit.SHARE,
+        NOT_MERGED & Q(csat_score__isnull=False),
+        hit=Q(csat_score__gte=CSAT_SATISFIED),
+    ),
+    Kpi(
+        "csat_response",
+        _("Survey response rate"),
+        _("Share of the resolved tickets whose requester answered the satisfaction rating."),
+        Unit.SHARE,
+        RESOLVED,
+        hit=Q(csat_score__isnull=False),
+    ),
+    Kpi(
+        "reassigned",
+        _("Reassigned tickets"),
+        _("Share of the tickets moved from one agent or team to another at least once."),
+        Unit.SHARE,
+        NOT_MERGED,
+        hit=Q(reassignment_count__gt=0),
+    ),
+)
+BY_KEY = {kpi.key: kpi for kpi in KPIS}
+
+CONVENTIONS: tuple[Promise, ...] = (
+    _(
+        "A period selects tickets by their creation time: a ticket created on the 3rd and resolved on the 9th "
+        "counts in the figures of the 3rd."
+    ),
+    _("A ticket merged into another is a duplicate: it leaves every figure except the repeat contacts."),
+    _(
+        "Times are whole seconds, in calendar time and in business time (the working hours of the team's "
+        "calendar); a business time is unknown, not zero, when no calendar is configured."
+    ),
+    _(
+        "Every time is shown as a mean, a median and a 90th percentile (linear interpolation between the closest "
+        "ranks)."
+    ),
+)
+
+SLA_DEFINITION = _(
+    "Share of the tickets whose service-level targets were met, per metric; a paused clock does not run. "
+    "Computed from the SLA clock rows once the service-levels app writes them."
+)
+
+
+def hit_filter(kpi: Kpi) -> Q:
+    q = kpi.hit if kpi.hit is not None else Q()
+    return q & kpi.extra() if kpi.extra is not None else q
+
+
+@dataclass
+class KpiValue:
+    kpi: Kpi
+    population: int
+    hits: int | None = None
+    calendar: Distribution | None = None
+    business: Distribution | None = None
+
+    @property
+    def share(self) -> float | None:
+        if self.hits is None or not self.population:
+            return None
+        return self.hits / self.population
+
+
+def _uses_percentile_cont() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _aggregates() -> dict[str, Any]:
+    aggregates: dict[str, Any] = {}
+    for kpi in KPIS:
+        aggregates[f"{kpi.key}__n"] = Count("pk", filter=kpi.population)
+        if kpi.unit == Unit.SHARE:
+            aggregates[f"{kpi.key}__hits"] = Count("pk", filter=kpi.population & hit_filter(kpi))
+        for column in kpi.columns or ():
+            present = kpi.population & Q(**{f"{column}__isnull": False})
+            aggregates[f"{column}__count"] = Count(column, filter=present)
+            aggregates[f"{column}__mean"] = Avg(column, filter=present)
+            if _uses_percentile_cont():
+                aggregates[f"{column}__median"] = PercentileCont(column, 0.5, filter=present)
+                aggregates[f"{column}__p90"] = PercentileCont(column, 0.9, filter=present)
+    return aggregates
+
+
+def _values(row: dict[str, Any]) -> dict[str, KpiValue]:
+    values: dict[str, KpiValue] = {}
+    for kpi in KPIS:
+        value = KpiValue(kpi, row[f"{kpi.key}__n"], row.get(f"{kpi.key}__hits"))
+        if kpi.columns:
+            value.calendar, value.business = (
+                Distribution(
+                    row[f"{c}__count"], row[f"{c}__mean"], row.get(f"{c}__median"), row.get(f"{c}__p90")
+                )
+                for c in kpi.columns
+            )
+        values[kpi.key] = value
+    return values
+
+
+def compute(facts: QuerySet[TicketFact]) -> dict[str, KpiValue]:
+    """Every KPI over these facts: one query on PostgreSQL, two on SQLite (the times' values for the percentiles)."""
+    row = facts.aggregate(**_aggregates())
+    if not _uses_percentile_cont():
+        _percentiles_in_python(facts, None, {None: row})
+    return _values(row)
+
+
+def compute_grouped(facts: QuerySet[TicketFact], dimension: str) -> list[tuple[Any, dict[str, KpiValue]]]:
+    """Every KPI per value of one fact column (team_id, channel, category…), in that column's order."""
+    rows = list(facts.order_by().values(dimension).annotate(**_aggregates()).order_by(dimension))
+    if not _uses_percentile_cont():
+        _percentiles_in_python(facts, dimension, {row[dimension]: row for row in rows})
+    return [(row[dimension], _values(row)) for row in rows]
+
+
+def _percentiles_in_python(
+    facts: QuerySet[TicketFact], dimension: str | None, rows: dict[Any, dict[str, Any]]
+) -> None:
+    timed = [kpi for kpi in KPIS if kpi.columns]
+    columns = [c for kpi in timed for c in kpi.columns or ()]
+    collected: dict[tuple[Any, str], list[float]] = {(g, c): [] for g in rows for c in columns}
+    # One query: every time column plus, per timed KPI, whether the row is in its population.
+    annotations = {f"in_{kpi.key}": _case(kpi.population) for kpi in timed}
+    fields = [*([dimension] if dimension else []), *columns, *annotations]
+    for record in facts.order_by().annotate(**annotations).values(*fields):
+        group = record[dimension] if dimension else None
+        for kpi in timed:
+            if not record[f"in_{kpi.key}"]:
+                continue
+            for column in kpi.columns or ():
+                if record[column] is not None:
+                    collected[group, column].append(record[column])
+    for (group, column), found in collected.items():
+        rows[group][f"{column}__median"] = percentile(found, 0.5)
+        rows[group][f"{column}__p90"] = percentile(found, 0.9)
+
+
+def _case(condition: Q) -> Any:
+    return Case(When(condition, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def drill_filter(kpi: Kpi, part: str) -> Q:
+    """The tickets behind a number: the population, or (part="hits") the ones above the line."""
+    return kpi.population & hit_filter(kpi) if part == "hits" else kpi.population
+
+
+def sla_clock_model() -> Any:
+    """The seam for SLA compliance: the service-levels app's clock rows when they exist (issue 16 item 3)."""
+    label = "sla.SlaClock"  # a name, not a lazy reference: the model may not exist yet
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+def definitions_markdown() -> str:
+    """docs/kpis.md: every definition in English and Arabic (a test keeps the file equal to this)."""
+    from django.utils import translation
+
+    lines = [
+        "# KPIs of Awn — مؤشرات الأداء",
+        "",
+        "Generated from `awn/analytics/kpis.py` (`manage.py kpi_docs`); a test keeps this file in step with the code.",
+        "",
+        "## Conventions — الاصطلاحات",
+        "",
+    ]
+    for convention in CONVENTIONS:
+        with translation.override("en"):
+            en_text = str(convention)
+        with translation.override("ar"):
+            ar_text = str(convention)
+        lines += [f"- {en_text}", f"  {ar_text}"]
+    lines.append("")
+    entries = [(kpi.key, kpi.label, kpi.definition) for kpi in KPIS]
+    entries.append(("sla_compliance", _("SLA compliance"), SLA_DEFINITION))
+    for key, label, definition in entries:
+        with translation.override("en"):
+            en_label, en_text = str(label), str(definition)
+        with translation.override("ar"):
+            ar_label, ar_text = str(label), str(definition)
+        lines += [f"## {en_label} — {ar_label} (`{key}`)", "", en_text, "", ar_text, ""]
+    return "\n".join(lines)

@@ -1,0 +1,201 @@
+"""Reads of the analytics app: what the handlers need from the ticket tables (one row, by primary key) and the
+facts the reports read."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+
+from awn.accounts.models import Team, User
+from awn.crm.enums import OrganizationKind
+from awn.crm.models import Contact, Organization
+from awn.tickets.models import Ticket
+from awn.tickets.policies import visible_tickets
+
+from .models import TicketFact
+
+
+def ticket_snapshot(ticket_id: int) -> tuple[datetime, dict[str, Any]] | None:
+    """The dimensions of a new ticket (one query): channel, category, priority, team and its kind, school and
+    education office."""
+    row = (
+        Ticket.objects.filter(pk=ticket_id)
+        .values(
+            "created_at",
+            "channel",
+            "category",
+            "priority",
+            "status",
+            "requester_id",
+            "team_id",
+            "team__kind",
+            "assignee_id",
+            "organization_id",
+            "organization__kind",
+            "organization__parent_id",
+        )
+        .first()
+    )
+    if row is None:
+        return None
+    school_id = office_id = None
+    if row["organization_id"] is not None:
+        if row["organization__kind"] == OrganizationKind.EDUCATION_OFFICE:
+            office_id = row["organization_id"]
+        else:
+            school_id, office_id = row["organization_id"], row["organization__parent_id"]
+    payload = {
+        "channel": row["channel"],
+        "category": row["category"],
+        "priority": row["priority"],
+        "status": row["status"],
+        "requester_id": row["requester_id"],
+        "team_id": row["team_id"],
+        "team_kind": row["team__kind"] or "",
+        "assignee_id": row["assignee_id"],
+        "school_id": school_id,
+        "education_office_id": office_id,
+    }
+    return row["created_at"], payload
+
+
+def ticket_fields(ticket_id: int, fields: Iterable[str]) -> dict[str, Any]:
+    return Ticket.objects.filter(pk=ticket_id).values(*fields).first() or {}
+
+
+def team_kind(team_id: int | None) -> str:
+    if team_id is None:
+        return ""
+    return Team.objects.filter(pk=team_id).values_list("kind", flat=True).first() or ""
+
+
+# --- the reports: facts filtered by period and dimensions ------------------------------------------------------
+
+REPORT_TZ = ZoneInfo("Asia/Riyadh")
+NO_TEAM = "none"
+GROUP_COLUMNS = ("team_id", "team_kind", "channel", "category", "school_id", "education_office_id")
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    """A period of whole days in Riyadh time (both ends included) and optional dimensions."""
+
+    start: date
+    end: date
+    team: str = ""  # a team id, NO_TEAM, or "" for every team
+    team_kind: str = ""
+    channel: str = ""
+    category: str = ""
+    day: date | None = None  # drill-down: one day of the trend
+    weekday: int | None = None  # drill-down: one cell of the heatmap (ISO weekday 1–7, hour 0–23)
+    hour: int | None = None
+    group: str = ""  # drill-down: one row of the breakdown (a fact column and its value, "none" for empty)
+    value: str = ""
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        first = self.day or self.start
+        last = self.day or self.end
+        return (
+            datetime.combine(first, time.min, tzinfo=REPORT_TZ),
+            datetime.combine(last + timedelta(days=1), time.min, tzinfo=REPORT_TZ),
+        )
+
+
+def report_facts(flt: ReportFilter, *, only_team_id: int | None) -> QuerySet[TicketFact]:
+    """The facts a report shows: this period and these dimensions, within what the reader may see."""
+    lower, upper = flt.bounds()
+    facts = TicketFact.objects.filter(created_at__gte=lower, created_at__lt=upper)
+    if only_team_id is not None:
+        facts = facts.filter(team_id=only_team_id)
+    if flt.team == NO_TEAM:
+        facts = facts.filter(team_id__isnull=True)
+    elif flt.team:
+        facts = facts.filter(team_id=int(flt.team))
+    for name in ("team_kind", "channel", "category"):
+        value = getattr(flt, name)
+        if value:
+            facts = facts.filter(**{name: value})
+    if flt.group in GROUP_COLUMNS and flt.value:
+        column = flt.group
+        if flt.value == NO_TEAM:
+            facts = facts.filter(
+                **{f"{column}__in": ["", None]} if column == "team_kind" else {f"{column}__isnull": True}
+            )
+        elif column.endswith("_id"):
+            facts = (
+                facts.filter(**{column: int(flt.value)})
+                if flt.value.isdigit() and len(flt.value) < 18
+                else facts.none()
+            )
+        else:
+            facts = facts.filter(**{column: flt.value})
+    if flt.weekday is not None and flt.hour is not None:
+        facts = facts.annotate(
+            weekday=ExtractIsoWeekDay("created_at", tzinfo=REPORT_TZ),
+            hour=ExtractHour("created_at", tzinfo=REPORT_TZ),
+        ).filter(weekday=flt.weekday, hour=flt.hour)
+    return facts
+
+
+def daily_volume(facts: QuerySet[TicketFact]) -> dict[date, tuple[int, int]]:
+    """Per Riyadh day: (tickets created, of which resolved), duplicates left out. One query."""
+    rows = (
+        facts.filter(merged_into_id__isnull=True)
+        .annotate(day=TruncDate("created_at", tzinfo=REPORT_TZ))
+        .order_by()
+        .values("day")
+        .annotate(n=Count("pk"), resolved=Count("pk", filter=Q(resolved_at__isnull=False)))
+    )
+    return {row["day"]: (row["n"], row["resolved"]) for row in rows}
+
+
+def hour_of_week_volume(facts: QuerySet[TicketFact]) -> dict[tuple[int, int], int]:
+    """(ISO weekday, hour) in Riyadh time → tickets created, duplicates left out. One query."""
+    rows = (
+        facts.filter(merged_into_id__isnull=True)
+        .annotate(
+            weekday=ExtractIsoWeekDay("created_at", tzinfo=REPORT_TZ),
+            hour=ExtractHour("created_at", tzinfo=REPORT_TZ),
+        )
+        .order_by()
+        .values("weekday", "hour")
+        .annotate(n=Count("pk"))
+    )
+    return {(row["weekday"], row["hour"]): row["n"] for row in rows}
+
+
+def team_choices(only_team_id: int | None) -> list[tuple[int, str, str]]:
+    teams = Team.objects.order_by("name")
+    if only_team_id is not None:
+        teams = teams.filter(pk=only_team_id)
+    return list(teams.values_list("pk", "name", "kind"))
+
+
+def organization_names(ids: Iterable[int | None]) -> dict[int, str]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return dict(Organization.objects.filter(pk__in=wanted).values_list("pk", "name"))
+
+
+def ticket_subjects(user: User, ids: list[int]) -> dict[int, str]:
+    """Subjects of the tickets listed on a drill-down page, among those the reader may see (one query)."""
+    if not ids:
+        return {}
+    return dict(visible_tickets(user, Ticket.objects.filter(pk__in=ids)).values_list("pk", "subject"))
+
+
+def requester_identities(ids: Iterable[int | None]) -> dict[int, tuple[str, str]]:
+    wanted = [i for i in ids if i is not None]
+    if not wanted:
+        return {}
+    return {
+        pk: (name, nid)
+        for pk, name, nid in Contact.objects.filter(pk__in=wanted).values_list("pk", "name", "national_id")
+    }

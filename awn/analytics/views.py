@@ -1,0 +1,165 @@
+"""The supervisor's reports (issue 17 items 2 and 5): /workspace/analytics/ with KPI tiles, the trend by day, the
+hour-of-week heatmap and a breakdown; every number links to the tickets behind it; every table exports to CSV and
+XLSX. Thin: the figures come from reports.py over the facts; nothing here writes."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from awn.accounts.models import User
+
+from .exports import to_csv, to_xlsx
+from .forms import BREAKDOWNS, ReportFilterForm
+from .kpis import BY_KEY, KPIS, drill_filter
+from .policies import can_view_reports, restricted_team_id
+from .reports import (
+    Report,
+    breakdown_table,
+    build_report,
+    heatmap_table,
+    kpi_table,
+    tickets_table,
+    trend_table,
+)
+from .selectors import report_facts, requester_identities, team_choices, ticket_subjects
+
+logger = logging.getLogger("awn.analytics.exports")
+View = Callable[..., HttpResponse]
+PAGE_SIZE = 50
+EXPORT_MAX_ROWS = 50_000
+TABLES = ("kpis", "trend", "heatmap", "breakdown", "tickets")
+
+
+def reports_required(view: View) -> View:
+    """Anonymous users sign in; anyone but a supervisor or an admin gets a 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = cast(User, request.user)
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not can_view_reports(user):
+            raise Http404()
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _form(request: HttpRequest) -> tuple[ReportFilterForm, int | None]:
+    user = cast(User, request.user)
+    only = restricted_team_id(user)
+    form = ReportFilterForm(request.GET or None, teams=team_choices(only), restricted=only is not None)
+    if not request.GET:
+        form = ReportFilterForm({}, teams=team_choices(only), restricted=only is not None)
+    return form, only
+
+
+def _query(request: HttpRequest, *drop: str) -> str:
+    params = request.GET.copy()
+    for name in ("page", "kpi", "part", *drop):
+        params.pop(name, None)
+    return params.urlencode()
+
+
+@reports_required
+def reports(request: HttpRequest) -> HttpResponse:
+    form, only = _form(request)
+    report: Report | None = None
+    if form.is_valid():
+        report = build_report(
+            form.report_filter(), only_team_id=only, by=form.cleaned_data.get("by") or "team_id"
+        )
+    context = {
+        "form": form,
+        "report": report,
+        "tiles": [(kpi, report.values[kpi.key]) for kpi in KPIS] if report else [],
+        "query": _query(request, "day", "weekday", "hour"),
+        "breakdown_label": BREAKDOWNS.get(report.by) if report else "",
+        "tables": TABLES,
+        "restricted": only is not None,
+    }
+    return render(request, "analytics/reports.html", context, status=200 if form.is_valid() else 400)
+
+
+def _drill_facts(request: HttpRequest, form: ReportFilterForm, only: int | None) -> Any:
+    facts = report_facts(form.report_filter(), only_team_id=only)
+    kpi = BY_KEY.get(request.GET.get("kpi", "volume"), BY_KEY["volume"])
+    return kpi, facts.filter(drill_filter(kpi, request.GET.get("part", "all"))).order_by(
+        "-created_at", "-ticket_id"
+    )
+
+
+@reports_required
+def drill(request: HttpRequest) -> HttpResponse:
+    form, only = _form(request)
+    if not form.is_valid():
+        return render(request, "analytics/drill.html", {"form": form, "page": None}, status=400)
+    kpi, facts = _drill_facts(request, form, only)
+    page = Paginator(facts, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page.object_list)
+    subjects = ticket_subjects(cast(User, request.user), [f.ticket_id for f in rows])
+    context = {
+        "form": form,
+        "kpi": kpi,
+        "part": request.GET.get("part", "all"),
+        "page": page,
+        "rows": [(f, subjects.get(f.ticket_id)) for f in rows],
+        "query": _query(request),
+        "full_query": _query(request, "page"),
+    }
+    return render(request, "analytics/drill.html", context)
+
+
+@reports_required
+def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
+    if table not in TABLES or fmt not in ("csv", "xlsx"):
+        raise Http404()
+    user = cast(User, request.user)
+    form, only = _form(request)
+    if not form.is_valid():
+        return render(request, "analytics/drill.html", {"form": form, "page": None}, status=400)
+    # National ids are masked unless an administrator asks for them; every export is logged (who, what).
+    unmask = request.GET.get("unmask") == "1" and user.role == "admin"
+    if table == "tickets":
+        _kpi, facts = _drill_facts(request, form, only)
+        rows = list(facts[:EXPORT_MAX_ROWS])
+        result = tickets_table(rows, requester_identities(f.requester_id for f in rows), unmask=unmask)
+    else:
+        report = build_report(
+            form.report_filter(), only_team_id=only, by=form.cleaned_data.get("by") or "team_id"
+        )
+        result = {
+            "kpis": kpi_table,
+            "trend": trend_table,
+            "heatmap": heatmap_table,
+            "breakdown": breakdown_table,
+        }[table](report)
+    logger.info(
+        "analytics export",
+        extra={
+            "user_id": user.pk,
+            "table": table,
+            "format": fmt,
+            "unmasked": unmask,
+            "rows": len(result.rows),
+        },
+    )
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    if fmt == "csv":
+        response = HttpResponse(to_csv(result), content_type="text/csv; charset=utf-8")
+    else:
+        response = HttpResponse(
+            to_xlsx(result), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    response["Content-Disposition"] = f'attachment; filename="awn-{table}-{stamp}.{fmt}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
