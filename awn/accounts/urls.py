@@ -6,6 +6,7 @@ from . import views
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("invitation/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
