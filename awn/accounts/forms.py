@@ -21,6 +21,7 @@ class UserEditForm(forms.Form):
 
 
 class AcceptInvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email"), max_length=254, required=False)
     first_name = forms.CharField(label=_("First name"), max_length=150, required=False)
     last_name = forms.CharField(label=_("Last name"), max_length=150, required=False)
     password1 = forms.CharField(label=_("Password"), widget=forms.PasswordInput, strip=False, max_length=128)

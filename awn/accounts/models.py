@@ -85,7 +85,8 @@ class ApiToken(TimeStampedModel):
 class Invitation(models.Model):
     """A one-time link that lets a new staff member choose a password. Only a hash of the token is stored."""
 
-    email = models.EmailField(_("email"))
+    # Empty for the first administrator's link (create_first_admin_link): they give their address themselves.
+    email = models.EmailField(_("email"), blank=True)
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL)
     token_hash = models.CharField(max_length=64, unique=True)

@@ -198,6 +198,37 @@ def invitation_create(
     return invitation, token
 
 
+class AdminExists(DomainError):
+    status_code = 409
+    code = "admin_exists"
+    default_message = _("An administrator exists already: they invite the others from the workspace.")
+
+
+FIRST_ADMIN_HOURS = 24
+
+
+@transaction.atomic
+def first_admin_invitation_create() -> tuple[Invitation, str]:
+    """The first-run link: only while no administrator exists, valid 24 hours, once. A new link replaces an
+    older one."""
+    if User.objects.filter(role=Role.ADMIN).exists():
+        raise AdminExists()
+    now = timezone.now()
+    Invitation.objects.filter(
+        created_by__isnull=True, role=Role.ADMIN, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    raw = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email="",
+        role=Role.ADMIN,
+        token_hash=Invitation.hash_token(raw),
+        created_by=None,
+        expires_at=now + timedelta(hours=FIRST_ADMIN_HOURS),
+    )
+    audit_record(actor=None, action=AdminAction.FIRST_ADMIN_LINK, target=invitation)
+    return invitation, signing.Signer(salt=INVITATION_SALT).sign(raw)
+
+
 def _send_invitation(email: str, link: str) -> None:
     send_mail(
         str(_("Your Awn account")),
@@ -229,10 +260,27 @@ def invitation_for_token(token: str, *, lock: bool = False) -> Invitation:
 
 @transaction.atomic
 def invitation_accept(
-    *, token: str, password: str, first_name: str = "", last_name: str = "", address: str | None = None
+    *,
+    token: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    new_email: str = "",
+    address: str | None = None,
 ) -> User:
     invitation = invitation_for_token(token, lock=True)
+    first_admin = invitation.created_by_id is None and not invitation.email
+    if first_admin and User.objects.filter(role=Role.ADMIN).exists():
+        raise InvitationGone()
     email = invitation.email
+    if not email:
+        email = (new_email or "").strip().lower()
+        try:
+            validate_email(email)
+        except DjangoValidationError as exc:
+            raise ValidationError(_("Enter a valid email address."), field="email") from exc
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(_("A user with this email address already exists."), field="email")
     if User.objects.filter(username__iexact=email).exists():
         raise InvitationGone()
     candidate = User(username=email, email=email, first_name=first_name, last_name=last_name)

@@ -80,6 +80,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 password=form.cleaned_data["password1"],
                 first_name=form.cleaned_data["first_name"],
                 last_name=form.cleaned_data["last_name"],
+                new_email=form.cleaned_data["email"],
                 address=client_address(request),
             )
         except services.InvitationGone:
