@@ -140,3 +140,23 @@ class AdminAuditEntry(models.Model):
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["target_type", "target_id"]), models.Index(fields=["action"])]
+
+
+class TotpDevice(models.Model):
+    """A staff member's authenticator app (RFC 6238). In force once confirmed with a first code."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="totp_devices")
+    secret = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last time step whose code was accepted: that code and every earlier one are refused (no replay).
+    last_used_step = models.BigIntegerField(null=True, blank=True)
+
+
+class RecoveryCode(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "code_hash"])]

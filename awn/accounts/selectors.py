@@ -53,3 +53,9 @@ def audit_list(*, target_type: str = "", target_id: int | None = None) -> QueryS
     if target_id is not None:
         rows = rows.filter(target_id=target_id)
     return rows
+
+
+def active_user(pk: object) -> User | None:
+    if not isinstance(pk, int):
+        return None
+    return User.objects.select_related("team").filter(pk=pk, is_active=True).first()

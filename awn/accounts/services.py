@@ -134,6 +134,14 @@ def sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
     return ended
 
 
+@transaction.atomic
+def password_change(*, user: User, password: str, keep_session_key: str | None = None) -> None:
+    """Set a new password (already validated by the form) and end every other session of the user."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    sessions_end(user=user, keep_session_key=keep_session_key)
+
+
 # --- invitations -------------------------------------------------------------------------------------------
 
 
