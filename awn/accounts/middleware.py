@@ -10,7 +10,6 @@ early, never late), not on every request. Customers' sessions follow Django's SE
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from django.conf import settings
@@ -19,18 +18,13 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 
-from . import mfa
+from . import mfa, session_keys
 from .enums import STAFF_ROLES
 from .session_keys import AUTH_AT, MFA_AT, SEEN_AT
 
 MAX_IDLE_MINUTES = 30
 MAX_SESSION_HOURS = 12
 SEEN_RESOLUTION_SECONDS = 60
-
-
-def now() -> float:
-    """The clock the rules read (tests move it)."""
-    return time.time()
 
 
 def idle_seconds() -> float:
@@ -58,7 +52,7 @@ class StaffSessionMiddleware:
         session = request.session
         if mfa.required_for(request.user) and not session.get(MFA_AT):  # type: ignore[arg-type]
             return _("Staff sign in with a second step. Sign in again.")
-        current = now()
+        current = session_keys.now()
         signed_in_at = session.get(AUTH_AT)
         seen_at = session.get(SEEN_AT)
         if not isinstance(signed_in_at, int | float):

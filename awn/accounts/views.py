@@ -1,4 +1,3 @@
-import time
 from typing import Any
 
 from django.conf import settings
@@ -18,7 +17,7 @@ from awn.core.addresses import client_address
 from awn.core.errors import NotFound, ValidationError
 from awn.core.ratelimit import limit_posts
 
-from . import mfa, selectors, services, totp
+from . import mfa, selectors, services, session_keys, totp
 from .decorators import current_user
 from .forms import AcceptInvitationForm
 from .models import User
@@ -40,7 +39,7 @@ def complete_sign_in(
     awn/accounts/middleware.py read, and the session remembered, to end it with the others later."""
     request.session.cycle_key()
     auth_login(request, user, backend=backend)
-    now = time.time()
+    now = session_keys.now()
     request.session[AUTH_AT] = now
     request.session[SEEN_AT] = now
     if second_factor:
@@ -55,7 +54,12 @@ def begin_second_factor(request: HttpRequest, user: User, backend: str | None, n
     """The password was right: the session is not signed in yet, it only remembers whose second factor it
     waits for (a few minutes), then the code page or, for a staff member without an app yet, enrolment."""
     request.session.cycle_key()
-    request.session[PENDING] = {"uid": user.pk, "backend": backend or "", "at": time.time(), "next": next_url}
+    request.session[PENDING] = {
+        "uid": user.pk,
+        "backend": backend or "",
+        "at": session_keys.now(),
+        "next": next_url,
+    }
     if mfa.confirmed_device(user) is None:
         return redirect("mfa-enrol")
     return redirect("mfa-verify")
@@ -65,7 +69,7 @@ def _pending(request: HttpRequest) -> tuple[User | None, dict[str, Any]]:
     pending = request.session.get(PENDING)
     if not isinstance(pending, dict):
         return None, {}
-    if time.time() - float(pending.get("at", 0)) > settings.AWN_MFA_PENDING_SECONDS:
+    if session_keys.now() - float(pending.get("at", 0)) > settings.AWN_MFA_PENDING_SECONDS:
         request.session.pop(PENDING, None)
         return None, {}
     user = selectors.active_user(pending.get("uid"))

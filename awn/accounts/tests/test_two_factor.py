@@ -139,10 +139,10 @@ def test_a_pending_sign_in_expires_and_cannot_replace_the_app(world, clock, monk
     # Someone who knows only the password cannot enrol a phone of their own.
     assert client.get("/accounts/2fa/setup/")["Location"] == "/accounts/2fa/"
     assert TotpDevice.objects.filter(user=world.agent).count() == 1
-    import awn.accounts.views as views
+    from awn.accounts import session_keys
 
-    real = views.time.time
-    monkeypatch.setattr(views.time, "time", lambda: real() + 301)
+    real = session_keys.now
+    monkeypatch.setattr(session_keys, "now", lambda: real() + 301)
     response = client.post("/accounts/2fa/", {"code": totp.totp(secret, clock.now)})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
 
