@@ -122,6 +122,13 @@ def _jobs_inline(settings: Any) -> None:
 
 
 @pytest.fixture(autouse=True)
+def _staff_2fa_off(settings: Any) -> None:
+    # Staff sign in with a password alone in tests, as in the demo: awn/accounts/tests/test_two_factor.py and
+    # test_session_rules.py turn the second step on.
+    settings.AWN_STAFF_2FA = False
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: Any) -> None:
     # Real hashing costs ~0.3 s a user; tests create many users.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions: two-factor required, idle and absolute limits (awn/accounts/middleware.py).
+    "awn.accounts.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -139,6 +141,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Staff sign in with a second factor (TOTP from an authenticator app, or a recovery code): on by default.
+# `bin/awn up` with demo data turns it off (AWN_STAFF_2FA=false) so the demo users sign in with a password alone.
+AWN_STAFF_2FA = env_bool("AWN_STAFF_2FA", True)
+AWN_MFA_PENDING_SECONDS = 300  # between the password and the code
+# Staff sessions end after this long without a request (at most 30) and this long after signing in (at most 12).
+AWN_STAFF_IDLE_MINUTES = int(os.environ.get("AWN_STAFF_IDLE_MINUTES", "30"))
+AWN_STAFF_MAX_HOURS = int(os.environ.get("AWN_STAFF_MAX_HOURS", "12"))
+AWN_INVITATION_DAYS = 7
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

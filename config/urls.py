@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),
     path("portal/kb/", include("awn.knowledge.urls")),
     path("portal/", include("awn.portal.urls")),
+    path("workspace/admin/", include("awn.accounts.admin_urls")),
     path("workspace/inboxes/", include("awn.connectors.urls_admin")),
     path("workspace/chats/", chat_views.agent_panel, name="chat-agents"),
     path("workspace/calendars/", include("awn.sla.urls")),

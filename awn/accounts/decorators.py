@@ -10,6 +10,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from .enums import Role
 from .models import User
 from .policies import is_staff_member
 
@@ -38,3 +39,18 @@ def staff_required(*, customers_to_portal: bool = False) -> Callable[[View], Vie
         return wrapper
 
     return decorator
+
+
+def admin_required(view: View) -> View:
+    """Administration pages: anonymous users sign in; anyone but an active administrator gets a 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = current_user(request)
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not (user.is_active and user.role == Role.ADMIN):
+            raise Http404()
+        return view(request, *args, **kwargs)
+
+    return wrapper

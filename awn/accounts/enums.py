@@ -16,3 +16,16 @@ class TeamKind(models.TextChoices):
 
 
 STAFF_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR, Role.ADMIN})
+
+
+class AdminAction(models.TextChoices):
+    USER_INVITED = "user_invited", _("Invited a user")
+    INVITATION_ACCEPTED = "invitation_accepted", _("Accepted an invitation")
+    INVITATION_REVOKED = "invitation_revoked", _("Revoked an invitation")
+    USER_CHANGED = "user_changed", _("Changed a user")
+    USER_DEACTIVATED = "user_deactivated", _("Deactivated a user")
+    USER_REACTIVATED = "user_reactivated", _("Reactivated a user")
+    FIRST_ADMIN_LINK = "first_admin_link", _("Created the first administrator's link")
+
+
+STAFF_ROLE_CHOICES = [(r.value, r.label) for r in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)]

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 from awn.core.models import TimeStampedModel
 
-from .enums import STAFF_ROLES, Role, TeamKind
+from .enums import STAFF_ROLES, AdminAction, Role, TeamKind
 
 
 class Team(TimeStampedModel):
@@ -37,6 +39,10 @@ class User(AbstractUser):
         Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
     preferred_language = models.CharField(_("language"), max_length=8, default="ar")
+    # Bumped to end every session of the user at once (sign-out everywhere, deactivation, a change of role): it
+    # is part of the session's auth hash, so a session signed before the bump is refused on its next request,
+    # whichever session backend keeps it (services.sessions_end).
+    session_epoch = models.PositiveIntegerField(default=0)
 
     @property
     def is_staff_member(self) -> bool:
@@ -49,6 +55,16 @@ class User(AbstractUser):
     @property
     def is_supervisor_or_admin(self) -> bool:
         return self.role in (Role.SUPERVISOR, Role.ADMIN)
+
+    def _get_session_auth_hash(self, secret: Any = None) -> str:
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        return salted_hmac(
+            "awn.accounts.User.session_auth_hash",
+            f"{self.password}\x00{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class ApiToken(TimeStampedModel):
@@ -64,3 +80,83 @@ class ApiToken(TimeStampedModel):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+class Invitation(models.Model):
+    """A one-time link that lets a new staff member choose a password. Only a hash of the token is stored."""
+
+    # Empty for the first administrator's link (create_first_admin_link): they give their address themselves.
+    email = models.EmailField(_("email"), blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices)
+    team = models.ForeignKey(Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitations_sent"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="invitation_used"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["email"]),
+            models.Index(fields=["used_at", "revoked_at", "expires_at"]),
+        ]
+
+    @staticmethod
+    def hash_token(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+
+class SignedInSession(models.Model):
+    """The sessions a user signed in with, so that all of them can be deleted at once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+
+
+class AdminAuditEntry(models.Model):
+    """Who changed what in the administration, when and from where. Rows are only ever added."""
+
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="admin_actions"
+    )
+    actor_name = models.CharField(max_length=150, blank=True)
+    action = models.CharField(_("action"), max_length=32, choices=AdminAction.choices)
+    target_type = models.CharField(max_length=32, blank=True)
+    target_id = models.BigIntegerField(null=True, blank=True)
+    target_repr = models.CharField(max_length=200, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["target_type", "target_id"]), models.Index(fields=["action"])]
+
+
+class TotpDevice(models.Model):
+    """A staff member's authenticator app (RFC 6238). In force once confirmed with a first code."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="totp_devices")
+    secret = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    # The last time step whose code was accepted: that code and every earlier one are refused (no replay).
+    last_used_step = models.BigIntegerField(null=True, blank=True)
+
+
+class RecoveryCode(models.Model):
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="recovery_codes")
+    code_hash = models.CharField(max_length=64)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "code_hash"])]

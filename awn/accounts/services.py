@@ -1,11 +1,35 @@
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
+from importlib import import_module
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from .enums import Role
-from .models import ApiToken, Team, User
+from awn.core.errors import DomainError, NotFound, ValidationError
+
+from .enums import STAFF_ROLES, AdminAction, Role
+from .models import AdminAuditEntry, ApiToken, Invitation, SignedInSession, Team, User
+
+INVITATION_SALT = "awn.accounts.invitation"
+
+
+class InvitationGone(DomainError):
+    """A link that existed but can no longer be used (used, expired or revoked)."""
+
+    status_code = 410
+    code = "gone"
+    default_message = _("This invitation link has already been used or has expired. Ask for a new one.")
 
 
 def user_create(
@@ -49,3 +73,323 @@ def api_token_authenticate(key: str) -> User | None:
         .first()
     )
     return token.user if token else None
+
+
+# --- audit -------------------------------------------------------------------------------------------------
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    action: str,
+    target: User | Team | Invitation | ApiToken | None = None,
+    details: dict[str, Any] | None = None,
+    address: str | None = None,
+) -> AdminAuditEntry:
+    target_repr = ""
+    if isinstance(target, User):
+        target_repr = target.username
+    elif isinstance(target, Invitation):
+        target_repr = target.email
+    elif target is not None:
+        target_repr = str(getattr(target, "name", target))
+    return AdminAuditEntry.objects.create(
+        actor=actor if actor is not None and actor.pk else None,
+        actor_name=actor.username if actor is not None else "",
+        action=action,
+        target_type=type(target).__name__.lower() if target is not None else "",
+        target_id=target.pk if target is not None else None,
+        target_repr=target_repr[:200],
+        details=details or {},
+        address=address or None,
+    )
+
+
+# --- sessions ----------------------------------------------------------------------------------------------
+
+
+def session_started(*, user: User, session_key: str | None, address: str | None = None) -> None:
+    """Remember a session a user signed in with (to end it with the others)."""
+    if session_key:
+        SignedInSession.objects.update_or_create(
+            session_key=session_key, defaults={"user": user, "address": address or None}
+        )
+
+
+def sessions_end(*, user: User, keep_session_key: str | None = None) -> int:
+    """End every session of `user` but `keep_session_key`: the rows are deleted, and the epoch in the session
+    auth hash moves on, so a session this registry never saw (signed in elsewhere) is refused too. The caller
+    keeps its own session with `update_session_auth_hash` afterwards."""
+    engine = import_module(settings.SESSION_ENGINE)
+    ended = 0
+    rows = SignedInSession.objects.filter(user=user)
+    if keep_session_key:
+        rows = rows.exclude(session_key=keep_session_key)
+    for key in list(rows.values_list("session_key", flat=True)):
+        engine.SessionStore(session_key=key).delete()
+        ended += 1
+    rows.delete()
+    User.objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+    user.refresh_from_db(fields=["session_epoch"])
+    return ended
+
+
+@transaction.atomic
+def password_change(*, user: User, password: str, keep_session_key: str | None = None) -> None:
+    """Set a new password (already validated by the form) and end every other session of the user."""
+    user.set_password(password)
+    user.save(update_fields=["password"])
+    sessions_end(user=user, keep_session_key=keep_session_key)
+
+
+# --- invitations -------------------------------------------------------------------------------------------
+
+
+def _invitation_days() -> int:
+    return int(getattr(settings, "AWN_INVITATION_DAYS", 7))
+
+
+def _check_staff_role(role: str) -> None:
+    if role not in STAFF_ROLES:
+        raise ValidationError(_("Choose a staff role: agent, supervisor or administrator."), field="role")
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    actor: User | None,
+    email: str,
+    role: str,
+    team: Team | None = None,
+    address: str | None = None,
+    link_base: str = "",
+    send: bool = True,
+) -> tuple[Invitation, str]:
+    """Invite a staff member. Returns the invitation and the link's token (shown once, only its hash kept).
+    An older pending invitation to the same address stops working."""
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError as exc:
+        raise ValidationError(_("Enter a valid email address."), field="email") from exc
+    _check_staff_role(role)
+    if (
+        User.objects.filter(email__iexact=email).exists()
+        or User.objects.filter(username__iexact=email).exists()
+    ):
+        raise ValidationError(_("A user with this email address already exists."), field="email")
+    now = timezone.now()
+    Invitation.objects.filter(email=email, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    raw = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email=email,
+        role=role,
+        team=team,
+        token_hash=Invitation.hash_token(raw),
+        created_by=actor,
+        expires_at=now + timedelta(days=_invitation_days()),
+    )
+    token = signing.Signer(salt=INVITATION_SALT).sign(raw)
+    action = AdminAction.USER_INVITED if actor is not None else AdminAction.FIRST_ADMIN_LINK
+    audit_record(
+        actor=actor,
+        action=action,
+        target=invitation,
+        details={"role": role, "team": team.name if team else None},
+        address=address,
+    )
+    if send and link_base:
+        link = f"{link_base.rstrip('/')}/accounts/invitation/{token}/"
+        transaction.on_commit(lambda: _send_invitation(email, link))
+    return invitation, token
+
+
+class AdminExists(DomainError):
+    status_code = 409
+    code = "admin_exists"
+    default_message = _("An administrator exists already: they invite the others from the workspace.")
+
+
+FIRST_ADMIN_HOURS = 24
+
+
+@transaction.atomic
+def first_admin_invitation_create() -> tuple[Invitation, str]:
+    """The first-run link: only while no administrator exists, valid 24 hours, once. A new link replaces an
+    older one."""
+    if User.objects.filter(role=Role.ADMIN).exists():
+        raise AdminExists()
+    now = timezone.now()
+    Invitation.objects.filter(
+        created_by__isnull=True, role=Role.ADMIN, used_at__isnull=True, revoked_at__isnull=True
+    ).update(revoked_at=now)
+    raw = secrets.token_urlsafe(32)
+    invitation = Invitation.objects.create(
+        email="",
+        role=Role.ADMIN,
+        token_hash=Invitation.hash_token(raw),
+        created_by=None,
+        expires_at=now + timedelta(hours=FIRST_ADMIN_HOURS),
+    )
+    audit_record(actor=None, action=AdminAction.FIRST_ADMIN_LINK, target=invitation)
+    return invitation, signing.Signer(salt=INVITATION_SALT).sign(raw)
+
+
+def _send_invitation(email: str, link: str) -> None:
+    send_mail(
+        str(_("Your Awn account")),
+        str(_("You are invited to Awn. Choose your password here (the link works once): %(link)s"))
+        % {"link": link},
+        None,
+        [email],
+        fail_silently=True,
+    )
+
+
+def invitation_for_token(token: str, *, lock: bool = False) -> Invitation:
+    """The invitation a link names. NotFound for a forged or unknown link; InvitationGone once it is used,
+    revoked or past its expiry."""
+    try:
+        raw = signing.Signer(salt=INVITATION_SALT).unsign(token or "")
+    except signing.BadSignature as exc:
+        raise NotFound() from exc
+    rows = Invitation.objects.select_related("team")
+    if lock:
+        rows = rows.select_for_update(of=("self",))
+    invitation = rows.filter(token_hash=Invitation.hash_token(raw)).first()
+    if invitation is None:
+        raise NotFound()
+    if invitation.used_at or invitation.revoked_at or invitation.expires_at <= timezone.now():
+        raise InvitationGone()
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(
+    *,
+    token: str,
+    password: str,
+    first_name: str = "",
+    last_name: str = "",
+    new_email: str = "",
+    address: str | None = None,
+) -> User:
+    invitation = invitation_for_token(token, lock=True)
+    first_admin = invitation.created_by_id is None and not invitation.email
+    if first_admin and User.objects.filter(role=Role.ADMIN).exists():
+        raise InvitationGone()
+    email = invitation.email
+    if not email:
+        email = (new_email or "").strip().lower()
+        try:
+            validate_email(email)
+        except DjangoValidationError as exc:
+            raise ValidationError(_("Enter a valid email address."), field="email") from exc
+        if User.objects.filter(email__iexact=email).exists():
+            raise ValidationError(_("A user with this email address already exists."), field="email")
+    if User.objects.filter(username__iexact=email).exists():
+        raise InvitationGone()
+    candidate = User(username=email, email=email, first_name=first_name, last_name=last_name)
+    try:
+        validate_password(password, user=candidate)
+    except DjangoValidationError as exc:
+        raise ValidationError(" ".join(str(m) for m in exc.messages), field="password1") from exc
+    user = user_create(
+        username=email,
+        password=password,
+        role=invitation.role,
+        email=email,
+        first_name=first_name.strip()[:150],
+        last_name=last_name.strip()[:150],
+        team=invitation.team,
+    )
+    invitation.used_at = timezone.now()
+    invitation.user = user
+    invitation.save(update_fields=["used_at", "user"])
+    audit_record(
+        actor=user, action=AdminAction.INVITATION_ACCEPTED, target=invitation, details={}, address=address
+    )
+    return user
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation, address: str | None = None) -> None:
+    if invitation.used_at or invitation.revoked_at:
+        return
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(actor=actor, action=AdminAction.INVITATION_REVOKED, target=invitation, address=address)
+
+
+# --- users -------------------------------------------------------------------------------------------------
+
+
+def _other_active_admins(user: User) -> bool:
+    return User.objects.filter(role=Role.ADMIN, is_active=True).exclude(pk=user.pk).exists()
+
+
+@transaction.atomic
+def user_change(*, actor: User, user: User, role: str, team: Team | None, address: str | None = None) -> User:
+    """Change a staff member's role and team. A new role ends the user's sessions (they sign in again with
+    the new privileges: a fresh session id)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.role in STAFF_ROLES:
+        _check_staff_role(role)
+    elif role != user.role:
+        raise ValidationError(_("A customer's role cannot be changed here."), field="role")
+    if user.role == Role.ADMIN and role != Role.ADMIN and not _other_active_admins(user):
+        raise ValidationError(_("Awn needs at least one active administrator."), field="role")
+    changes: dict[str, Any] = {}
+    if role != user.role:
+        changes["role"] = [user.role, role]
+    old_team = user.team.name if user.team else None
+    new_team = team.name if team else None
+    if (team.pk if team else None) != user.team_id:
+        changes["team"] = [old_team, new_team]
+    if not changes:
+        return user
+    user.role = role
+    user.team = team
+    user.is_staff = role == Role.ADMIN
+    user.save(update_fields=["role", "team", "is_staff"])
+    if "role" in changes:
+        sessions_end(user=user)
+    audit_record(actor=actor, action=AdminAction.USER_CHANGED, target=user, details=changes, address=address)
+    return user
+
+
+@transaction.atomic
+def user_deactivate(*, actor: User, user: User, address: str | None = None) -> User:
+    """Deactivate: the user's sessions end and their API tokens are revoked at once."""
+    if user.pk == actor.pk:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.role == Role.ADMIN and not _other_active_admins(user):
+        raise ValidationError(_("Awn needs at least one active administrator."))
+    if not user.is_active:
+        return user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    revoked = ApiToken.objects.filter(user=user, revoked=False).update(revoked=True)
+    ended = sessions_end(user=user)
+    audit_record(
+        actor=actor,
+        action=AdminAction.USER_DEACTIVATED,
+        target=user,
+        details={"tokens_revoked": revoked, "sessions_ended": ended},
+        address=address,
+    )
+    return user
+
+
+@transaction.atomic
+def user_reactivate(*, actor: User, user: User, address: str | None = None) -> User:
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_active:
+        return user
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    audit_record(actor=actor, action=AdminAction.USER_REACTIVATED, target=user, address=address)
+    return user

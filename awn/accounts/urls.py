@@ -5,7 +5,11 @@ from . import views
 
 urlpatterns = [
     path("login/", views.SignInView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.SignOutView.as_view(), name="logout"),
+    path("2fa/", views.mfa_verify, name="mfa-verify"),
+    path("2fa/setup/", views.mfa_enrol, name="mfa-enrol"),
+    path("password/", views.password_change, name="password_change"),
+    path("invitation/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(
@@ -22,7 +26,7 @@ urlpatterns = [
     ),
     path(
         "reset/<uidb64>/<token>/",
-        auth_views.PasswordResetConfirmView.as_view(template_name="accounts/password_reset_confirm.html"),
+        views.PasswordResetConfirmView.as_view(template_name="accounts/password_reset_confirm.html"),
         name="password_reset_confirm",
     ),
     path(

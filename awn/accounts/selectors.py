@@ -1,0 +1,61 @@
+"""Reads for the administration pages."""
+
+from __future__ import annotations
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from .enums import STAFF_ROLES
+from .models import AdminAuditEntry, Invitation, Team, User
+
+
+def user_list(*, q: str = "", role: str = "", staff_only: bool = True) -> QuerySet[User]:
+    rows = User.objects.select_related("team").order_by("username", "pk")
+    if staff_only:
+        rows = rows.filter(role__in=list(STAFF_ROLES))
+    if role:
+        rows = rows.filter(role=role)
+    q = q.strip()[:100]
+    if q:
+        rows = rows.filter(
+            Q(username__icontains=q)
+            | Q(email__icontains=q)
+            | Q(first_name__icontains=q)
+            | Q(last_name__icontains=q)
+        )
+    return rows
+
+
+def user_for_admin(pk: int) -> User | None:
+    return User.objects.select_related("team").filter(pk=pk).first()
+
+
+def invitations_pending() -> QuerySet[Invitation]:
+    return (
+        Invitation.objects.select_related("team", "created_by")
+        .filter(used_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now())
+        .order_by("-created_at")
+    )
+
+
+def invitation_for_admin(pk: int) -> Invitation | None:
+    return Invitation.objects.filter(pk=pk).first()
+
+
+def team_list() -> QuerySet[Team]:
+    return Team.objects.order_by("name")
+
+
+def audit_list(*, target_type: str = "", target_id: int | None = None) -> QuerySet[AdminAuditEntry]:
+    rows = AdminAuditEntry.objects.select_related("actor").order_by("-created_at", "-pk")
+    if target_type:
+        rows = rows.filter(target_type=target_type)
+    if target_id is not None:
+        rows = rows.filter(target_id=target_id)
+    return rows
+
+
+def active_user(pk: object) -> User | None:
+    if not isinstance(pk, int):
+        return None
+    return User.objects.select_related("team").filter(pk=pk, is_active=True).first()
