@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it times the whole request: requests, latency and queries by view for /metrics (awn/ops).
+    "awn.ops.middleware.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -341,3 +343,5 @@ AWN_READY_CRITICAL = tuple(
 )
 AWN_READY_MAX_LAG_SECONDS = float(os.environ.get("AWN_READY_MAX_LAG_SECONDS", "300"))
 AWN_READY_MIN_FREE_MB = int(os.environ.get("AWN_READY_MIN_FREE_MB", "500"))
+# Prometheus (/metrics): the bearer token a scraper sends (unset = only supervisors' sessions may read it).
+AWN_METRICS_TOKEN = os.environ.get("AWN_METRICS_TOKEN", "")

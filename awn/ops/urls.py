@@ -6,4 +6,5 @@ app_name = "ops"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("health", views.health, name="health"),
     path("ready", views.ready, name="ready"),
+    path("metrics", views.metrics, name="metrics"),
 ]
