@@ -258,6 +258,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("AWN_LOG_LEVEL", "WARNING")},
 }
+# Structured logs: one JSON object a line with the request id (X-Request-ID, carried into jobs); awn/ops/logs.py.
+# AWN_LOG_LEVEL=INFO adds one line per request (logger awn.request: view, status, duration, queries).
+if env_bool("AWN_LOG_JSON", False):
+    LOGGING["formatters"] = {"json": {"()": "awn.ops.logs.JsonFormatter"}}
+    LOGGING["handlers"]["console"]["formatter"] = "json"  # type: ignore[index]
 
 # API rate limits ("N/s", "N/m", "N/h"): per user, and per address for anonymous callers.
 AWN_API_RATE = os.environ.get("AWN_API_RATE", "1200/m")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from typing import Any
@@ -9,7 +10,12 @@ from typing import Any
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
 
+from awn.core import request_id
+
 from .metrics import EXCEPTIONS, observe_request
+
+access_log = logging.getLogger("awn.request")
+REQUEST_ID_HEADER = "X-Request-ID"
 
 
 class _QueryCounter:
@@ -30,7 +36,8 @@ def view_name(request: HttpRequest) -> str:
 
 
 class ObservabilityMiddleware:
-    """Times every request and counts its queries, labelled by the view that answered it."""
+    """Gives every request an id (the X-Request-ID a proxy sent, or a new one; sent back in the response, carried
+    into the jobs it enqueues and into every log line), then times it and counts its queries by view."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -38,15 +45,28 @@ class ObservabilityMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         counter = _QueryCounter()
         started = time.perf_counter()
-        with connection.execute_wrapper(counter):
-            response = self.get_response(request)
-        observe_request(
-            view_name(request),
-            request.method or "",
-            response.status_code,
-            time.perf_counter() - started,
-            counter.count,
-        )
+        with request_id.bound(request_id.clean(request.headers.get(REQUEST_ID_HEADER))) as rid:
+            with connection.execute_wrapper(counter):
+                response = self.get_response(request)
+            seconds = time.perf_counter() - started
+            view = view_name(request)
+            observe_request(view, request.method or "", response.status_code, seconds, counter.count)
+            if access_log.isEnabledFor(logging.INFO):
+                # The route's name, not the path: a path or a query string may carry a name or a phone number.
+                access_log.info(
+                    "%s %s %s",
+                    request.method,
+                    view,
+                    response.status_code,
+                    extra={
+                        "view": view,
+                        "method": request.method,
+                        "status": response.status_code,
+                        "duration_ms": round(seconds * 1000, 1),
+                        "queries": counter.count,
+                    },
+                )
+        response[REQUEST_ID_HEADER] = rid
         return response
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
