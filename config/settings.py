@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so it times the whole request: requests, latency and queries by view for /metrics (awn/ops).
+    "awn.ops.middleware.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "awn.core.middleware.RevealBidiControlsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -269,6 +271,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("AWN_LOG_LEVEL", "WARNING")},
 }
+# Structured logs: one JSON object a line with the request id (X-Request-ID, carried into jobs); awn/ops/logs.py.
+# AWN_LOG_LEVEL=INFO adds one line per request (logger awn.request: view, status, duration, queries).
+if env_bool("AWN_LOG_JSON", False):
+    LOGGING["formatters"] = {"json": {"()": "awn.ops.logs.JsonFormatter"}}
+    LOGGING["handlers"]["console"]["formatter"] = "json"  # type: ignore[index]
 
 # API rate limits ("N/s", "N/m", "N/h"): per user, and per address for anonymous callers.
 AWN_API_RATE = os.environ.get("AWN_API_RATE", "1200/m")
@@ -343,3 +350,16 @@ AWN_CONNECTORS = [
     "awn.connectors.providers.asterisk.AsteriskConnector",
     "awn.connectors.providers.fake.FakeConnector",
 ]
+
+# Operations (awn/ops, docs/operations.md). Readiness (/ready): each check's timeout, which failing checks make
+# the process unready (503; the others only "degraded"), the worker lag and the free disk that count as failing.
+AWN_READY_TIMEOUT = float(os.environ.get("AWN_READY_TIMEOUT", "2"))
+AWN_READY_CRITICAL = tuple(
+    c.strip()
+    for c in os.environ.get("AWN_READY_CRITICAL", "database,cache,broker,disk").split(",")
+    if c.strip()
+)
+AWN_READY_MAX_LAG_SECONDS = float(os.environ.get("AWN_READY_MAX_LAG_SECONDS", "300"))
+AWN_READY_MIN_FREE_MB = int(os.environ.get("AWN_READY_MIN_FREE_MB", "500"))
+# Prometheus (/metrics): the bearer token a scraper sends (unset = only supervisors' sessions may read it).
+AWN_METRICS_TOKEN = os.environ.get("AWN_METRICS_TOKEN", "")

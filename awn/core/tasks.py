@@ -29,9 +29,12 @@ from importlib import import_module
 from typing import Any, TypeVar
 
 from celery import current_app, shared_task
+from celery.signals import task_prerun
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connections, transaction
 from django.utils.module_loading import import_string
+
+from awn.core import request_id
 
 logger = logging.getLogger(__name__)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -127,10 +130,11 @@ def run_now(name: str, *args: Any, attempt: int = 0) -> None:
         logger.exception("job %s%s failed", name, args)
 
 
-def _run_in_thread(name: str, args: tuple[Any, ...], attempt: int) -> None:
+def _run_in_thread(name: str, args: tuple[Any, ...], attempt: int, rid: str = "") -> None:
     close_old_connections()
     try:
-        run_now(name, *args, attempt=attempt)
+        with request_id.bound(rid):
+            run_now(name, *args, attempt=attempt)
     finally:
         connections.close_all()
 
@@ -153,7 +157,10 @@ def _send_to_broker(name: str, args: tuple[Any, ...], countdown: float | None) -
     if time.monotonic() < _broker_down_until:
         return  # the broker failed a moment ago: the row waits for the sweep instead of slowing every request
     try:
-        _task(name).apply_async(args=args, countdown=countdown, retry=False)
+        # The request id rides in the message's headers, for the worker's logs (_bind_request_id below).
+        _task(name).apply_async(
+            args=args, countdown=countdown, retry=False, headers={REQUEST_ID_HEADER: request_id.get()}
+        )
     except Exception:
         _broker_down_until = time.monotonic() + BROKER_PAUSE_SECONDS
         logger.warning("broker unreachable: %s%s left to the sweep", name, args, exc_info=True)
@@ -167,13 +174,19 @@ def dispatch(name: str, *args: Any, attempt: int = 0) -> None:
     elif mode == "sync":
         run_now(name, *args)
     elif mode == "thread":
-        future = _pool().submit(_run_in_thread, name, args, attempt)
+        future = _pool().submit(_run_in_thread, name, args, attempt, request_id.get())
         submitted.append(future)
         del submitted[:-100]
 
 
 def _later(name: str, args: tuple[Any, ...], seconds: float, attempt: int = 0) -> None:
-    timer = threading.Timer(seconds, lambda: dispatch(name, *args, attempt=attempt))
+    rid = request_id.get()
+
+    def again() -> None:
+        with request_id.bound(rid):
+            dispatch(name, *args, attempt=attempt)
+
+    timer = threading.Timer(seconds, again)
     timer.daemon = True
     timer.start()
 
@@ -202,6 +215,18 @@ def inline() -> Iterator[None]:
         yield
     finally:
         _inline.active = False
+
+
+REQUEST_ID_HEADER = "awn_request_id"
+
+
+def _bind_request_id(task: Any = None, **_: Any) -> None:
+    """A Celery worker logs a job under the id of the request that enqueued it (none for periodic jobs)."""
+    value = task.request.get(REQUEST_ID_HEADER) if task is not None else None
+    request_id.bind_worker(str(value or ""))
+
+
+task_prerun.connect(_bind_request_id, weak=False)
 
 
 # --- the embedded scheduler (thread mode); Celery beat runs the same schedule in production ----------------

@@ -1,4 +1,10 @@
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from . import views
 
 app_name = "ops"
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("health", views.health, name="health"),
+    path("ready", views.ready, name="ready"),
+    path("metrics", views.metrics, name="metrics"),
+]
