@@ -7,6 +7,7 @@ Every event Awn publishes is a key here, even with no reaction yet (a test holds
 
 from __future__ import annotations
 
+from awn.accounts.events import UserSignedIn, UserSignedOut
 from awn.assistant import handlers as assistant
 from awn.chat import handlers as chat
 from awn.connectors import handlers as connectors
@@ -15,6 +16,8 @@ from awn.core.events import Subscriptions, on_commit, sync
 from awn.crm.events import ContactMerged
 from awn.notifications import handlers as notifications
 from awn.realtime import handlers as realtime
+from awn.routing import handlers as routing
+from awn.routing.events import AgentStatusChanged
 from awn.sla.events import BusinessCalendarChanged
 from awn.tickets import handlers as tickets
 from awn.tickets.events import (
@@ -71,4 +74,7 @@ SUBSCRIPTIONS: Subscriptions = {
         sync(tickets.on_contact_merged),  # the merged contact's tickets and messages move to the survivor
     ],
     BusinessCalendarChanged: [],  # later: recompute the due times of open tickets on these calendars
+    UserSignedIn: [sync(routing.on_user_signed_in)],  # a staff member's presence: online
+    UserSignedOut: [sync(routing.on_user_signed_out)],  # offline
+    AgentStatusChanged: [],  # the supervisors' board polls; later: pushes and returning chats to the line
 }

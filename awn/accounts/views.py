@@ -5,6 +5,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from awn.core.events import publish
+
+from .events import UserSignedIn, UserSignedOut
 from .policies import is_staff_member
 from .throttle import login_failed, login_succeeded, seconds_to_wait
 
@@ -26,6 +29,7 @@ class SignInView(auth_views.LoginView):
         response = super().post(request, *args, **kwargs)
         if request.user.is_authenticated:
             login_succeeded(request, username)
+            publish(UserSignedIn(user_id=request.user.pk))
         else:
             login_failed(request, username)
         return response
@@ -37,3 +41,12 @@ class SignInView(auth_views.LoginView):
         response = self.render_to_response(context, status=429)
         response["Retry-After"] = "60"
         return response
+
+
+class SignOutView(auth_views.LogoutView):
+    """Django's sign-out, announcing it first (routing sets the agent offline)."""
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if request.user.is_authenticated:
+            publish(UserSignedOut(user_id=request.user.pk))
+        return super().post(request, *args, **kwargs)

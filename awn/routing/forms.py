@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from awn.tickets.enums import Channel
 
+from .enums import AgentState
 from .selectors import StaffingParams
 
 
@@ -85,3 +86,13 @@ class PeakForm(forms.Form):
         label=_("Multiplier"), min_value=0.1, max_value=50, decimal_places=2, initial=2
     )
     channel = forms.ChoiceField(label=_("Channel"), required=False, choices=_channel_choices)
+
+
+class StateForm(forms.Form):
+    state = forms.ChoiceField(label=_("State"), choices=AgentState.choices)
+
+
+class CapacityForm(forms.Form):
+    chats = forms.IntegerField(label=_("Chats at once"), min_value=0, max_value=20)
+    calls = forms.IntegerField(label=_("Calls at once"), min_value=0, max_value=5)
+    tickets = forms.IntegerField(label=_("Tickets in hand"), min_value=0, max_value=500)

@@ -1,4 +1,4 @@
-"""Routing and workforce rows: known peaks entered by supervisors, contacts counted per half-hour (the forecast's
+"""Routing and workforce rows: agents' presence and capacity, known peaks entered by supervisors, contacts counted per half-hour (the forecast's
 history, recounted by a periodic job so the page never scans the ticket table)."""
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from awn.core.models import TimeStampedModel
 from awn.tickets.enums import Channel
+
+from .enums import AgentState
 
 
 class PeakEvent(TimeStampedModel):
@@ -51,3 +53,34 @@ class IntervalVolume(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["channel", "start"], name="routing_volume_channel_start")
         ]
+
+
+class AgentStatus(models.Model):
+    """An agent's presence and capacity (one row per staff member, created on first use).
+
+    `state` is what the agent (or a supervisor, or the automatic rules) chose: online, away, offline. It is not the
+    same as a connection: chat's AgentPresence and realtime's AgentSocket say a page is open; `seen_at` mirrors the
+    latest of them here so routing (below those apps) knows who is connected. Available = online and connected.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="routing_status"
+    )
+    state = models.CharField(_("state"), max_length=8, choices=AgentState.choices, default=AgentState.OFFLINE)
+    state_since = models.DateTimeField()
+    # The last change was made by a rule (inactivity, sign-out, lost connection), not by a person.
+    automatic = models.BooleanField(default=False)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    chat_capacity = models.PositiveSmallIntegerField(_("chats at once"), default=3)
+    call_capacity = models.PositiveSmallIntegerField(_("calls at once"), default=1)
+    ticket_capacity = models.PositiveSmallIntegerField(_("tickets in hand"), default=20)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "last_activity_at"], name="routing_status_state")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.state}"

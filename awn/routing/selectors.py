@@ -1,4 +1,4 @@
-"""Reads of routing: known peaks, the forecast per half-hour and the what-if staffing plan built on it."""
+"""Reads of routing: who is available and how loaded, known peaks, the forecast per half-hour and the what-if staffing plan built on it."""
 
 from __future__ import annotations
 
@@ -6,11 +6,18 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Min, QuerySet, Sum
+from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.utils import timezone
+
+from awn.accounts.enums import STAFF_ROLES
+from awn.accounts.models import User
+from awn.tickets.enums import Channel, Status
+from awn.tickets.models import Ticket
 
 from . import erlang
+from .enums import AgentState
 from .forecast import DEFAULT_WEEKS, RIYADH, Peak, Profile, build_profile, forecast_day
-from .models import IntervalVolume, PeakEvent
+from .models import AgentStatus, IntervalVolume, PeakEvent
 
 PEAKS_SHOWN = 50
 
@@ -156,3 +163,104 @@ def staffing_plan(params: StaffingParams) -> StaffingPlan:
             )
         )
     return StaffingPlan(params, profile, rows)
+
+
+# ---- presence and load -----------------------------------------------------------------------------------------
+
+# A page reports every 60 s (realtime's SEEN_EVERY_SECONDS): without news for this long, nobody is connected.
+CONNECTED_SECONDS = 150
+# Work in hand: tickets an agent is answering now (waiting on the customer or on hold does not count).
+IN_HAND_STATUSES = (Status.NEW, Status.OPEN)
+AGENTS_PER_PAGE = 50
+
+
+def unavailable_user_ids() -> QuerySet[AgentStatus, int]:
+    """Agents who said they are away or offline (or a rule did): a subquery for chat's "who is online".
+    An agent without a row has never used presence and keeps the old meaning (connected = available)."""
+    return AgentStatus.objects.exclude(state=AgentState.ONLINE).values_list("user_id", flat=True)
+
+
+def available_user_ids(now: datetime | None = None) -> QuerySet[AgentStatus, int]:
+    """Online and connected (a workspace page reported in the last CONNECTED_SECONDS)."""
+    since = (now or timezone.now()) - timedelta(seconds=CONNECTED_SECONDS)
+    return AgentStatus.objects.filter(state=AgentState.ONLINE, seen_at__gte=since).values_list(
+        "user_id", flat=True
+    )
+
+
+def load_channel(channel: str) -> str:
+    names: dict[str, str] = {Channel.CHAT: "chats", Channel.PHONE: "calls"}
+    return names.get(channel, "tickets")
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    user: User
+    state: str
+    state_label: str
+    state_since: datetime | None
+    automatic: bool
+    connected: bool
+    last_activity_at: datetime | None
+    chats: int
+    calls: int
+    tickets: int
+    chat_capacity: int
+    call_capacity: int
+    ticket_capacity: int
+
+
+def agent_board_users() -> QuerySet[User]:
+    """Active staff, online first, then by name: the supervisor's board (paginated by the view)."""
+    return (
+        User.objects.filter(is_active=True, role__in=STAFF_ROLES)
+        .select_related("team", "routing_status")
+        .order_by("username")
+    )
+
+
+def agent_rows(users: list[User], now: datetime | None = None) -> list[AgentRow]:
+    """The board's rows for one page of users: their state and their work in hand per channel. One grouped
+    query for the load, whatever the number of agents."""
+    now = now or timezone.now()
+    since = now - timedelta(seconds=CONNECTED_SECONDS)
+    load: dict[int, dict[str, int]] = {u.pk: {"chats": 0, "calls": 0, "tickets": 0} for u in users}
+    grouped = (
+        Ticket.objects.filter(assignee__in=[u.pk for u in users], status__in=IN_HAND_STATUSES)
+        .order_by()
+        .values("assignee_id", "channel")
+        .annotate(n=Count("id"))
+    )
+    for row in grouped:
+        load[row["assignee_id"]][load_channel(row["channel"])] += row["n"]
+    rows = []
+    labels = dict(AgentState.choices)
+    for user in users:
+        status = getattr(user, "routing_status", None)
+        state = status.state if status else AgentState.OFFLINE
+        rows.append(
+            AgentRow(
+                user=user,
+                state=state,
+                state_label=str(labels[state]),
+                state_since=status.state_since if status else None,
+                automatic=status.automatic if status else False,
+                connected=bool(status and status.seen_at and status.seen_at >= since),
+                last_activity_at=status.last_activity_at if status else None,
+                chat_capacity=status.chat_capacity if status else 3,
+                call_capacity=status.call_capacity if status else 1,
+                ticket_capacity=status.ticket_capacity if status else 20,
+                **load[user.pk],
+            )
+        )
+    return rows
+
+
+def state_counts(now: datetime | None = None) -> dict[str, int]:
+    """How many staff are online (and connected), away, offline: the board's header and the wallboard."""
+    since = (now or timezone.now()) - timedelta(seconds=CONNECTED_SECONDS)
+    counts = AgentStatus.objects.aggregate(
+        online=Count("user_id", filter=Q(state=AgentState.ONLINE, seen_at__gte=since)),
+        away=Count("user_id", filter=Q(state=AgentState.AWAY)),
+    )
+    return {"online": counts["online"] or 0, "away": counts["away"] or 0}
