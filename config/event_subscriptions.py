@@ -7,6 +7,7 @@ Every event Awn publishes is a key here, even with no reaction yet (a test holds
 
 from __future__ import annotations
 
+from awn.accounts.events import UserSignedIn, UserSignedOut
 from awn.analytics import handlers as analytics
 from awn.assistant import handlers as assistant
 from awn.chat import handlers as chat
@@ -16,6 +17,8 @@ from awn.core.events import Subscriptions, on_commit, sync
 from awn.crm.events import ContactMerged
 from awn.notifications import handlers as notifications
 from awn.realtime import handlers as realtime
+from awn.routing import handlers as routing
+from awn.routing.events import AgentStatusChanged
 from awn.sla import handlers as sla
 from awn.sla.events import BusinessCalendarChanged, SlaBreached, SlaWarning
 from awn.tickets import handlers as tickets
@@ -34,7 +37,6 @@ from awn.tickets.events import (
 SUBSCRIPTIONS: Subscriptions = {
     TicketCreated: [
         sync(sla.on_ticket_created),  # the applied policy snapshotted, its clocks opened
-
         sync(analytics.on_ticket_created),  # event log row + the ticket's fact
         on_commit(assistant.on_ticket_created),  # triage job: category, priority, sentiment, dialect
         on_commit(realtime.on_ticket_created),  # queues of the agents who may see it refresh
@@ -46,7 +48,6 @@ SUBSCRIPTIONS: Subscriptions = {
     ],
     ReplySent: [
         sync(sla.on_reply_sent),  # fulfils first reply and next reply, restarts periodic update
-
         sync(analytics.on_reply_sent),  # first reply time, reply counts
         sync(notifications.on_reply_sent),  # outbox row: the email to a portal/email requester
         sync(connectors.on_reply_sent),  # outbox row: the reply on WhatsApp, Telegram, email thread
@@ -62,14 +63,12 @@ SUBSCRIPTIONS: Subscriptions = {
     ],
     TicketStatusChanged: [
         sync(sla.on_ticket_status_changed),  # pending pauses, resolving fulfils, reopening resumes the clocks
-
         sync(analytics.on_status_changed),  # resolution, reopenings, time pending
         sync(notifications.on_status_changed),  # outbox row: "your ticket was resolved"
         on_commit(realtime.on_ticket_status_changed),  # ticket pages' header, queues
     ],
     TicketUpdated: [
         sync(sla.on_ticket_updated),  # a new priority, category or team: new targets from the original start
-
         sync(analytics.on_ticket_updated),  # category, priority
         on_commit(realtime.on_ticket_updated),  # ticket pages' header, queues
     ],
@@ -97,4 +96,7 @@ SUBSCRIPTIONS: Subscriptions = {
     SlaBreached: [
         on_commit(realtime.on_sla_breached),  # the assignee's and the team supervisors' notifications
     ],
+    UserSignedIn: [sync(routing.on_user_signed_in)],  # a staff member's presence: online
+    UserSignedOut: [sync(routing.on_user_signed_out)],  # offline
+    AgentStatusChanged: [],  # the supervisors' board polls; later: pushes and returning chats to the line
 }

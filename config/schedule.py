@@ -23,4 +23,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.sla.tasks.scan", every=60),
     # Users' learned questions past their retention (AWN_LEARNED_QUESTIONS_DAYS).
     Periodic("awn.knowledge.tasks.expire_learned_questions", every=3600),
+    # Contacts per channel and half-hour (the staffing forecast's history): the last two days recounted.
+    Periodic("awn.routing.tasks.rollup_volumes", every=600),
+    # Presence: idle agents away, agents with no page open offline.
+    Periodic("awn.routing.tasks.presence_sweep", every=60),
 )

@@ -15,10 +15,12 @@ from django.views.decorators.cache import never_cache
 
 from awn.core.addresses import client_address
 from awn.core.errors import NotFound, ValidationError
+from awn.core.events import publish
 from awn.core.ratelimit import limit_posts
 
 from . import mfa, selectors, services, session_keys, totp
 from .decorators import current_user
+from .events import UserSignedIn, UserSignedOut
 from .forms import AcceptInvitationForm
 from .models import User
 from .policies import is_staff_member
@@ -48,6 +50,7 @@ def complete_sign_in(
     services.session_started(
         user=user, session_key=request.session.session_key, address=client_address(request)
     )
+    publish(UserSignedIn(user_id=user.pk))  # routing sets a staff member online
 
 
 def begin_second_factor(request: HttpRequest, user: User, backend: str | None, next_url: str) -> HttpResponse:
@@ -121,6 +124,7 @@ class SignOutView(auth_views.LogoutView):
 
     def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
+            publish(UserSignedOut(user_id=request.user.pk))  # routing sets the agent offline
             services.sessions_end(user=current_user(request))
         return super().post(request, *args, **kwargs)
 

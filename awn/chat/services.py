@@ -31,6 +31,7 @@ from awn.realtime.groups import (
     chat_watchers_group,
     user_group,
 )
+from awn.routing import selectors as routing_selectors
 from awn.tickets.attachments import IncomingFile
 from awn.tickets.enums import Channel, MessageKind, Status
 from awn.tickets.models import Message, Ticket
@@ -133,7 +134,10 @@ class QueueInfo:
 
 def agents_online() -> int:
     since = timezone.now() - timedelta(seconds=PRESENCE_SECONDS)
-    return AgentPresence.objects.filter(seen_at__gte=since).values("user_id").distinct().count()
+    # Connected, and not away or offline in routing's presence (an agent who never set a state counts).
+    present = AgentPresence.objects.filter(seen_at__gte=since)
+    present = present.exclude(user_id__in=routing_selectors.unavailable_user_ids())
+    return present.values("user_id").distinct().count()
 
 
 def average_handle_seconds() -> float:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from awn.accounts.models import User
 from awn.accounts.policies import is_staff_member
 from awn.core.errors import DomainError
+from awn.routing import services as routing_services
 
 from . import services
 from .groups import user_group
@@ -82,8 +83,10 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
         self.ticket_id: int | None = None
         self.active: list[AgentProtocol] = []
         self.last_seen = time.monotonic()
+        self.was_active = True  # opening a page is activity
         await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
         await database_sync_to_async(services.socket_open)(user=user, channel_name=self.channel_name)
+        await database_sync_to_async(routing_services.activity_seen)(user.pk)
         await self.accept()
 
     async def disconnect(self, code: int) -> None:
@@ -116,6 +119,7 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             return
         kind = str(content.get("type") or "")
         if kind == "ping":
+            self.was_active = self.was_active or content.get("active") is True
             await self._ping()
         elif kind == "subscribe":
             await self._subscribe(content)
@@ -134,6 +138,11 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):
             await database_sync_to_async(services.socket_seen)(
                 user=self.user, channel_name=self.channel_name, page=self.page, ticket_id=self.ticket_id
             )
+            # Routing's presence: the page is open, and whether the agent did anything since the last tick.
+            await database_sync_to_async(routing_services.activity_seen)(
+                self.user.pk, connected_only=not self.was_active
+            )
+            self.was_active = False
         for protocol in self.active:
             await protocol.ping()
         await self.send_json({"type": "pong"})

@@ -18,11 +18,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-<<<<<<< HEAD
 from awn.core.formatting import hijri
-=======
 from awn.sla.badges import badge_html, due_badges
->>>>>>> sla
 from awn.tickets.enums import Category, Channel, Priority, Status
 from awn.tickets.selectors import QueueRow
 

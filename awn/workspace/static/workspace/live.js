@@ -248,6 +248,11 @@
     };
   }
 
-  setInterval(function () { live.send({ type: "ping" }); }, 25000);
+  // The agent's own activity (routing's auto-away): input in the last minute makes the keep-alive "active".
+  var lastInput = Date.now();
+  ["keydown", "mousedown", "mousemove", "touchstart", "wheel"].forEach(function (name) {
+    document.addEventListener(name, function () { lastInput = Date.now(); }, { passive: true });
+  });
+  setInterval(function () { live.send({ type: "ping", active: Date.now() - lastInput < 60000 }); }, 25000);
   connect();
 })();

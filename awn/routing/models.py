@@ -1,0 +1,86 @@
+"""Routing and workforce rows: agents' presence and capacity, known peaks entered by supervisors, contacts counted per half-hour (the forecast's
+history, recounted by a periodic job so the page never scans the ticket table)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from awn.core.models import TimeStampedModel
+from awn.tickets.enums import Channel
+
+from .enums import AgentState
+
+
+class PeakEvent(TimeStampedModel):
+    """A known peak (registration opens, results come out): contacts × multiplier on its days, for one channel or
+    all. Past peaks are divided out of the history so they do not inflate ordinary days."""
+
+    name = models.CharField(_("name"), max_length=120)
+    first_day = models.DateField(_("first day"))
+    last_day = models.DateField(_("last day"))
+    multiplier = models.DecimalField(_("multiplier"), max_digits=5, decimal_places=2)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-first_day"]
+        indexes = [models.Index(fields=["last_day", "first_day"], name="routing_peak_days")]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_day__gte=models.F("first_day")), name="routing_peak_range_in_order"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(multiplier__gt=0), name="routing_peak_multiplier_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IntervalVolume(models.Model):
+    """Contacts created in one channel during one 30-minute interval (start in UTC; Riyadh has no DST)."""
+
+    channel = models.CharField(max_length=16, choices=Channel.choices)
+    start = models.DateTimeField()
+    contacts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "start"], name="routing_volume_channel_start")
+        ]
+
+
+class AgentStatus(models.Model):
+    """An agent's presence and capacity (one row per staff member, created on first use).
+
+    `state` is what the agent (or a supervisor, or the automatic rules) chose: online, away, offline. It is not the
+    same as a connection: chat's AgentPresence and realtime's AgentSocket say a page is open; `seen_at` mirrors the
+    latest of them here so routing (below those apps) knows who is connected. Available = online and connected.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="routing_status"
+    )
+    state = models.CharField(_("state"), max_length=8, choices=AgentState.choices, default=AgentState.OFFLINE)
+    state_since = models.DateTimeField()
+    # The last change was made by a rule (inactivity, sign-out, lost connection), not by a person.
+    automatic = models.BooleanField(default=False)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+    chat_capacity = models.PositiveSmallIntegerField(_("chats at once"), default=3)
+    call_capacity = models.PositiveSmallIntegerField(_("calls at once"), default=1)
+    ticket_capacity = models.PositiveSmallIntegerField(_("tickets in hand"), default=20)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "last_activity_at"], name="routing_status_state")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.state}"

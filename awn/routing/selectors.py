@@ -1,0 +1,266 @@
+"""Reads of routing: who is available and how loaded, known peaks, the forecast per half-hour and the what-if staffing plan built on it."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.utils import timezone
+
+from awn.accounts.enums import STAFF_ROLES
+from awn.accounts.models import User
+from awn.tickets.enums import Channel, Status
+from awn.tickets.models import Ticket
+
+from . import erlang
+from .enums import AgentState
+from .forecast import DEFAULT_WEEKS, RIYADH, Peak, Profile, build_profile, forecast_day
+from .models import AgentStatus, IntervalVolume, PeakEvent
+
+PEAKS_SHOWN = 50
+
+
+def peak_list() -> QuerySet[PeakEvent]:
+    """The latest peaks first (bounded: the page shows PEAKS_SHOWN)."""
+    return PeakEvent.objects.order_by("-first_day", "-id")[:PEAKS_SHOWN]
+
+
+def peaks_between(first: date, last: date) -> list[Peak]:
+    rows = PeakEvent.objects.filter(first_day__lte=last, last_day__gte=first).values_list(
+        "first_day", "last_day", "multiplier", "channel"
+    )
+    return [Peak(f, lday, float(m), c) for f, lday, m, c in rows]
+
+
+def _local_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=RIYADH)
+
+
+def channel_profile(channel: str, day: date, weeks: int = DEFAULT_WEEKS) -> tuple[Profile, list[Peak]]:
+    """The hour-of-week profile of `channel` ("" = every channel) from the `weeks` before `day`, and the peaks
+    that touch the history or the day. Two queries on the stored half-hourly counts, bounded by 336 × weeks rows
+    per channel."""
+    start = day - timedelta(weeks=weeks)
+    volumes = IntervalVolume.objects.filter(start__gte=_local_midnight(start), start__lt=_local_midnight(day))
+    first_seen = IntervalVolume.objects.all()
+    if channel:
+        volumes = volumes.filter(channel=channel)
+        first_seen = first_seen.filter(channel=channel)
+    counts: dict[datetime, float] = {}
+    for moment, total in (
+        volumes.values("start").annotate(total=Sum("contacts")).values_list("start", "total")
+    ):
+        counts[moment] = float(total)
+    earliest = first_seen.aggregate(first=Min("start"))["first"]
+    peaks = peaks_between(start, day)
+    if channel:
+        peaks = [p for p in peaks if not p.channel or p.channel == channel]
+    else:
+        # Every channel together: only the peaks of every channel apply to the sum.
+        peaks = [p for p in peaks if not p.channel]
+    history_starts = earliest.astimezone(RIYADH).date() if earliest else day
+    profile = build_profile(
+        counts, channel=channel, first_day=day, weeks=weeks, peaks=peaks, history_starts=history_starts
+    )
+    return profile, peaks
+
+
+@dataclass(frozen=True)
+class StaffingParams:
+    day: date
+    channel: str = ""
+    volume_multiplier: float = 1.0
+    aht_seconds: int = 180
+    target_service_level: float = 0.8
+    target_seconds: int = 20
+    shrinkage: float = 0.3
+    patience_seconds: int | None = None  # None: Erlang C; else Erlang A
+    max_occupancy: float | None = None
+
+
+@dataclass(frozen=True)
+class IntervalPlan:
+    start: datetime
+    contacts: float
+    peak_multiplier: float
+    traffic: float
+    agents: int
+    scheduled: int
+    service_level: float
+    asa_seconds: float
+    occupancy: float
+    abandon_probability: float
+
+
+@dataclass(frozen=True)
+class StaffingPlan:
+    params: StaffingParams
+    profile: Profile
+    rows: list[IntervalPlan]
+
+    @property
+    def contacts(self) -> float:
+        return sum(r.contacts for r in self.rows)
+
+    @property
+    def peak_scheduled(self) -> int:
+        return max((r.scheduled for r in self.rows), default=0)
+
+    @property
+    def peak_agents(self) -> int:
+        return max((r.agents for r in self.rows), default=0)
+
+    @property
+    def scheduled_hours(self) -> float:
+        return sum(r.scheduled for r in self.rows) * 0.5
+
+    @property
+    def has_history(self) -> bool:
+        return self.profile.weeks_used > 0
+
+
+def staffing_plan(params: StaffingParams) -> StaffingPlan:
+    """Forecast the day's 48 half-hours, then the agents each needs for the target (Erlang C, or Erlang A when a
+    patience is given), ASA and occupancy, and the agents to schedule once shrinkage is added."""
+    profile, peaks = channel_profile(params.channel, params.day)
+    rows = []
+    for interval in forecast_day(profile, params.day, peaks, params.volume_multiplier):
+        traffic = erlang.traffic_intensity(interval.contacts, 30 * 60, params.aht_seconds)
+        if params.patience_seconds:
+            plan = erlang.agents_for_service_level_erlang_a(
+                traffic,
+                params.aht_seconds,
+                params.patience_seconds,
+                params.target_service_level,
+                params.target_seconds,
+                params.shrinkage,
+                params.max_occupancy,
+            )
+        else:
+            plan = erlang.agents_for_service_level(
+                traffic,
+                params.aht_seconds,
+                params.target_service_level,
+                params.target_seconds,
+                params.shrinkage,
+                params.max_occupancy,
+            )
+        perf = plan.performance
+        rows.append(
+            IntervalPlan(
+                start=interval.start,
+                contacts=interval.contacts,
+                peak_multiplier=interval.peak_multiplier,
+                traffic=traffic,
+                agents=plan.agents,
+                scheduled=plan.scheduled,
+                service_level=perf.service_level,
+                asa_seconds=perf.asa_seconds if math.isfinite(perf.asa_seconds) else 0.0,
+                occupancy=perf.occupancy,
+                abandon_probability=perf.abandon_probability,
+            )
+        )
+    return StaffingPlan(params, profile, rows)
+
+
+# ---- presence and load -----------------------------------------------------------------------------------------
+
+# A page reports every 60 s (realtime's SEEN_EVERY_SECONDS): without news for this long, nobody is connected.
+CONNECTED_SECONDS = 150
+# Work in hand: tickets an agent is answering now (waiting on the customer or on hold does not count).
+IN_HAND_STATUSES = (Status.NEW, Status.OPEN)
+AGENTS_PER_PAGE = 50
+
+
+def unavailable_user_ids() -> QuerySet[AgentStatus, int]:
+    """Agents who said they are away or offline (or a rule did): a subquery for chat's "who is online".
+    An agent without a row has never used presence and keeps the old meaning (connected = available)."""
+    return AgentStatus.objects.exclude(state=AgentState.ONLINE).values_list("user_id", flat=True)
+
+
+def available_user_ids(now: datetime | None = None) -> QuerySet[AgentStatus, int]:
+    """Online and connected (a workspace page reported in the last CONNECTED_SECONDS)."""
+    since = (now or timezone.now()) - timedelta(seconds=CONNECTED_SECONDS)
+    return AgentStatus.objects.filter(state=AgentState.ONLINE, seen_at__gte=since).values_list(
+        "user_id", flat=True
+    )
+
+
+def load_channel(channel: str) -> str:
+    names: dict[str, str] = {Channel.CHAT: "chats", Channel.PHONE: "calls"}
+    return names.get(channel, "tickets")
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    user: User
+    state: str
+    state_label: str
+    state_since: datetime | None
+    automatic: bool
+    connected: bool
+    last_activity_at: datetime | None
+    chats: int
+    calls: int
+    tickets: int
+    chat_capacity: int
+    call_capacity: int
+    ticket_capacity: int
+
+
+def agent_board_users() -> QuerySet[User]:
+    """Active staff, online first, then by name: the supervisor's board (paginated by the view)."""
+    return (
+        User.objects.filter(is_active=True, role__in=STAFF_ROLES)
+        .select_related("team", "routing_status")
+        .order_by("username")
+    )
+
+
+def agent_rows(users: list[User], now: datetime | None = None) -> list[AgentRow]:
+    """The board's rows for one page of users: their state and their work in hand per channel. One grouped
+    query for the load, whatever the number of agents."""
+    now = now or timezone.now()
+    since = now - timedelta(seconds=CONNECTED_SECONDS)
+    load: dict[int, dict[str, int]] = {u.pk: {"chats": 0, "calls": 0, "tickets": 0} for u in users}
+    grouped = (
+        Ticket.objects.filter(assignee__in=[u.pk for u in users], status__in=IN_HAND_STATUSES)
+        .order_by()
+        .values("assignee_id", "channel")
+        .annotate(n=Count("id"))
+    )
+    for row in grouped:
+        load[row["assignee_id"]][load_channel(row["channel"])] += row["n"]
+    rows = []
+    labels = dict(AgentState.choices)
+    for user in users:
+        status = getattr(user, "routing_status", None)
+        state = status.state if status else AgentState.OFFLINE
+        rows.append(
+            AgentRow(
+                user=user,
+                state=state,
+                state_label=str(labels[state]),
+                state_since=status.state_since if status else None,
+                automatic=status.automatic if status else False,
+                connected=bool(status and status.seen_at and status.seen_at >= since),
+                last_activity_at=status.last_activity_at if status else None,
+                chat_capacity=status.chat_capacity if status else 3,
+                call_capacity=status.call_capacity if status else 1,
+                ticket_capacity=status.ticket_capacity if status else 20,
+                **load[user.pk],
+            )
+        )
+    return rows
+
+
+def state_counts(now: datetime | None = None) -> dict[str, int]:
+    """How many staff are online (and connected), away, offline: the board's header and the wallboard."""
+    since = (now or timezone.now()) - timedelta(seconds=CONNECTED_SECONDS)
+    counts = AgentStatus.objects.aggregate(
+        online=Count("user_id", filter=Q(state=AgentState.ONLINE, seen_at__gte=since)),
+        away=Count("user_id", filter=Q(state=AgentState.AWAY)),
+    )
+    return {"online": counts["online"] or 0, "away": counts["away"] or 0}

@@ -1,0 +1,302 @@
+"""Every write of routing: agents' presence and capacity, known peaks, the half-hourly contact counts (the
+forecast's history)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models.functions import TruncHour
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from awn.accounts.models import User
+from awn.accounts.policies import is_staff_member, is_supervisor
+from awn.core.errors import NotFound, PermissionDenied, ValidationError, lazy_format
+from awn.core.events import publish
+from awn.tickets.enums import Channel
+from awn.tickets.models import Ticket
+
+from .enums import AgentState
+from .events import AgentStatusChanged
+from .forecast import DEFAULT_WEEKS, INTERVAL_MINUTES
+from .models import AgentStatus, IntervalVolume, PeakEvent
+from .policies import can_plan_staffing
+
+PEAK_NAME_MAX = 120
+PEAK_MAX_DAYS = 366
+PEAK_MULTIPLIER_MIN = Decimal("0.10")
+PEAK_MULTIPLIER_MAX = Decimal("50")
+# The periodic recount covers the last ROLLUP_RECENT_HOURS (late rows, clock skew); the first run the whole
+# forecast window.
+ROLLUP_RECENT_HOURS = 48
+
+
+# ---- known peaks ---------------------------------------------------------------------------------------------
+
+
+def _multiplier(value: object) -> Decimal:
+    try:
+        number = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(_("The multiplier must be a number."), field="multiplier") from None
+    if not PEAK_MULTIPLIER_MIN <= number <= PEAK_MULTIPLIER_MAX:
+        raise ValidationError(_("The multiplier must be between 0.1 and 50."), field="multiplier")
+    return number
+
+
+@transaction.atomic
+def peak_create(
+    *,
+    actor: User,
+    name: str,
+    first_day: date,
+    last_day: date,
+    multiplier: object,
+    channel: str = "",
+) -> PeakEvent:
+    """A known peak: contacts × multiplier on its days (every channel when `channel` is empty)."""
+    if not can_plan_staffing(actor):
+        raise PermissionDenied()
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError(_("Give the peak a name."), field="name")
+    if len(name) > PEAK_NAME_MAX:
+        raise ValidationError(_("The name is too long (at most 120 characters)."), field="name")
+    if last_day < first_day:
+        raise ValidationError(_("The last day comes before the first day."), field="last_day")
+    if (last_day - first_day).days >= PEAK_MAX_DAYS:
+        raise ValidationError(_("A peak lasts at most a year."), field="last_day")
+    if channel and channel not in Channel.values:
+        raise ValidationError(_("Unknown channel."), field="channel")
+    return PeakEvent.objects.create(
+        name=name,
+        first_day=first_day,
+        last_day=last_day,
+        multiplier=_multiplier(multiplier),
+        channel=channel,
+        created_by=actor,
+    )
+
+
+@transaction.atomic
+def peak_delete(*, actor: User, peak_id: int) -> None:
+    if not can_plan_staffing(actor):
+        raise NotFound()
+    deleted, _rows = PeakEvent.objects.filter(pk=peak_id).delete()
+    if not deleted:
+        raise NotFound()
+
+
+# ---- contact counts --------------------------------------------------------------------------------------------
+
+
+def interval_floor(moment: datetime) -> datetime:
+    moment = moment.astimezone(UTC)
+    return moment.replace(minute=moment.minute - moment.minute % INTERVAL_MINUTES, second=0, microsecond=0)
+
+
+@transaction.atomic
+def volumes_rollup(since: datetime, until: datetime) -> int:
+    """Count the tickets created per channel and half-hour in [since, until) (widened to whole intervals) and
+    replace the stored counts of that window: idempotent, a rerun after a crash gives the same rows. One grouped
+    query over the created_at index; returns the number of non-empty intervals."""
+    since = interval_floor(since)
+    until = interval_floor(until) + timedelta(minutes=INTERVAL_MINUTES)
+    grouped = (
+        Ticket.objects.filter(created_at__gte=since, created_at__lt=until)
+        .order_by()
+        .annotate(
+            hour=TruncHour("created_at", tzinfo=UTC),
+            half=Case(
+                When(created_at__minute__gte=30, then=Value(1)), default=Value(0), output_field=IntegerField()
+            ),
+        )
+        .values("channel", "hour", "half")
+        .annotate(n=Count("id"))
+    )
+    rows = [
+        IntervalVolume(
+            channel=row["channel"],
+            start=row["hour"].astimezone(UTC) + timedelta(minutes=INTERVAL_MINUTES * row["half"]),
+            contacts=row["n"],
+        )
+        for row in grouped
+    ]
+    IntervalVolume.objects.filter(start__gte=since, start__lt=until).delete()
+    IntervalVolume.objects.bulk_create(rows, batch_size=1000)
+    return len(rows)
+
+
+def volumes_rollup_recent(now: datetime | None = None) -> int:
+    """The periodic recount: the last ROLLUP_RECENT_HOURS, or the whole forecast window when nothing is stored."""
+    now = now or timezone.now()
+    hours = ROLLUP_RECENT_HOURS if IntervalVolume.objects.exists() else DEFAULT_WEEKS * 7 * 24
+    return volumes_rollup(now - timedelta(hours=hours), now)
+
+
+# ---- presence and capacity -------------------------------------------------------------------------------------
+
+# Bounds of a capacity a supervisor may set (0 = this agent takes none of that channel).
+CAPACITY_LIMITS = {"chat_capacity": 20, "call_capacity": 5, "ticket_capacity": 500}
+# Activity is written at most once per ACTIVITY_WRITE_SECONDS per agent (one cache check otherwise).
+ACTIVITY_WRITE_SECONDS = 60
+
+
+def away_after_seconds() -> int:
+    """Online agents without activity for this long become away (AWN_ROUTING_AWAY_MINUTES, default 10)."""
+    return int(getattr(settings, "AWN_ROUTING_AWAY_MINUTES", 10)) * 60
+
+
+def offline_after_seconds() -> int:
+    """Agents with no page open for this long become offline (AWN_ROUTING_OFFLINE_MINUTES, default 15)."""
+    return int(getattr(settings, "AWN_ROUTING_OFFLINE_MINUTES", 15)) * 60
+
+
+def status_for(user: User) -> AgentStatus:
+    """The agent's row, created on first use as online (they are using the workspace: the meaning chat gave
+    "connected" before presence existed)."""
+    now = timezone.now()
+    row, _created = AgentStatus.objects.get_or_create(
+        user=user,
+        defaults={"state": AgentState.ONLINE, "state_since": now, "automatic": True, "last_activity_at": now},
+    )
+    return row
+
+
+def _staff(user_id: int) -> User:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not is_staff_member(user):
+        raise NotFound()
+    return user
+
+
+def _change_state(row: AgentStatus, state: str, *, actor: User | None, automatic: bool) -> AgentStatus:
+    previous = row.state
+    now = timezone.now()
+    if previous == state and row.automatic == automatic:
+        return row
+    row.state = state
+    row.automatic = automatic
+    row.changed_by = actor
+    if previous != state:
+        row.state_since = now
+    if state == AgentState.ONLINE:
+        row.last_activity_at = now  # coming back counts as activity: no immediate auto-away
+    row.save(update_fields=["state", "automatic", "changed_by", "state_since", "last_activity_at"])
+    if previous != state:
+        publish(AgentStatusChanged(user_id=row.user_id, state=state, previous=previous, automatic=automatic))
+    return row
+
+
+@transaction.atomic
+def status_set(*, actor: User, user_id: int, state: str) -> AgentStatus:
+    """An agent sets their own state; a supervisor or admin anyone's. Others: 404 (no existence leak)."""
+    if state not in AgentState.values:
+        raise ValidationError(_("Unknown state."), field="state")
+    if actor.pk != user_id and not is_supervisor(actor):
+        raise NotFound()
+    if not is_staff_member(actor):
+        raise NotFound()
+    user = _staff(user_id)
+    status_for(user)
+    row = AgentStatus.objects.select_for_update().get(user=user)
+    return _change_state(row, state, actor=actor, automatic=False)
+
+
+def _capacity(value: object, field: str) -> int:
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise ValidationError(_("A capacity must be a whole number."), field=field) from None
+    limit = CAPACITY_LIMITS[field]
+    if not 0 <= number <= limit:
+        raise ValidationError(
+            lazy_format(_("A capacity must be between 0 and %(limit)d."), limit=limit), field=field
+        )
+    return number
+
+
+@transaction.atomic
+def capacity_set(*, actor: User, user_id: int, chats: object, calls: object, tickets: object) -> AgentStatus:
+    """How many chats, calls and tickets an agent holds at once (supervisors and admins)."""
+    if not is_supervisor(actor) or not actor.is_active:
+        raise NotFound()
+    values = {
+        "chat_capacity": _capacity(chats, "chat_capacity"),
+        "call_capacity": _capacity(calls, "call_capacity"),
+        "ticket_capacity": _capacity(tickets, "ticket_capacity"),
+    }
+    user = _staff(user_id)
+    status_for(user)
+    AgentStatus.objects.filter(user=user).update(**values)
+    return AgentStatus.objects.get(user=user)
+
+
+def _automatic(user_id: int, state: str) -> None:
+    with transaction.atomic():
+        user = User.objects.filter(pk=user_id, is_active=True).first()
+        if user is None or not is_staff_member(user):
+            return
+        status_for(user)
+        row = AgentStatus.objects.select_for_update().get(user=user)
+        _change_state(row, state, actor=None, automatic=True)
+
+
+def signed_in(user_id: int) -> None:
+    """A staff member signed in: online."""
+    _automatic(user_id, AgentState.ONLINE)
+
+
+def signed_out(user_id: int) -> None:
+    """A staff member signed out: offline."""
+    _automatic(user_id, AgentState.OFFLINE)
+
+
+def activity_seen(user_id: int, *, connected_only: bool = False) -> None:
+    """The agent did something on a workspace page (`connected_only`: the page is merely still open). At most one
+    write a minute per agent. Activity brings back an agent the inactivity rule had set away."""
+    key = f"routing-seen:{int(connected_only)}:{user_id}"
+    if not cache.add(key, 1, ACTIVITY_WRITE_SECONDS):
+        return
+    now = timezone.now()
+    fields: dict[str, object] = {"seen_at": now}
+    if not connected_only:
+        fields["last_activity_at"] = now
+    if not AgentStatus.objects.filter(user_id=user_id).update(**fields):
+        user = User.objects.filter(pk=user_id, is_active=True).first()
+        if user is not None and is_staff_member(user):
+            status_for(user)
+            AgentStatus.objects.filter(user_id=user_id).update(**fields)
+        return
+    if (
+        not connected_only
+        and AgentStatus.objects.filter(user_id=user_id, state=AgentState.AWAY, automatic=True).exists()
+    ):
+        _automatic(user_id, AgentState.ONLINE)
+
+
+def presence_sweep(now: datetime | None = None) -> int:
+    """The automatic rules: online without activity for away_after → away; online or away with no page open for
+    offline_after → offline. Returns how many agents changed."""
+    now = now or timezone.now()
+    idle = now - timedelta(seconds=away_after_seconds())
+    gone = now - timedelta(seconds=offline_after_seconds())
+    changed = 0
+    to_offline = AgentStatus.objects.exclude(state=AgentState.OFFLINE).filter(
+        Q(seen_at__lt=gone) | Q(seen_at__isnull=True, state_since__lt=gone)
+    )
+    for user_id in list(to_offline.values_list("user_id", flat=True)[:1000]):
+        _automatic(user_id, AgentState.OFFLINE)
+        changed += 1
+    to_away = AgentStatus.objects.filter(state=AgentState.ONLINE).filter(
+        Q(last_activity_at__lt=idle) | Q(last_activity_at__isnull=True, state_since__lt=idle)
+    )
+    for user_id in list(to_away.values_list("user_id", flat=True)[:1000]):
+        _automatic(user_id, AgentState.AWAY)
+        changed += 1
+    return changed

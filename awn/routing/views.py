@@ -1,0 +1,189 @@
+"""Routing pages under the workspace: presence (every agent sets theirs; supervisors see and change everyone's
+state and capacity), the forecast and what-if staffing (supervisors). Thin: reads through
+selectors, writes through services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, cast
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from awn.accounts.models import User
+from awn.accounts.policies import is_staff_member
+from awn.core.errors import DomainError
+from awn.core.pagination import CappedPaginator
+
+from .enums import AgentState
+from .forms import CapacityForm, PeakForm, StateForm, WhatIfForm
+from .policies import can_plan_staffing
+from .selectors import agent_board_users, agent_rows, peak_list, staffing_plan, state_counts
+from .services import capacity_set, peak_create, peak_delete, status_for, status_set
+
+View = Callable[..., HttpResponse]
+
+
+def supervisor_required(view: View) -> View:
+    """Anonymous users sign in; anyone but a supervisor or an admin gets a 404."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = cast(User, request.user)
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not can_plan_staffing(user):
+            raise Http404()
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _staffing_page(
+    request: HttpRequest, peak_form: PeakForm | None = None, status: int = 200
+) -> HttpResponse:
+    form = WhatIfForm(request.GET if "day" in request.GET else None, initial=WhatIfForm.initial_values())
+    if not form.is_bound:
+        form = WhatIfForm(WhatIfForm.initial_values())
+    plan = staffing_plan(form.params()) if form.is_valid() else None
+    return render(
+        request,
+        "routing/staffing.html",
+        {
+            "form": form,
+            "plan": plan,
+            "peaks": peak_list(),
+            "peak_form": peak_form or PeakForm(initial={"multiplier": 2}),
+        },
+        status=status,
+    )
+
+
+@supervisor_required
+def staffing(request: HttpRequest) -> HttpResponse:
+    return _staffing_page(request)
+
+
+@supervisor_required
+@require_POST
+def peak_new(request: HttpRequest) -> HttpResponse:
+    form = PeakForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            peak_create(
+                actor=cast(User, request.user),
+                name=data["name"],
+                first_day=data["first_day"],
+                last_day=data["last_day"],
+                multiplier=data["multiplier"],
+                channel=data.get("channel") or "",
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("The peak was added."))
+            return redirect("routing:staffing")
+    return _staffing_page(request, peak_form=form, status=400)
+
+
+@supervisor_required
+@require_POST
+def peak_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        peak_delete(actor=cast(User, request.user), peak_id=pk)
+    except DomainError as exc:
+        raise Http404() from exc
+    messages.success(request, _("The peak was deleted."))
+    return redirect("routing:staffing")
+
+
+# ---- presence ----------------------------------------------------------------------------------------------
+
+
+def staff_required(view: View) -> View:
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = cast(User, request.user)
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not is_staff_member(user):
+            raise Http404()
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+def my_status(request: HttpRequest) -> HttpResponse:
+    """The agent's own state: online, away, offline."""
+    user = cast(User, request.user)
+    if request.method == "POST":
+        form = StateForm(request.POST)
+        if form.is_valid():
+            status_set(actor=user, user_id=user.pk, state=form.cleaned_data["state"])
+            messages.success(request, _("Your status was changed."))
+            return redirect("routing:me")
+        status = 400
+    else:
+        status = 200
+    row = status_for(user)
+    return render(
+        request,
+        "routing/me.html",
+        {"status": row, "form": StateForm(initial={"state": row.state})},
+        status=status,
+    )
+
+
+@supervisor_required
+def agents(request: HttpRequest) -> HttpResponse:
+    """Everyone's state and load, 50 a page; the table refreshes itself (htmx) every 15 seconds."""
+    paginator = CappedPaginator(agent_board_users(), 50)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "page": page,
+        "rows": agent_rows(list(page.object_list)),
+        "counts": state_counts(),
+        "states": AgentState.choices,
+    }
+    template = (
+        "routing/partials/agents_table.html" if request.headers.get("HX-Request") else "routing/agents.html"
+    )
+    return render(request, template, context)
+
+
+@supervisor_required
+@require_POST
+def agent_change(request: HttpRequest, pk: int) -> HttpResponse:
+    """A supervisor sets an agent's state or capacity (one form each)."""
+    actor = cast(User, request.user)
+    try:
+        if "state" in request.POST:
+            form: StateForm | CapacityForm = StateForm(request.POST)
+            if form.is_valid():
+                status_set(actor=actor, user_id=pk, state=form.cleaned_data["state"])
+        else:
+            form = CapacityForm(request.POST)
+            if form.is_valid():
+                data = form.cleaned_data
+                capacity_set(
+                    actor=actor, user_id=pk, chats=data["chats"], calls=data["calls"], tickets=data["tickets"]
+                )
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise Http404() from exc
+        messages.error(request, str(exc.message))
+        return redirect("routing:agents")
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, str(error))
+        return redirect("routing:agents")
+    messages.success(request, _("Saved."))
+    return redirect("routing:agents")
