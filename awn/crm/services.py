@@ -131,22 +131,47 @@ def relation_add(
     contact: Contact,
     other_contact: Contact | None = None,
     organization: Organization | None = None,
+    verified: bool = True,
 ) -> Relation:
+    """`verified`: the link comes from a trusted source (the education system, an agent who checked it). An
+    unverified parent_of link discloses nothing to the guardian until `relation_verify`."""
     if kind in PERSON_RELATIONS:
         if other_contact is None or other_contact.pk == contact.pk:
             raise ValidationError(_("Choose another person for this relation."), field="other_contact")
         relation, _created = Relation.objects.get_or_create(
-            kind=kind, contact=contact, other_contact=other_contact
+            kind=kind,
+            contact=contact,
+            other_contact=other_contact,
+            defaults={"verified_at": timezone.now() if verified else None},
         )
         return relation
     if kind in ORGANIZATION_RELATIONS:
         if organization is None:
             raise ValidationError(_("Choose a school for this relation."), field="organization")
         relation, _created = Relation.objects.get_or_create(
-            kind=kind, contact=contact, organization=organization
+            kind=kind,
+            contact=contact,
+            organization=organization,
+            defaults={"verified_at": timezone.now() if verified else None},
         )
         return relation
     raise ValidationError(_("Unknown relation."), field="kind")
+
+
+def relation_verify(relation: Relation) -> Relation:
+    """The link was checked: it discloses from the next request on (a revoked link is linked again)."""
+    relation.verified_at = timezone.now()
+    relation.revoked_at = None
+    relation.save(update_fields=["verified_at", "revoked_at", "updated_at"])
+    return relation
+
+
+def relation_revoke(relation: Relation) -> Relation:
+    """The guardian loses access to the child from the next request on; the link stays, for the record."""
+    if relation.revoked_at is None:
+        relation.revoked_at = timezone.now()
+        relation.save(update_fields=["revoked_at", "updated_at"])
+    return relation
 
 
 def external_event_record(

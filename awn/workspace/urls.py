@@ -36,4 +36,5 @@ urlpatterns = [
     path("contacts/", views.contact_list, name="contacts"),
     path("contacts/<id:pk>/", views.contact_detail, name="contact"),
     path("contacts/<id:pk>/merge/", views.contact_merge_view, name="contact-merge"),
+    path("contacts/<id:pk>/unmask/", views.contact_unmask, name="contact-unmask"),
 ]

@@ -1,7 +1,7 @@
 """Agent workspace pages: transport only; reads go through selectors, writes through services."""
 
 from .assist import assist_card, message_to_article
-from .contacts import contact_detail, contact_list, contact_merge_view
+from .contacts import contact_detail, contact_list, contact_merge_view, contact_unmask
 from .knowledge import kb_edit, kb_list
 from .notifications import notification_list, notification_read
 from .problems import top_problems_page
@@ -32,6 +32,7 @@ __all__ = [
     "contact_detail",
     "contact_list",
     "contact_merge_view",
+    "contact_unmask",
     "correct_triage",
     "header_fragment",
     "kb_edit",
