@@ -12,7 +12,7 @@ from awn.chat import handlers as chat
 from awn.connectors import handlers as connectors
 from awn.connectors.events import CallAnswered, DeliveryStatusChanged
 from awn.core.events import Subscriptions, on_commit, sync
-from awn.crm.events import ContactMerged
+from awn.crm.events import ContactErased, ContactMerged
 from awn.notifications import handlers as notifications
 from awn.realtime import handlers as realtime
 from awn.sla.events import BusinessCalendarChanged
@@ -69,6 +69,10 @@ SUBSCRIPTIONS: Subscriptions = {
     ],
     ContactMerged: [
         sync(tickets.on_contact_merged),  # the merged contact's tickets and messages move to the survivor
+    ],
+    ContactErased: [
+        sync(tickets.on_contact_erased),  # their messages, the tickets they opened, their files
+        sync(connectors.on_contact_erased),  # their channel identities, masked wherever they appear
     ],
     BusinessCalendarChanged: [],  # later: recompute the due times of open tickets on these calendars
 }

@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -18,7 +19,8 @@ from awn.core.addresses import client_address
 from awn.core.errors import ValidationError
 
 from .enums import REASON_MAX, AccessAction, ObjectKind
-from .models import AccessRecord
+from .erasure import append_to_file, fingerprints
+from .models import AccessRecord, ErasureRecord
 
 REASON_MIN = 5
 _REQUEST_ID = re.compile(r"[^A-Za-z0-9._:-]")
@@ -120,3 +122,32 @@ def record_request_accesses(request: HttpRequest, *accesses: Access) -> list[Acc
         address=client_address(request),
         request_id=request_id_of(request),
     )
+
+
+def erasure_record(
+    *,
+    actor: User | None,
+    subject_id: int,
+    identifiers: list[tuple[str, str]],
+    reason: str,
+    address: str = "",
+    request_id: str = "",
+    reapplied: bool = False,
+) -> ErasureRecord | None:
+    """Record an erasure in the access audit and, the first time, in the erasure ledger (database + file, the
+    file once the transaction commits). `identifiers`: (kind, value) pairs, kept only as keyed hashes."""
+    text = clean_reason(reason, required=False)
+    record_accesses(
+        actor,
+        [Access(AccessAction.ERASE, ObjectKind.CONTACT, subject_id, subject_id, text)],
+        address=address,
+        request_id=request_id,
+    )
+    if reapplied:
+        return None
+    who = actor if actor is not None and actor.is_authenticated else None
+    record = ErasureRecord.objects.create(
+        actor=who, subject_id=subject_id, fingerprints=fingerprints(identifiers), reason=text
+    )
+    transaction.on_commit(lambda: append_to_file(record))
+    return record

@@ -4,6 +4,7 @@ from .assist import assist_card, message_to_article
 from .contacts import contact_detail, contact_list, contact_merge_view, contact_unmask
 from .knowledge import kb_edit, kb_list
 from .notifications import notification_list, notification_read
+from .privacy import contact_erase_view, contact_export
 from .problems import top_problems_page
 from .queue import bulk, queue
 from .ticket import (
@@ -30,6 +31,8 @@ __all__ = [
     "bulk",
     "canned",
     "contact_detail",
+    "contact_erase_view",
+    "contact_export",
     "contact_list",
     "contact_merge_view",
     "contact_unmask",

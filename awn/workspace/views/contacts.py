@@ -56,6 +56,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "panel": panel,
         "tickets": contact_tickets(user, contact),
         "can_merge": is_supervisor(user) and contact.merged_into_id is None,
+        "can_manage_data": is_supervisor(user),
         "merged_into": contact.merged_into,
     }
     return render(request, "workspace/contact.html", context)
