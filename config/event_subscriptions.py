@@ -14,7 +14,7 @@ from awn.chat import handlers as chat
 from awn.connectors import handlers as connectors
 from awn.connectors.events import CallAnswered, DeliveryStatusChanged
 from awn.core.events import Subscriptions, on_commit, sync
-from awn.crm.events import ContactMerged
+from awn.crm.events import ContactErased, ContactMerged
 from awn.notifications import handlers as notifications
 from awn.realtime import handlers as realtime
 from awn.routing import handlers as routing
@@ -88,6 +88,10 @@ SUBSCRIPTIONS: Subscriptions = {
     ContactMerged: [
         sync(analytics.on_contact_merged),  # facts follow the surviving contact
         sync(tickets.on_contact_merged),  # the merged contact's tickets and messages move to the survivor
+    ],
+    ContactErased: [
+        sync(tickets.on_contact_erased),  # their messages, the tickets they opened, their files
+        sync(connectors.on_contact_erased),  # their channel identities, masked wherever they appear
     ],
     BusinessCalendarChanged: [],  # later: recompute the due times of open tickets on these calendars
     SlaWarning: [

@@ -11,11 +11,12 @@ from django.utils.translation import gettext_lazy as _
 
 from awn.core.errors import ValidationError
 from awn.core.tasks import enqueue
+from awn.privacy.scrub import scrub_everywhere
 from awn.tickets.models import Ticket
 
 from .base import RawItem
 from .enums import EventStatus, InboxKind
-from .models import InboundEvent, Inbox, PhoneCall
+from .models import ChannelIdentity, InboundEvent, Inbox, PhoneCall
 from .registry import connector_for
 from .secrets import decrypt_secrets, encrypt_secrets
 from .selectors import inbox_cache_clear
@@ -130,3 +131,15 @@ def inbox_save(
     target.save()
     transaction.on_commit(inbox_cache_clear)
     return target
+
+
+@transaction.atomic
+def identities_erase_contact(contact_id: int) -> int:
+    """The reaction to crm's ContactErased: the person's channel identities (WhatsApp wa_id, Telegram user id)
+    are deleted and every occurrence of those ids (raw payloads, conversation addresses, outbox rows) is masked.
+    A later message from the same address starts a new, unknown contact. Returns the identities erased."""
+    identities = ChannelIdentity.objects.filter(contact_id=contact_id)
+    external_ids = list(identities.values_list("external_id", flat=True))
+    deleted, _by_model = identities.delete()
+    scrub_everywhere(external_ids)
+    return deleted

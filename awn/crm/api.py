@@ -25,6 +25,8 @@ from awn.accounts.enums import Role
 from awn.accounts.models import User
 from awn.accounts.policies import covered_categories, is_staff_member, is_supervisor
 from awn.core.errors import NotFound, PermissionDenied, ValidationError
+from awn.privacy.enums import AccessAction, ObjectKind
+from awn.privacy.services import Access, record_request_accesses
 from awn.tickets.policies import visible_tickets
 
 from . import services
@@ -37,6 +39,7 @@ from .schemas import (
     ContactIn,
     ContactMergeIn,
     ContactPage,
+    ContactUnmaskIn,
     ExternalEventIn,
     ExternalEventOut,
     PageParams,
@@ -46,7 +49,7 @@ from .schemas import (
     page_of,
     timeline_entry,
 )
-from .selectors import contact_relations, contact_search, contact_timeline
+from .selectors import contact_relations, contact_search, contact_timeline, is_minor
 
 router = Router(tags=["crm"])
 
@@ -92,6 +95,27 @@ def _detail(user: User, contact: Contact) -> dict[str, Any]:
     return contact_detail(contact, contact_relations(contact), unmasked=is_supervisor(user))
 
 
+# Reason recorded when a supervisor's or admin's role shows the full values without their asking.
+ROLE_UNMASK_REASON = "supervisor/admin role: full values in the API contact detail"
+
+
+def _audited_detail(request: HttpRequest, user: User, contact: Contact) -> dict[str, Any]:
+    """The contact's detail, audited in one INSERT: a supervisor's full view is an unmasking; an agent's view of a
+    minor (student or child) is a read of a minor's record."""
+    relations = contact_relations(contact)
+    unmasked = is_supervisor(user)
+    if unmasked:
+        record_request_accesses(
+            request,
+            Access(AccessAction.UNMASK, ObjectKind.CONTACT, contact.pk, contact.pk, ROLE_UNMASK_REASON),
+        )
+    elif is_minor(contact, relations):
+        record_request_accesses(
+            request, Access(AccessAction.VIEW, ObjectKind.CONTACT, contact.pk, contact.pk)
+        )
+    return contact_detail(contact, relations, unmasked=unmasked)
+
+
 @router.get("/contacts", response={200: ContactPage, **ERRORS}, summary="Search contacts (staff)")
 @router.get("/contacts/", response={200: ContactPage, **ERRORS}, include_in_schema=False)
 def search_contacts(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
@@ -129,7 +153,23 @@ def create_contact(request: HttpRequest, payload: ContactIn) -> Status[dict[str,
 def get_contact(request: HttpRequest, contact_id: int) -> dict[str, Any]:
     """Supervisors and admins see national id, phone and email in full; agents see them masked."""
     user = _staff(request)
-    return _detail(user, _contact(user, contact_id))
+    return _audited_detail(request, user, _contact(user, contact_id))
+
+
+@router.post(
+    "/contacts/{contact_id}/unmask",
+    response={200: ContactDetail, **ERRORS},
+    summary="A contact with national id, phone and email in full, for a reason (staff; audited)",
+)
+def unmask_contact(request: HttpRequest, contact_id: int, payload: ContactUnmaskIn) -> dict[str, Any]:
+    """An agent who needs the full national id, phone or email gives a reason (at least 5 characters); the
+    unmasking is recorded in the access audit with it, and the full values come back in this response only."""
+    user = _staff(request)
+    contact = _contact(user, contact_id)
+    record_request_accesses(
+        request, Access(AccessAction.UNMASK, ObjectKind.CONTACT, contact.pk, contact.pk, payload.reason)
+    )
+    return contact_detail(contact, contact_relations(contact), unmasked=True)
 
 
 @router.get(
@@ -144,6 +184,10 @@ def get_timeline(request: HttpRequest, contact_id: int, params: Query[PageParams
     contact = _contact(user, contact_id)
     if params.offset > TIMELINE_OFFSET_MAX:
         raise ValidationError(_("The offset is too large."), field="offset")
+    if is_minor(contact):
+        record_request_accesses(
+            request, Access(AccessAction.VIEW, ObjectKind.CONTACT, contact.pk, contact.pk)
+        )
     items = contact_timeline(contact, limit=params.offset + params.size, include_internal=True)
     items = items[params.offset :]
     if covered_categories(user) is not None:

@@ -14,3 +14,12 @@ class ContactMerged(DomainEvent):
 
     source_id: int
     target_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactErased(DomainEvent):
+    """The person was erased on request (PDPL): other domains anonymize what they hold of them inside the
+    erasure's transaction (tickets: their messages and files; connectors: their channel identities), before the
+    privacy sweep replaces their identifiers everywhere else."""
+
+    contact_id: int

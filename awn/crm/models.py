@@ -91,8 +91,19 @@ class Relation(TimeStampedModel):
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.CASCADE, related_name="relations"
     )
+    # A guardian sees a child's data only through a verified link that is not revoked (issue 15, item 4): the
+    # portal, the assistant and the API read `children_ids`, which keeps to those, on every request.
+    verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
 
     class Meta:
+        indexes = [
+            models.Index(
+                fields=["contact", "kind"],
+                condition=Q(verified_at__isnull=False, revoked_at__isnull=True),
+                name="crm_relation_active_links",
+            )
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "contact", "other_contact"],
@@ -105,6 +116,10 @@ class Relation(TimeStampedModel):
                 name="crm_relation_unique_org",
             ),
         ]
+
+    @property
+    def is_active_link(self) -> bool:
+        return self.verified_at is not None and self.revoked_at is None
 
 
 class ExternalEvent(models.Model):

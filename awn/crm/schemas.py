@@ -104,6 +104,12 @@ class ContactIn(Schema):
     language: CleanStr = Field("ar", max_length=8)
 
 
+class ContactUnmaskIn(Schema):
+    reason: CleanStr = Field(
+        min_length=5, max_length=500, description="Why the full values are needed; kept in the access audit."
+    )
+
+
 class ContactMergeIn(Schema):
     target_id: ObjectId = Field(description="The contact that survives; this one is folded into it.")
 

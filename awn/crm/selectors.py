@@ -16,16 +16,31 @@ from awn.search.documents import Document
 from awn.search.enums import Kind as SearchKind
 from awn.search.selectors import search_filter
 
-from .enums import RelationKind
+from .enums import ContactType, RelationKind
 from .models import Contact, ExternalEvent, Relation
 
 
 def children_ids(contact_id: int) -> list[int]:
+    """The children a guardian may see: parent_of links that are verified and not revoked. Read on every
+    request, so a revocation takes effect on the next one."""
     return list(
-        Relation.objects.filter(kind=RelationKind.PARENT_OF, contact_id=contact_id).values_list(
-            "other_contact_id", flat=True
-        )
+        Relation.objects.filter(
+            kind=RelationKind.PARENT_OF,
+            contact_id=contact_id,
+            verified_at__isnull=False,
+            revoked_at__isnull=True,
+        ).values_list("other_contact_id", flat=True)
     )
+
+
+def is_minor(contact: Contact, relations: Iterable[Relation] | None = None) -> bool:
+    """A student, or anyone a parent is linked to (a child, whatever their contact type): every read of their
+    record is audited (awn.privacy). `relations`: the contact's relations when already loaded (no query)."""
+    if contact.contact_type == ContactType.STUDENT:
+        return True
+    if relations is None:
+        return Relation.objects.filter(kind=RelationKind.PARENT_OF, other_contact_id=contact.pk).exists()
+    return any(r.kind == RelationKind.PARENT_OF and r.other_contact_id == contact.pk for r in relations)
 
 
 def contact_relations(contact: Contact) -> list[Relation]:

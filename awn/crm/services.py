@@ -5,18 +5,23 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from awn.accounts.models import User
 from awn.core.errors import ValidationError, lazy_format
 from awn.core.events import publish
 from awn.core.text.arabic import normalize_arabic
+from awn.privacy.erasure import fingerprints, ledger_entries
+from awn.privacy.scrub import scrub_everywhere
+from awn.privacy.services import erasure_record
 from awn.search import services as search
 from awn.search.enums import Kind as SearchKind
 
 from .enums import ORGANIZATION_RELATIONS, PERSON_RELATIONS, ContactType, OrganizationKind
-from .events import ContactMerged
+from .events import ContactErased, ContactMerged
 from .models import Contact, ExternalEvent, Organization, Relation
 from .validators import clean_email, clean_national_id, clean_phone
 
@@ -131,22 +136,47 @@ def relation_add(
     contact: Contact,
     other_contact: Contact | None = None,
     organization: Organization | None = None,
+    verified: bool = True,
 ) -> Relation:
+    """`verified`: the link comes from a trusted source (the education system, an agent who checked it). An
+    unverified parent_of link discloses nothing to the guardian until `relation_verify`."""
     if kind in PERSON_RELATIONS:
         if other_contact is None or other_contact.pk == contact.pk:
             raise ValidationError(_("Choose another person for this relation."), field="other_contact")
         relation, _created = Relation.objects.get_or_create(
-            kind=kind, contact=contact, other_contact=other_contact
+            kind=kind,
+            contact=contact,
+            other_contact=other_contact,
+            defaults={"verified_at": timezone.now() if verified else None},
         )
         return relation
     if kind in ORGANIZATION_RELATIONS:
         if organization is None:
             raise ValidationError(_("Choose a school for this relation."), field="organization")
         relation, _created = Relation.objects.get_or_create(
-            kind=kind, contact=contact, organization=organization
+            kind=kind,
+            contact=contact,
+            organization=organization,
+            defaults={"verified_at": timezone.now() if verified else None},
         )
         return relation
     raise ValidationError(_("Unknown relation."), field="kind")
+
+
+def relation_verify(relation: Relation) -> Relation:
+    """The link was checked: it discloses from the next request on (a revoked link is linked again)."""
+    relation.verified_at = timezone.now()
+    relation.revoked_at = None
+    relation.save(update_fields=["verified_at", "revoked_at", "updated_at"])
+    return relation
+
+
+def relation_revoke(relation: Relation) -> Relation:
+    """The guardian loses access to the child from the next request on; the link stays, for the record."""
+    if relation.revoked_at is None:
+        relation.revoked_at = timezone.now()
+        relation.save(update_fields=["revoked_at", "updated_at"])
+    return relation
 
 
 def external_event_record(
@@ -236,3 +266,112 @@ def _move_relation(relation: Relation, **new: Contact) -> None:
     for key, value in new.items():
         setattr(relation, key, value)
     relation.save()
+
+
+ERASED_NAME = "[محذوف]"
+
+
+def contact_identifiers(contact: Contact) -> list[tuple[str, str]]:
+    """(kind, value) of what identifies the person: the erasure ledger keeps them as keyed hashes."""
+    return [
+        ("national_id", contact.national_id),
+        ("phone", contact.phone),
+        ("email", contact.email),
+        ("name", contact.name),
+    ]
+
+
+def _phone_forms(phone: str) -> list[str]:
+    """+966501234567 as it may appear in raw payloads too: 966501234567 (WhatsApp wa_id), 0501234567."""
+    if not phone:
+        return []
+    digits = phone.lstrip("+")
+    forms = [phone, digits]
+    if digits.startswith("966"):
+        forms.append("0" + digits[3:])
+    return forms
+
+
+def is_erased(contact: Contact) -> bool:
+    return contact.name == ERASED_NAME and not contact.national_id and not contact.phone and not contact.email
+
+
+@transaction.atomic
+def contact_erase(
+    *,
+    contact: Contact,
+    actor: Any,
+    reason: str,
+    address: str = "",
+    request_id: str = "",
+    reapplied: bool = False,
+) -> Contact:
+    """Erase a person on request (PDPL; issue 15, item 4): their national id, phone, email and name leave the
+    contact; the domains anonymize what they hold of them (ContactErased: messages they wrote, their files and
+    channel identities); then every remaining occurrence of their national id, phone (every form) and email in
+    any table outside the legal-hold ones is replaced (awn.privacy.scrub). The erasure is audited and recorded
+    in the erasure ledger, which `manage.py reapply_erasures` replays after a restore. The contact row stays,
+    anonymized, so tickets keep their history."""
+    locked = Contact.objects.select_for_update().get(pk=contact.pk)
+    identifiers = contact_identifiers(locked)
+    needles = [locked.national_id, *_phone_forms(locked.phone), locked.email]
+    external = list(
+        ExternalEvent.objects.filter(contact=locked).values_list("national_id", flat=True).distinct()
+    )
+    publish(ContactErased(contact_id=locked.pk))
+    ExternalEvent.objects.filter(contact=locked).update(national_id="", reason="", payload={})
+    if locked.national_id:
+        ExternalEvent.objects.filter(national_id=locked.national_id).update(national_id="", payload={})
+    user_id = locked.user_id
+    Contact.objects.filter(pk=locked.pk).update(
+        name=ERASED_NAME,
+        name_normalized=normalize_arabic(ERASED_NAME),
+        national_id="",
+        phone="",
+        email="",
+        updated_at=timezone.now(),
+    )
+    if user_id is not None:
+        # The person's portal account: nothing that names them stays, and it can no longer sign in.
+        User.objects.filter(pk=user_id).update(
+            username=f"erased-{user_id}",
+            email="",
+            first_name="",
+            last_name="",
+            password=make_password(None),
+            is_active=False,
+        )
+    search.index_set(kind=SearchKind.CONTACT, object_id=locked.pk, title=ERASED_NAME, body="")
+    scrub_everywhere([*needles, *(n for n in external if n)])
+    erasure_record(
+        actor=actor,
+        subject_id=locked.pk,
+        identifiers=identifiers,
+        reason=reason,
+        address=address,
+        request_id=request_id,
+        reapplied=reapplied,
+    )
+    locked.refresh_from_db()
+    return locked
+
+
+def contact_erasures_reapply() -> list[int]:
+    """After a restore: erase again everyone the erasure ledger lists (database or file) whom the restore
+    brought back. A contact is erased again only if one of its identifiers matches the ledger's keyed hashes, so
+    a different person who got the same id is never touched. Idempotent. Returns the contact ids erased."""
+    erased: list[int] = []
+    for entry in ledger_entries():
+        contact = Contact.objects.filter(pk=entry.subject_id).first()
+        if contact is None or is_erased(contact):
+            continue
+        if not entry.fingerprints.intersection(fingerprints(contact_identifiers(contact))):
+            continue
+        contact_erase(
+            contact=contact,
+            actor=None,
+            reason="reapplied after a restore (erasure ledger)",
+            reapplied=True,
+        )
+        erased.append(contact.pk)
+    return erased

@@ -578,3 +578,35 @@ def tickets_move_contact(*, source_id: int, target_id: int) -> None:
     Ticket.objects.filter(requester_id=source_id).update(requester_id=target_id)
     Ticket.objects.filter(about_contact_id=source_id).update(about_contact_id=target_id)
     Message.objects.filter(author_contact_id=source_id).update(author_contact_id=target_id)
+
+
+ERASED_TEXT = "[محذوف]"
+
+
+@transaction.atomic
+def tickets_erase_contact(*, contact_id: int) -> int:
+    """The reaction to crm's ContactErased, inside the erasure's transaction: what the person wrote (their
+    messages, the subject and preview of the tickets they opened, their CSAT comments) is replaced, the files they
+    sent are deleted from the store, and the search terms of those tickets are rebuilt from what remains.
+    Returns the number of messages erased."""
+    messages = Message.objects.filter(author_contact_id=contact_id)
+    ticket_ids = set(messages.values_list("ticket_id", flat=True))
+    attachments = Attachment.objects.filter(message__author_contact_id=contact_id)
+    for attachment in attachments:
+        # Stored by content hash: the same bytes sent by someone else share the file, which then stays.
+        shared = (
+            Attachment.objects.filter(file=attachment.file.name)
+            .exclude(message__author_contact_id=contact_id)
+            .exists()
+        )
+        if attachment.file and not shared:
+            attachment.file.delete(save=False)
+    attachments.update(file="", filename=ERASED_TEXT, sha256="")
+    erased = messages.update(body=ERASED_TEXT)
+    asked = Ticket.objects.filter(requester_id=contact_id)
+    ticket_ids.update(asked.values_list("pk", flat=True))
+    asked.update(subject=ERASED_TEXT, body_preview="", csat_comment="")
+    for ticket_id, subject in Ticket.objects.filter(pk__in=ticket_ids).values_list("pk", "subject"):
+        bodies = Message.objects.filter(ticket_id=ticket_id).values_list("body", flat=True)
+        search.index_set(kind=SearchKind.TICKET, object_id=ticket_id, title=subject, body=" ".join(bodies))
+    return erased

@@ -7,6 +7,8 @@ from django.http import FileResponse, Http404, HttpRequest
 from django.views.decorators.http import require_safe
 
 from awn.accounts.models import User
+from awn.privacy.enums import AccessAction, ObjectKind
+from awn.privacy.services import Access, record_request_accesses
 
 from .enums import MessageKind
 from .models import Attachment
@@ -23,7 +25,7 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
     Anything not allowed is a 404, so a guessed id reveals nothing.
     """
     user: User = request.user  # type: ignore[assignment]
-    attachments = Attachment.objects.select_related("message").filter(
+    attachments = Attachment.objects.select_related("message__ticket").filter(
         pk=pk, message__ticket__in=visible_tickets(user).values("pk")
     )
     if not can_see_internal_notes(user):
@@ -35,6 +37,17 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:
         raise Http404 from exc
+    # Every download is audited (issue 15, item 4): the person is whom the ticket is about.
+    ticket = attachment.message.ticket
+    record_request_accesses(
+        request,
+        Access(
+            AccessAction.DOWNLOAD,
+            ObjectKind.ATTACHMENT,
+            attachment.pk,
+            ticket.about_contact_id or ticket.requester_id,
+        ),
+    )
     response = FileResponse(
         handle, as_attachment=True, filename=attachment.filename, content_type=attachment.content_type
     )

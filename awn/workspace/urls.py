@@ -36,4 +36,7 @@ urlpatterns = [
     path("contacts/", views.contact_list, name="contacts"),
     path("contacts/<id:pk>/", views.contact_detail, name="contact"),
     path("contacts/<id:pk>/merge/", views.contact_merge_view, name="contact-merge"),
+    path("contacts/<id:pk>/unmask/", views.contact_unmask, name="contact-unmask"),
+    path("contacts/<id:pk>/export.json", views.contact_export, name="contact-export"),
+    path("contacts/<id:pk>/erase/", views.contact_erase_view, name="contact-erase"),
 ]

@@ -1,9 +1,10 @@
 """Agent workspace pages: transport only; reads go through selectors, writes through services."""
 
 from .assist import assist_card, message_to_article
-from .contacts import contact_detail, contact_list, contact_merge_view
+from .contacts import contact_detail, contact_list, contact_merge_view, contact_unmask
 from .knowledge import kb_edit, kb_list
 from .notifications import notification_list, notification_read
+from .privacy import contact_erase_view, contact_export
 from .problems import top_problems_page
 from .queue import bulk, queue
 from .ticket import (
@@ -30,8 +31,11 @@ __all__ = [
     "bulk",
     "canned",
     "contact_detail",
+    "contact_erase_view",
+    "contact_export",
     "contact_list",
     "contact_merge_view",
+    "contact_unmask",
     "correct_triage",
     "header_fragment",
     "kb_edit",

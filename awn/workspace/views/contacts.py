@@ -9,18 +9,20 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from awn.accounts.policies import is_supervisor
 from awn.core.errors import DomainError
 from awn.crm.models import Contact
 from awn.crm.selectors import contact_search
 from awn.crm.services import contact_merge
+from awn.privacy.enums import REASON_MAX, AccessAction, ObjectKind
+from awn.privacy.services import Access, record_request_accesses
 from awn.tickets.selectors import agent_visible_contacts, contact_tickets
 
 from ..forms import ContactMergeForm
 from ._common import current_user, report_error, staff_required
-from .customer360 import person_panel
+from .customer360 import audit_contact_view, person_panel
 
 TIMELINE_LIMIT = 50
 
@@ -47,11 +49,14 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     contact = _contact_or_404(request, pk)
+    panel = person_panel(user, contact, role=_("Contact"), timeline_limit=TIMELINE_LIMIT)
+    audit_contact_view(request, panel)
     context = {
         "contact": contact,
-        "panel": person_panel(user, contact, role=_("Contact"), timeline_limit=TIMELINE_LIMIT),
+        "panel": panel,
         "tickets": contact_tickets(user, contact),
         "can_merge": is_supervisor(user) and contact.merged_into_id is None,
+        "can_manage_data": is_supervisor(user),
         "merged_into": contact.merged_into,
     }
     return render(request, "workspace/contact.html", context)
@@ -86,3 +91,37 @@ def contact_merge_view(request: HttpRequest, pk: int) -> HttpResponse:
             _("%(source)s was merged into this contact.") % {"source": source.name},
         )
     return redirect("workspace:contact", pk=pk)
+
+
+@staff_required()
+@require_http_methods(["GET", "POST"])
+def contact_unmask(request: HttpRequest, pk: int) -> HttpResponse:
+    """The full national id, phone and email of a contact, for a reason the agent gives (issue 15, item 4).
+
+    GET asks for the reason; POST records the unmasking in the access audit and shows the values in this
+    response only (not cached, not kept in the session): the contact page stays masked afterwards.
+    """
+    contact = _contact_or_404(request, pk)
+    reason = ""
+    error = ""
+    shown = False
+    status = 200
+    if request.method == "POST":
+        reason = (request.POST.get("reason") or "")[:2000]
+        try:
+            record_request_accesses(
+                request, Access(AccessAction.UNMASK, ObjectKind.CONTACT, contact.pk, contact.pk, reason)
+            )
+        except DomainError as exc:
+            error = str(exc.message)
+            status = 400
+        else:
+            shown = True
+    response = render(
+        request,
+        "workspace/contact_unmask.html",
+        {"contact": contact, "reason": reason, "error": error, "shown": shown, "reason_max": REASON_MAX},
+        status=status,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -5,13 +5,22 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from awn.accounts.models import User
 from awn.accounts.policies import covered_categories
 from awn.crm.enums import EXTERNAL_EVENT_LABELS, RelationKind
-from awn.crm.models import Contact, Organization
-from awn.crm.selectors import TimelineItem, contact_relations, contact_timeline, recent_external_events
+from awn.crm.models import Contact, Organization, Relation
+from awn.crm.selectors import (
+    TimelineItem,
+    contact_relations,
+    contact_timeline,
+    is_minor,
+    recent_external_events,
+)
+from awn.privacy.enums import AccessAction, ObjectKind
+from awn.privacy.services import Access, record_request_accesses
 from awn.tickets.selectors import visible_ticket_ids
 
 # Events from the education system that explain why someone cannot get in: highlighted on the timeline.
@@ -32,16 +41,18 @@ class PersonPanel:
     relations: list[RelationRow] = field(default_factory=list)
     timeline: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
+    # A student or a child: showing this panel is a read of a minor's record, audited by the view.
+    is_minor: bool = False
 
 
-def relation_rows(contact: Contact) -> list[RelationRow]:
+def relation_rows(contact: Contact, relations: list[Relation] | None = None) -> list[RelationRow]:
     rows: list[RelationRow] = []
     labels: dict[str, str] = {
         RelationKind.STUDENT_AT: _("Student at"),
         RelationKind.TEACHER_AT: _("Teacher at"),
         RelationKind.STAFF_AT: _("Staff at"),
     }
-    for relation in contact_relations(contact):
+    for relation in contact_relations(contact) if relations is None else relations:
         if relation.kind == RelationKind.PARENT_OF:
             if relation.contact_id == contact.pk:
                 rows.append(RelationRow(_("Parent of"), contact=relation.other_contact))
@@ -64,10 +75,12 @@ def visible_timeline(user: User, contact: Contact, *, limit: int) -> list[Timeli
 
 
 def person_panel(user: User, contact: Contact, *, role: str, timeline_limit: int = 15) -> PersonPanel:
+    relations = contact_relations(contact)
     return PersonPanel(
         contact=contact,
         role=role,
-        relations=relation_rows(contact),
+        is_minor=is_minor(contact, relations),
+        relations=relation_rows(contact, relations),
         timeline=timeline_context(visible_timeline(user, contact, limit=timeline_limit)),
         events=[
             {
@@ -94,3 +107,15 @@ def timeline_context(items: list[TimelineItem]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def audit_minor_views(request: HttpRequest, panels: list[PersonPanel], *, kind: str, object_id: int) -> None:
+    """One audit row per minor shown on the page (students and children), all in one INSERT."""
+    minors = {panel.contact.pk for panel in panels if panel.is_minor}
+    record_request_accesses(
+        request, *(Access(AccessAction.VIEW, kind, object_id, subject_id) for subject_id in sorted(minors))
+    )
+
+
+def audit_contact_view(request: HttpRequest, panel: PersonPanel) -> None:
+    audit_minor_views(request, [panel], kind=ObjectKind.CONTACT, object_id=panel.contact.pk)

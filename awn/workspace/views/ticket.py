@@ -17,6 +17,7 @@ from awn.connectors.selectors import channel_state_for_ticket, deliveries_for_me
 from awn.core.errors import Conflict, DomainError, NotFound
 from awn.core.ids import is_id, parse_id
 from awn.notifications.selectors import notifications_failed_for_ticket
+from awn.privacy.enums import ObjectKind
 from awn.tickets.canned import canned_responses_for, render_canned
 from awn.tickets.enums import ALLOWED_TRANSITIONS, Category, MessageKind, Priority, Status
 from awn.tickets.models import CannedResponse, Message, Ticket
@@ -44,7 +45,7 @@ from awn.tickets.services import (
 
 from ..forms import STATUS_AFTER_CHOICES, ComposerForm, TagsForm, TicketNumberForm, property_changes
 from ._common import current_user, incoming_files, report_error, staff_required, ticket_or_404
-from .customer360 import person_panel
+from .customer360 import audit_minor_views, person_panel
 
 
 def _conflict(request: HttpRequest) -> None:
@@ -81,6 +82,7 @@ def _ticket_context(request: HttpRequest, pk: int, composer: dict[str, Any] | No
     if ticket.about_contact_id and ticket.about_contact_id != ticket.requester_id:
         assert ticket.about_contact is not None
         people.append(person_panel(user, ticket.about_contact, role=_("About")))
+    audit_minor_views(request, people, kind=ObjectKind.TICKET, object_id=ticket.pk)
     linked_ids = {t for t in (ticket.problem_id, ticket.merged_into_id) if t}
     visible_links = visible_ticket_ids(user, linked_ids)
     composer = composer or {}

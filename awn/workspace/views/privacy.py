@@ -1,0 +1,87 @@
+"""A person's data on request (PDPL; issue 15, item 4): export as JSON and erasure, supervisors and admins only
+(anyone else: 404). Both are recorded in the access audit; the erasure also in the erasure ledger."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from awn.accounts.policies import is_supervisor
+from awn.core.addresses import client_address
+from awn.core.errors import DomainError
+from awn.crm.models import Contact
+from awn.crm.services import contact_erase, is_erased
+from awn.privacy.enums import REASON_MAX, AccessAction, ObjectKind
+from awn.privacy.services import Access, clean_reason, record_request_accesses, request_id_of
+
+from ..person_data import person_data
+from ._common import current_user, staff_required
+from .contacts import _contact_or_404
+
+CONFIRM_WORD = "حذف"
+
+
+def _supervisor_contact(request: HttpRequest, pk: int) -> Contact:
+    if not is_supervisor(current_user(request)):
+        raise Http404()
+    return _contact_or_404(request, pk)
+
+
+@staff_required()
+@require_GET
+def contact_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything Awn holds of the person, as a JSON download; the export is audited."""
+    contact = _supervisor_contact(request, pk)
+    data = person_data(contact)
+    record_request_accesses(request, Access(AccessAction.EXPORT, ObjectKind.CONTACT, contact.pk, contact.pk))
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="person-{contact.pk}.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@staff_required()
+@require_http_methods(["GET", "POST"])
+def contact_erase_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Erase the person on request: a reason and the confirmation word are required; nothing changes otherwise."""
+    contact = _supervisor_contact(request, pk)
+    errors: dict[str, str] = {}
+    reason = ""
+    if request.method == "POST" and not is_erased(contact):
+        reason = (request.POST.get("reason") or "")[:2000]
+        try:
+            reason = clean_reason(reason, required=True)
+        except DomainError as exc:
+            errors["reason"] = str(exc.message)
+        if (request.POST.get("confirm") or "").strip() != CONFIRM_WORD:
+            errors["confirm"] = _("Type the word %(word)s to confirm.") % {"word": CONFIRM_WORD}
+        if not errors:
+            contact_erase(
+                contact=contact,
+                actor=current_user(request),
+                reason=reason,
+                address=client_address(request),
+                request_id=request_id_of(request),
+            )
+            messages.success(request, _("The person's data was erased. The erasure is recorded."))
+            return redirect("workspace:contact", pk=contact.pk)
+    return render(
+        request,
+        "workspace/contact_erase.html",
+        {
+            "contact": contact,
+            "errors": errors,
+            "reason": reason,
+            "confirm_word": CONFIRM_WORD,
+            "reason_max": REASON_MAX,
+            "already_erased": is_erased(contact),
+        },
+        status=400 if errors else 200,
+    )
