@@ -117,6 +117,11 @@ class KnowledgeIndex:
         self._lexical = (
             self._vectorizer.fit_transform([lexical_document(d) for d in self.docs]) if docs else None
         )
+        # How much text each pair of articles shares (TF-IDF cosine): topic neighbours score high.
+        self._shared = (
+            (self._lexical @ self._lexical.T).toarray() if self._lexical is not None else np.zeros((0, 0))
+        )
+        self._position = {doc.pk: i for i, doc in enumerate(self.docs)}
         self._passage_owner = np.zeros(0, dtype=np.int32)
         self._passages = np.zeros((0, 0), dtype=np.float32)
         if embedder is not None and self.docs:
@@ -131,6 +136,15 @@ class KnowledgeIndex:
     @property
     def dense_enabled(self) -> bool:
         return self.embedder is not None and self._passages.size > 0
+
+    def shared_text(self, hits: Sequence[Hit]) -> float:
+        """The lexical similarity of the first two hits' articles (0 with fewer than two)."""
+        if len(hits) < 2:
+            return 0.0
+        first, second = self._position.get(hits[0].article.pk), self._position.get(hits[1].article.pk)
+        if first is None or second is None:
+            return 0.0
+        return float(self._shared[first, second])
 
     def query_vector(self, question: str) -> np.ndarray | None:
         """The question's dense vector (None without dense retrieval): embed once, give it to search and triage."""
