@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "awn.routing",
     "awn.ops",
     "awn.privacy",
+    "awn.automation",
 ]
 
 MIDDLEWARE = [

@@ -31,6 +31,7 @@ urlpatterns = [
     path("workspace/analytics/", include("awn.analytics.urls")),
     path("workspace/routing/", include("awn.routing.urls")),
     path("workspace/privacy/", include("awn.privacy.urls")),
+    path("workspace/automation/", include("awn.automation.urls")),
     path("workspace/", include("awn.workspace.urls")),
     path("chat/", include("awn.chat.urls")),
     path("hooks/", include("awn.connectors.urls")),
