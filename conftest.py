@@ -111,7 +111,12 @@ def _fresh_cache() -> None:
     # Rate-limit counters live in the cache; one test's requests must not throttle the next.
     from django.core.cache import cache
 
+    from awn.sla import selectors as sla_selectors
+
     cache.clear()
+    # Built business calendars are kept per process by (id, version, updated_at); a rolled-back test's calendar
+    # can come back with the same id, version and (under a frozen clock) time: never reuse it across tests.
+    sla_selectors._built.clear()
 
 
 @pytest.fixture(autouse=True)
