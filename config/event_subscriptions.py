@@ -76,7 +76,9 @@ SUBSCRIPTIONS: Subscriptions = {
     ContactMerged: [
         sync(tickets.on_contact_merged),  # the merged contact's tickets and messages move to the survivor
     ],
-    BusinessCalendarChanged: [],  # later: recompute the due times of open tickets on these calendars
+    BusinessCalendarChanged: [
+        sync(sla.on_calendar_changed),  # a recomputation of the open tickets' due times, its job after commit
+    ],
     SlaWarning: [
         on_commit(realtime.on_sla_warning),  # the assignee's notification; due badges refresh
     ],
