@@ -95,6 +95,7 @@ def calendar_index(request: HttpRequest) -> HttpResponse:
         "years": [year - 1, year, year + 1],
         "seed_form": SeedForm(initial={"year": year}),
         "weekdays": [WEEKDAY_NAMES[day] for day in WEEK_ORDER],
+        **_progress_context(),
     }
     return render(request, "sla/calendars.html", context)
 
