@@ -27,10 +27,12 @@ from awn.tickets.models import Ticket
 
 from . import clocks
 from .clocks import CLOCK_FIELDS, LOADED_FIELDS, Clockwork, TicketClocks, active_policies, clockwork_for_team
-from .enums import RecomputeState
+from .enums import RUNNING_STATES, ClockState, RecomputeState
 from .models import SlaClock, SlaMetricEvent, SlaRecompute
 
 RECOMPUTE_JOB = "awn.sla.tasks.recompute"
+# A run for a calendar edit keeps every ticket's policy: only the running clocks' due times move (a fast path).
+CALENDAR = "calendar"
 BATCH = 2000
 
 
@@ -39,10 +41,12 @@ def open_tickets() -> QuerySet[Ticket]:
 
 
 def recompute_start(reason: str) -> SlaRecompute:
-    """A new run over every open ticket (older running ones stop); its job starts once the caller commits."""
-    SlaRecompute.objects.filter(state=RecomputeState.RUNNING).update(
-        state=RecomputeState.DONE, finished_at=timezone.now()
-    )
+    """A new run over every open ticket (older running ones stop); its job starts once the caller commits. A run
+    that replaces an unfinished policy run re-matches the policies too, whatever its own reason."""
+    running = SlaRecompute.objects.filter(state=RecomputeState.RUNNING)
+    if reason == CALENDAR and running.exclude(reason=CALENDAR).exists():
+        reason = "policy"
+    running.update(state=RecomputeState.DONE, finished_at=timezone.now())
     run = SlaRecompute.objects.create(reason=reason[:200], total=open_tickets().count())
     enqueue(RECOMPUTE_JOB, run.pk)
     return run
@@ -140,6 +144,85 @@ def recompute_tickets(tickets: list[Ticket], now: datetime | None = None) -> int
     return len(batch)
 
 
+def recompute_due_times(ticket_ids: list[int], now: datetime | None = None) -> int:
+    """The calendar-edit path: policies did not change, so only the running clocks' due and warning times move.
+    Reads plain values (no model is built) and writes only what changed."""
+    if not ticket_ids:
+        return 0
+    rows = list(
+        SlaClock.objects.filter(ticket_id__in=ticket_ids, state__in=RUNNING_STATES)
+        .order_by()
+        .values_list(
+            "pk",
+            "ticket_id",
+            "ticket__team_id",
+            "ticket__next_due_at",
+            "ticket__sla_snapshot__warning_percent",
+            "state",
+            "business",
+            "resumed_at",
+            "used_seconds",
+            "target_seconds",
+            "warned",
+            "due_at",
+            "warn_at",
+        )
+    )
+    works: dict[int | None, Clockwork] = {}
+    changed: list[tuple[int, datetime | None, datetime | None]] = []
+    earliest: dict[int, datetime | None] = {}
+    old_next: dict[int, datetime | None] = {}
+    for (
+        pk,
+        ticket_id,
+        team_id,
+        next_due,
+        percent,
+        state,
+        business,
+        resumed,
+        used,
+        target,
+        warned,
+        due,
+        warn,
+    ) in rows:
+        work = works.get(team_id)
+        if work is None:
+            work = works[team_id] = clockwork_for_team(team_id)
+        old_next[ticket_id] = next_due
+        new_due = new_warn = None
+        if resumed is not None:
+            new_due = work.add(business, resumed, max(0, target - used))
+            share = int(percent) if percent is not None else 75
+            if state == ClockState.ACTIVE and not warned and 0 < share < 100:
+                new_warn = work.add(business, resumed, max(0, target * share // 100 - used))
+        if (new_due, new_warn) != (due, warn):
+            changed.append((pk, new_due, new_warn))
+        if new_due is not None:
+            current = earliest.get(ticket_id)
+            earliest[ticket_id] = new_due if current is None or new_due < current else current
+        else:
+            earliest.setdefault(ticket_id, None)
+    tickets = [(t, due) for t, due in earliest.items() if due != old_next.get(t)]
+    if connection.vendor == "postgresql":
+        if changed:
+            _update_rows(
+                SlaClock._meta.db_table, (("due_at", "timestamptz"), ("warn_at", "timestamptz")), changed
+            )
+        if tickets:
+            _update_rows(Ticket._meta.db_table, (("next_due_at", "timestamptz"),), tickets)
+    else:
+        if changed:
+            clocks_changed = [SlaClock(pk=pk, due_at=d, warn_at=w) for pk, d, w in changed]
+            SlaClock.objects.bulk_update(clocks_changed, ["due_at", "warn_at"], batch_size=500)
+        if tickets:
+            Ticket.objects.bulk_update(
+                [Ticket(pk=t, next_due_at=d) for t, d in tickets], ["next_due_at"], batch_size=500
+            )
+    return len(ticket_ids)
+
+
 def recompute_run(run_id: int, *, batch_size: int = BATCH) -> SlaRecompute | None:
     """Run (or resume) a recomputation to its end; each batch commits with its progress."""
     while True:
@@ -147,13 +230,27 @@ def recompute_run(run_id: int, *, batch_size: int = BATCH) -> SlaRecompute | Non
             run = SlaRecompute.objects.select_for_update(skip_locked=True).filter(pk=run_id).first()
             if run is None or run.state != RecomputeState.RUNNING:
                 return run  # gone, finished, superseded, or another worker holds it
-            tickets = list(
-                open_tickets()
-                .filter(pk__gt=run.last_ticket_id)
-                .select_related("requester", "organization")
-                .only(*LOADED_FIELDS)
-                .order_by("pk")[:batch_size]
-            )
+            if run.reason == CALENDAR:
+                ids = list(
+                    open_tickets()
+                    .filter(pk__gt=run.last_ticket_id)
+                    .order_by("pk")
+                    .values_list("pk", flat=True)[:batch_size]
+                )
+                if ids:
+                    run.done += recompute_due_times(ids)
+                    run.last_ticket_id = ids[-1]
+                    run.save(update_fields=["done", "last_ticket_id"])
+                    continue
+                tickets: list[Ticket] = []
+            else:
+                tickets = list(
+                    open_tickets()
+                    .filter(pk__gt=run.last_ticket_id)
+                    .select_related("requester", "organization")
+                    .only(*LOADED_FIELDS)
+                    .order_by("pk")[:batch_size]
+                )
             if not tickets:
                 run.state = RecomputeState.DONE
                 run.finished_at = timezone.now()

@@ -136,3 +136,40 @@ def test_the_default_policy_stays_active_and_cannot_be_deleted(world, policies) 
     assert policies.is_active and policies.version == 2
     with pytest.raises(ValidationError):
         policy_delete(policy=policies)
+
+
+def test_the_calendar_fast_path_agrees_with_the_full_recomputation(
+    world, policies, now, django_capture_on_commit_callbacks
+) -> None:
+    tickets = [
+        world.ticket(subject=f"تذكرة {i}", priority=p) for i, p in enumerate(["normal", "urgent", "low"])
+    ]
+    now.value = riyadh(2026, 12, 6, 10, 0)
+    ticket_update(ticket=tickets[2], actor=world.agent, changes={"status": Status.PENDING})
+    calendar = BusinessCalendar.objects.get(is_default=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        calendar_update(
+            calendar=calendar,
+            name=calendar.name,
+            weekly_hours={day: [(9 * HOUR, 13 * HOUR), (14 * HOUR, 17 * HOUR)] for day in (6, 0, 1, 2, 3)},
+        )
+    assert SlaRecompute.objects.get().reason == "calendar"
+
+    def state() -> list[object]:
+        return list(
+            SlaClock.objects.order_by("pk").values_list(
+                "pk", "state", "due_at", "warn_at", "ticket__next_due_at"
+            )
+        )
+
+    fast = state()
+    recompute_run(recompute_start("policy").pk)
+    assert state() == fast
+
+
+def test_a_calendar_run_replacing_a_policy_run_matches_policies_too(world, policies) -> None:
+    recompute_start("policy")
+    assert recompute_start("calendar").reason == "policy"
+    assert recompute_start("calendar").reason == "policy"  # it replaced an unfinished policy run again
+    SlaRecompute.objects.update(state=RecomputeState.DONE)
+    assert recompute_start("calendar").reason == "calendar"
