@@ -93,7 +93,9 @@ SUBSCRIPTIONS: Subscriptions = {
         sync(tickets.on_contact_erased),  # their messages, the tickets they opened, their files
         sync(connectors.on_contact_erased),  # their channel identities, masked wherever they appear
     ],
-    BusinessCalendarChanged: [],  # later: recompute the due times of open tickets on these calendars
+    BusinessCalendarChanged: [
+        sync(sla.on_calendar_changed),  # a recomputation of the open tickets' due times, its job after commit
+    ],
     SlaWarning: [
         on_commit(realtime.on_sla_warning),  # the assignee's notification; due badges refresh
     ],

@@ -21,6 +21,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.realtime.tasks.sweep", every=60),
     # SLA warnings and breaches that came due (each once per ticket, metric and due time).
     Periodic("awn.sla.tasks.scan", every=60),
+    # Due-time recomputations (after a policy, calendar or holiday edit) that a crash left unfinished.
+    Periodic("awn.sla.tasks.resume_recomputes", every=60),
     # Users' learned questions past their retention (AWN_LEARNED_QUESTIONS_DAYS).
     Periodic("awn.knowledge.tasks.expire_learned_questions", every=3600),
     # Contacts per channel and half-hour (the staffing forecast's history): the last two days recounted.

@@ -28,6 +28,7 @@ urlpatterns = [
     path("workspace/inboxes/", include("awn.connectors.urls_admin")),
     path("workspace/chats/", chat_views.agent_panel, name="chat-agents"),
     path("workspace/calendars/", include("awn.sla.urls")),
+    path("workspace/sla/", include("awn.sla.urls_policies")),
     path("workspace/analytics/", include("awn.analytics.urls")),
     path("workspace/routing/", include("awn.routing.urls")),
     path("workspace/privacy/", include("awn.privacy.urls")),

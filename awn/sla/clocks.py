@@ -145,7 +145,13 @@ def schedule(clock: SlaClock, work: Clockwork, warning_percent: int) -> None:
 class TicketClocks:
     """The clocks of one ticket, changed in memory and written back by `save()` with their events."""
 
-    def __init__(self, ticket: Ticket, now: datetime, clocks: Iterable[SlaClock] | None = None) -> None:
+    def __init__(
+        self,
+        ticket: Ticket,
+        now: datetime,
+        clocks: Iterable[SlaClock] | None = None,
+        work: Clockwork | None = None,
+    ) -> None:
         self.ticket = ticket
         self.now = now
         self.clocks: dict[str, SlaClock] = {
@@ -153,7 +159,7 @@ class TicketClocks:
             for c in (clocks if clocks is not None else SlaClock.objects.filter(ticket_id=ticket.pk))
         }
         self.snapshot: Mapping[str, Any] | None = ticket.sla_snapshot
-        self.work = clockwork_for_team(ticket.team_id)
+        self.work = work if work is not None else clockwork_for_team(ticket.team_id)
         self.events: list[SlaMetricEvent] = []
         self.changed: set[str] = set()
         self.created: list[SlaClock] = []
@@ -332,9 +338,16 @@ class TicketClocks:
                 continue
             # due = resumed_at + (new target - used): the new target counted from the original start, pauses
             # left out; a due time already past is breached at that time by the next scan.
+            before = (clock.target_seconds, clock.business, clock.due_at, clock.warn_at)
+            was_changed = metric in self.changed
             clock.target_seconds = target.seconds
             clock.business = target.business
             self._touch(clock)
+            if (
+                not was_changed
+                and (clock.target_seconds, clock.business, clock.due_at, clock.warn_at) == before
+            ):
+                self.changed.discard(metric)  # nothing to write (a recomputation that moved nothing)
         created = self.ticket.created_at or self.now
         for metric in OPENED_AT_CREATION:
             if metric in targets and metric not in self.clocks:
@@ -349,21 +362,28 @@ class TicketClocks:
         dues = [c.due_at for c in self.clocks.values() if c.state in RUNNING_STATES and c.due_at is not None]
         return min(dues) if dues else None
 
+    def changed_clocks(self) -> list[SlaClock]:
+        return [self.clocks[m] for m in sorted(self.changed) if self.clocks[m] not in self.created]
+
+    def ticket_updates(self) -> dict[str, Any]:
+        updates: dict[str, Any] = {}
+        next_due = self.next_due()
+        if next_due != self.ticket.next_due_at:
+            updates["next_due_at"] = next_due
+        if self.snapshot_changed:
+            updates["sla_snapshot"] = self.snapshot
+            updates["sla_policy_id"] = self.policy_id
+        return updates
+
     def save(self) -> None:
         if self.created:
             SlaClock.objects.bulk_create(self.created)
-        changed = [self.clocks[m] for m in self.changed if self.clocks[m] not in self.created]
+        changed = self.changed_clocks()
         if changed:
             SlaClock.objects.bulk_update(changed, CLOCK_FIELDS)
         if self.events:
             SlaMetricEvent.objects.bulk_create(self.events, ignore_conflicts=True)
-        ticket_updates: dict[str, Any] = {}
-        next_due = self.next_due()
-        if next_due != self.ticket.next_due_at:
-            ticket_updates["next_due_at"] = next_due
-        if self.snapshot_changed:
-            ticket_updates["sla_snapshot"] = self.snapshot
-            ticket_updates["sla_policy_id"] = self.policy_id
+        ticket_updates = self.ticket_updates()
         if ticket_updates:
             Ticket.objects.filter(pk=self.ticket.pk).update(**ticket_updates)
             for name, value in ticket_updates.items():

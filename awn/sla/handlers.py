@@ -10,6 +10,8 @@ from awn.tickets.events import MessageReceived, ReplySent, TicketCreated, Ticket
 
 from . import clocks
 from .enums import Metric
+from .events import BusinessCalendarChanged
+from .recompute import CALENDAR, recompute_start
 
 # A change of one of these may change which policy applies, its targets or the calendar.
 RETARGETING_FIELDS = frozenset({"priority", "category", "team_id", "organization_id", "channel"})
@@ -73,3 +75,8 @@ def on_ticket_updated(event: TicketUpdated) -> None:
     ticket_clocks.apply_policy()
     ticket_clocks.retarget()
     ticket_clocks.save()
+
+
+def on_calendar_changed(event: BusinessCalendarChanged) -> None:
+    """Hours, an override or a holiday changed: every open ticket's due times are recomputed in the background."""
+    recompute_start(CALENDAR)

@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
 
 from awn.accounts.models import Team
 
 from .business_time import Calendar, Override, build_calendar, weekly_from_json
 from .business_time import Holiday as HolidaySpan
-from .models import BusinessCalendar, CalendarOverride, Holiday, TeamCalendar
+from .models import BusinessCalendar, CalendarOverride, Holiday, SlaPolicy, TeamCalendar
 
 # id → ((version, updated_at), built): updated_at joins the version so a row deleted and created again with the
 # same id (SQLite reuses ids) or a rolled-back database is never mistaken for the cached one.
@@ -97,3 +99,55 @@ def holiday_list(*, year: int | None = None, calendar: BusinessCalendar | None =
 
 def teams_without_calendar() -> QuerySet[Team]:
     return Team.objects.exclude(pk__in=TeamCalendar.objects.values("team_id")).order_by("name")
+
+
+def policy_conditions(policy: SlaPolicy) -> list[tuple[str, str]]:
+    """(condition, its values) for the policies list; an empty list matches any ticket."""
+    from awn.crm.enums import ContactType
+    from awn.crm.models import Organization
+    from awn.tickets.enums import Category, Channel, Priority
+
+    def labels(values: list[str], choices: Any) -> str:
+        names = dict(choices.choices)
+        return "، ".join(str(names.get(v, v)) for v in values)
+
+    rows: list[tuple[str, str]] = []
+    if policy.categories:
+        rows.append((str(_("categories")), labels(policy.categories, Category)))
+    if policy.priorities:
+        rows.append((str(_("priorities")), labels(policy.priorities, Priority)))
+    if policy.channels:
+        rows.append((str(_("channels")), labels(policy.channels, Channel)))
+    if policy.contact_types:
+        rows.append((str(_("contact types")), labels(policy.contact_types, ContactType)))
+    if policy.team_ids:
+        names = Team.objects.filter(pk__in=policy.team_ids).order_by("name").values_list("name", flat=True)
+        rows.append((str(_("teams")), "، ".join(names)))
+    if policy.organization_ids:
+        schools = Organization.objects.filter(pk__in=policy.organization_ids).order_by("name")
+        rows.append(
+            (str(_("schools / education offices")), "، ".join(schools.values_list("name", flat=True)))
+        )
+    return rows
+
+
+def policy_target_summary(policy: SlaPolicy) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Per priority: (metric, "8 h (business)") for the policies list."""
+    from awn.tickets.enums import Priority
+
+    from .enums import Metric
+
+    summary = []
+    for priority in Priority.values:
+        by_metric = policy.targets.get(priority) or {}
+        cells = []
+        for metric in Metric.values:
+            spec = by_metric.get(metric)
+            if spec:
+                hours = int(spec["minutes"]) / 60
+                text = f"{hours:g}"
+                kind = _("business hours") if spec.get("business", True) else _("calendar hours")
+                cells.append((str(Metric(metric).label), f"{text} {kind}"))
+        if cells:
+            summary.append((str(Priority(priority).label), cells))
+    return summary

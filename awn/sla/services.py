@@ -1,4 +1,4 @@
-"""Writes to business calendars, overrides and holidays.
+"""Writes to business calendars, overrides, holidays and SLA policies.
 
 Every write is checked by the pure module first (business_time.build_calendar): an invalid calendar raises a
 bilingual CalendarError and nothing is saved. Every write bumps the version of the calendars it changes and
@@ -7,18 +7,22 @@ publishes BusinessCalendarChanged, so cached calendars are rebuilt and due times
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from awn.accounts.models import Team
-from awn.core.errors import Conflict, ValidationError
+from awn.core.errors import Conflict, ValidationError, lazy_format
 from awn.core.events import publish
+from awn.crm.enums import ContactType
+from awn.crm.models import Organization
+from awn.tickets.enums import Category, Channel, Priority
 
 from .business_time import (
     Override,
@@ -30,9 +34,11 @@ from .business_time import (
     weekly_from_json,
     weekly_to_json,
 )
-from .enums import HolidayKind
+from .enums import HolidayKind, Metric
 from .events import BusinessCalendarChanged
-from .models import BusinessCalendar, CalendarOverride, Holiday, TeamCalendar
+from .matching import MAX_TARGET_MINUTES
+from .models import BusinessCalendar, CalendarOverride, Holiday, SlaPolicy, TeamCalendar
+from .recompute import recompute_start
 from .saudi_holidays import HolidayCandidate, saudi_holidays
 
 DEFAULT_CALENDAR_NAME = "ساعات العمل الرسمية"
@@ -330,3 +336,131 @@ def holidays_seed_year(year: int) -> SeedResult:
     if result.created or result.updated:
         _calendars_changed(None)
     return result
+
+
+# --- SLA policies ----------------------------------------------------------------------------------------
+
+PAUSABLE_STATUSES = ("pending", "on_hold")
+
+
+def _choices(values: Iterable[str], allowed: Iterable[str], *, field: str) -> list[str]:
+    values = [str(v) for v in values]
+    unknown = sorted(set(values) - set(allowed))
+    if unknown:
+        raise ValidationError(
+            lazy_format(_("Unknown value: %(values)s."), values="، ".join(unknown)), field=field
+        )
+    return sorted(set(values))
+
+
+def _ids(values: Iterable[int], rows: QuerySet[Any], *, field: str) -> list[int]:
+    try:
+        ids = sorted({int(v) for v in values})
+    except (TypeError, ValueError):
+        raise ValidationError(_("Choose from the list."), field=field) from None
+    if ids and rows.filter(pk__in=ids).count() != len(ids):
+        raise ValidationError(_("Choose from the list."), field=field)
+    return ids
+
+
+def _clean_targets(
+    targets: Mapping[str, Mapping[str, Mapping[str, Any]]],
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """{priority: {metric: {"minutes": 1…MAX, "business": bool}}}; a blank or zero target is no target."""
+    cleaned: dict[str, dict[str, dict[str, Any]]] = {}
+    for priority, by_metric in targets.items():
+        if priority not in Priority.values:
+            raise ValidationError(
+                lazy_format(_("Unknown value: %(values)s."), values=priority), field="targets"
+            )
+        for metric, spec in (by_metric or {}).items():
+            if metric not in Metric.values:
+                raise ValidationError(
+                    lazy_format(_("Unknown value: %(values)s."), values=metric), field="targets"
+                )
+            minutes = spec.get("minutes") if spec else None
+            if minutes in (None, "", 0):
+                continue
+            if (
+                not isinstance(minutes, int)
+                or isinstance(minutes, bool)
+                or not 1 <= minutes <= MAX_TARGET_MINUTES
+            ):
+                raise ValidationError(
+                    lazy_format(
+                        _(
+                            "A target must be between one minute and %(days)s days (%(priority)s, %(metric)s)."
+                        ),
+                        days=MAX_TARGET_MINUTES // 1440,
+                        priority=Priority(priority).label,
+                        metric=Metric(metric).label,
+                    ),
+                    field=f"target_{priority}_{metric}",
+                )
+            cleaned.setdefault(priority, {})[metric] = {
+                "minutes": minutes,
+                "business": bool(spec.get("business", True)),
+            }
+    if not cleaned:
+        raise ValidationError(_("Set at least one target."), field="targets")
+    return cleaned
+
+
+@transaction.atomic
+def policy_save(
+    *,
+    name: str,
+    targets: Mapping[str, Mapping[str, Mapping[str, Any]]],
+    policy: SlaPolicy | None = None,
+    position: int = 0,
+    is_active: bool = True,
+    categories: Iterable[str] = (),
+    priorities: Iterable[str] = (),
+    channels: Iterable[str] = (),
+    contact_types: Iterable[str] = (),
+    team_ids: Iterable[int] = (),
+    organization_ids: Iterable[int] = (),
+    pause_statuses: Iterable[str] = ("pending",),
+    warning_percent: int = 75,
+    hold_alerts_outside_hours: bool = False,
+) -> SlaPolicy:
+    """Create a policy (policy=None) or change one; everything is checked before anything is saved. The open
+    tickets' due times are recomputed in the background (their policy may change)."""
+    name = _clean_name(name)
+    same_name = SlaPolicy.objects.filter(name=name)
+    if policy is not None:
+        same_name = same_name.exclude(pk=policy.pk)
+    if same_name.exists():
+        raise ValidationError(_("A policy with this name already exists."), field="name")
+    if not isinstance(position, int) or not 0 <= position <= 10000:
+        raise ValidationError(_("The order must be a whole number from 0 to 10000."), field="position")
+    if not isinstance(warning_percent, int) or not 1 <= warning_percent <= 99:
+        raise ValidationError(
+            _("The warning must be between 1 and 99 percent of the target."), field="warning_percent"
+        )
+    row = policy or SlaPolicy()
+    row.name = name
+    row.position = position
+    row.is_active = bool(is_active) or row.is_default  # the default policy always applies
+    row.categories = _choices(categories, Category.values, field="categories")
+    row.priorities = _choices(priorities, Priority.values, field="priorities")
+    row.channels = _choices(channels, Channel.values, field="channels")
+    row.contact_types = _choices(contact_types, ContactType.values, field="contact_types")
+    row.team_ids = _ids(team_ids, Team.objects.all(), field="team_ids")
+    row.organization_ids = _ids(organization_ids, Organization.objects.all(), field="organization_ids")
+    row.pause_statuses = _choices(pause_statuses, PAUSABLE_STATUSES, field="pause_statuses")
+    row.targets = _clean_targets(targets)
+    row.warning_percent = warning_percent
+    row.hold_alerts_outside_hours = bool(hold_alerts_outside_hours)
+    row.version = (row.version or 0) + 1 if row.pk else 1
+    row.save()
+    recompute_start("policy")
+    return row
+
+
+@transaction.atomic
+def policy_delete(*, policy: SlaPolicy) -> None:
+    if policy.is_default:
+        raise ValidationError(_("The default policy cannot be deleted."))
+    policy.delete()
+    recompute_start("policy")

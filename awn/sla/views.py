@@ -1,5 +1,6 @@
-"""Calendar pages under the workspace (supervisors and admins): calendars with their weekly hours and overrides,
-holidays with Gregorian and Hijri dates side by side. Thin: every write goes through awn/sla/services.py."""
+"""Calendar and SLA policy pages under the workspace (supervisors and admins): calendars with their weekly hours
+and overrides, holidays with Gregorian and Hijri dates side by side, policies in matching order with the
+recomputation's progress. Thin: every write goes through awn/sla/services.py."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ from awn.accounts.models import User
 from awn.core.errors import DomainError
 
 from .business_time import WEEK_ORDER, WEEKDAY_NAMES, format_day_hours, weekly_from_json
-from .forms import CalendarForm, HolidayForm, OverrideForm, SeedForm, WeeklyHoursForm
-from .models import BusinessCalendar, CalendarOverride, Holiday
+from .enums import Metric, RecomputeState
+from .forms import CalendarForm, HolidayForm, OverrideForm, PolicyForm, SeedForm, WeeklyHoursForm
+from .models import BusinessCalendar, CalendarOverride, Holiday, SlaPolicy
 from .policies import can_manage_calendars
-from .selectors import calendar_list, holiday_list
+from .recompute import latest_run
+from .selectors import calendar_list, holiday_list, policy_conditions, policy_target_summary
 from .services import (
     calendar_create,
     calendar_delete,
@@ -35,6 +38,8 @@ from .services import (
     holidays_seed_year,
     override_delete,
     override_save,
+    policy_delete,
+    policy_save,
     team_calendar_set,
 )
 
@@ -90,6 +95,7 @@ def calendar_index(request: HttpRequest) -> HttpResponse:
         "years": [year - 1, year, year + 1],
         "seed_form": SeedForm(initial={"year": year}),
         "weekdays": [WEEKDAY_NAMES[day] for day in WEEK_ORDER],
+        **_progress_context(),
     }
     return render(request, "sla/calendars.html", context)
 
@@ -272,3 +278,60 @@ def holidays_seed(request: HttpRequest) -> HttpResponse:
             },
         )
     return redirect(f"{_index_url()}?year={year}")
+
+
+# --- SLA policies ----------------------------------------------------------------------------------------
+
+
+def _progress_context() -> dict[str, Any]:
+    run = latest_run()
+    return {"run": run, "running": run is not None and run.state == RecomputeState.RUNNING}
+
+
+@supervisor_required
+def policy_index(request: HttpRequest) -> HttpResponse:
+    policies = list(SlaPolicy.objects.order_by("is_default", "position", "pk"))
+    rows = [
+        {
+            "policy": policy,
+            "conditions": policy_conditions(policy),
+            "targets": policy_target_summary(policy),
+        }
+        for policy in policies
+    ]
+    return render(request, "sla/policies.html", {"rows": rows, **_progress_context()})
+
+
+@supervisor_required
+def recompute_progress(request: HttpRequest) -> HttpResponse:
+    """The progress bar alone (polled by the policies page while a recomputation runs)."""
+    return render(request, "sla/partials/recompute_progress.html", _progress_context())
+
+
+@supervisor_required
+def policy_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
+    policy = get_object_or_404(SlaPolicy, pk=pk) if pk is not None else None
+    form = PolicyForm(request.POST or None, initial=PolicyForm.initial_for(policy) if policy else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            policy_save(policy=policy, **form.values())
+        except DomainError as exc:
+            field = exc.field if exc.field in form.fields else None
+            form.add_error(field, str(exc.message))
+        else:
+            messages.success(request, _("Policy saved. Open tickets' due times are being recomputed."))
+            return redirect("sla_policies:policies")
+    context = {"form": form, "policy": policy, "metric_labels": [label for _, label in Metric.choices]}
+    return render(request, "sla/policy_form.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@supervisor_required
+def policy_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        policy_delete(policy=get_object_or_404(SlaPolicy, pk=pk))
+    except DomainError as exc:
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Policy deleted. Open tickets' due times are being recomputed."))
+    return redirect("sla_policies:policies")
