@@ -220,15 +220,20 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         events = seed_log(args.rebuild_tickets, teams, now)
         result["log_seed_seconds"] = round(time.perf_counter() - started, 1)
-        rebuilds = []
+        rebuilds, per_cpu = [], []
         for _ in range(2):
             rebuilt = facts_rebuild()
             rebuilds.append(rebuilt.events / rebuilt.seconds)
+            per_cpu.append(rebuilt.events / rebuilt.cpu_seconds)
         result["rebuild"] = {
             "events": events,
             "facts": rebuilt.facts,
             "events_per_second": [round(r) for r in rebuilds],
+            "events_per_cpu_second": [
+                round(r) for r in per_cpu
+            ],  # this process only (PostgreSQL's share apart)
             "seconds": round(rebuilt.seconds, 2),
+            "load_average": os.getloadavg()[0],
         }
         print(json.dumps(result["rebuild"]), file=sys.stderr)
         started = time.perf_counter()

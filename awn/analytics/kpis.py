@@ -28,7 +28,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
-    FloatField,
+    Field,
     Q,
     QuerySet,
     Value,
@@ -58,16 +58,14 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-class PercentileCont(Aggregate):
-    """percentile_cont(p) WITHIN GROUP (ORDER BY x): PostgreSQL only (SQLite computes in Python)."""
+class MedianAndP90(Aggregate):
+    """percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x): both figures from one sort, PostgreSQL only
+    (SQLite computes the same in Python)."""
 
     function = "PERCENTILE_CONT"
-    name = "PercentileCont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression: str, fraction: float, **extra: Any) -> None:
-        super().__init__(expression, fraction=float(fraction), **extra)
+    name = "MedianAndP90"
+    template = "%(function)s(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = Field()  # a float8[] that psycopg hands over as a list
 
 
 @dataclass(frozen=True)
@@ -245,12 +243,14 @@ def _aggregates() -> dict[str, Any]:
             aggregates[f"{column}__count"] = Count(column, filter=present)
             aggregates[f"{column}__mean"] = Avg(column, filter=present)
             if _uses_percentile_cont():
-                aggregates[f"{column}__median"] = PercentileCont(column, 0.5, filter=present)
-                aggregates[f"{column}__p90"] = PercentileCont(column, 0.9, filter=present)
+                aggregates[f"{column}__pct"] = MedianAndP90(column, filter=present)
     return aggregates
 
 
 def _values(row: dict[str, Any]) -> dict[str, KpiValue]:
+    for name in [k for k in row if k.endswith("__pct")]:
+        column = name.removesuffix("__pct")
+        row[f"{column}__median"], row[f"{column}__p90"] = row.pop(name) or (None, None)
     values: dict[str, KpiValue] = {}
     for kpi in KPIS:
         value = KpiValue(kpi, row[f"{kpi.key}__n"], row.get(f"{kpi.key}__hits"))
