@@ -7,7 +7,8 @@ Database: awn_analytics_bench on 127.0.0.1:5432 (created and migrated when missi
 1. The event log of `--rebuild-tickets` tickets is written with COPY (created, first reply, resolved; a tenth
    reopened and resolved again, a third rated: ~4.4 events a ticket, over the last 365 days) and
    `facts_rebuild()` folds it into facts: events/s (target ≥ 50,000/s).
-2. Facts up to `--facts` are added directly with COPY (the same distribution), then ANALYZE.
+2. Facts up to `--facts` are added directly with COPY (the same distribution, in creation order over the last
+   365 days, as live writes leave them), then ANALYZE.
 3. The reports page `GET /workspace/analytics/` in-process (Django test client, a supervisor, template rendered):
    the default period (30 days), a 7-day period with a channel breakdown, one team, and the whole year; p50/p95
    over `--requests` requests each (target p95 ≤ 200 ms at 1M tickets).
@@ -104,8 +105,12 @@ def seed_facts(first: int, last: int, teams: list[tuple[int, str]], now: datetim
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY analytics_ticketfact ({columns}) FROM STDIN") as copy,
     ):
+        span = 365 * 86400
         for ticket in range(first, last + 1):
-            created = _when(rng, now)
+            # In creation order, as the live handlers and the rebuild leave them: a period is a contiguous range.
+            created = now - timedelta(
+                seconds=span * (last - ticket) / max(last - first, 1) + rng.randrange(60)
+            )
             team_id, kind = rng.choice(teams)
             reply = rng.randrange(60, 4 * 3600)
             resolve = reply + rng.randrange(60, 2 * 86400)
