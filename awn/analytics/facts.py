@@ -8,8 +8,8 @@ business figure is None (no configuration is not zero).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from awn.sla.business_time import Calendar, business_seconds_between
@@ -19,6 +19,7 @@ from .enums import FactEventKind as K
 Fact = dict[str, Any]
 CalendarOf = Callable[[int | None], Calendar | None]
 
+REPEAT_WINDOW = timedelta(days=7)
 RESOLVED = "resolved"
 CLOSED = "closed"
 PENDING = "pending"
@@ -54,6 +55,7 @@ def new_fact(ticket_id: int, at: datetime, p: Mapping[str, Any]) -> Fact:
         "csat_score": None,
         "rated_at": None,
         "merged_into_id": None,
+        "repeat_contact": False,
     }
 
 
@@ -130,6 +132,41 @@ def apply(
         fact["csat_score"] = payload.get("score")
         fact["rated_at"] = at
     return fact
+
+
+def repeat_of(fact: Fact, *, requester_id: Any, category: str, at: datetime, ticket_id: int) -> bool:
+    """Whether a ticket of `requester_id` in `category` created at `at` makes `fact` a repeat contact: the same
+    contact and category, created within REPEAT_WINDOW after the fact's resolution. The live handler runs the same
+    test as one UPDATE (services._mark_repeats)."""
+    resolved = fact["resolved_at"]
+    return (
+        fact["ticket_id"] != ticket_id
+        and fact["requester_id"] == requester_id
+        and fact["category"] == category
+        and resolved is not None
+        and at - REPEAT_WINDOW <= resolved < at
+    )
+
+
+def repeat_trigger(
+    kind: str, fact: Fact | None, payload: Mapping[str, Any]
+) -> tuple[Any, str, datetime] | None:
+    """(requester, category, created_at) when this event may make earlier tickets repeat contacts: a creation,
+    or a category change (the assistant's triage moves a new ticket out of "other")."""
+    if fact is None:
+        return None
+    if kind == K.CREATED or (kind == K.UPDATED and "category" in payload):
+        return fact["requester_id"], fact["category"], fact["created_at"]
+    return None
+
+
+def mark_repeats(facts: Iterable[Fact], trigger: tuple[Any, str, datetime], ticket_id: int) -> None:
+    requester_id, category, at = trigger
+    for other in facts:
+        if not other["repeat_contact"] and repeat_of(
+            other, requester_id=requester_id, category=category, at=at, ticket_id=ticket_id
+        ):
+            other["repeat_contact"] = True
 
 
 def changed_fields(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:

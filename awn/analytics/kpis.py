@@ -16,9 +16,8 @@ Conventions shared by every KPI:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from datetime import timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.apps import apps
@@ -29,9 +28,7 @@ from django.db.models import (
     BooleanField,
     Case,
     Count,
-    Exists,
-    FloatField,
-    OuterRef,
+    Field,
     Q,
     QuerySet,
     Value,
@@ -42,7 +39,6 @@ from django.utils.translation import gettext_lazy as _
 
 from .models import TicketFact
 
-FCR_WINDOW = timedelta(days=7)
 CSAT_SATISFIED = 4  # 4 and 5 on a 1–5 scale are satisfied answers
 
 
@@ -62,16 +58,14 @@ def percentile(values: Sequence[float], p: float) -> float | None:
     return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
-class PercentileCont(Aggregate):
-    """percentile_cont(p) WITHIN GROUP (ORDER BY x): PostgreSQL only (SQLite computes in Python)."""
+class MedianAndP90(Aggregate):
+    """percentile_cont(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY x): both figures from one sort, PostgreSQL only
+    (SQLite computes the same in Python)."""
 
     function = "PERCENTILE_CONT"
-    name = "PercentileCont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression: str, fraction: float, **extra: Any) -> None:
-        super().__init__(expression, fraction=float(fraction), **extra)
+    name = "MedianAndP90"
+    template = "%(function)s(ARRAY[0.5, 0.9]) WITHIN GROUP (ORDER BY %(expressions)s)"
+    output_field = Field()  # a float8[] that psycopg hands over as a list
 
 
 @dataclass(frozen=True)
@@ -95,22 +89,10 @@ class Kpi:
     population: Q
     hit: Q | None = None
     columns: tuple[str, str] | None = None
-    extra: Callable[[], Q] | None = field(default=None, compare=False)
 
 
 NOT_MERGED = Q(merged_into_id__isnull=True)
 RESOLVED = NOT_MERGED & Q(resolved_at__isnull=False)
-
-
-def repeat_contact() -> Q:
-    """The same contact opened another ticket about the same category within 7 days after this one's resolution."""
-    later = TicketFact.objects.filter(
-        requester_id=OuterRef("requester_id"),
-        category=OuterRef("category"),
-        created_at__gt=OuterRef("resolved_at"),
-        created_at__lte=OuterRef("resolved_at") + FCR_WINDOW,
-    ).exclude(ticket_id=OuterRef("ticket_id"))
-    return Q(Exists(later))
 
 
 KPIS: tuple[Kpi, ...] = (
@@ -175,8 +157,8 @@ KPIS: tuple[Kpi, ...] = (
         ),
         Unit.SHARE,
         RESOLVED,
-        hit=Q(reopen_count=0),
-        extra=lambda: ~repeat_contact(),
+        # repeat_contact is written by the facts' fold when the later ticket appears (facts.repeat_of).
+        hit=Q(reopen_count=0, repeat_contact=False),
     ),
     Kpi(
         "csat",
@@ -228,8 +210,7 @@ SLA_DEFINITION = _(
 
 
 def hit_filter(kpi: Kpi) -> Q:
-    q = kpi.hit if kpi.hit is not None else Q()
-    return q & kpi.extra() if kpi.extra is not None else q
+    return kpi.hit if kpi.hit is not None else Q()
 
 
 @dataclass
@@ -262,12 +243,14 @@ def _aggregates() -> dict[str, Any]:
             aggregates[f"{column}__count"] = Count(column, filter=present)
             aggregates[f"{column}__mean"] = Avg(column, filter=present)
             if _uses_percentile_cont():
-                aggregates[f"{column}__median"] = PercentileCont(column, 0.5, filter=present)
-                aggregates[f"{column}__p90"] = PercentileCont(column, 0.9, filter=present)
+                aggregates[f"{column}__pct"] = MedianAndP90(column, filter=present)
     return aggregates
 
 
 def _values(row: dict[str, Any]) -> dict[str, KpiValue]:
+    for name in [k for k in row if k.endswith("__pct")]:
+        column = name.removesuffix("__pct")
+        row[f"{column}__median"], row[f"{column}__p90"] = row.pop(name) or (None, None)
     values: dict[str, KpiValue] = {}
     for kpi in KPIS:
         value = KpiValue(kpi, row[f"{kpi.key}__n"], row.get(f"{kpi.key}__hits"))

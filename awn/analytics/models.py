@@ -63,6 +63,9 @@ class TicketFact(models.Model):
     csat_score = models.PositiveSmallIntegerField(null=True)
     rated_at = models.DateTimeField(null=True)
     merged_into_id = models.BigIntegerField(null=True)
+    # The same contact opened another ticket of the same category within 7 days after this one was resolved
+    # (facts.REPEAT_WINDOW): set once, by the creation (or category change) of that later ticket.
+    repeat_contact = models.BooleanField(default=False)
 
     class Meta:
         indexes = [

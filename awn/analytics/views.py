@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any, cast
 
@@ -14,11 +15,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from awn.accounts.models import User
 
 from .exports import to_csv, to_xlsx
-from .forms import BREAKDOWNS, ReportFilterForm
+from .forms import BREAKDOWNS, DEFAULT_DAYS, ReportFilterForm, today
 from .kpis import BY_KEY, KPIS, drill_filter
 from .policies import can_view_reports, restricted_team_id
 from .reports import (
@@ -36,7 +38,14 @@ logger = logging.getLogger("awn.analytics.exports")
 View = Callable[..., HttpResponse]
 PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 50_000
-TABLES = ("kpis", "trend", "heatmap", "breakdown", "tickets")
+TABLE_LABELS = {
+    "kpis": _("Indicators"),
+    "trend": _("Tickets by day"),
+    "heatmap": _("Tickets by hour of the week"),
+    "breakdown": _("Breakdown"),
+    "tickets": _("Tickets"),
+}
+TABLES = tuple(TABLE_LABELS)
 
 
 def reports_required(view: View) -> View:
@@ -57,10 +66,12 @@ def reports_required(view: View) -> View:
 def _form(request: HttpRequest) -> tuple[ReportFilterForm, int | None]:
     user = cast(User, request.user)
     only = restricted_team_id(user)
-    form = ReportFilterForm(request.GET or None, teams=team_choices(only), restricted=only is not None)
-    if not request.GET:
-        form = ReportFilterForm({}, teams=team_choices(only), restricted=only is not None)
-    return form, only
+    data = request.GET.copy()
+    if not data.get("start") and not data.get("end"):
+        # The default period, written into the form so its date fields show what the figures cover.
+        data["end"] = today().isoformat()
+        data["start"] = (today() - timedelta(days=DEFAULT_DAYS - 1)).isoformat()
+    return ReportFilterForm(data, teams=team_choices(only), restricted=only is not None), only
 
 
 def _query(request: HttpRequest, *drop: str) -> str:
@@ -84,7 +95,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         "tiles": [(kpi, report.values[kpi.key]) for kpi in KPIS] if report else [],
         "query": _query(request, "day", "weekday", "hour"),
         "breakdown_label": BREAKDOWNS.get(report.by) if report else "",
-        "tables": TABLES,
+        "tables": TABLE_LABELS.items(),
         "restricted": only is not None,
     }
     return render(request, "analytics/reports.html", context, status=200 if form.is_valid() else 400)

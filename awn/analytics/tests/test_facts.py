@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db.models import F
+from django.utils import timezone
 
 from awn.analytics.enums import FactEventKind
 from awn.analytics.models import FactEvent, TicketFact
@@ -28,7 +29,10 @@ from awn.tickets.services import (
 def set_default_hours(weekly_hours: dict[str, list[list[int]]]) -> None:
     """The default calendar (created by a migration) gets these hours."""
     BusinessCalendar.objects.filter(is_default=True).update(
-        weekly_hours=weekly_hours, version=F("version") + 1
+        # updated_at too: built calendars are cached per (version, updated_at), and each test starts again at 1
+        weekly_hours=weekly_hours,
+        version=F("version") + 1,
+        updated_at=timezone.now(),
     )
 
 
@@ -64,6 +68,12 @@ def _busy_day(world: Any) -> None:
     c = ticket_create(requester=world.other_parent, subject="نقل", body="مكرر", category=Category.TRANSFER)
     ticket_merge(source=c, target=b, actor=world.agent)
     ticket_add_message(ticket=b, body="ملاحظة", actor=world.agent, kind=MessageKind.NOTE)
+    world.ticket(category=Category.OTHER)  # the same contact and category after `a` was resolved: a repeat
+    ticket_update(ticket=b, actor=world.agent, changes={"status": Status.RESOLVED})
+    g = ticket_create(requester=world.other_parent, subject="تسجيل", body="سؤال آخر", category=Category.OTHER)
+    ticket_update(
+        ticket=g, actor=world.agent, changes={"category": Category.REGISTRATION}
+    )  # triage: `b` repeats
     duplicate = contact_create(name="خالد العتيبي", phone="0551112233")
     ticket_create(
         requester=duplicate, subject="شهادة", body="أين الشهادة", category=Category.RESULTS_CERTIFICATES
@@ -76,8 +86,10 @@ def test_handlers_write_one_fact_per_ticket_with_every_figure(world: Any) -> Non
     set_default_hours({d: [[0, 86400]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
     _busy_day(world)
     facts = {f["ticket_id"]: f for f in _facts()}
-    assert len(facts) == 4
-    a, b, c, d = (facts[k] for k in sorted(facts))
+    assert len(facts) == 6
+    a, b, c, e, g, d = (facts[k] for k in sorted(facts))
+    assert a["repeat_contact"] and b["repeat_contact"]
+    assert not (c["repeat_contact"] or d["repeat_contact"] or e["repeat_contact"] or g["repeat_contact"])
     assert (
         a["channel"] == Channel.WHATSAPP
         and a["school_id"] is not None
@@ -105,10 +117,12 @@ def test_rebuild_from_the_log_gives_the_same_rows_as_the_live_handlers(world: An
     set_default_hours({"sun": [[28800, 57600]]})
     _busy_day(world)
     live = _facts()
-    assert len(live) == 4
-    TicketFact.objects.update(reopen_count=99, csat_score=None)  # damage them: the rebuild must not read them
+    assert len(live) == 6 and sum(f["repeat_contact"] for f in live) == 2
+    TicketFact.objects.update(
+        reopen_count=99, csat_score=None, repeat_contact=False
+    )  # damage them: the rebuild must not read them
     result = facts_rebuild(batch_size=2)  # several batches
-    assert result.facts == 4 and result.events == FactEvent.objects.count()
+    assert result.facts == 6 and result.events == FactEvent.objects.count()
     assert _facts() == live
     call_command("rebuild_facts", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert _facts() == live
