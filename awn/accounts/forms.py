@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .enums import STAFF_ROLE_CHOICES
+from .enums import STAFF_ROLE_CHOICES, TokenScope
 from .models import Team
 
 
@@ -34,3 +34,18 @@ class AcceptInvitationForm(forms.Form):
         if data.get("password1") and data.get("password1") != data.get("password2"):
             self.add_error("password2", _("The two passwords differ."))
         return data
+
+
+EXPIRY_CHOICES = [
+    ("30", _("In 30 days")),
+    ("90", _("In 90 days")),
+    ("365", _("In a year")),
+    ("never", _("Never (revoke it by hand)")),
+]
+
+
+class TokenForm(forms.Form):
+    username = forms.CharField(label=_("User it acts as"), max_length=150)
+    name = forms.CharField(label=_("What it is for"), max_length=120)
+    scope = forms.ChoiceField(label=_("Scope"), choices=TokenScope.choices, initial=TokenScope.READ)
+    expires = forms.ChoiceField(label=_("Expires"), choices=EXPIRY_CHOICES, initial="90")

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from awn.core.models import TimeStampedModel
 
-from .enums import STAFF_ROLES, AdminAction, Role, TeamKind
+from .enums import STAFF_ROLES, AdminAction, Role, TeamKind, TokenScope
 
 
 class Team(TimeStampedModel):
@@ -76,6 +76,13 @@ class ApiToken(TimeStampedModel):
     prefix = models.CharField(max_length=8)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    scope = models.CharField(
+        _("scope"), max_length=16, choices=TokenScope.choices, default=TokenScope.READ_WRITE
+    )
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="api_tokens_created"
+    )
 
     @staticmethod
     def hash_key(key: str) -> str:

@@ -6,7 +6,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .enums import STAFF_ROLES
-from .models import AdminAuditEntry, Invitation, Team, User
+from .models import AdminAuditEntry, ApiToken, Invitation, Team, User
 
 
 def user_list(*, q: str = "", role: str = "", staff_only: bool = True) -> QuerySet[User]:
@@ -59,3 +59,15 @@ def active_user(pk: object) -> User | None:
     if not isinstance(pk, int):
         return None
     return User.objects.select_related("team").filter(pk=pk, is_active=True).first()
+
+
+def api_token_list() -> QuerySet[ApiToken]:
+    return ApiToken.objects.select_related("user").order_by("revoked", "-created_at", "-pk")
+
+
+def api_token_for_admin(pk: int) -> ApiToken | None:
+    return ApiToken.objects.filter(pk=pk).first()
+
+
+def user_by_username(username: str) -> User | None:
+    return User.objects.filter(username=username.strip()[:150]).first()

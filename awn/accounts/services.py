@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import import_module
 from typing import Any
 
@@ -12,13 +12,13 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from awn.core.errors import DomainError, NotFound, ValidationError
 
-from .enums import STAFF_ROLES, AdminAction, Role
+from .enums import STAFF_ROLES, AdminAction, Role, TokenScope
 from .models import AdminAuditEntry, ApiToken, Invitation, SignedInSession, Team, User
 
 INVITATION_SALT = "awn.accounts.invitation"
@@ -59,20 +59,74 @@ def team_create(*, name: str, kind: str, categories: list[str] | None = None) ->
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+def api_token_create(
+    *,
+    user: User,
+    name: str,
+    scope: str = TokenScope.READ_WRITE,
+    expires_at: datetime | None = None,
+    actor: User | None = None,
+    address: str | None = None,
+) -> tuple[ApiToken, str]:
     """Return the token row and the clear key, which is shown once and never stored."""
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise ValidationError(_("Give the token a name of 1 to 120 characters."), field="name")
+    if scope not in TokenScope.values:
+        raise ValidationError(_("Choose a scope."), field="scope")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError(_("The expiry must be in the future."), field="expires_at")
+    if not user.is_active:
+        raise ValidationError(_("This user is deactivated."), field="user")
     key = "awn_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[4:12])
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        key_hash=ApiToken.hash_key(key),
+        prefix=key[4:12],
+        scope=scope,
+        expires_at=expires_at,
+        created_by=actor,
+    )
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action=AdminAction.TOKEN_CREATED,
+            target=token,
+            details={
+                "user": user.username,
+                "scope": scope,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
+            address=address,
+        )
     return token, key
 
 
 def api_token_authenticate(key: str) -> User | None:
+    """The user of a valid token (not revoked, not expired, user active), with the token's scope on it as
+    `api_token_scope` for the API to check."""
+    now = timezone.now()
     token = (
         ApiToken.objects.select_related("user")
         .filter(key_hash=ApiToken.hash_key(key), revoked=False, user__is_active=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .first()
     )
-    return token.user if token else None
+    if token is None:
+        return None
+    user = token.user
+    user.api_token_scope = token.scope  # type: ignore[attr-defined]
+    return user
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken, address: str | None = None) -> None:
+    if token.revoked:
+        return
+    token.revoked = True
+    token.save(update_fields=["revoked"])
+    audit_record(actor=actor, action=AdminAction.TOKEN_REVOKED, target=token, address=address)
 
 
 # --- audit -------------------------------------------------------------------------------------------------
