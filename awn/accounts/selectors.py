@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from .enums import STAFF_ROLES
@@ -71,3 +71,12 @@ def api_token_for_admin(pk: int) -> ApiToken | None:
 
 def user_by_username(username: str) -> User | None:
     return User.objects.filter(username=username.strip()[:150]).first()
+
+
+def team_for_admin(pk: int) -> Team | None:
+    return Team.objects.filter(pk=pk).first()
+
+
+def team_member_counts() -> dict[int, int]:
+    rows = User.objects.filter(team__isnull=False, is_active=True).values("team").annotate(n=Count("pk"))
+    return {row["team"]: row["n"] for row in rows}

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from awn.core.errors import DomainError, NotFound, ValidationError
 
-from .enums import STAFF_ROLES, AdminAction, Role, TokenScope
+from .enums import STAFF_ROLES, AdminAction, Role, TeamKind, TokenScope
 from .models import AdminAuditEntry, ApiToken, Invitation, SignedInSession, Team, User
 
 INVITATION_SALT = "awn.accounts.invitation"
@@ -56,6 +56,51 @@ def user_create(
 
 def team_create(*, name: str, kind: str, categories: list[str] | None = None) -> Team:
     return Team.objects.create(name=name, kind=kind, categories=list(categories or []))
+
+
+@transaction.atomic
+def team_save(
+    *,
+    actor: User,
+    team: Team | None,
+    name: str,
+    kind: str,
+    categories: list[str],
+    address: str | None = None,
+) -> Team:
+    """Create or change a team. The categories are those an outsourced team covers (it sees nothing else)."""
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise ValidationError(_("Give the team a name of 1 to 120 characters."), field="name")
+    if kind not in TeamKind.values:
+        raise ValidationError(_("Choose a kind of team."), field="kind")
+    clash = Team.objects.filter(name__iexact=name)
+    if team is not None:
+        clash = clash.exclude(pk=team.pk)
+    if clash.exists():
+        raise ValidationError(_("Another team has this name."), field="name")
+    categories = sorted(set(categories))
+    if team is None:
+        team = Team.objects.create(name=name, kind=kind, categories=categories)
+        audit_record(
+            actor=actor,
+            action=AdminAction.TEAM_CREATED,
+            target=team,
+            details={"kind": kind, "categories": categories},
+            address=address,
+        )
+        return team
+    changes: dict[str, Any] = {}
+    for field, value in (("name", name), ("kind", kind), ("categories", categories)):
+        if getattr(team, field) != value:
+            changes[field] = [getattr(team, field), value]
+            setattr(team, field, value)
+    if changes:
+        team.save(update_fields=[*changes, "updated_at"])
+        audit_record(
+            actor=actor, action=AdminAction.TEAM_CHANGED, target=team, details=changes, address=address
+        )
+    return team
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views import admin_teams
 
 app_name = "workspace"
 urlpatterns = [
@@ -36,4 +37,7 @@ urlpatterns = [
     path("contacts/", views.contact_list, name="contacts"),
     path("contacts/<id:pk>/", views.contact_detail, name="contact"),
     path("contacts/<id:pk>/merge/", views.contact_merge_view, name="contact-merge"),
+    path("admin/teams/", admin_teams.team_list, name="admin-teams"),
+    path("admin/teams/new/", admin_teams.team_edit, name="admin-team-new"),
+    path("admin/teams/<id:pk>/", admin_teams.team_edit, name="admin-team"),
 ]
