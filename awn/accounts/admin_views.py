@@ -110,7 +110,13 @@ def user_page(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("The changes are saved."))
             return redirect("accounts_admin:user", pk=user.pk)
     history = selectors.audit_list(target_type="user", target_id=user.pk)[:20]
-    return render(request, "accounts/admin/user.html", {"subject": user, "form": form, "history": history})
+    context = {
+        "subject": user,
+        "form": form,
+        "history": history,
+        "two_factor": selectors.has_two_factor(user),
+    }
+    return render(request, "accounts/admin/user.html", context)
 
 
 @require_POST
@@ -199,3 +205,14 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     services.api_token_revoke(actor=current_user(request), token=token, address=client_address(request))
     messages.success(request, _("The token is revoked: it stops working now."))
     return redirect("accounts_admin:tokens")
+
+
+@require_POST
+@admin_required
+def user_two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _user_or_404(pk)
+    services.two_factor_reset(actor=current_user(request), user=user, address=client_address(request))
+    messages.success(
+        request, _("Two-step sign-in is reset: the user sets up a new app at their next sign-in.")
+    )
+    return redirect("accounts_admin:user", pk=user.pk)

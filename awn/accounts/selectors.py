@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from .enums import STAFF_ROLES
-from .models import AdminAuditEntry, ApiToken, Invitation, Team, User
+from .models import AdminAuditEntry, ApiToken, Invitation, Team, TotpDevice, User
 
 
 def user_list(*, q: str = "", role: str = "", staff_only: bool = True) -> QuerySet[User]:
@@ -80,3 +80,7 @@ def team_for_admin(pk: int) -> Team | None:
 def team_member_counts() -> dict[int, int]:
     rows = User.objects.filter(team__isnull=False, is_active=True).values("team").annotate(n=Count("pk"))
     return {row["team"]: row["n"] for row in rows}
+
+
+def has_two_factor(user: User) -> bool:
+    return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()

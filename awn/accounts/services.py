@@ -19,7 +19,16 @@ from django.utils.translation import gettext_lazy as _
 from awn.core.errors import DomainError, NotFound, ValidationError
 
 from .enums import STAFF_ROLES, AdminAction, Role, TeamKind, TokenScope
-from .models import AdminAuditEntry, ApiToken, Invitation, SignedInSession, Team, User
+from .models import (
+    AdminAuditEntry,
+    ApiToken,
+    Invitation,
+    RecoveryCode,
+    SignedInSession,
+    Team,
+    TotpDevice,
+    User,
+)
 
 INVITATION_SALT = "awn.accounts.invitation"
 
@@ -492,3 +501,13 @@ def user_reactivate(*, actor: User, user: User, address: str | None = None) -> U
     user.save(update_fields=["is_active"])
     audit_record(actor=actor, action=AdminAction.USER_REACTIVATED, target=user, address=address)
     return user
+
+
+@transaction.atomic
+def two_factor_reset(*, actor: User, user: User, address: str | None = None) -> None:
+    """A lost phone: the user's authenticator app and recovery codes are removed and their sessions end; they
+    set up a new app at their next sign-in."""
+    TotpDevice.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user).delete()
+    sessions_end(user=user)
+    audit_record(actor=actor, action=AdminAction.TWO_FACTOR_RESET, target=user, address=address)
