@@ -17,5 +17,6 @@ urlpatterns = [
     path("tokens/", admin_views.tokens_page, name="tokens"),
     path("tokens/new/", admin_views.token_new, name="token-new"),
     path("tokens/<id:pk>/revoke/", admin_views.token_revoke, name="token-revoke"),
+    path("settings/", admin_views.settings_page, name="settings"),
     path("audit/", admin_views.audit_page, name="audit"),
 ]

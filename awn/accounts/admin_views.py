@@ -22,8 +22,8 @@ from awn.core.errors import DomainError
 from . import selectors, services
 from .decorators import admin_required, current_user
 from .enums import Role
-from .forms import InviteForm, TokenForm, UserEditForm
-from .models import User
+from .forms import InviteForm, OrganizationSettingsForm, TokenForm, UserEditForm
+from .models import RETENTION_KINDS, User
 
 
 def _page(request: HttpRequest, rows: QuerySet[Any]) -> Page[Any]:
@@ -216,3 +216,38 @@ def user_two_factor_reset(request: HttpRequest, pk: int) -> HttpResponse:
         request, _("Two-step sign-in is reset: the user sets up a new app at their next sign-in.")
     )
     return redirect("accounts_admin:user", pk=user.pk)
+
+
+@admin_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    row = selectors.organization_settings()
+    initial: dict[str, Any] = {"name": row.name, "default_language": row.default_language}
+    initial.update({kind: row.retention_days.get(kind, 0) for kind in RETENTION_KINDS})
+    form = OrganizationSettingsForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        upload = data.get("logo")
+        logo = None
+        if upload:
+            logo = (upload.name or "logo", upload.read(services.LOGO_MAX_BYTES + 1))
+        try:
+            services.organization_settings_save(
+                actor=current_user(request),
+                name=data["name"],
+                default_language=data["default_language"],
+                retention_days={kind: data[kind] for kind in RETENTION_KINDS},
+                logo=logo,
+                remove_logo=data["remove_logo"],
+                address=client_address(request),
+            )
+        except DomainError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+        else:
+            messages.success(request, _("The settings are saved."))
+            return redirect("accounts_admin:settings")
+    retention_fields = [form[kind] for kind in RETENTION_KINDS]
+    return render(
+        request,
+        "accounts/admin/settings.html",
+        {"form": form, "row": row, "retention_fields": retention_fields},
+    )

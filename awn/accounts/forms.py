@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .enums import STAFF_ROLE_CHOICES, TokenScope
@@ -49,3 +50,14 @@ class TokenForm(forms.Form):
     name = forms.CharField(label=_("What it is for"), max_length=120)
     scope = forms.ChoiceField(label=_("Scope"), choices=TokenScope.choices, initial=TokenScope.READ)
     expires = forms.ChoiceField(label=_("Expires"), choices=EXPIRY_CHOICES, initial="90")
+
+
+class OrganizationSettingsForm(forms.Form):
+    name = forms.CharField(label=_("Organization name"), max_length=120)
+    default_language = forms.ChoiceField(label=_("Default language"), choices=settings.LANGUAGES)
+    logo = forms.FileField(label=_("Logo (PNG or JPEG, at most 512 KB)"), required=False)
+    remove_logo = forms.BooleanField(label=_("Remove the logo"), required=False)
+    closed_tickets = forms.IntegerField(label=_("Closed tickets"), min_value=0, max_value=36500)
+    attachments = forms.IntegerField(label=_("Attachments"), min_value=0, max_value=36500)
+    chat_transcripts = forms.IntegerField(label=_("Chat transcripts"), min_value=0, max_value=36500)
+    admin_audit = forms.IntegerField(label=_("Audit of administration changes"), min_value=0, max_value=36500)

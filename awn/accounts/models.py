@@ -167,3 +167,17 @@ class RecoveryCode(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "code_hash"])]
+
+
+RETENTION_KINDS = ("closed_tickets", "attachments", "chat_transcripts", "admin_audit")
+
+
+class OrganizationSettings(models.Model):
+    """The one row of settings an administrator changes without code (pk 1; selectors.organization_settings)."""
+
+    name = models.CharField(_("organization name"), max_length=120, default="عون")
+    logo = models.FileField(_("logo"), upload_to="organization/", blank=True)
+    default_language = models.CharField(_("default language"), max_length=8, default="ar")
+    # Days each kind of data is kept (0 = kept without limit); read by the retention job (awn/privacy).
+    retention_days = models.JSONField(_("retention periods"), default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)

@@ -6,7 +6,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from .enums import STAFF_ROLES
-from .models import AdminAuditEntry, ApiToken, Invitation, Team, TotpDevice, User
+from .models import AdminAuditEntry, ApiToken, Invitation, OrganizationSettings, Team, TotpDevice, User
 
 
 def user_list(*, q: str = "", role: str = "", staff_only: bool = True) -> QuerySet[User]:
@@ -84,3 +84,14 @@ def team_member_counts() -> dict[int, int]:
 
 def has_two_factor(user: User) -> bool:
     return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+
+
+def organization_settings() -> OrganizationSettings:
+    """The settings row, or its defaults when none was saved yet (nothing is written by a read)."""
+    return OrganizationSettings.objects.filter(pk=1).first() or OrganizationSettings(pk=1)
+
+
+def retention_days(kind: str) -> int | None:
+    """Days to keep `kind` of data (one of models.RETENTION_KINDS); None when no limit is set."""
+    days = organization_settings().retention_days.get(kind) or 0
+    return int(days) or None

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
@@ -20,9 +21,11 @@ from awn.core.errors import DomainError, NotFound, ValidationError
 
 from .enums import STAFF_ROLES, AdminAction, Role, TeamKind, TokenScope
 from .models import (
+    RETENTION_KINDS,
     AdminAuditEntry,
     ApiToken,
     Invitation,
+    OrganizationSettings,
     RecoveryCode,
     SignedInSession,
     Team,
@@ -413,6 +416,10 @@ def invitation_accept(
         last_name=last_name.strip()[:150],
         team=invitation.team,
     )
+    language = OrganizationSettings.objects.filter(pk=1).values_list("default_language", flat=True).first()
+    if language and language != user.preferred_language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
     invitation.used_at = timezone.now()
     invitation.user = user
     invitation.save(update_fields=["used_at", "user"])
@@ -511,3 +518,63 @@ def two_factor_reset(*, actor: User, user: User, address: str | None = None) -> 
     RecoveryCode.objects.filter(user=user).delete()
     sessions_end(user=user)
     audit_record(actor=actor, action=AdminAction.TWO_FACTOR_RESET, target=user, address=address)
+
+
+LOGO_MAX_BYTES = 512 * 1024
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}  # no SVG: it can carry scripts
+
+
+@transaction.atomic
+def organization_settings_save(
+    *,
+    actor: User,
+    name: str,
+    default_language: str,
+    retention_days: dict[str, int],
+    logo: tuple[str, bytes] | None = None,
+    remove_logo: bool = False,
+    address: str | None = None,
+) -> OrganizationSettings:
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise ValidationError(_("Give the organization a name of 1 to 120 characters."), field="name")
+    if default_language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Choose Arabic or English."), field="default_language")
+    cleaned: dict[str, int] = {}
+    for kind in RETENTION_KINDS:
+        days = retention_days.get(kind, 0)
+        if not isinstance(days, int) or days < 0 or days > 36500:
+            raise ValidationError(_("A retention period is a number of days from 0 to 36500."), field=kind)
+        cleaned[kind] = days
+    extension = None
+    if logo is not None:
+        _filename, content = logo
+        if len(content) > LOGO_MAX_BYTES:
+            raise ValidationError(_("The logo must be at most 512 KB."), field="logo")
+        extension = next((ext for magic, ext in LOGO_TYPES.items() if content.startswith(magic)), None)
+        if extension is None:
+            raise ValidationError(_("The logo must be a PNG or JPEG image."), field="logo")
+    row, _created = OrganizationSettings.objects.select_for_update().get_or_create(pk=1)
+    changes: dict[str, Any] = {}
+    for field, value in (("name", name), ("default_language", default_language), ("retention_days", cleaned)):
+        if getattr(row, field) != value:
+            changes[field] = [getattr(row, field), value]
+            setattr(row, field, value)
+    if logo is not None and extension is not None:
+        if row.logo:
+            row.logo.delete(save=False)
+        row.logo.save(f"logo.{extension}", ContentFile(logo[1]), save=False)
+        changes["logo"] = "new"
+    elif remove_logo and row.logo:
+        row.logo.delete(save=False)
+        changes["logo"] = "removed"
+    row.save()
+    if changes:
+        audit_record(
+            actor=actor,
+            action=AdminAction.SETTINGS_CHANGED,
+            target=None,
+            details=changes,
+            address=address,
+        )
+    return row

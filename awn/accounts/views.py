@@ -7,7 +7,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -251,3 +251,14 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             complete_sign_in(request, user, backend=backend)
             return redirect("home")
     return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+def organization_logo(request: HttpRequest) -> FileResponse:
+    """The organization's logo (public, like any site's logo): 404 when none is set."""
+    row = selectors.organization_settings()
+    if not row.logo:
+        raise Http404()
+    content_type = "image/png" if (row.logo.name or "").endswith(".png") else "image/jpeg"
+    response = FileResponse(row.logo.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "public, max-age=300"
+    return response
