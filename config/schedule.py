@@ -21,4 +21,6 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.realtime.tasks.sweep", every=60),
     # Users' learned questions past their retention (AWN_LEARNED_QUESTIONS_DAYS).
     Periodic("awn.knowledge.tasks.expire_learned_questions", every=3600),
+    # The sign-in registry's rows of sessions past their age (awn/accounts: "end all my sessions").
+    Periodic("awn.accounts.tasks.prune_signed_in_sessions", every=3600),
 )

@@ -125,7 +125,7 @@ class SignedInSession(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
     session_key = models.CharField(max_length=40, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     address = models.GenericIPAddressField(null=True, blank=True)
 
 

@@ -253,6 +253,13 @@ def password_change(*, user: User, password: str, keep_session_key: str | None =
     sessions_end(user=user, keep_session_key=keep_session_key)
 
 
+def signed_in_sessions_prune() -> int:
+    """Registry rows of sessions that can no longer be alive (older than the session cookie's age)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    deleted, _rows = SignedInSession.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
+
+
 # --- invitations -------------------------------------------------------------------------------------------
 
 

@@ -165,3 +165,20 @@ def test_the_idle_time_is_written_at_most_once_a_minute(world, clock, django_ass
     before = Session.objects.get(session_key=key).expire_date
     client.get("/accounts/password/")
     assert Session.objects.get(session_key=key).expire_date == before  # not saved again within the minute
+
+
+def test_the_registry_forgets_sessions_past_their_age(world, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from awn.accounts.tasks import prune_signed_in_sessions
+
+    _signed_in("agent")
+    _signed_in("supervisor")
+    old = SignedInSession.objects.get(user=world.agent)
+    SignedInSession.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE + 1)
+    )
+    assert prune_signed_in_sessions() == 1
+    assert list(SignedInSession.objects.values_list("user__username", flat=True)) == ["supervisor"]
