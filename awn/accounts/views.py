@@ -22,7 +22,7 @@ from .decorators import current_user
 from .forms import AcceptInvitationForm
 from .models import User
 from .policies import is_staff_member
-from .session_keys import AUTH_AT, MFA_AT, PENDING, SEEN_AT
+from .session_keys import MFA_AT, PENDING
 from .throttle import login_failed, login_succeeded, seconds_to_wait
 
 
@@ -38,12 +38,9 @@ def complete_sign_in(
     """The one place a user becomes signed in: always a new session id, the times the session rules of
     awn/accounts/middleware.py read, and the session remembered, to end it with the others later."""
     request.session.cycle_key()
-    auth_login(request, user, backend=backend)
-    now = session_keys.now()
-    request.session[AUTH_AT] = now
-    request.session[SEEN_AT] = now
+    auth_login(request, user, backend=backend)  # stamps the session's sign-in time (apps.py)
     if second_factor:
-        request.session[MFA_AT] = now
+        request.session[MFA_AT] = session_keys.now()
     request.session.pop(PENDING, None)
     services.session_started(
         user=user, session_key=request.session.session_key, address=client_address(request)

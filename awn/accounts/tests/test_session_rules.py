@@ -182,3 +182,14 @@ def test_the_registry_forgets_sessions_past_their_age(world, settings):
     )
     assert prune_signed_in_sessions() == 1
     assert list(SignedInSession.objects.values_list("user__username", flat=True)) == ["supervisor"]
+
+
+def test_a_staff_session_from_before_the_rules_is_signed_out_and_a_customer_one_is_not(world):
+    staff, customer = world.client_for(world.agent), world.client_for(world.parent_user)
+    for client in (staff, customer):
+        session = client.session
+        session.pop(session_keys.AUTH_AT)
+        session.pop(session_keys.SEEN_AT)
+        session.save()
+    assert staff.get("/workspace/").status_code == 302
+    assert customer.get("/portal/").status_code == 200
