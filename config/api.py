@@ -17,13 +17,19 @@ from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import AnonRateThrottle, UserRateThrottle
 
 from awn.accounts.services import api_token_authenticate
-from awn.core.errors import DomainError
+from awn.core.errors import DomainError, PermissionDenied
 
 
 class TokenAuth(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Any:
         user = api_token_authenticate(token)
         if user is not None:
+            if getattr(user, "api_token_scope", "") == "read" and request.method not in (
+                "GET",
+                "HEAD",
+                "OPTIONS",
+            ):
+                raise PermissionDenied(gettext_lazy("This API token may only read."))
             request.user = user
         return user
 

@@ -12,6 +12,11 @@ urlpatterns = [
     path("users/<id:pk>/", admin_views.user_page, name="user"),
     path("users/<id:pk>/deactivate/", admin_views.user_deactivate_view, name="user-deactivate"),
     path("users/<id:pk>/reactivate/", admin_views.user_reactivate_view, name="user-reactivate"),
+    path("users/<id:pk>/two-factor-reset/", admin_views.user_two_factor_reset, name="user-2fa-reset"),
     path("invitations/<id:pk>/revoke/", admin_views.invitation_revoke_view, name="invitation-revoke"),
+    path("tokens/", admin_views.tokens_page, name="tokens"),
+    path("tokens/new/", admin_views.token_new, name="token-new"),
+    path("tokens/<id:pk>/revoke/", admin_views.token_revoke, name="token-revoke"),
+    path("settings/", admin_views.settings_page, name="settings"),
     path("audit/", admin_views.audit_page, name="audit"),
 ]

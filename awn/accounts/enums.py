@@ -26,6 +26,17 @@ class AdminAction(models.TextChoices):
     USER_DEACTIVATED = "user_deactivated", _("Deactivated a user")
     USER_REACTIVATED = "user_reactivated", _("Reactivated a user")
     FIRST_ADMIN_LINK = "first_admin_link", _("Created the first administrator's link")
+    TOKEN_CREATED = "token_created", _("Created an API token")
+    TOKEN_REVOKED = "token_revoked", _("Revoked an API token")
+    TEAM_CREATED = "team_created", _("Created a team")
+    TEAM_CHANGED = "team_changed", _("Changed a team")
+    TWO_FACTOR_RESET = "two_factor_reset", _("Reset two-step sign-in")
+    SETTINGS_CHANGED = "settings_changed", _("Changed the organization settings")
 
 
 STAFF_ROLE_CHOICES = [(r.value, r.label) for r in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)]
+
+
+class TokenScope(models.TextChoices):
+    READ = "read", _("Read only")
+    READ_WRITE = "read_write", _("Read and write")

@@ -56,9 +56,8 @@ class StaffSessionMiddleware:
         signed_in_at = session.get(AUTH_AT)
         seen_at = session.get(SEEN_AT)
         if not isinstance(signed_in_at, int | float):
-            # A session from before these rules: the limits count from now.
-            session[AUTH_AT] = session[SEEN_AT] = current
-            return None
+            # A session from before these rules (every sign-in stamps it: apps.py): its age is unknown.
+            return _("Your session reached its maximum length. Sign in again.")
         if current - signed_in_at > max_seconds():
             return _("Your session reached its maximum length. Sign in again.")
         if isinstance(seen_at, int | float) and current - seen_at > idle_seconds():

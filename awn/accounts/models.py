@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from awn.core.models import TimeStampedModel
 
-from .enums import STAFF_ROLES, AdminAction, Role, TeamKind
+from .enums import STAFF_ROLES, AdminAction, Role, TeamKind, TokenScope
 
 
 class Team(TimeStampedModel):
@@ -76,6 +76,13 @@ class ApiToken(TimeStampedModel):
     prefix = models.CharField(max_length=8)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked = models.BooleanField(default=False)
+    scope = models.CharField(
+        _("scope"), max_length=16, choices=TokenScope.choices, default=TokenScope.READ_WRITE
+    )
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="api_tokens_created"
+    )
 
     @staticmethod
     def hash_key(key: str) -> str:
@@ -118,7 +125,7 @@ class SignedInSession(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
     session_key = models.CharField(max_length=40, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     address = models.GenericIPAddressField(null=True, blank=True)
 
 
@@ -160,3 +167,17 @@ class RecoveryCode(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["user", "code_hash"])]
+
+
+RETENTION_KINDS = ("closed_tickets", "attachments", "chat_transcripts", "admin_audit")
+
+
+class OrganizationSettings(models.Model):
+    """The one row of settings an administrator changes without code (pk 1; selectors.organization_settings)."""
+
+    name = models.CharField(_("organization name"), max_length=120, default="عون")
+    logo = models.FileField(_("logo"), upload_to="organization/", blank=True)
+    default_language = models.CharField(_("default language"), max_length=8, default="ar")
+    # Days each kind of data is kept (0 = kept without limit); read by the retention job (awn/privacy).
+    retention_days = models.JSONField(_("retention periods"), default=dict, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)

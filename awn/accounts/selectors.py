@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from .enums import STAFF_ROLES
-from .models import AdminAuditEntry, Invitation, Team, User
+from .models import AdminAuditEntry, ApiToken, Invitation, OrganizationSettings, Team, TotpDevice, User
 
 
 def user_list(*, q: str = "", role: str = "", staff_only: bool = True) -> QuerySet[User]:
@@ -59,3 +59,39 @@ def active_user(pk: object) -> User | None:
     if not isinstance(pk, int):
         return None
     return User.objects.select_related("team").filter(pk=pk, is_active=True).first()
+
+
+def api_token_list() -> QuerySet[ApiToken]:
+    return ApiToken.objects.select_related("user").order_by("revoked", "-created_at", "-pk")
+
+
+def api_token_for_admin(pk: int) -> ApiToken | None:
+    return ApiToken.objects.filter(pk=pk).first()
+
+
+def user_by_username(username: str) -> User | None:
+    return User.objects.filter(username=username.strip()[:150]).first()
+
+
+def team_for_admin(pk: int) -> Team | None:
+    return Team.objects.filter(pk=pk).first()
+
+
+def team_member_counts() -> dict[int, int]:
+    rows = User.objects.filter(team__isnull=False, is_active=True).values("team").annotate(n=Count("pk"))
+    return {row["team"]: row["n"] for row in rows}
+
+
+def has_two_factor(user: User) -> bool:
+    return TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).exists()
+
+
+def organization_settings() -> OrganizationSettings:
+    """The settings row, or its defaults when none was saved yet (nothing is written by a read)."""
+    return OrganizationSettings.objects.filter(pk=1).first() or OrganizationSettings(pk=1)
+
+
+def retention_days(kind: str) -> int | None:
+    """Days to keep `kind` of data (one of models.RETENTION_KINDS); None when no limit is set."""
+    days = organization_settings().retention_days.get(kind) or 0
+    return int(days) or None

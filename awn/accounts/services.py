@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from importlib import import_module
 from typing import Any
 
@@ -9,17 +9,29 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from awn.core.errors import DomainError, NotFound, ValidationError
 
-from .enums import STAFF_ROLES, AdminAction, Role
-from .models import AdminAuditEntry, ApiToken, Invitation, SignedInSession, Team, User
+from .enums import STAFF_ROLES, AdminAction, Role, TeamKind, TokenScope
+from .models import (
+    RETENTION_KINDS,
+    AdminAuditEntry,
+    ApiToken,
+    Invitation,
+    OrganizationSettings,
+    RecoveryCode,
+    SignedInSession,
+    Team,
+    TotpDevice,
+    User,
+)
 
 INVITATION_SALT = "awn.accounts.invitation"
 
@@ -59,20 +71,119 @@ def team_create(*, name: str, kind: str, categories: list[str] | None = None) ->
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
+def team_save(
+    *,
+    actor: User,
+    team: Team | None,
+    name: str,
+    kind: str,
+    categories: list[str],
+    address: str | None = None,
+) -> Team:
+    """Create or change a team. The categories are those an outsourced team covers (it sees nothing else)."""
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise ValidationError(_("Give the team a name of 1 to 120 characters."), field="name")
+    if kind not in TeamKind.values:
+        raise ValidationError(_("Choose a kind of team."), field="kind")
+    clash = Team.objects.filter(name__iexact=name)
+    if team is not None:
+        clash = clash.exclude(pk=team.pk)
+    if clash.exists():
+        raise ValidationError(_("Another team has this name."), field="name")
+    categories = sorted(set(categories))
+    if team is None:
+        team = Team.objects.create(name=name, kind=kind, categories=categories)
+        audit_record(
+            actor=actor,
+            action=AdminAction.TEAM_CREATED,
+            target=team,
+            details={"kind": kind, "categories": categories},
+            address=address,
+        )
+        return team
+    changes: dict[str, Any] = {}
+    for field, value in (("name", name), ("kind", kind), ("categories", categories)):
+        if getattr(team, field) != value:
+            changes[field] = [getattr(team, field), value]
+            setattr(team, field, value)
+    if changes:
+        team.save(update_fields=[*changes, "updated_at"])
+        audit_record(
+            actor=actor, action=AdminAction.TEAM_CHANGED, target=team, details=changes, address=address
+        )
+    return team
+
+
+@transaction.atomic
+def api_token_create(
+    *,
+    user: User,
+    name: str,
+    scope: str = TokenScope.READ_WRITE,
+    expires_at: datetime | None = None,
+    actor: User | None = None,
+    address: str | None = None,
+) -> tuple[ApiToken, str]:
     """Return the token row and the clear key, which is shown once and never stored."""
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise ValidationError(_("Give the token a name of 1 to 120 characters."), field="name")
+    if scope not in TokenScope.values:
+        raise ValidationError(_("Choose a scope."), field="scope")
+    if expires_at is not None and expires_at <= timezone.now():
+        raise ValidationError(_("The expiry must be in the future."), field="expires_at")
+    if not user.is_active:
+        raise ValidationError(_("This user is deactivated."), field="user")
     key = "awn_" + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(user=user, name=name, key_hash=ApiToken.hash_key(key), prefix=key[4:12])
+    token = ApiToken.objects.create(
+        user=user,
+        name=name,
+        key_hash=ApiToken.hash_key(key),
+        prefix=key[4:12],
+        scope=scope,
+        expires_at=expires_at,
+        created_by=actor,
+    )
+    if actor is not None:
+        audit_record(
+            actor=actor,
+            action=AdminAction.TOKEN_CREATED,
+            target=token,
+            details={
+                "user": user.username,
+                "scope": scope,
+                "expires_at": expires_at.isoformat() if expires_at else None,
+            },
+            address=address,
+        )
     return token, key
 
 
 def api_token_authenticate(key: str) -> User | None:
+    """The user of a valid token (not revoked, not expired, user active), with the token's scope on it as
+    `api_token_scope` for the API to check."""
+    now = timezone.now()
     token = (
         ApiToken.objects.select_related("user")
         .filter(key_hash=ApiToken.hash_key(key), revoked=False, user__is_active=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
         .first()
     )
-    return token.user if token else None
+    if token is None:
+        return None
+    user = token.user
+    user.api_token_scope = token.scope  # type: ignore[attr-defined]
+    return user
+
+
+@transaction.atomic
+def api_token_revoke(*, actor: User, token: ApiToken, address: str | None = None) -> None:
+    if token.revoked:
+        return
+    token.revoked = True
+    token.save(update_fields=["revoked"])
+    audit_record(actor=actor, action=AdminAction.TOKEN_REVOKED, target=token, address=address)
 
 
 # --- audit -------------------------------------------------------------------------------------------------
@@ -140,6 +251,13 @@ def password_change(*, user: User, password: str, keep_session_key: str | None =
     user.set_password(password)
     user.save(update_fields=["password"])
     sessions_end(user=user, keep_session_key=keep_session_key)
+
+
+def signed_in_sessions_prune() -> int:
+    """Registry rows of sessions that can no longer be alive (older than the session cookie's age)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    deleted, _rows = SignedInSession.objects.filter(created_at__lt=cutoff).delete()
+    return deleted
 
 
 # --- invitations -------------------------------------------------------------------------------------------
@@ -305,6 +423,10 @@ def invitation_accept(
         last_name=last_name.strip()[:150],
         team=invitation.team,
     )
+    language = OrganizationSettings.objects.filter(pk=1).values_list("default_language", flat=True).first()
+    if language and language != user.preferred_language:
+        user.preferred_language = language
+        user.save(update_fields=["preferred_language"])
     invitation.used_at = timezone.now()
     invitation.user = user
     invitation.save(update_fields=["used_at", "user"])
@@ -393,3 +515,73 @@ def user_reactivate(*, actor: User, user: User, address: str | None = None) -> U
     user.save(update_fields=["is_active"])
     audit_record(actor=actor, action=AdminAction.USER_REACTIVATED, target=user, address=address)
     return user
+
+
+@transaction.atomic
+def two_factor_reset(*, actor: User, user: User, address: str | None = None) -> None:
+    """A lost phone: the user's authenticator app and recovery codes are removed and their sessions end; they
+    set up a new app at their next sign-in."""
+    TotpDevice.objects.filter(user=user).delete()
+    RecoveryCode.objects.filter(user=user).delete()
+    sessions_end(user=user)
+    audit_record(actor=actor, action=AdminAction.TWO_FACTOR_RESET, target=user, address=address)
+
+
+LOGO_MAX_BYTES = 512 * 1024
+LOGO_TYPES = {b"\x89PNG\r\n\x1a\n": "png", b"\xff\xd8\xff": "jpg"}  # no SVG: it can carry scripts
+
+
+@transaction.atomic
+def organization_settings_save(
+    *,
+    actor: User,
+    name: str,
+    default_language: str,
+    retention_days: dict[str, int],
+    logo: tuple[str, bytes] | None = None,
+    remove_logo: bool = False,
+    address: str | None = None,
+) -> OrganizationSettings:
+    name = (name or "").strip()
+    if not name or len(name) > 120:
+        raise ValidationError(_("Give the organization a name of 1 to 120 characters."), field="name")
+    if default_language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Choose Arabic or English."), field="default_language")
+    cleaned: dict[str, int] = {}
+    for kind in RETENTION_KINDS:
+        days = retention_days.get(kind, 0)
+        if not isinstance(days, int) or days < 0 or days > 36500:
+            raise ValidationError(_("A retention period is a number of days from 0 to 36500."), field=kind)
+        cleaned[kind] = days
+    extension = None
+    if logo is not None:
+        _filename, content = logo
+        if len(content) > LOGO_MAX_BYTES:
+            raise ValidationError(_("The logo must be at most 512 KB."), field="logo")
+        extension = next((ext for magic, ext in LOGO_TYPES.items() if content.startswith(magic)), None)
+        if extension is None:
+            raise ValidationError(_("The logo must be a PNG or JPEG image."), field="logo")
+    row, _created = OrganizationSettings.objects.select_for_update().get_or_create(pk=1)
+    changes: dict[str, Any] = {}
+    for field, value in (("name", name), ("default_language", default_language), ("retention_days", cleaned)):
+        if getattr(row, field) != value:
+            changes[field] = [getattr(row, field), value]
+            setattr(row, field, value)
+    if logo is not None and extension is not None:
+        if row.logo:
+            row.logo.delete(save=False)
+        row.logo.save(f"logo.{extension}", ContentFile(logo[1]), save=False)
+        changes["logo"] = "new"
+    elif remove_logo and row.logo:
+        row.logo.delete(save=False)
+        changes["logo"] = "removed"
+    row.save()
+    if changes:
+        audit_record(
+            actor=actor,
+            action=AdminAction.SETTINGS_CHANGED,
+            target=None,
+            details=changes,
+            address=address,
+        )
+    return row

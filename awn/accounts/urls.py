@@ -9,6 +9,7 @@ urlpatterns = [
     path("2fa/", views.mfa_verify, name="mfa-verify"),
     path("2fa/setup/", views.mfa_enrol, name="mfa-enrol"),
     path("password/", views.password_change, name="password_change"),
+    path("logo/", views.organization_logo, name="organization-logo"),
     path("invitation/<str:token>/", views.invitation_accept, name="invitation-accept"),
     path(
         "password-reset/",

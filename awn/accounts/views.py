@@ -7,7 +7,7 @@ from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -24,7 +24,7 @@ from .events import UserSignedIn, UserSignedOut
 from .forms import AcceptInvitationForm
 from .models import User
 from .policies import is_staff_member
-from .session_keys import AUTH_AT, MFA_AT, PENDING, SEEN_AT
+from .session_keys import MFA_AT, PENDING
 from .throttle import login_failed, login_succeeded, seconds_to_wait
 
 
@@ -40,12 +40,9 @@ def complete_sign_in(
     """The one place a user becomes signed in: always a new session id, the times the session rules of
     awn/accounts/middleware.py read, and the session remembered, to end it with the others later."""
     request.session.cycle_key()
-    auth_login(request, user, backend=backend)
-    now = session_keys.now()
-    request.session[AUTH_AT] = now
-    request.session[SEEN_AT] = now
+    auth_login(request, user, backend=backend)  # stamps the session's sign-in time (apps.py)
     if second_factor:
-        request.session[MFA_AT] = now
+        request.session[MFA_AT] = session_keys.now()
     request.session.pop(PENDING, None)
     services.session_started(
         user=user, session_key=request.session.session_key, address=client_address(request)
@@ -255,3 +252,14 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
             complete_sign_in(request, user, backend=backend)
             return redirect("home")
     return render(request, "accounts/invitation_accept.html", {"form": form, "invitation": invitation})
+
+
+def organization_logo(request: HttpRequest) -> FileResponse:
+    """The organization's logo (public, like any site's logo): 404 when none is set."""
+    row = selectors.organization_settings()
+    if not row.logo:
+        raise Http404()
+    content_type = "image/png" if (row.logo.name or "").endswith(".png") else "image/jpeg"
+    response = FileResponse(row.logo.open("rb"), content_type=content_type)
+    response["Cache-Control"] = "public, max-age=300"
+    return response

@@ -165,3 +165,31 @@ def test_the_idle_time_is_written_at_most_once_a_minute(world, clock, django_ass
     before = Session.objects.get(session_key=key).expire_date
     client.get("/accounts/password/")
     assert Session.objects.get(session_key=key).expire_date == before  # not saved again within the minute
+
+
+def test_the_registry_forgets_sessions_past_their_age(world, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from awn.accounts.tasks import prune_signed_in_sessions
+
+    _signed_in("agent")
+    _signed_in("supervisor")
+    old = SignedInSession.objects.get(user=world.agent)
+    SignedInSession.objects.filter(pk=old.pk).update(
+        created_at=timezone.now() - timedelta(seconds=settings.SESSION_COOKIE_AGE + 1)
+    )
+    assert prune_signed_in_sessions() == 1
+    assert list(SignedInSession.objects.values_list("user__username", flat=True)) == ["supervisor"]
+
+
+def test_a_staff_session_from_before_the_rules_is_signed_out_and_a_customer_one_is_not(world):
+    staff, customer = world.client_for(world.agent), world.client_for(world.parent_user)
+    for client in (staff, customer):
+        session = client.session
+        session.pop(session_keys.AUTH_AT)
+        session.pop(session_keys.SEEN_AT)
+        session.save()
+    assert staff.get("/workspace/").status_code == 302
+    assert customer.get("/portal/").status_code == 200

@@ -177,3 +177,25 @@ def test_an_invited_agent_goes_on_to_enrolment(world, clock):
 def test_the_setup_page_refuses_strangers(world):
     assert Client().get("/accounts/2fa/setup/")["Location"] == "/accounts/login/"
     assert Client().get("/accounts/2fa/")["Location"] == "/accounts/login/"
+
+
+def test_an_admin_resets_a_lost_phone(world, clock):
+    from awn.accounts.enums import AdminAction
+    from awn.accounts.models import AdminAuditEntry
+
+    _enrolled(world.agent, clock)
+    admin_session = Client()
+    _password(admin_session, "admin")  # the admin enrols too (2FA is on here)
+    html = admin_session.get("/accounts/2fa/setup/").content.decode()
+    secret = re.search(r'data-testid="totp-secret">([A-Z2-7 ]+)<', html).group(1).replace(" ", "")  # type: ignore[union-attr]
+    admin_session.post("/accounts/2fa/setup/", {"code": totp.totp(secret, clock.now)})
+    page = admin_session.get(f"/workspace/admin/users/{world.agent.pk}/").content.decode()
+    assert 'data-testid="reset-2fa"' in page
+    assert admin_session.post(f"/workspace/admin/users/{world.agent.pk}/two-factor-reset/").status_code == 302
+    assert not TotpDevice.objects.filter(user=world.agent).exists()
+    assert not RecoveryCode.objects.filter(user=world.agent).exists()
+    assert AdminAuditEntry.objects.filter(
+        action=AdminAction.TWO_FACTOR_RESET, target_id=world.agent.pk
+    ).exists()
+    client = Client()
+    assert _password(client, "agent")["Location"] == "/accounts/2fa/setup/"
