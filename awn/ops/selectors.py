@@ -16,6 +16,14 @@ from .metrics import SOURCES, dependencies
 
 logger = logging.getLogger(__name__)
 
+# The machine details of /ready that read as words on the page; the others (an exception class) stay as they are.
+DETAIL_LABELS = {
+    "not configured": _("not configured"),
+    "database unavailable": _("skipped: the database is unavailable"),
+    "timeout": _("no answer in time"),
+    "listeners down": _("a listener cannot connect"),
+}
+
 CHECK_LABELS = {
     "database": _("Database"),
     "cache": _("Shared cache (Redis)"),
@@ -93,7 +101,7 @@ def check_rows(result: Readiness) -> list[dict[str, Any]]:
             "label": CHECK_LABELS.get(check.name, check.name),
             "status": check.status,
             "ms": check.ms,
-            "detail": check.detail,
+            "detail": DETAIL_LABELS.get(check.detail, check.detail),
             "critical": check.critical,
             "values": check.values,
         }
