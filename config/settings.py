@@ -364,3 +364,8 @@ AWN_READY_MAX_LAG_SECONDS = float(os.environ.get("AWN_READY_MAX_LAG_SECONDS", "3
 AWN_READY_MIN_FREE_MB = int(os.environ.get("AWN_READY_MIN_FREE_MB", "500"))
 # Prometheus (/metrics): the bearer token a scraper sends (unset = only supervisors' sessions may read it).
 AWN_METRICS_TOKEN = os.environ.get("AWN_METRICS_TOKEN", "")
+# Backups (manage.py backup / restore / restore_drill): the Fernet key(s) (comma-separated: the first encrypts,
+# all decrypt, for rotating the key), where the archives go and how many are kept.
+AWN_BACKUP_KEY = os.environ.get("AWN_BACKUP_KEY", "")
+AWN_BACKUP_DIR = os.environ.get("AWN_BACKUP_DIR", str(VAR_DIR / "backups"))
+AWN_BACKUP_KEEP = int(os.environ.get("AWN_BACKUP_KEEP", "7"))

@@ -7,4 +7,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("health", views.health, name="health"),
     path("ready", views.ready, name="ready"),
     path("metrics", views.metrics, name="metrics"),
+    path("workspace/ops/", views.operations, name="operations"),
 ]

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from awn.core.addresses import client_address
 from awn.core.ratelimit import allow
+from awn.tickets.enums import Channel
 
 from .health import readiness
 from .metrics import metrics_response
-from .policies import can_read_metrics
+from .policies import can_read_metrics, can_see_operations
+from .selectors import check_rows, overview
 
 
 @never_cache
@@ -46,3 +52,55 @@ def metrics(request: HttpRequest) -> HttpResponse:
         response["WWW-Authenticate"] = 'Bearer realm="awn-metrics"'
         return response
     return metrics_response(request)
+
+
+WORK_LABELS = {
+    "inbound_events": _("Inbound channel events"),
+    "outgoing_messages": _("Replies to customers"),
+    "notifications": _("Email notifications"),
+}
+
+
+def clock(seconds: float) -> str:
+    """A duration as h:mm:ss (shown left to right)."""
+    total = int(seconds)
+    return f"{total // 3600}:{total % 3600 // 60:02d}:{total % 60:02d}"
+
+
+@never_cache
+@require_safe
+def operations(request: HttpRequest) -> HttpResponse:
+    """Health at a glance for supervisors and admins: readiness, queues and work waiting, backups."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not can_see_operations(user):
+        raise Http404()
+    view = overview()
+    channel_labels = dict(Channel.choices)
+    waiting = [
+        (channel_labels.get(channel, channel), int(count), clock(oldest))
+        for (channel, count), (_c, oldest) in zip(
+            view.by_label("awn_contacts_waiting", "channel"),
+            view.by_label("awn_contacts_waiting_oldest_seconds", "channel"),
+            strict=True,
+        )
+    ]
+    context = {
+        "view": view,
+        "checks": check_rows(view.readiness),
+        "waiting": waiting,
+        "lag": [
+            (WORK_LABELS.get(work, work), clock(seconds), seconds)
+            for work, seconds in view.by_label("awn_worker_lag_seconds", "work")
+        ],
+        "chat_oldest": clock(view.gauge("awn_chat_queue_oldest_seconds")),
+        "chat_waiting": int(view.gauge("awn_chat_queue_waiting")),
+        "inbound_pending": int(view.gauge("awn_inbound_events_pending")),
+        "outgoing_failed": int(view.gauge("awn_outgoing_messages_failed")),
+        "notifications_failed": int(view.gauge("awn_notifications_failed")),
+        "inbound_oldest": clock(view.gauge("awn_inbound_events_oldest_seconds")),
+        "handoff_percent": round(view.gauge("awn_assistant_handoff_ratio") * 100),
+        "has_metrics_token": bool(getattr(settings, "AWN_METRICS_TOKEN", "")),
+    }
+    return render(request, "ops/operations.html", context)
