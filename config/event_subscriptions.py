@@ -36,6 +36,7 @@ SUBSCRIPTIONS: Subscriptions = {
     TicketCreated: [
         on_commit(assistant.on_ticket_created),  # triage job: category, priority, sentiment, dialect
         on_commit(realtime.on_ticket_created),  # queues of the agents who may see it refresh
+        on_commit(routing.on_ticket_created),  # skills routing: to the best available agent (opt-in)
     ],
     MessageReceived: [
         on_commit(realtime.on_message_received),  # open ticket pages append it, queues refresh, watchers

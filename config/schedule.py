@@ -25,4 +25,6 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.routing.tasks.rollup_volumes", every=600),
     # Presence: idle agents away, agents with no page open offline.
     Periodic("awn.routing.tasks.presence_sweep", every=60),
+    # Skills routing (AWN_ROUTING_AUTO_ASSIGN): waiting tickets to agents who became available.
+    Periodic("awn.routing.tasks.route_waiting", every=15),
 )

@@ -8,18 +8,20 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Case, Count, IntegerField, Min, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
 from awn.accounts.enums import STAFF_ROLES
 from awn.accounts.models import User
-from awn.tickets.enums import Channel, Status
+from awn.accounts.policies import covered_categories
+from awn.tickets.enums import PRIORITY_RANK, Channel, Status
 from awn.tickets.models import Ticket
 
 from . import erlang
+from .engine import Candidate
 from .enums import AgentState
 from .forecast import DEFAULT_WEEKS, RIYADH, Peak, Profile, build_profile, forecast_day
-from .models import AgentStatus, IntervalVolume, PeakEvent
+from .models import AgentSkill, AgentStatus, IntervalVolume, PeakEvent, RoutingDecision
 from .wait import queue_wait_seconds
 
 PEAKS_SHOWN = 50
@@ -425,3 +427,76 @@ def live_waits(now: datetime | None = None) -> list[LiveWait]:
             )
         )
     return out
+
+
+# ---- skills routing ------------------------------------------------------------------------------------------------
+
+DECISIONS_SHOWN = 100
+
+
+def routing_candidates(group: str, now: datetime | None = None) -> list[Candidate]:
+    """Available agents with a capacity for `group`, their skills, work in hand and last routed time: three
+    queries, whatever the number of agents."""
+    field = CAPACITY_FIELD[group]
+    rows = list(
+        AgentStatus.objects.filter(user_id__in=available_user_ids(now), **{f"{field}__gt": 0}).select_related(
+            "user__team"
+        )
+    )
+    ids = [row.user_id for row in rows]
+    skills: dict[int, set[tuple[str, str]]] = {i: set() for i in ids}
+    for user_id, kind, value in AgentSkill.objects.filter(user_id__in=ids).values_list(
+        "user_id", "kind", "value"
+    ):
+        skills[user_id].add((kind, value))
+    load = dict(
+        Ticket.objects.filter(
+            assignee_id__in=ids, channel__in=GROUP_CHANNELS[group], status__in=IN_HAND_STATUSES
+        )
+        .order_by()
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .values_list("assignee_id", "n")
+    )
+    out = []
+    for row in rows:
+        covered = covered_categories(row.user)
+        out.append(
+            Candidate(
+                user_id=row.user_id,
+                load=load.get(row.user_id, 0),
+                capacity=getattr(row, field),
+                last_routed=row.last_routed_at.timestamp() if row.last_routed_at else 0.0,
+                skills=frozenset(skills[row.user_id]),
+                categories=frozenset(covered) if covered is not None else None,
+            )
+        )
+    return out
+
+
+def waiting_line(group: str, limit: int = 200) -> list[int]:
+    """The next tickets of a group to route: most urgent first, then the oldest."""
+    rank = Case(
+        *(When(priority=p, then=Value(-r)) for p, r in PRIORITY_RANK.items()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return list(_waiting(group).order_by(rank, "created_at", "pk").values_list("pk", flat=True)[:limit])
+
+
+def skills_text(user_ids: list[int]) -> dict[int, str]:
+    """ "category:registration, language:ar" per agent (the board's editable field)."""
+    texts: dict[int, list[str]] = {i: [] for i in user_ids}
+    for user_id, kind, value in (
+        AgentSkill.objects.filter(user_id__in=user_ids)
+        .order_by("kind", "value")
+        .values_list("user_id", "kind", "value")
+    ):
+        texts[user_id].append(f"{kind}:{value}")
+    return {i: ", ".join(t) for i, t in texts.items()}
+
+
+def recent_decisions() -> QuerySet[RoutingDecision]:
+    return RoutingDecision.objects.select_related("ticket", "agent").order_by("-decided_at", "-id")[
+        :DECISIONS_SHOWN
+    ]

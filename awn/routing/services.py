@@ -3,6 +3,7 @@ forecast's history)."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -18,13 +19,15 @@ from awn.accounts.models import User
 from awn.accounts.policies import is_staff_member, is_supervisor
 from awn.core.errors import NotFound, PermissionDenied, ValidationError, lazy_format
 from awn.core.events import publish
-from awn.tickets.enums import Channel
+from awn.tickets.enums import Category, Channel, Status
 from awn.tickets.models import Ticket
+from awn.tickets.services import ticket_update
 
+from .engine import POLICIES, SKILL_KINDS, Need, choose
 from .enums import AgentState
 from .events import AgentStatusChanged
 from .forecast import DEFAULT_WEEKS, INTERVAL_MINUTES
-from .models import AgentStatus, IntervalVolume, PeakEvent
+from .models import AgentSkill, AgentStatus, IntervalVolume, PeakEvent, RoutingDecision
 from .policies import can_plan_staffing
 
 PEAK_NAME_MAX = 120
@@ -300,3 +303,126 @@ def presence_sweep(now: datetime | None = None) -> int:
         _automatic(user_id, AgentState.AWAY)
         changed += 1
     return changed
+
+
+# ---- skills routing ------------------------------------------------------------------------------------------------
+
+SKILLS_MAX = 40
+LANGUAGE_RE = re.compile(r"^[a-z]{2}(-[a-z0-9]{2,12})?$")  # ar, en, ar-najdi, ar-hijazi…
+
+
+def _skill(kind: str, value: str) -> tuple[str, str]:
+    kind, value = kind.strip().lower(), value.strip().lower()
+    if kind not in SKILL_KINDS:
+        raise ValidationError(
+            lazy_format(
+                _("Unknown kind of skill “%(kind)s” (category, language or channel)."), kind=kind[:20]
+            ),
+            field="skills",
+        )
+    allowed = {"category": Category.values, "channel": Channel.values}.get(kind)
+    if (allowed is not None and value not in allowed) or (
+        kind == "language" and not LANGUAGE_RE.match(value)
+    ):
+        raise ValidationError(
+            lazy_format(_("Unknown %(kind)s “%(value)s”."), kind=kind, value=value[:32]), field="skills"
+        )
+    return kind, value
+
+
+def parse_skills(text: str) -> list[tuple[str, str]]:
+    """ "category:registration, language:ar" → [("category", "registration"), ("language", "ar")]."""
+    skills: list[tuple[str, str]] = []
+    for part in (text or "").replace("،", ",").split(","):
+        if not part.strip():
+            continue
+        if ":" not in part:
+            raise ValidationError(
+                _("Write each skill as kind:value, e.g. category:registration."), field="skills"
+            )
+        skill = _skill(*part.split(":", 1))
+        if skill not in skills:
+            skills.append(skill)
+    if len(skills) > SKILLS_MAX:
+        raise ValidationError(_("Too many skills (at most 40)."), field="skills")
+    return skills
+
+
+@transaction.atomic
+def skills_set(*, actor: User, user_id: int, text: str) -> list[tuple[str, str]]:
+    """Replace an agent's skills (supervisors and admins)."""
+    if not is_supervisor(actor) or not actor.is_active:
+        raise NotFound()
+    skills = parse_skills(text)
+    user = _staff(user_id)
+    AgentSkill.objects.filter(user=user).delete()
+    AgentSkill.objects.bulk_create(AgentSkill(user=user, kind=k, value=v) for k, v in skills)
+    return skills
+
+
+def routing_policy() -> str:
+    policy = str(getattr(settings, "AWN_ROUTING_POLICY", "best"))
+    return policy if policy in POLICIES else "best"
+
+
+def auto_assign_enabled() -> bool:
+    """Routing assigns new contacts only when AWN_ROUTING_AUTO_ASSIGN is on (off by default: a deployment opts
+    in once its agents use presence)."""
+    return bool(getattr(settings, "AWN_ROUTING_AUTO_ASSIGN", False))
+
+
+ROUTABLE_STATUSES = (Status.NEW, Status.OPEN)
+
+
+@transaction.atomic
+def route_ticket(
+    ticket_id: int, *, record_miss: bool = True, now: datetime | None = None
+) -> RoutingDecision | None:
+    """Give a waiting ticket to the best available agent (engine.choose) and record why; None when it is not
+    waiting any more, or nobody could take it and `record_miss` is off (the periodic pass)."""
+    from .selectors import load_channel, routing_candidates
+
+    now = now or timezone.now()
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("requester")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if (
+        ticket is None
+        or ticket.assignee_id
+        or ticket.first_response_at
+        or ticket.status not in ROUTABLE_STATUSES
+    ):
+        return None
+    need = Need(ticket.pk, ticket.category, ticket.requester.language or "ar", ticket.channel)
+    decision = choose(
+        need,
+        routing_candidates(load_channel(ticket.channel), now),
+        now=now.timestamp(),
+        policy=routing_policy(),
+    )
+    if decision.user_id is None and not record_miss:
+        return None
+    if decision.user_id is not None:
+        ticket_update(ticket=ticket, actor=None, changes={"assignee": decision.user_id})
+        AgentStatus.objects.filter(user_id=decision.user_id).update(last_routed_at=now)
+    return RoutingDecision.objects.create(ticket=ticket, agent_id=decision.user_id, reason=decision.reason())
+
+
+def route_waiting(limit: int = 200) -> int:
+    """The periodic pass: waiting tickets of every group, most urgent and oldest first, each to the best
+    available agent, until nobody can take more. Returns how many were assigned."""
+    from .selectors import GROUP_CHANNELS, group_capacity, waiting_line
+
+    if not auto_assign_enabled():
+        return 0
+    assigned = 0
+    for group in GROUP_CHANNELS:
+        if not group_capacity(group).agents:
+            continue  # nobody available for this group now
+        for ticket_id in waiting_line(group, limit):
+            if route_ticket(ticket_id, record_miss=False) is not None:
+                assigned += 1
+    return assigned
