@@ -11,9 +11,8 @@ from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, Min, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
-from awn.accounts.enums import STAFF_ROLES
+from awn.accounts.enums import STAFF_ROLES, Role, TeamKind
 from awn.accounts.models import User
-from awn.accounts.policies import covered_categories
 from awn.tickets.enums import PRIORITY_RANK, Channel, Status
 from awn.tickets.models import Ticket
 
@@ -436,14 +435,14 @@ DECISIONS_SHOWN = 100
 
 def routing_candidates(group: str, now: datetime | None = None) -> list[Candidate]:
     """Available agents with a capacity for `group`, their skills, work in hand and last routed time: three
-    queries, whatever the number of agents."""
+    queries of plain values (no model instances: 500 agents read in a few milliseconds)."""
     field = CAPACITY_FIELD[group]
     rows = list(
-        AgentStatus.objects.filter(user_id__in=available_user_ids(now), **{f"{field}__gt": 0}).select_related(
-            "user__team"
+        AgentStatus.objects.filter(user_id__in=available_user_ids(now), **{f"{field}__gt": 0}).values_list(
+            "user_id", field, "last_routed_at", "user__role", "user__team__kind", "user__team__categories"
         )
     )
-    ids = [row.user_id for row in rows]
+    ids = [row[0] for row in rows]
     skills: dict[int, set[tuple[str, str]]] = {i: set() for i in ids}
     for user_id, kind, value in AgentSkill.objects.filter(user_id__in=ids).values_list(
         "user_id", "kind", "value"
@@ -459,16 +458,17 @@ def routing_candidates(group: str, now: datetime | None = None) -> list[Candidat
         .values_list("assignee_id", "n")
     )
     out = []
-    for row in rows:
-        covered = covered_categories(row.user)
+    for user_id, capacity, last_routed, role, team_kind, team_categories in rows:
+        # As accounts.policies.covered_categories: an outsourced team's agents only its contract's categories.
+        restricted = role not in (Role.SUPERVISOR, Role.ADMIN) and team_kind == TeamKind.OUTSOURCED
         out.append(
             Candidate(
-                user_id=row.user_id,
-                load=load.get(row.user_id, 0),
-                capacity=getattr(row, field),
-                last_routed=row.last_routed_at.timestamp() if row.last_routed_at else 0.0,
-                skills=frozenset(skills[row.user_id]),
-                categories=frozenset(covered) if covered is not None else None,
+                user_id=user_id,
+                load=load.get(user_id, 0),
+                capacity=capacity,
+                last_routed=last_routed.timestamp() if last_routed else 0.0,
+                skills=frozenset(skills[user_id]),
+                categories=frozenset(team_categories or ()) if restricted else None,
             )
         )
     return out

@@ -4,6 +4,8 @@ forecast's history)."""
 from __future__ import annotations
 
 import re
+import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -23,7 +25,7 @@ from awn.tickets.enums import Category, Channel, Status
 from awn.tickets.models import Ticket
 from awn.tickets.services import ticket_update
 
-from .engine import POLICIES, SKILL_KINDS, Need, choose
+from .engine import POLICIES, SKILL_KINDS, Candidate, Decision, Need, choose
 from .enums import AgentState
 from .events import AgentStatusChanged
 from .forecast import DEFAULT_WEEKS, INTERVAL_MINUTES
@@ -237,6 +239,7 @@ def capacity_set(*, actor: User, user_id: int, chats: object, calls: object, tic
     user = _staff(user_id)
     status_for(user)
     AgentStatus.objects.filter(user=user).update(**values)
+    roster_forget()
     return AgentStatus.objects.get(user=user)
 
 
@@ -357,6 +360,7 @@ def skills_set(*, actor: User, user_id: int, text: str) -> list[tuple[str, str]]
     user = _staff(user_id)
     AgentSkill.objects.filter(user=user).delete()
     AgentSkill.objects.bulk_create(AgentSkill(user=user, kind=k, value=v) for k, v in skills)
+    roster_forget()
     return skills
 
 
@@ -380,7 +384,7 @@ def route_ticket(
 ) -> RoutingDecision | None:
     """Give a waiting ticket to the best available agent (engine.choose) and record why; None when it is not
     waiting any more, or nobody could take it and `record_miss` is off (the periodic pass)."""
-    from .selectors import load_channel, routing_candidates
+    from .selectors import load_channel
 
     now = now or timezone.now()
     ticket = (
@@ -397,17 +401,14 @@ def route_ticket(
     ):
         return None
     need = Need(ticket.pk, ticket.category, ticket.requester.language or "ar", ticket.channel)
-    decision = choose(
-        need,
-        routing_candidates(load_channel(ticket.channel), now),
-        now=now.timestamp(),
-        policy=routing_policy(),
-    )
+    group = load_channel(ticket.channel)
+    decision = _choose_verified(need, group, now)
     if decision.user_id is None and not record_miss:
         return None
     if decision.user_id is not None:
         ticket_update(ticket=ticket, actor=None, changes={"assignee": decision.user_id})
         AgentStatus.objects.filter(user_id=decision.user_id).update(last_routed_at=now)
+        roster_note_assignment(group, decision.user_id, now.timestamp())
     return RoutingDecision.objects.create(ticket=ticket, agent_id=decision.user_id, reason=decision.reason())
 
 
@@ -426,3 +427,75 @@ def route_waiting(limit: int = 200) -> int:
             if route_ticket(ticket_id, record_miss=False) is not None:
                 assigned += 1
     return assigned
+
+
+# The candidates of each group, read at most every ROSTER_SECONDS per process: reading 500 agents with their
+# skills costs tens of milliseconds, choosing among them under one. The winner is then checked against the
+# database under a row lock (still online and connected, room left), so a stale roster can cost a retry, never an
+# agent over capacity or away.
+ROSTER_SECONDS = 5.0
+_rosters: dict[str, tuple[float, list[Candidate]]] = {}
+
+
+def roster(group: str, now: datetime) -> list[Candidate]:
+    from .selectors import routing_candidates
+
+    cached = _rosters.get(group)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    candidates = routing_candidates(group, now)
+    _rosters[group] = (time.monotonic() + ROSTER_SECONDS, candidates)
+    return candidates
+
+
+def roster_forget() -> None:
+    _rosters.clear()
+
+
+def roster_note_assignment(group: str, user_id: int, at: float) -> None:
+    cached = _rosters.get(group)
+    if cached is None:
+        return
+    cached[1][:] = [
+        replace(c, load=c.load + 1, last_routed=at) if c.user_id == user_id else c for c in cached[1]
+    ]
+
+
+def _verified_load(group: str, user_id: int, now: datetime) -> int | None:
+    """The agent's work in hand for `group` if they are still available (their status row locked), else None."""
+    from .selectors import CAPACITY_FIELD, CONNECTED_SECONDS, GROUP_CHANNELS, IN_HAND_STATUSES
+
+    since = now - timedelta(seconds=CONNECTED_SECONDS)
+    row = (
+        AgentStatus.objects.select_for_update()
+        .filter(user_id=user_id, state=AgentState.ONLINE, seen_at__gte=since)
+        .values_list(CAPACITY_FIELD[group], flat=True)
+        .first()
+    )
+    if row is None:
+        return None
+    load = Ticket.objects.filter(
+        assignee_id=user_id, channel__in=GROUP_CHANNELS[group], status__in=IN_HAND_STATUSES
+    ).count()
+    return load if load < row else None
+
+
+def _choose_verified(need: Need, group: str, now: datetime) -> Decision:
+    candidates = list(roster(group, now))
+    policy = routing_policy()
+    for _attempt in range(3):
+        decision = choose(need, candidates, now=now.timestamp(), policy=policy)
+        if decision.user_id is None:
+            break
+        load = _verified_load(group, decision.user_id, now)
+        if load is not None:
+            return replace(decision, load=load)
+        # Stale roster: that agent left or filled up meanwhile. Drop them and read afresh next time.
+        candidates = [c for c in candidates if c.user_id != decision.user_id]
+        _rosters.pop(group, None)
+    # Last resort (or a miss): decide on fresh rows, so a miss is never due to a stale roster.
+    from .selectors import routing_candidates
+
+    fresh = routing_candidates(group, now)
+    _rosters[group] = (time.monotonic() + ROSTER_SECONDS, fresh)
+    return choose(need, fresh, now=now.timestamp(), policy=policy)
