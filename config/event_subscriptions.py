@@ -77,5 +77,5 @@ SUBSCRIPTIONS: Subscriptions = {
     BusinessCalendarChanged: [],  # later: recompute the due times of open tickets on these calendars
     UserSignedIn: [sync(routing.on_user_signed_in)],  # a staff member's presence: online
     UserSignedOut: [sync(routing.on_user_signed_out)],  # offline
-    AgentStatusChanged: [],  # the supervisors' board polls; later: pushes and returning chats to the line
+    AgentStatusChanged: [sync(chat.on_agent_status_changed)],  # offline: their chats back to the line
 }
