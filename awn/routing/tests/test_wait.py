@@ -127,3 +127,18 @@ def test_new_contact_and_wallboard(staff: Any) -> None:
     assert boards["tickets"].next_wait_seconds == 3 * 600
     assert boards["tickets"].oldest_waiting_since is not None
     assert boards["chats"].waiting == 0 and boards["chats"].next_wait_seconds == 0
+
+
+@pytest.mark.django_db
+def test_wallboard_api(staff: Any) -> None:
+    world = staff
+    _available(world.agent)
+    world.ticket(channel=Channel.TELEGRAM)
+    from django.test import Client
+
+    assert Client().get("/api/v1/routing/waits").status_code == 401
+    assert world.client_for(world.parent_user).get("/api/v1/routing/waits").status_code == 403
+    body = world.client_for(world.supervisor).get("/api/v1/routing/waits").json()
+    assert body["agents_online"] == 1
+    tickets = next(g for g in body["groups"] if g["group"] == "tickets")
+    assert tickets["waiting"] == 1 and tickets["next_wait_seconds"] == 2 * 600
