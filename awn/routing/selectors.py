@@ -215,7 +215,7 @@ class AgentRow:
 
 
 def agent_board_users() -> QuerySet[User]:
-    """Active staff, online first, then by name: the supervisor's board (paginated by the view)."""
+    """Active staff by user name: the supervisor's board (paginated by the view)."""
     return (
         User.objects.filter(is_active=True, role__in=STAFF_ROLES)
         .select_related("team", "routing_status")
