@@ -180,6 +180,7 @@ def register_routers() -> None:
         ("awn.assistant.triage_api", "/tickets"),
         ("awn.crm.api", "/crm"),
         ("awn.assistant.api", "/assistant"),
+        ("awn.routing.api", "/routing"),
         ("awn.accounts.api", ""),
         ("awn.sla.api", "/sla"),
     ):

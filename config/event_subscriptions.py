@@ -40,6 +40,7 @@ SUBSCRIPTIONS: Subscriptions = {
         sync(analytics.on_ticket_created),  # event log row + the ticket's fact
         on_commit(assistant.on_ticket_created),  # triage job: category, priority, sentiment, dialect
         on_commit(realtime.on_ticket_created),  # queues of the agents who may see it refresh
+        on_commit(routing.on_ticket_created),  # skills routing: to the best available agent (opt-in)
     ],
     MessageReceived: [
         sync(sla.on_message_received),  # a customer's message starts next reply
@@ -104,5 +105,5 @@ SUBSCRIPTIONS: Subscriptions = {
     ],
     UserSignedIn: [sync(routing.on_user_signed_in)],  # a staff member's presence: online
     UserSignedOut: [sync(routing.on_user_signed_out)],  # offline
-    AgentStatusChanged: [],  # the supervisors' board polls; later: pushes and returning chats to the line
+    AgentStatusChanged: [sync(chat.on_agent_status_changed)],  # offline: their chats back to the line
 }

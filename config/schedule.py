@@ -29,7 +29,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.routing.tasks.rollup_volumes", every=600),
     # Presence: idle agents away, agents with no page open offline.
     Periodic("awn.routing.tasks.presence_sweep", every=60),
-
     # The sign-in registry's rows of sessions past their age (awn/accounts: "end all my sessions").
     Periodic("awn.accounts.tasks.prune_signed_in_sessions", every=3600),
+    # Skills routing (AWN_ROUTING_AUTO_ASSIGN): waiting tickets to agents who became available.
+    Periodic("awn.routing.tasks.route_waiting", every=15),
 )

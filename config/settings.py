@@ -180,6 +180,18 @@ AWN_ATTACHMENT_MAX_BYTES = int(os.environ.get("AWN_ATTACHMENT_MAX_BYTES", str(10
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Routing (awn/routing): presence rules, skills routing (off until a deployment's agents use presence), the
+# handle times of the live wait estimate ({"chats": 180, "calls": 180, "tickets": 600} seconds by default).
+AWN_ROUTING_AWAY_MINUTES = int(os.environ.get("AWN_ROUTING_AWAY_MINUTES", "10"))
+AWN_ROUTING_OFFLINE_MINUTES = int(os.environ.get("AWN_ROUTING_OFFLINE_MINUTES", "15"))
+AWN_ROUTING_AUTO_ASSIGN = env_bool("AWN_ROUTING_AUTO_ASSIGN", False)
+AWN_ROUTING_POLICY = os.environ.get("AWN_ROUTING_POLICY", "best")  # or "round_robin"
+AWN_ROUTING_HANDLE_SECONDS = {
+    group: int(os.environ[f"AWN_ROUTING_HANDLE_SECONDS_{group.upper()}"])
+    for group in ("chats", "calls", "tickets")
+    if os.environ.get(f"AWN_ROUTING_HANDLE_SECONDS_{group.upper()}", "").isdigit()
+}
+
 EMAIL_BACKEND = os.environ.get("AWN_EMAIL_BACKEND", "django.core.mail.backends.filebased.EmailBackend")
 EMAIL_FILE_PATH = VAR_DIR / "mail"
 EMAIL_HOST = os.environ.get("AWN_EMAIL_HOST", "127.0.0.1")

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+from awn.routing.events import AgentStatusChanged
 from awn.tickets.events import ReplySent
 
-from .services import chat_line_for_reply
+from .services import chat_line_for_reply, chats_return_to_queue
 
 
 def on_reply_sent(event: ReplySent) -> None:
     """A reply written on the ticket page of a live chat also reaches the visitor's socket."""
     chat_line_for_reply(event.message_id)
+
+
+def on_agent_status_changed(event: AgentStatusChanged) -> None:
+    """An agent went offline: their chats go back to the line, none lost (away keeps the chats in hand)."""
+    if event.state == "offline":
+        chats_return_to_queue(event.user_id)

@@ -581,6 +581,40 @@ def chat_transfer(
     return conversation
 
 
+def chats_return_to_queue(agent_id: int) -> int:
+    """The agent went offline (routing's presence): every chat in their hands goes back to the line at the place
+    it had (its queued_at is kept), with a line telling the visitor. Returns how many."""
+    returned = 0
+    ids = list(
+        Conversation.objects.filter(agent_id=agent_id, status=ChatStatus.ASSIGNED).values_list(
+            "pk", flat=True
+        )
+    )
+    for conversation_id in ids:
+        with transaction.atomic():
+            conversation = _lock(conversation_id)
+            if conversation.status != ChatStatus.ASSIGNED or conversation.agent_id != agent_id:
+                continue
+            queued_at = conversation.queued_at or conversation.created_at
+            Conversation.objects.filter(pk=conversation.pk).update(
+                status=ChatStatus.QUEUED, agent=None, queued_at=queued_at
+            )
+            conversation.status, conversation.agent, conversation.queued_at = (
+                ChatStatus.QUEUED,
+                None,
+                queued_at,
+            )
+            ticket_update(ticket=conversation.ticket, actor=None, changes={"assignee_id": None})
+            with translation.override(conversation.language):
+                _system_line(
+                    conversation,
+                    _("The agent is no longer available. You are back in the queue at your place."),
+                )
+            _push_state(conversation)
+            returned += 1
+    return returned
+
+
 def chat_agent_reply(
     conversation_id: int, agent: User, text: str, *, files: list[IncomingFile] | None = None
 ) -> Line:

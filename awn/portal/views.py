@@ -30,6 +30,8 @@ from awn.crm.models import Contact
 from awn.crm.selectors import children_ids
 from awn.knowledge.selectors import visible_articles
 from awn.knowledge.services import article_learn_question, article_vote
+from awn.routing.selectors import ticket_wait
+from awn.routing.text import wait_sentence
 from awn.tickets import policies
 from awn.tickets.enums import MessageKind
 from awn.tickets.models import Attachment, Message, Ticket
@@ -197,6 +199,8 @@ def _ticket_page(
         "can_rate": can_rate,
         "reply_form": reply_form or (ReplyForm() if can_reply else None),
         "rating_form": rating_form or (RatingForm() if can_rate else None),
+        # Waiting for someone to take it: the place in line and the live estimate (issue 18).
+        "wait": wait_sentence(estimate) if (estimate := ticket_wait(ticket)) else "",
     }
     return render(request, "portal/ticket.html", context, status=status)
 

@@ -21,3 +21,9 @@ class LoadChannel(models.TextChoices):
     CHATS = "chats", _("Chats")
     CALLS = "calls", _("Calls")
     TICKETS = "tickets", _("Tickets")
+
+
+class SkillKind(models.TextChoices):
+    CATEGORY = "category", _("Category")
+    LANGUAGE = "language", _("Language")
+    CHANNEL = "channel", _("Channel")

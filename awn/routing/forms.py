@@ -96,3 +96,12 @@ class CapacityForm(forms.Form):
     chats = forms.IntegerField(label=_("Chats at once"), min_value=0, max_value=20)
     calls = forms.IntegerField(label=_("Calls at once"), min_value=0, max_value=5)
     tickets = forms.IntegerField(label=_("Tickets in hand"), min_value=0, max_value=500)
+
+
+class SkillsForm(forms.Form):
+    skills = forms.CharField(
+        label=_("Skills"),
+        required=False,
+        max_length=2000,
+        help_text=_("For example: category:registration, language:ar, channel:whatsapp"),
+    )

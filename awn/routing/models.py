@@ -9,8 +9,9 @@ from django.utils.translation import gettext_lazy as _
 
 from awn.core.models import TimeStampedModel
 from awn.tickets.enums import Channel
+from awn.tickets.models import Ticket
 
-from .enums import AgentState
+from .enums import AgentState, SkillKind
 
 
 class PeakEvent(TimeStampedModel):
@@ -78,9 +79,41 @@ class AgentStatus(models.Model):
     chat_capacity = models.PositiveSmallIntegerField(_("chats at once"), default=3)
     call_capacity = models.PositiveSmallIntegerField(_("calls at once"), default=1)
     ticket_capacity = models.PositiveSmallIntegerField(_("tickets in hand"), default=20)
+    # When routing last gave them a contact: "longest idle" first, and the round-robin order.
+    last_routed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["state", "last_activity_at"], name="routing_status_state")]
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.state}"
+
+
+class AgentSkill(models.Model):
+    """One skill of an agent: a category they handle, a language or dialect they answer in, a channel."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="routing_skills"
+    )
+    kind = models.CharField(max_length=16, choices=SkillKind.choices)
+    value = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "kind", "value"], name="routing_skill_unique")]
+
+
+class RoutingDecision(models.Model):
+    """Why a contact went to this agent (or to nobody): kept for supervisors and audits."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.JSONField(default=dict)
+    decided_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["ticket", "-decided_at"], name="routing_decision_ticket"),
+            models.Index(fields=["-decided_at"], name="routing_decision_recent"),
+        ]

@@ -6,18 +6,22 @@ import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Case, Count, IntegerField, Min, Q, QuerySet, Sum, Value, When
 from django.utils import timezone
 
-from awn.accounts.enums import STAFF_ROLES
+from awn.accounts.enums import STAFF_ROLES, Role, TeamKind
 from awn.accounts.models import User
-from awn.tickets.enums import Channel, Status
+from awn.tickets.enums import PRIORITY_RANK, Channel, Status
 from awn.tickets.models import Ticket
 
 from . import erlang
+from .engine import Candidate
 from .enums import AgentState
 from .forecast import DEFAULT_WEEKS, RIYADH, Peak, Profile, build_profile, forecast_day
-from .models import AgentStatus, IntervalVolume, PeakEvent
+from .models import AgentSkill, AgentStatus, IntervalVolume, PeakEvent, RoutingDecision
+from .wait import queue_wait_seconds
 
 PEAKS_SHOWN = 50
 
@@ -211,7 +215,7 @@ class AgentRow:
 
 
 def agent_board_users() -> QuerySet[User]:
-    """Active staff, online first, then by name: the supervisor's board (paginated by the view)."""
+    """Active staff by user name: the supervisor's board (paginated by the view)."""
     return (
         User.objects.filter(is_active=True, role__in=STAFF_ROLES)
         .select_related("team", "routing_status")
@@ -264,3 +268,235 @@ def state_counts(now: datetime | None = None) -> dict[str, int]:
         away=Count("user_id", filter=Q(state=AgentState.AWAY)),
     )
     return {"online": counts["online"] or 0, "away": counts["away"] or 0}
+
+
+# ---- live estimated wait -----------------------------------------------------------------------------------------
+
+# Which channels share which capacity (and which line): live chats, calls, and every other ticket.
+GROUP_CHANNELS: dict[str, tuple[str, ...]] = {
+    "chats": (Channel.CHAT,),
+    "calls": (Channel.PHONE,),
+    "tickets": tuple(c for c in Channel.values if c not in (Channel.CHAT, Channel.PHONE)),
+}
+CAPACITY_FIELD = {"chats": "chat_capacity", "calls": "call_capacity", "tickets": "ticket_capacity"}
+DEFAULT_HANDLE_SECONDS = {"chats": 180, "calls": 180, "tickets": 600}
+WAITING_STATUSES = (Status.NEW, Status.OPEN)
+SNAPSHOT_SECONDS = 10
+
+
+def handle_seconds_for(group: str) -> float:
+    """Average handle time per group (AWN_ROUTING_HANDLE_SECONDS overrides: {"tickets": 900})."""
+    configured = getattr(settings, "AWN_ROUTING_HANDLE_SECONDS", {}) or {}
+    return float(configured.get(group, DEFAULT_HANDLE_SECONDS[group]))
+
+
+@dataclass(frozen=True)
+class Capacity:
+    agents: int  # available: online and connected, with room for this group
+    slots: int  # Σ their capacity for this group (chats at once…)
+    busy: int  # contacts of this group in their hands now
+
+
+def group_capacity(group: str, now: datetime | None = None) -> Capacity:
+    """Available agents, their slots and how many are taken, for one group; cached SNAPSHOT_SECONDS (a surge's
+    thousands of portal views do not each count agents). Two queries on a miss."""
+    key = f"routing-capacity:{group}"
+    cached = cache.get(key)
+    if cached is not None:
+        return Capacity(*cached)
+    field = CAPACITY_FIELD[group]
+    available = AgentStatus.objects.filter(user_id__in=available_user_ids(now), **{f"{field}__gt": 0})
+    totals = available.aggregate(agents=Count("user_id"), slots=Sum(field))
+    busy = (
+        0
+        if group == "tickets"
+        else Ticket.objects.filter(
+            assignee_id__in=available.values("user_id"),
+            channel__in=GROUP_CHANNELS[group],
+            status__in=IN_HAND_STATUSES,
+        ).count()
+    )
+    agents = totals["agents"] or 0
+    if group == "tickets":
+        # Tickets in hand are a backlog, not parallel work: each available agent answers one at a time and is
+        # always busy with the ones already theirs.
+        capacity = Capacity(agents, agents, agents)
+    else:
+        capacity = Capacity(agents, totals["slots"] or 0, busy)
+    cache.set(key, (capacity.agents, capacity.slots, capacity.busy), SNAPSHOT_SECONDS)
+    return capacity
+
+
+def _waiting(group: str) -> QuerySet[Ticket]:
+    """The line of a group: tickets nobody has taken or answered yet."""
+    return Ticket.objects.filter(
+        channel__in=GROUP_CHANNELS[group],
+        status__in=WAITING_STATUSES,
+        assignee__isnull=True,
+        first_response_at__isnull=True,
+    )
+
+
+@dataclass(frozen=True)
+class WaitEstimate:
+    group: str
+    position: int
+    agents: int
+    seconds: int | None  # None: nobody available now
+
+    @property
+    def minutes(self) -> int:
+        return max(1, math.ceil((self.seconds or 0) / 60))
+
+
+def wait_for_position(
+    group: str, position: int, handle_seconds: float | None = None, now: datetime | None = None
+) -> WaitEstimate:
+    """The estimate for the contact at `position` in a group's line (chat passes its own measured AHT)."""
+    capacity = group_capacity(group, now)
+    seconds = queue_wait_seconds(
+        position, capacity.slots, capacity.busy, handle_seconds or handle_seconds_for(group)
+    )
+    return WaitEstimate(group, position, capacity.agents, seconds)
+
+
+def ticket_wait(ticket: Ticket) -> WaitEstimate | None:
+    """For the person who opened `ticket`: None once someone took or answered it; else their place in the line of
+    its channel group and the estimate (the portal shows it)."""
+    if ticket.status not in WAITING_STATUSES or ticket.assignee_id or ticket.first_response_at:
+        return None
+    group = load_channel(ticket.channel)
+    ahead = _waiting(group).filter(
+        Q(created_at__lt=ticket.created_at) | Q(created_at=ticket.created_at, pk__lt=ticket.pk)
+    )
+    return wait_for_position(group, ahead.count() + 1)
+
+
+def wait_for_new_contact(channel: str) -> WaitEstimate:
+    """For someone writing now (an auto-reply): the end of the line of the channel's group."""
+    group = load_channel(channel)
+    return wait_for_position(group, _waiting(group).count() + 1)
+
+
+@dataclass(frozen=True)
+class LiveWait:
+    group: str
+    waiting: int
+    agents: int
+    slots: int
+    busy: int
+    next_wait_seconds: int | None  # a contact arriving now
+    oldest_waiting_since: datetime | None
+    planning_asa_seconds: float | None  # Erlang C ASA for the last half-hour's arrivals on these slots
+
+
+def live_waits(now: datetime | None = None) -> list[LiveWait]:
+    """Per group (chats, calls, tickets): the line, the agents, the estimate for the next arrival, the oldest
+    waiting, and Erlang C's ASA for the last half-hour's arrival rate — what a wallboard shows. Bounded: a few
+    aggregate queries per group."""
+    now = now or timezone.now()
+    out = []
+    for group, channels in GROUP_CHANNELS.items():
+        capacity = group_capacity(group, now)
+        line = _waiting(group).aggregate(n=Count("id"), oldest=Min("created_at"))
+        waiting = line["n"] or 0
+        handle = handle_seconds_for(group)
+        arrivals = (
+            IntervalVolume.objects.filter(
+                channel__in=channels, start__gte=now - timedelta(minutes=60)
+            ).aggregate(n=Sum("contacts"))["n"]
+            or 0
+        ) / 2  # the last hour's two half-hours, per half-hour
+        asa: float | None = None
+        if capacity.slots:
+            perf = erlang.erlang_c_performance(
+                capacity.slots, erlang.traffic_intensity(arrivals, 1800, handle), handle, 20
+            )
+            asa = perf.asa_seconds if math.isfinite(perf.asa_seconds) else None
+        out.append(
+            LiveWait(
+                group=group,
+                waiting=waiting,
+                agents=capacity.agents,
+                slots=capacity.slots,
+                busy=capacity.busy,
+                next_wait_seconds=queue_wait_seconds(waiting + 1, capacity.slots, capacity.busy, handle),
+                oldest_waiting_since=line["oldest"],
+                planning_asa_seconds=asa,
+            )
+        )
+    return out
+
+
+# ---- skills routing ------------------------------------------------------------------------------------------------
+
+DECISIONS_SHOWN = 100
+
+
+def routing_candidates(group: str, now: datetime | None = None) -> list[Candidate]:
+    """Available agents with a capacity for `group`, their skills, work in hand and last routed time: three
+    queries of plain values (no model instances: 500 agents read in a few milliseconds)."""
+    field = CAPACITY_FIELD[group]
+    rows = list(
+        AgentStatus.objects.filter(user_id__in=available_user_ids(now), **{f"{field}__gt": 0}).values_list(
+            "user_id", field, "last_routed_at", "user__role", "user__team__kind", "user__team__categories"
+        )
+    )
+    ids = [row[0] for row in rows]
+    skills: dict[int, set[tuple[str, str]]] = {i: set() for i in ids}
+    for user_id, kind, value in AgentSkill.objects.filter(user_id__in=ids).values_list(
+        "user_id", "kind", "value"
+    ):
+        skills[user_id].add((kind, value))
+    load = dict(
+        Ticket.objects.filter(
+            assignee_id__in=ids, channel__in=GROUP_CHANNELS[group], status__in=IN_HAND_STATUSES
+        )
+        .order_by()
+        .values("assignee_id")
+        .annotate(n=Count("id"))
+        .values_list("assignee_id", "n")
+    )
+    out = []
+    for user_id, capacity, last_routed, role, team_kind, team_categories in rows:
+        # As accounts.policies.covered_categories: an outsourced team's agents only its contract's categories.
+        restricted = role not in (Role.SUPERVISOR, Role.ADMIN) and team_kind == TeamKind.OUTSOURCED
+        out.append(
+            Candidate(
+                user_id=user_id,
+                load=load.get(user_id, 0),
+                capacity=capacity,
+                last_routed=last_routed.timestamp() if last_routed else 0.0,
+                skills=frozenset(skills[user_id]),
+                categories=frozenset(team_categories or ()) if restricted else None,
+            )
+        )
+    return out
+
+
+def waiting_line(group: str, limit: int = 200) -> list[int]:
+    """The next tickets of a group to route: most urgent first, then the oldest."""
+    rank = Case(
+        *(When(priority=p, then=Value(-r)) for p, r in PRIORITY_RANK.items()),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    return list(_waiting(group).order_by(rank, "created_at", "pk").values_list("pk", flat=True)[:limit])
+
+
+def skills_text(user_ids: list[int]) -> dict[int, str]:
+    """ "category:registration, language:ar" per agent (the board's editable field)."""
+    texts: dict[int, list[str]] = {i: [] for i in user_ids}
+    for user_id, kind, value in (
+        AgentSkill.objects.filter(user_id__in=user_ids)
+        .order_by("kind", "value")
+        .values_list("user_id", "kind", "value")
+    ):
+        texts[user_id].append(f"{kind}:{value}")
+    return {i: ", ".join(t) for i, t in texts.items()}
+
+
+def recent_decisions() -> QuerySet[RoutingDecision]:
+    return RoutingDecision.objects.select_related("ticket", "agent").order_by("-decided_at", "-id")[
+        :DECISIONS_SHOWN
+    ]

@@ -3,6 +3,9 @@ forecast's history)."""
 
 from __future__ import annotations
 
+import re
+import time
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
@@ -18,13 +21,15 @@ from awn.accounts.models import User
 from awn.accounts.policies import is_staff_member, is_supervisor
 from awn.core.errors import NotFound, PermissionDenied, ValidationError, lazy_format
 from awn.core.events import publish
-from awn.tickets.enums import Channel
+from awn.tickets.enums import Category, Channel, Status
 from awn.tickets.models import Ticket
+from awn.tickets.services import ticket_update
 
+from .engine import POLICIES, SKILL_KINDS, Candidate, Decision, Need, choose
 from .enums import AgentState
 from .events import AgentStatusChanged
 from .forecast import DEFAULT_WEEKS, INTERVAL_MINUTES
-from .models import AgentStatus, IntervalVolume, PeakEvent
+from .models import AgentSkill, AgentStatus, IntervalVolume, PeakEvent, RoutingDecision
 from .policies import can_plan_staffing
 
 PEAK_NAME_MAX = 120
@@ -234,6 +239,7 @@ def capacity_set(*, actor: User, user_id: int, chats: object, calls: object, tic
     user = _staff(user_id)
     status_for(user)
     AgentStatus.objects.filter(user=user).update(**values)
+    roster_forget()
     return AgentStatus.objects.get(user=user)
 
 
@@ -300,3 +306,196 @@ def presence_sweep(now: datetime | None = None) -> int:
         _automatic(user_id, AgentState.AWAY)
         changed += 1
     return changed
+
+
+# ---- skills routing ------------------------------------------------------------------------------------------------
+
+SKILLS_MAX = 40
+LANGUAGE_RE = re.compile(r"^[a-z]{2}(-[a-z0-9]{2,12})?$")  # ar, en, ar-najdi, ar-hijazi…
+
+
+def _skill(kind: str, value: str) -> tuple[str, str]:
+    kind, value = kind.strip().lower(), value.strip().lower()
+    if kind not in SKILL_KINDS:
+        raise ValidationError(
+            lazy_format(
+                _("Unknown kind of skill “%(kind)s” (category, language or channel)."), kind=kind[:20]
+            ),
+            field="skills",
+        )
+    allowed = {"category": Category.values, "channel": Channel.values}.get(kind)
+    if (allowed is not None and value not in allowed) or (
+        kind == "language" and not LANGUAGE_RE.match(value)
+    ):
+        raise ValidationError(
+            lazy_format(_("Unknown %(kind)s “%(value)s”."), kind=kind, value=value[:32]), field="skills"
+        )
+    return kind, value
+
+
+def parse_skills(text: str) -> list[tuple[str, str]]:
+    """ "category:registration, language:ar" → [("category", "registration"), ("language", "ar")]."""
+    skills: list[tuple[str, str]] = []
+    for part in (text or "").replace("،", ",").split(","):
+        if not part.strip():
+            continue
+        if ":" not in part:
+            raise ValidationError(
+                _("Write each skill as kind:value, e.g. category:registration."), field="skills"
+            )
+        skill = _skill(*part.split(":", 1))
+        if skill not in skills:
+            skills.append(skill)
+    if len(skills) > SKILLS_MAX:
+        raise ValidationError(_("Too many skills (at most 40)."), field="skills")
+    return skills
+
+
+@transaction.atomic
+def skills_set(*, actor: User, user_id: int, text: str) -> list[tuple[str, str]]:
+    """Replace an agent's skills (supervisors and admins)."""
+    if not is_supervisor(actor) or not actor.is_active:
+        raise NotFound()
+    skills = parse_skills(text)
+    user = _staff(user_id)
+    AgentSkill.objects.filter(user=user).delete()
+    AgentSkill.objects.bulk_create(AgentSkill(user=user, kind=k, value=v) for k, v in skills)
+    roster_forget()
+    return skills
+
+
+def routing_policy() -> str:
+    policy = str(getattr(settings, "AWN_ROUTING_POLICY", "best"))
+    return policy if policy in POLICIES else "best"
+
+
+def auto_assign_enabled() -> bool:
+    """Routing assigns new contacts only when AWN_ROUTING_AUTO_ASSIGN is on (off by default: a deployment opts
+    in once its agents use presence)."""
+    return bool(getattr(settings, "AWN_ROUTING_AUTO_ASSIGN", False))
+
+
+ROUTABLE_STATUSES = (Status.NEW, Status.OPEN)
+
+
+@transaction.atomic
+def route_ticket(
+    ticket_id: int, *, record_miss: bool = True, now: datetime | None = None
+) -> RoutingDecision | None:
+    """Give a waiting ticket to the best available agent (engine.choose) and record why; None when it is not
+    waiting any more, or nobody could take it and `record_miss` is off (the periodic pass)."""
+    from .selectors import load_channel
+
+    now = now or timezone.now()
+    ticket = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("requester")
+        .filter(pk=ticket_id)
+        .first()
+    )
+    if (
+        ticket is None
+        or ticket.assignee_id
+        or ticket.first_response_at
+        or ticket.status not in ROUTABLE_STATUSES
+    ):
+        return None
+    need = Need(ticket.pk, ticket.category, ticket.requester.language or "ar", ticket.channel)
+    group = load_channel(ticket.channel)
+    decision = _choose_verified(need, group, now)
+    if decision.user_id is None and not record_miss:
+        return None
+    if decision.user_id is not None:
+        ticket_update(ticket=ticket, actor=None, changes={"assignee": decision.user_id})
+        AgentStatus.objects.filter(user_id=decision.user_id).update(last_routed_at=now)
+        roster_note_assignment(group, decision.user_id, now.timestamp())
+    return RoutingDecision.objects.create(ticket=ticket, agent_id=decision.user_id, reason=decision.reason())
+
+
+def route_waiting(limit: int = 200) -> int:
+    """The periodic pass: waiting tickets of every group, most urgent and oldest first, each to the best
+    available agent, until nobody can take more. Returns how many were assigned."""
+    from .selectors import GROUP_CHANNELS, group_capacity, waiting_line
+
+    if not auto_assign_enabled():
+        return 0
+    assigned = 0
+    for group in GROUP_CHANNELS:
+        if not group_capacity(group).agents:
+            continue  # nobody available for this group now
+        for ticket_id in waiting_line(group, limit):
+            if route_ticket(ticket_id, record_miss=False) is not None:
+                assigned += 1
+    return assigned
+
+
+# The candidates of each group, read at most every ROSTER_SECONDS per process: reading 500 agents with their
+# skills costs tens of milliseconds, choosing among them under one. The winner is then checked against the
+# database under a row lock (still online and connected, room left), so a stale roster can cost a retry, never an
+# agent over capacity or away.
+ROSTER_SECONDS = 5.0
+_rosters: dict[str, tuple[float, list[Candidate]]] = {}
+
+
+def roster(group: str, now: datetime) -> list[Candidate]:
+    from .selectors import routing_candidates
+
+    cached = _rosters.get(group)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    candidates = routing_candidates(group, now)
+    _rosters[group] = (time.monotonic() + ROSTER_SECONDS, candidates)
+    return candidates
+
+
+def roster_forget() -> None:
+    _rosters.clear()
+
+
+def roster_note_assignment(group: str, user_id: int, at: float) -> None:
+    cached = _rosters.get(group)
+    if cached is None:
+        return
+    cached[1][:] = [
+        replace(c, load=c.load + 1, last_routed=at) if c.user_id == user_id else c for c in cached[1]
+    ]
+
+
+def _verified_load(group: str, user_id: int, now: datetime) -> int | None:
+    """The agent's work in hand for `group` if they are still available (their status row locked), else None."""
+    from .selectors import CAPACITY_FIELD, CONNECTED_SECONDS, GROUP_CHANNELS, IN_HAND_STATUSES
+
+    since = now - timedelta(seconds=CONNECTED_SECONDS)
+    row = (
+        AgentStatus.objects.select_for_update()
+        .filter(user_id=user_id, state=AgentState.ONLINE, seen_at__gte=since)
+        .values_list(CAPACITY_FIELD[group], flat=True)
+        .first()
+    )
+    if row is None:
+        return None
+    load = Ticket.objects.filter(
+        assignee_id=user_id, channel__in=GROUP_CHANNELS[group], status__in=IN_HAND_STATUSES
+    ).count()
+    return load if load < row else None
+
+
+def _choose_verified(need: Need, group: str, now: datetime) -> Decision:
+    candidates = list(roster(group, now))
+    policy = routing_policy()
+    for _attempt in range(3):
+        decision = choose(need, candidates, now=now.timestamp(), policy=policy)
+        if decision.user_id is None:
+            break
+        load = _verified_load(group, decision.user_id, now)
+        if load is not None:
+            return replace(decision, load=load)
+        # Stale roster: that agent left or filled up meanwhile. Drop them and read afresh next time.
+        candidates = [c for c in candidates if c.user_id != decision.user_id]
+        _rosters.pop(group, None)
+    # Last resort (or a miss): decide on fresh rows, so a miss is never due to a stale roster.
+    from .selectors import routing_candidates
+
+    fresh = routing_candidates(group, now)
+    _rosters[group] = (time.monotonic() + ROSTER_SECONDS, fresh)
+    return choose(need, fresh, now=now.timestamp(), policy=policy)

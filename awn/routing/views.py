@@ -21,10 +21,18 @@ from awn.core.errors import DomainError
 from awn.core.pagination import CappedPaginator
 
 from .enums import AgentState
-from .forms import CapacityForm, PeakForm, StateForm, WhatIfForm
+from .forms import CapacityForm, PeakForm, SkillsForm, StateForm, WhatIfForm
 from .policies import can_plan_staffing
-from .selectors import agent_board_users, agent_rows, peak_list, staffing_plan, state_counts
-from .services import capacity_set, peak_create, peak_delete, status_for, status_set
+from .selectors import (
+    agent_board_users,
+    agent_rows,
+    peak_list,
+    recent_decisions,
+    skills_text,
+    staffing_plan,
+    state_counts,
+)
+from .services import capacity_set, peak_create, peak_delete, skills_set, status_for, status_set
 
 View = Callable[..., HttpResponse]
 
@@ -146,9 +154,11 @@ def agents(request: HttpRequest) -> HttpResponse:
     """Everyone's state and load, 50 a page; the table refreshes itself (htmx) every 15 seconds."""
     paginator = CappedPaginator(agent_board_users(), 50)
     page = paginator.get_page(request.GET.get("page"))
+    rows = agent_rows(list(page.object_list))
+    skills = skills_text([row.user.pk for row in rows])
     context = {
         "page": page,
-        "rows": agent_rows(list(page.object_list)),
+        "rows": [(row, skills[row.user.pk]) for row in rows],
         "counts": state_counts(),
         "states": AgentState.choices,
     }
@@ -164,8 +174,12 @@ def agent_change(request: HttpRequest, pk: int) -> HttpResponse:
     """A supervisor sets an agent's state or capacity (one form each)."""
     actor = cast(User, request.user)
     try:
-        if "state" in request.POST:
-            form: StateForm | CapacityForm = StateForm(request.POST)
+        if "skills" in request.POST:
+            form: StateForm | CapacityForm | SkillsForm = SkillsForm(request.POST)
+            if form.is_valid():
+                skills_set(actor=actor, user_id=pk, text=form.cleaned_data["skills"])
+        elif "state" in request.POST:
+            form = StateForm(request.POST)
             if form.is_valid():
                 status_set(actor=actor, user_id=pk, state=form.cleaned_data["state"])
         else:
@@ -187,3 +201,9 @@ def agent_change(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("routing:agents")
     messages.success(request, _("Saved."))
     return redirect("routing:agents")
+
+
+@supervisor_required
+def decisions(request: HttpRequest) -> HttpResponse:
+    """The latest routing decisions with their reasons (why this agent, or why nobody)."""
+    return render(request, "routing/decisions.html", {"decisions": recent_decisions()})

@@ -162,3 +162,29 @@ def test_the_board_shows_state_and_load(world: Any, django_assert_max_num_querie
     row = page.split(f'data-user="{world.agent.pk}"')[1].split("</tr>")[0]
     assert ('data-testid="chats">1/3<' in row and "1/20" in row and "متصل" in row) or "نعم" in row
     assert client.get(BOARD, HTTP_HX_REQUEST="true").content.decode().count('data-testid="agent-row"') == 19
+
+
+def test_an_agent_going_offline_returns_their_chats_to_the_line(world: Any) -> None:
+    """Issue 18, faults: an agent going offline with chats in hand returns them to the line, none lost, each at the
+    place it had; away keeps them."""
+    from awn.chat import services as chat
+    from awn.chat.enums import ChatStatus
+    from awn.chat.models import Conversation
+
+    started = [
+        chat.chat_start(name=f"زائر {i}", phone="0501234567", question="لا أستطيع الدخول") for i in range(3)
+    ]
+    for conversation in started:
+        Conversation.objects.filter(pk=conversation.pk).update(
+            status=ChatStatus.QUEUED, queued_at=timezone.now()
+        )
+        chat.chat_accept(conversation.pk, world.agent)
+    status_set(actor=world.agent, user_id=world.agent.pk, state="away")
+    assert Conversation.objects.filter(agent=world.agent, status=ChatStatus.ASSIGNED).count() == 3
+    queued_at = {c.pk: c.queued_at for c in Conversation.objects.all()}
+    status_set(actor=world.supervisor, user_id=world.agent.pk, state="offline")
+    rows = list(Conversation.objects.all())
+    assert len(rows) == 3 and all(c.status == ChatStatus.QUEUED and c.agent_id is None for c in rows)
+    assert {c.pk: c.queued_at for c in rows} == queued_at  # same places in the line
+    assert not Ticket.objects.filter(assignee=world.agent).exists()
+    assert all(c.lines.filter(body__contains="عدت إلى قائمة الانتظار").exists() for c in rows)

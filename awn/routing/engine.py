@@ -1,0 +1,120 @@
+"""Skills routing: which available agent gets a contact, and why — pure, no Django.
+
+Order (issue 18, item 2): skills match first (category, language, channel: how many of the contact's needs the
+agent's skills cover), then the least loaded (work in hand ÷ capacity for the contact's group), then the longest
+idle (the oldest last routed time). Policy "round_robin" replaces load and idleness with "offered least
+recently". An agent is eligible only with room left in that group's capacity and, for an outsourced team,
+only for the categories its contract covers. Every decision carries its reason, in words a supervisor reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+POLICIES = ("best", "round_robin")
+SKILL_KINDS = ("category", "language", "channel")
+
+
+@dataclass(frozen=True)
+class Need:
+    ticket_id: int
+    category: str
+    language: str
+    channel: str
+
+    def skills(self) -> tuple[tuple[str, str], ...]:
+        return (("category", self.category), ("language", self.language), ("channel", self.channel))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    user_id: int
+    load: int
+    capacity: int
+    last_routed: float  # seconds since the epoch of the last contact routed to them (0: never)
+    skills: frozenset[tuple[str, str]] = frozenset()
+    categories: frozenset[str] | None = None  # None: every category (in-house); else the contract's
+
+    def room(self) -> int:
+        return self.capacity - self.load
+
+
+@dataclass(frozen=True)
+class Decision:
+    ticket_id: int
+    user_id: int | None
+    policy: str
+    matched: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    load: int = 0
+    capacity: int = 0
+    idle_seconds: float | None = None
+    considered: int = 0
+    eligible: int = 0
+    reason_code: str = ""
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def reason(self) -> dict[str, object]:
+        return {
+            "code": self.reason_code,
+            "policy": self.policy,
+            "matched": list(self.matched),
+            "missing": list(self.missing),
+            "load": self.load,
+            "capacity": self.capacity,
+            "idle_seconds": None if self.idle_seconds is None else round(self.idle_seconds),
+            "considered": self.considered,
+            "eligible": self.eligible,
+        }
+
+
+def choose(need: Need, candidates: Sequence[Candidate], *, now: float, policy: str = "best") -> Decision:
+    """The best eligible agent for `need`, or none (with the reason: nobody available, all full, or none covers
+    the category). One pass over the candidates: O(agents)."""
+    if policy not in POLICIES:
+        raise ValueError(f"unknown routing policy {policy!r}")
+    wanted = need.skills()
+    best: tuple[tuple[float, ...], Candidate, int] | None = None
+    eligible = 0
+    covered = False
+    for candidate in candidates:
+        if candidate.categories is not None and need.category not in candidate.categories:
+            continue
+        covered = True
+        if candidate.room() <= 0:
+            continue
+        eligible += 1
+        match = sum(1 for skill in wanted if skill in candidate.skills)
+        if policy == "best":
+            key: tuple[float, ...] = (
+                -match,
+                candidate.load / candidate.capacity,
+                candidate.last_routed,
+                candidate.user_id,
+            )
+        else:
+            key = (-match, candidate.last_routed, candidate.user_id)
+        if best is None or key < best[0]:
+            best = (key, candidate, match)
+    if best is None:
+        code = "nobody_available" if not candidates else ("all_full" if covered else "not_covered")
+        return Decision(
+            need.ticket_id, None, policy, considered=len(candidates), eligible=0, reason_code=code
+        )
+    _key, agent, _match = best
+    matched = tuple(f"{kind}={value}" for kind, value in wanted if (kind, value) in agent.skills)
+    missing = tuple(f"{kind}={value}" for kind, value in wanted if (kind, value) not in agent.skills)
+    return Decision(
+        need.ticket_id,
+        agent.user_id,
+        policy,
+        matched=matched,
+        missing=missing,
+        load=agent.load,
+        capacity=agent.capacity,
+        idle_seconds=(now - agent.last_routed) if agent.last_routed else None,
+        considered=len(candidates),
+        eligible=eligible,
+        reason_code="skills_then_load" if policy == "best" else "round_robin",
+    )

@@ -1,0 +1,54 @@
+"""The routing engine (pure): skills, then load, then idleness; round-robin; contracts; the reasons."""
+
+from __future__ import annotations
+
+import pytest
+
+from awn.routing.engine import Candidate, Need, choose
+
+NEED = Need(ticket_id=7, category="registration", language="ar", channel="whatsapp")
+NOW = 10_000.0
+
+
+def agent(
+    user_id: int, load: int = 0, capacity: int = 3, last: float = 0.0, skills: str = "", **kw: object
+) -> Candidate:
+    pairs = frozenset((kind, value) for kind, value in (s.split(":") for s in skills.split(",") if s))
+    return Candidate(user_id, load, capacity, last, pairs, **kw)  # type: ignore[arg-type]
+
+
+def test_skills_first() -> None:
+    decision = choose(NEED, [agent(1), agent(2, load=2, skills="category:registration,language:ar")], now=NOW)
+    assert decision.user_id == 2
+    assert decision.matched == ("category=registration", "language=ar")
+    assert decision.missing == ("channel=whatsapp",)
+    assert decision.reason()["code"] == "skills_then_load"
+
+
+def test_then_least_loaded_then_longest_idle() -> None:
+    same = "category:registration"
+    assert choose(NEED, [agent(1, load=2, skills=same), agent(2, load=1, skills=same)], now=NOW).user_id == 2
+    # Load is relative to capacity: 2 of 10 is lighter than 1 of 3.
+    assert choose(NEED, [agent(1, load=1, capacity=3), agent(2, load=2, capacity=10)], now=NOW).user_id == 2
+    tie = [agent(1, last=9_000), agent(2, last=5_000), agent(3, last=8_000)]
+    decision = choose(NEED, tie, now=NOW)
+    assert decision.user_id == 2 and decision.idle_seconds == 5_000
+
+
+def test_capacity_and_contracts() -> None:
+    full = agent(1, load=3, capacity=3, skills="category:registration")
+    vendor = agent(2, categories=frozenset({"account_access"}))
+    assert choose(NEED, [full, agent(3)], now=NOW).user_id == 3
+    assert choose(NEED, [full], now=NOW).reason()["code"] == "all_full"
+    assert choose(NEED, [vendor], now=NOW).reason()["code"] == "not_covered"
+    assert choose(NEED, [], now=NOW).reason()["code"] == "nobody_available"
+    covered = agent(4, categories=frozenset({"registration"}))
+    assert choose(NEED, [vendor, covered], now=NOW).user_id == 4
+
+
+def test_round_robin_ignores_load() -> None:
+    agents = [agent(1, load=2, last=100), agent(2, load=0, last=200)]
+    assert choose(NEED, agents, now=NOW, policy="round_robin").user_id == 1
+    assert choose(NEED, agents, now=NOW).user_id == 2
+    with pytest.raises(ValueError):
+        choose(NEED, agents, now=NOW, policy="random")
