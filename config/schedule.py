@@ -21,4 +21,6 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.realtime.tasks.sweep", every=60),
     # Users' learned questions past their retention (AWN_LEARNED_QUESTIONS_DAYS).
     Periodic("awn.knowledge.tasks.expire_learned_questions", every=3600),
+    # Personal data past its retention (AWN_RETENTION_DAYS): raw channel payloads, sent emails, SIS events.
+    Periodic("awn.privacy.tasks.apply_retention", every=3600),
 )

@@ -205,7 +205,9 @@ def _restore(world, contact_id: int, history) -> None:
         email=world.parent.email,
     )
     Message.objects.filter(author_contact_id=contact_id).update(body=f"رقمي {world.parent.phone}")
-    Notification.objects.create(to_email=world.parent.email, subject="x", body=world.parent.national_id)
+    Notification.objects.create(
+        to_email=world.parent.email, subject="x", body=world.parent.national_id, dedupe_key="r"
+    )
     with connection.cursor() as cursor:  # the restored ledger table predates the erasure
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # deferred FK checks pending in this transaction
