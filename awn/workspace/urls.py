@@ -39,4 +39,5 @@ urlpatterns = [
     path("contacts/<id:pk>/unmask/", views.contact_unmask, name="contact-unmask"),
     path("contacts/<id:pk>/export.json", views.contact_export, name="contact-export"),
     path("contacts/<id:pk>/erase/", views.contact_erase_view, name="contact-erase"),
+    path("contacts/<id:pk>/guardian-links/<id:relation_id>/", views.guardian_link, name="guardian-link"),
 ]
