@@ -31,6 +31,7 @@ from awn.crm.selectors import children_ids
 from awn.knowledge.selectors import visible_articles
 from awn.knowledge.services import article_learn_question, article_vote
 from awn.tickets import policies
+from awn.tickets.audit import audit_ticket_read
 from awn.tickets.enums import MessageKind
 from awn.tickets.models import Attachment, Message, Ticket
 from awn.tickets.services import ticket_add_message, ticket_rate
@@ -204,7 +205,10 @@ def _ticket_page(
 @customer_view
 @require_safe
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _ticket_page(request, _visible_ticket(_user(request), pk))
+    user = _user(request)
+    ticket = _visible_ticket(user, pk)
+    audit_ticket_read(request, user, ticket)  # a guardian reading their child's ticket: a disclosure, audited
+    return _ticket_page(request, ticket)
 
 
 @customer_view
