@@ -73,6 +73,7 @@ SUBSCRIPTIONS: Subscriptions = {
     ContactErased: [
         sync(tickets.on_contact_erased),  # their messages, the tickets they opened, their files
         sync(connectors.on_contact_erased),  # their channel identities, masked wherever they appear
+        sync(chat.on_contact_erased),  # what they typed in live chats, the name/email/phone they gave
     ],
     BusinessCalendarChanged: [],  # later: recompute the due times of open tickets on these calendars
 }

@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from awn.accounts.models import User
 from awn.chat.models import Conversation as LiveChat
+from awn.chat.models import Line
 from awn.connectors.enums import InboxKind
 from awn.connectors.models import ChannelIdentity, InboundEvent, Inbox
 from awn.crm.models import Contact
@@ -97,7 +98,7 @@ def history(world, settings):
         external_id="wamid.1",
         payload={"from": wa_id, "text": {"body": f"هويتي {nid}"}, "n": int(wa_id)},
     )
-    LiveChat.objects.create(
+    chat = LiveChat.objects.create(
         ticket=world.ticket(),
         contact=parent,
         key="k",
@@ -105,6 +106,7 @@ def history(world, settings):
         visitor_email=email,
         visitor_phone=phone,
     )
+    Line.objects.create(conversation=chat, sender="visitor", body="ابني في الصف الثالث", author_name="أحمد")
     external_event_record(event_id="e1", event_type="login_failed", national_id=nid, reason=f"هوية {nid}")
     other = ticket_create(
         requester=world.other_parent, subject="سؤال", body="لا علاقة له", category=Category.OTHER
@@ -175,6 +177,8 @@ def test_after_erasure_no_table_and_no_file_holds_the_persons_id_phone_or_email(
     assert not ChannelIdentity.objects.filter(contact=contact).exists()
     assert set(Message.objects.filter(author_contact=contact).values_list("body", flat=True)) == {"[محذوف]"}
     assert Attachment.objects.get(message__ticket=history["ticket"]).filename == "[محذوف]"
+    assert list(Line.objects.values_list("body", "author_name")) == [("[محذوف]", "")]
+    assert list(LiveChat.objects.values_list("visitor_name", "visitor_email")) == [("[محذوف]", "")]
     # Nobody else's data was touched.
     assert Contact.objects.get(pk=world.child.pk).name == world.child.name
     other = history["other"]
