@@ -74,6 +74,9 @@ SUBSCRIPTIONS: Subscriptions = {
         sync(tickets.on_contact_erased),  # their messages, the tickets they opened, their files
         sync(connectors.on_contact_erased),  # their channel identities, masked wherever they appear
         sync(chat.on_contact_erased),  # what they typed in live chats, the name/email/phone they gave
+        sync(
+            notifications.on_contact_erased
+        ),  # the emails written to them lose their text; unsent: never sent
     ],
     BusinessCalendarChanged: [],  # later: recompute the due times of open tickets on these calendars
 }

@@ -178,6 +178,7 @@ def test_after_erasure_no_table_and_no_file_holds_the_persons_id_phone_or_email(
     assert set(Message.objects.filter(author_contact=contact).values_list("body", flat=True)) == {"[محذوف]"}
     assert Attachment.objects.get(message__ticket=history["ticket"]).filename == "[محذوف]"
     assert list(Line.objects.values_list("body", "author_name")) == [("[محذوف]", "")]
+    assert set(Notification.objects.values_list("body", flat=True)) == {"[محذوف]"}  # "مرحبًا أحمد…" is gone
     assert list(LiveChat.objects.values_list("visitor_name", "visitor_email")) == [("[محذوف]", "")]
     # Nobody else's data was touched.
     assert Contact.objects.get(pk=world.child.pk).name == world.child.name
