@@ -26,7 +26,8 @@ from awn.tickets.enums import Category
 from awn.tickets.models import Attachment, Message
 from awn.tickets.services import ticket_add_message, ticket_create
 
-LEGAL_HOLD = {"privacy_accessrecord", "privacy_erasurerecord"}
+# The legal-hold tables, as the issue names them: the audits (access, erasure ledger, administration).
+LEGAL_HOLD = {"privacy_accessrecord", "privacy_erasurerecord", "accounts_adminauditentry"}
 REASON = "طلب حذف رقم 2026/77 من صاحب البيانات"
 
 
