@@ -93,6 +93,10 @@ SUBSCRIPTIONS: Subscriptions = {
     ContactErased: [
         sync(tickets.on_contact_erased),  # their messages, the tickets they opened, their files
         sync(connectors.on_contact_erased),  # their channel identities, masked wherever they appear
+        sync(chat.on_contact_erased),  # what they typed in live chats, the name/email/phone they gave
+        sync(
+            notifications.on_contact_erased
+        ),  # the emails written to them lose their text; unsent: never sent
     ],
     BusinessCalendarChanged: [
         sync(sla.on_calendar_changed),  # a recomputation of the open tickets' due times, its job after commit

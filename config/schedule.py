@@ -33,4 +33,6 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.accounts.tasks.prune_signed_in_sessions", every=3600),
     # Skills routing (AWN_ROUTING_AUTO_ASSIGN): waiting tickets to agents who became available.
     Periodic("awn.routing.tasks.route_waiting", every=15),
+    # Personal data past its retention (AWN_RETENTION_DAYS): raw channel payloads, sent emails, SIS events.
+    Periodic("awn.privacy.tasks.apply_retention", every=3600),
 )

@@ -277,6 +277,16 @@ AWN_ASSISTANT_LLM_TIMEOUT = float(os.environ.get("AWN_ASSISTANT_LLM_TIMEOUT", "8
 # Users' own questions kept on the article they said it answered (knowledge.ArticleQuestion) are deleted after
 # this many days: they are written by parents and students and may name a child. 0 = never keep any.
 AWN_LEARNED_QUESTIONS_DAYS = int(os.environ.get("AWN_LEARNED_QUESTIONS_DAYS", "180"))
+# Minors' data (awn/privacy, issue 15 item 4). Retention per kind of data, in days (0 = kept): the daily job
+# empties what is past it. The erasure ledger file lives outside the database so that a restore cannot roll it back
+# (default var/privacy/erasure-ledger.jsonl); its keyed hashes use AWN_ERASURE_KEY (default: SECRET_KEY).
+AWN_RETENTION_DAYS = {
+    "raw_channel_payloads": int(os.environ.get("AWN_RETENTION_RAW_PAYLOAD_DAYS", "90")),
+    "email_notifications": int(os.environ.get("AWN_RETENTION_NOTIFICATION_DAYS", "180")),
+    "education_events": int(os.environ.get("AWN_RETENTION_EXTERNAL_EVENT_DAYS", "365")),
+}
+AWN_ERASURE_LEDGER = os.environ.get("AWN_ERASURE_LEDGER", "")
+AWN_ERASURE_KEY = os.environ.get("AWN_ERASURE_KEY", "")
 
 LOGGING = {
     "version": 1,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from awn.crm.events import ContactErased
 from awn.routing.events import AgentStatusChanged
 from awn.tickets.events import ReplySent
 
-from .services import chat_line_for_reply, chats_return_to_queue
+from .services import chat_line_for_reply, chats_erase_contact, chats_return_to_queue
 
 
 def on_reply_sent(event: ReplySent) -> None:
@@ -17,3 +18,7 @@ def on_agent_status_changed(event: AgentStatusChanged) -> None:
     """An agent went offline: their chats go back to the line, none lost (away keeps the chats in hand)."""
     if event.state == "offline":
         chats_return_to_queue(event.user_id)
+
+
+def on_contact_erased(event: ContactErased) -> None:
+    chats_erase_contact(event.contact_id)

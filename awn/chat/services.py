@@ -749,3 +749,21 @@ def presence_leave(channel_name: str) -> None:
 
 def ticket_of(conversation_id: int) -> Ticket:
     return Conversation.objects.select_related("ticket").get(pk=conversation_id).ticket
+
+
+ERASED_TEXT = "[محذوف]"
+
+
+@transaction.atomic
+def chats_erase_contact(contact_id: int) -> int:
+    """The reaction to crm's ContactErased: what the person typed in live chats and the name, email and phone
+    they gave the widget are erased (a new key also ends every token they hold). Returns the lines erased."""
+    conversations = Conversation.objects.filter(contact_id=contact_id)
+    erased = Line.objects.filter(conversation__in=conversations, sender=Sender.VISITOR).update(
+        body=ERASED_TEXT, author_name=""
+    )
+    for pk in conversations.values_list("pk", flat=True):
+        Conversation.objects.filter(pk=pk).update(
+            visitor_name=ERASED_TEXT, visitor_email="", visitor_phone="", key=secrets.token_urlsafe(32)
+        )
+    return erased

@@ -43,6 +43,20 @@ def is_minor(contact: Contact, relations: Iterable[Relation] | None = None) -> b
     return any(r.kind == RelationKind.PARENT_OF and r.other_contact_id == contact.pk for r in relations)
 
 
+def minor_ids(contacts: Iterable[Contact]) -> set[int]:
+    """Which of `contacts` are minors (students, or anyone a parent is linked to): at most one query."""
+    people = {c.pk: c for c in contacts if c is not None}
+    minors = {pk for pk, c in people.items() if c.contact_type == ContactType.STUDENT}
+    rest = [pk for pk in people if pk not in minors]
+    if rest:
+        minors.update(
+            Relation.objects.filter(kind=RelationKind.PARENT_OF, other_contact_id__in=rest).values_list(
+                "other_contact_id", flat=True
+            )
+        )
+    return minors
+
+
 def contact_relations(contact: Contact) -> list[Relation]:
     """Both directions: my children and schools, and the parents who are linked to me."""
     return list(

@@ -8,11 +8,12 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from awn.crm.events import ContactErased
 from awn.tickets.enums import Channel, Status
 from awn.tickets.events import ReplySent, TicketStatusChanged
 from awn.tickets.models import Message, Ticket
 
-from .services import notification_enqueue
+from .services import notification_enqueue, notifications_erase_contact
 
 
 def _requester_email(ticket: Ticket) -> tuple[str, str]:
@@ -54,3 +55,7 @@ def on_status_changed(event: TicketStatusChanged) -> None:
         body=body,
         ticket_id=ticket.pk,
     )
+
+
+def on_contact_erased(event: ContactErased) -> None:
+    notifications_erase_contact(event.contact_id)

@@ -11,6 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from awn.core.tasks import enqueue, enqueue_in
+from awn.crm.models import Contact
 
 from .models import Notification, NotificationStatus
 
@@ -82,3 +83,21 @@ def notification_send(notification_id: int) -> bool:
         status=NotificationStatus.SENT, sent_at=timezone.now(), last_error=""
     )
     return True
+
+
+ERASED_TEXT = "[محذوف]"
+
+
+@transaction.atomic
+def notifications_erase_contact(contact_id: int) -> int:
+    """The reaction to crm's ContactErased (run before the contact loses its email): the emails written to the
+    person lose their text (greetings name them, replies quote them) and an unsent one is never sent. Returns
+    how many emails were emptied."""
+    email = Contact.objects.filter(pk=contact_id).values_list("email", flat=True).first()
+    if not email:
+        return 0
+    theirs = Notification.objects.filter(to_email__iexact=email)
+    theirs.filter(status=NotificationStatus.PENDING).update(
+        status=NotificationStatus.FAILED, last_error="erased"
+    )
+    return theirs.update(subject=ERASED_TEXT, body=ERASED_TEXT)

@@ -33,6 +33,7 @@ from awn.knowledge.services import article_learn_question, article_vote
 from awn.routing.selectors import ticket_wait
 from awn.routing.text import wait_sentence
 from awn.tickets import policies
+from awn.tickets.audit import audit_ticket_read
 from awn.tickets.enums import MessageKind
 from awn.tickets.models import Attachment, Message, Ticket
 from awn.tickets.services import ticket_add_message, ticket_rate
@@ -208,7 +209,10 @@ def _ticket_page(
 @customer_view
 @require_safe
 def ticket_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    return _ticket_page(request, _visible_ticket(_user(request), pk))
+    user = _user(request)
+    ticket = _visible_ticket(user, pk)
+    audit_ticket_read(request, user, ticket)  # a guardian reading their child's ticket: a disclosure, audited
+    return _ticket_page(request, ticket)
 
 
 @customer_view

@@ -16,6 +16,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from awn.accounts.enums import Role
 from awn.core.errors import DomainError
 
 from .enums import REASON_MAX, AccessAction, ObjectKind
@@ -46,7 +47,7 @@ class AccessRecord(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    actor_role = models.CharField(_("role"), max_length=16, blank=True)
+    actor_role = models.CharField(_("role"), max_length=16, blank=True, choices=Role.choices)
     action = models.CharField(_("action"), max_length=16, choices=AccessAction.choices)
     object_kind = models.CharField(_("object"), max_length=16, choices=ObjectKind.choices)
     object_id = models.BigIntegerField(_("object id"), null=True)

@@ -8,7 +8,7 @@ audit trails of tickets — with asterisks of the same length (a column never ov
 the model registry, not by importing the apps: privacy sits below them.
 
 Legal-hold tables are left as they are: the access audit and the erasure ledger (they hold no national id, phone or
-email of their own), and any table whose database refuses the update (another append-only audit): those are
+email of their own), the administration's audit, and any table whose database refuses the update (another append-only audit): those are
 reported, not changed.
 """
 
@@ -25,7 +25,11 @@ from django.db import DatabaseError, connection, models, transaction
 
 logger = logging.getLogger(__name__)
 
-LEGAL_HOLD_TABLES = frozenset({"privacy_accessrecord", "privacy_erasurerecord", "django_migrations"})
+# The audits: this app's access audit and erasure ledger, and the administration's audit (accounts, once it has
+# one): rows that are only ever added, kept as evidence.
+LEGAL_HOLD_TABLES = frozenset(
+    {"privacy_accessrecord", "privacy_erasurerecord", "accounts_adminauditentry", "django_migrations"}
+)
 MIN_LENGTH = 4  # shorter values (a two-letter name) would wipe unrelated text
 
 

@@ -24,6 +24,7 @@ from awn.crm.selectors import children_ids
 from awn.crm.validators import clean_national_id
 
 from . import services
+from .audit import audit_ticket_read
 from .enums import Category, Channel, MessageKind, Priority
 from .enums import Status as TicketStatus
 from .models import AuditEntry, Message, Ticket
@@ -254,6 +255,7 @@ def get_ticket(
     user = _user(request)
     ticket = _visible_ticket(user, ticket_id, detail=True)
     rows, next_offset = _messages(user, ticket.pk, messages)
+    audit_ticket_read(request, user, ticket)
     _etag(response, ticket.version)
     return ticket_detail(ticket, rows, next_offset, for_staff=can_see_internal_notes(user))
 

@@ -40,8 +40,8 @@ urlpatterns = [
     path("contacts/<id:pk>/unmask/", views.contact_unmask, name="contact-unmask"),
     path("contacts/<id:pk>/export.json", views.contact_export, name="contact-export"),
     path("contacts/<id:pk>/erase/", views.contact_erase_view, name="contact-erase"),
-
     path("admin/teams/", admin_teams.team_list, name="admin-teams"),
     path("admin/teams/new/", admin_teams.team_edit, name="admin-team-new"),
     path("admin/teams/<id:pk>/", admin_teams.team_edit, name="admin-team"),
+    path("contacts/<id:pk>/guardian-links/<id:relation_id>/", views.guardian_link, name="guardian-link"),
 ]

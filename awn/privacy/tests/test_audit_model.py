@@ -8,7 +8,7 @@ from django.test import RequestFactory
 
 from awn.core.errors import ValidationError
 from awn.privacy.enums import AccessAction, ObjectKind
-from awn.privacy.models import AccessRecord, AppendOnlyError
+from awn.privacy.models import AccessRecord, AppendOnlyError, ErasureRecord
 from awn.privacy.services import Access, record_access, record_request_accesses
 
 
@@ -92,4 +92,17 @@ def test_postgresql_refuses_delete_by_raw_sql(world):
     with pytest.raises(DatabaseError) as exc, transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("DELETE FROM privacy_accessrecord WHERE id = %s", [row.pk])
     assert "append-only" in str(exc.value)
+    assert exc.value.__cause__.sqlstate == "42501"  # insufficient_privilege: "permission denied" (S11)
     assert AccessRecord.objects.filter(pk=row.pk).exists()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers are checked on PostgreSQL")
+def test_postgresql_refuses_changing_the_erasure_ledger(world):
+    ledger = ErasureRecord.objects.create(actor=world.admin, subject_id=world.child.pk, fingerprints=["x"])
+    for sql in (
+        "UPDATE privacy_erasurerecord SET fingerprints = '[]' WHERE id = %s",
+        "DELETE FROM privacy_erasurerecord WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [ledger.pk])
+    assert ErasureRecord.objects.get(pk=ledger.pk).fingerprints == ["x"]

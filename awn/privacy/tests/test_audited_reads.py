@@ -176,3 +176,22 @@ def test_attachment_download_is_audited(world):
         ("parent", "customer", "download", "attachment", attachment.pk, world.child.pk, "127.0.0.1"),
         ("agent", "agent", "download", "attachment", attachment.pk, world.child.pk, "10.1.1.1"),
     ]
+
+
+def test_api_ticket_read_of_a_minor_is_audited(world):
+    about_child = world.ticket(about_contact=world.child)
+    adult_only = world.ticket()
+    agent = bearer(world.agent)
+    assert agent.get(f"/api/v1/tickets/{about_child.pk}").status_code == 200
+    assert agent.get(f"/api/v1/tickets/{adult_only.pk}").status_code == 200
+    assert [r[2:6] for r in rows()] == [("view", "ticket", about_child.pk, world.child.pk)]
+
+
+def test_a_guardian_reading_the_childs_ticket_in_the_portal_is_audited(world):
+    own = world.ticket()
+    childs = world.ticket(requester=world.child, subject="نتيجة")
+    client = world.client_for(world.parent_user)
+    assert client.get(reverse("portal:ticket", args=[own.pk])).status_code == 200
+    assert rows() == []  # their own ticket: no minor's record
+    assert client.get(reverse("portal:ticket", args=[childs.pk]), REMOTE_ADDR="10.3.3.3").status_code == 200
+    assert rows() == [("parent", "customer", "view", "ticket", childs.pk, world.child.pk, "10.3.3.3")]

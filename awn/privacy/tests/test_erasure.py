@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from awn.accounts.models import User
 from awn.chat.models import Conversation as LiveChat
+from awn.chat.models import Line
 from awn.connectors.enums import InboxKind
 from awn.connectors.models import ChannelIdentity, InboundEvent, Inbox
 from awn.crm.models import Contact
@@ -25,7 +26,8 @@ from awn.tickets.enums import Category
 from awn.tickets.models import Attachment, Message
 from awn.tickets.services import ticket_add_message, ticket_create
 
-LEGAL_HOLD = {"privacy_accessrecord", "privacy_erasurerecord"}
+# The legal-hold tables, as the issue names them: the audits (access, erasure ledger, administration).
+LEGAL_HOLD = {"privacy_accessrecord", "privacy_erasurerecord", "accounts_adminauditentry"}
 REASON = "طلب حذف رقم 2026/77 من صاحب البيانات"
 
 
@@ -97,7 +99,7 @@ def history(world, settings):
         external_id="wamid.1",
         payload={"from": wa_id, "text": {"body": f"هويتي {nid}"}, "n": int(wa_id)},
     )
-    LiveChat.objects.create(
+    chat = LiveChat.objects.create(
         ticket=world.ticket(),
         contact=parent,
         key="k",
@@ -105,6 +107,7 @@ def history(world, settings):
         visitor_email=email,
         visitor_phone=phone,
     )
+    Line.objects.create(conversation=chat, sender="visitor", body="ابني في الصف الثالث", author_name="أحمد")
     external_event_record(event_id="e1", event_type="login_failed", national_id=nid, reason=f"هوية {nid}")
     other = ticket_create(
         requester=world.other_parent, subject="سؤال", body="لا علاقة له", category=Category.OTHER
@@ -175,6 +178,9 @@ def test_after_erasure_no_table_and_no_file_holds_the_persons_id_phone_or_email(
     assert not ChannelIdentity.objects.filter(contact=contact).exists()
     assert set(Message.objects.filter(author_contact=contact).values_list("body", flat=True)) == {"[محذوف]"}
     assert Attachment.objects.get(message__ticket=history["ticket"]).filename == "[محذوف]"
+    assert list(Line.objects.values_list("body", "author_name")) == [("[محذوف]", "")]
+    assert set(Notification.objects.values_list("body", flat=True)) == {"[محذوف]"}  # "مرحبًا أحمد…" is gone
+    assert list(LiveChat.objects.values_list("visitor_name", "visitor_email")) == [("[محذوف]", "")]
     # Nobody else's data was touched.
     assert Contact.objects.get(pk=world.child.pk).name == world.child.name
     other = history["other"]
@@ -205,7 +211,9 @@ def _restore(world, contact_id: int, history) -> None:
         email=world.parent.email,
     )
     Message.objects.filter(author_contact_id=contact_id).update(body=f"رقمي {world.parent.phone}")
-    Notification.objects.create(to_email=world.parent.email, subject="x", body=world.parent.national_id)
+    Notification.objects.create(
+        to_email=world.parent.email, subject="x", body=world.parent.national_id, dedupe_key="r"
+    )
     with connection.cursor() as cursor:  # the restored ledger table predates the erasure
         if connection.vendor == "postgresql":
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # deferred FK checks pending in this transaction

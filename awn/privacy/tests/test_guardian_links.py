@@ -55,3 +55,38 @@ def test_a_sibling_link_does_not_open_another_family(world):
     assert (
         world.client_for(world.parent_user).get(reverse("portal:ticket", args=[ticket.pk])).status_code == 404
     )
+
+
+def test_a_supervisor_revokes_and_verifies_from_the_contact_page(world):
+    ticket = world.ticket(requester=world.child, subject="نتيجة سارة")
+    parent = world.client_for(world.parent_user)
+    page = reverse("portal:ticket", args=[ticket.pk])
+    link = _link(world)
+    url = reverse("workspace:guardian-link", args=[world.child.pk, link.pk])
+    contact_page = world.client_for(world.supervisor).get(reverse("workspace:contact", args=[world.child.pk]))
+    assert (
+        url in contact_page.content.decode()
+        and 'data-testid="guardian-link-revoke"' in contact_page.content.decode()
+    )
+
+    for user in (world.agent, world.parent_user):  # only supervisors and admins
+        assert world.client_for(user).post(url, {"action": "revoke"}).status_code == 404
+    assert parent.get(page).status_code == 200
+
+    supervisor = world.client_for(world.supervisor)
+    assert supervisor.post(url, {"action": "revoke"}).status_code == 302
+    assert parent.get(page).status_code == 404  # the parent's very next request
+    html = supervisor.get(reverse("workspace:contact", args=[world.child.pk])).content.decode()
+    assert 'data-testid="link-inactive"' in html and 'data-testid="guardian-link-verify"' in html
+    assert supervisor.post(url, {"action": "verify"}).status_code == 302
+    assert parent.get(page).status_code == 200
+    # A link of another family through this contact's URL, or a bad action: 404, nothing changes.
+    other = Relation.objects.get(other_contact=world.other_child)
+    assert (
+        supervisor.post(
+            reverse("workspace:guardian-link", args=[world.child.pk, other.pk]), {"action": "revoke"}
+        ).status_code
+        == 404
+    )
+    assert supervisor.post(url, {"action": "delete"}).status_code == 404
+    assert Relation.objects.get(pk=other.pk).revoked_at is None and _link(world).revoked_at is None

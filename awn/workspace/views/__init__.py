@@ -4,7 +4,7 @@ from .assist import assist_card, message_to_article
 from .contacts import contact_detail, contact_list, contact_merge_view, contact_unmask
 from .knowledge import kb_edit, kb_list
 from .notifications import notification_list, notification_read
-from .privacy import contact_erase_view, contact_export
+from .privacy import contact_erase_view, contact_export, guardian_link
 from .problems import top_problems_page
 from .queue import bulk, queue
 from .ticket import (
@@ -37,6 +37,7 @@ __all__ = [
     "contact_merge_view",
     "contact_unmask",
     "correct_triage",
+    "guardian_link",
     "header_fragment",
     "kb_edit",
     "kb_list",

@@ -32,6 +32,9 @@ class RelationRow:
     label: str
     contact: Contact | None = None
     organization: Organization | None = None
+    # A guardian link (parent_of): its id and whether it discloses (verified, not revoked).
+    guardian_link_id: int | None = None
+    link_active: bool = True
 
 
 @dataclass
@@ -54,10 +57,15 @@ def relation_rows(contact: Contact, relations: list[Relation] | None = None) -> 
     }
     for relation in contact_relations(contact) if relations is None else relations:
         if relation.kind == RelationKind.PARENT_OF:
-            if relation.contact_id == contact.pk:
-                rows.append(RelationRow(_("Parent of"), contact=relation.other_contact))
-            else:
-                rows.append(RelationRow(_("Child of"), contact=relation.contact))
+            outgoing = relation.contact_id == contact.pk
+            rows.append(
+                RelationRow(
+                    _("Parent of") if outgoing else _("Child of"),
+                    contact=relation.other_contact if outgoing else relation.contact,
+                    guardian_link_id=relation.pk,
+                    link_active=relation.is_active_link,
+                )
+            )
         elif relation.contact_id == contact.pk:
             rows.append(
                 RelationRow(labels.get(relation.kind, relation.kind), organization=relation.organization)

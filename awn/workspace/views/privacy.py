@@ -6,16 +6,18 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from awn.accounts.policies import is_supervisor
 from awn.core.addresses import client_address
 from awn.core.errors import DomainError
-from awn.crm.models import Contact
-from awn.crm.services import contact_erase, is_erased
+from awn.crm.enums import RelationKind
+from awn.crm.models import Contact, Relation
+from awn.crm.services import contact_erase, is_erased, relation_revoke, relation_verify
 from awn.privacy.enums import REASON_MAX, AccessAction, ObjectKind
 from awn.privacy.services import Access, clean_reason, record_request_accesses, request_id_of
 
@@ -85,3 +87,26 @@ def contact_erase_view(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=400 if errors else 200,
     )
+
+
+@staff_required()
+@require_POST
+def guardian_link(request: HttpRequest, pk: int, relation_id: int) -> HttpResponse:
+    """Revoke or verify a parent ↔ child link of this contact (supervisors and admins). A revoked link discloses
+    nothing to the guardian from their next request on; a verified one discloses again."""
+    contact = _supervisor_contact(request, pk)
+    relation = (
+        Relation.objects.filter(pk=relation_id, kind=RelationKind.PARENT_OF)
+        .filter(Q(contact=contact) | Q(other_contact=contact))
+        .first()
+    )
+    action = request.POST.get("action")
+    if relation is None or action not in ("revoke", "verify"):
+        raise Http404()
+    if action == "revoke":
+        relation_revoke(relation)
+        messages.success(request, _("The guardian link was revoked: the guardian no longer sees this child."))
+    else:
+        relation_verify(relation)
+        messages.success(request, _("The guardian link was verified: the guardian sees this child."))
+    return redirect("workspace:contact", pk=contact.pk)
