@@ -288,7 +288,7 @@ def _prefilter(rule: Rule, now: datetime) -> Q:
 
 def _episode(facts: Any) -> str:
     """The key of the ticket's current status episode: a time-based rule fires once per episode."""
-    return f"{facts.status}:{int(facts.status_since.timestamp())}"
+    return f"{facts.status}:{facts.status_since.isoformat()}"[:64]
 
 
 def time_rules_run(now: datetime | None = None) -> int:
