@@ -175,6 +175,7 @@ def register_routers() -> None:
         ("awn.crm.api", "/crm"),
         ("awn.assistant.api", "/assistant"),
         ("awn.accounts.api", ""),
+        ("awn.automation.api", "/automation"),
     ):
         try:
             module = import_module(module_path)

@@ -16,3 +16,11 @@ class Trigger(models.TextChoices):
 class Match(models.TextChoices):
     ALL = "all", _("All conditions")
     ANY = "any", _("Any condition")
+
+
+class Scope(models.TextChoices):
+    """Who sees a canned response or a macro."""
+
+    PERSONAL = "personal", _("Personal (only me)")
+    TEAM = "team", _("My team")
+    GLOBAL = "global", _("Everyone")

@@ -11,7 +11,9 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .enums import Match, Trigger
+from awn.tickets.enums import Category
+
+from .enums import Match, Scope, Trigger
 from .registry import ACTIONS, FIELDS, OPERATORS
 
 CONDITION_ROWS = 6
@@ -124,3 +126,53 @@ class RuleForm(forms.Form):
 
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Rules file (JSON)"))
+
+
+class CannedForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=120)
+    body = forms.CharField(
+        label=_("Text"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "Placeholders: {{contact.name}}, {{contact.first_name}}, {{ticket.reference}}, {{agent.name}}"
+        ),
+    )
+    category = forms.ChoiceField(label=_("Category"), choices=[("", "—"), *Category.choices], required=False)
+    scope = forms.ChoiceField(label=_("Visible to"), choices=Scope.choices, initial=Scope.PERSONAL)
+
+
+class MacroForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    scope = forms.ChoiceField(label=_("Visible to"), choices=Scope.choices, initial=Scope.PERSONAL)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        action_choices = [("", "—"), *((name, a.label) for name, a in ACTIONS.items())]
+        for i in range(ACTION_ROWS):
+            self.fields[f"a{i}_type"] = forms.ChoiceField(
+                label=_("Action"), choices=action_choices, required=False
+            )
+            self.fields[f"a{i}_value"] = forms.CharField(label=_("Value"), required=False, max_length=2000)
+
+    @staticmethod
+    def initial_for(macro: Any) -> dict[str, Any]:
+        initial: dict[str, Any] = {"name": macro.name, "scope": macro.scope}
+        for i, a in enumerate(macro.actions[:ACTION_ROWS]):
+            value = a["value"]
+            initial[f"a{i}_type"] = a["type"]
+            initial[f"a{i}_value"] = (
+                ", ".join(map(str, value)) if isinstance(value, list) else ("" if value is None else value)
+            )
+        return initial
+
+    def actions(self) -> list[dict[str, Any]]:
+        data = self.cleaned_data
+        return [
+            {"type": data[f"a{i}_type"], "value": action_value(data[f"a{i}_type"], data[f"a{i}_value"])}
+            for i in range(ACTION_ROWS)
+            if data.get(f"a{i}_type") or data.get(f"a{i}_value")
+        ]
+
+    def action_rows(self) -> list[tuple[Any, Any]]:
+        return [(self[f"a{i}_type"], self[f"a{i}_value"]) for i in range(ACTION_ROWS)]

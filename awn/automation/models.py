@@ -7,10 +7,11 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from awn.accounts.models import Team
 from awn.core.models import TimeStampedModel
-from awn.tickets.models import Ticket
+from awn.tickets.models import CannedResponse, Ticket
 
-from .enums import Match, Trigger
+from .enums import Match, Scope, Trigger
 
 
 class Rule(TimeStampedModel):
@@ -52,3 +53,39 @@ class RuleFiring(models.Model):
             models.UniqueConstraint(fields=["rule", "ticket", "key"], name="automation_fired_once"),
         ]
         indexes = [models.Index(fields=["ticket", "rule"], name="firing_ticket_rule")]
+
+
+class Macro(TimeStampedModel):
+    """Several actions an agent applies at once (reply + status + tag + assignment), from a ticket or a selection.
+    Its actions are those of the rules (registry.ACTIONS), run as the agent."""
+
+    name = models.CharField(_("name"), max_length=120)
+    actions = models.JSONField(_("actions"), default=list)
+    scope = models.CharField(_("visible to"), max_length=8, choices=Scope.choices, default=Scope.PERSONAL)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["scope", "owner", "team"], name="macro_scope")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CannedScope(models.Model):
+    """Who sees a canned response (tickets.CannedResponse): a response without this row is everyone's."""
+
+    canned = models.OneToOneField(
+        CannedResponse, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.GLOBAL)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "owner", "team"], name="canned_scope")]
