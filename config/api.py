@@ -183,6 +183,7 @@ def register_routers() -> None:
         ("awn.routing.api", "/routing"),
         ("awn.accounts.api", ""),
         ("awn.sla.api", "/sla"),
+        ("awn.automation.api", "/automation"),
     ):
         try:
             module = import_module(module_path)

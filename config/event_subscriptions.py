@@ -10,6 +10,7 @@ from __future__ import annotations
 from awn.accounts.events import UserSignedIn, UserSignedOut
 from awn.analytics import handlers as analytics
 from awn.assistant import handlers as assistant
+from awn.automation import handlers as automation
 from awn.chat import handlers as chat
 from awn.connectors import handlers as connectors
 from awn.connectors.events import CallAnswered, DeliveryStatusChanged
@@ -41,11 +42,14 @@ SUBSCRIPTIONS: Subscriptions = {
         on_commit(assistant.on_ticket_created),  # triage job: category, priority, sentiment, dialect
         on_commit(realtime.on_ticket_created),  # queues of the agents who may see it refresh
         on_commit(routing.on_ticket_created),  # skills routing: to the best available agent (opt-in)
+        # Automation rules, run after the commit (the sync part only captures the rule chain: the loop guard).
+        sync(automation.on_ticket_created),
     ],
     MessageReceived: [
         sync(sla.on_message_received),  # a customer's message starts next reply
         on_commit(realtime.on_message_received),  # open ticket pages append it, queues refresh, watchers
         on_commit(assistant.on_message_received),  # the assistant answers first on messaging channels
+        sync(automation.on_message_received),  # rules on a customer's message, after the commit
     ],
     ReplySent: [
         sync(sla.on_reply_sent),  # fulfils first reply and next reply, restarts periodic update
@@ -72,6 +76,7 @@ SUBSCRIPTIONS: Subscriptions = {
         sync(sla.on_ticket_updated),  # a new priority, category or team: new targets from the original start
         sync(analytics.on_ticket_updated),  # category, priority
         on_commit(realtime.on_ticket_updated),  # ticket pages' header, queues
+        sync(automation.on_ticket_updated),  # rules on updates (a rule's own changes do not re-trigger it)
     ],
     TicketMerged: [
         sync(analytics.on_ticket_merged),  # a merged ticket leaves the resolution figures
@@ -103,9 +108,11 @@ SUBSCRIPTIONS: Subscriptions = {
     ],
     SlaWarning: [
         on_commit(realtime.on_sla_warning),  # the assignee's notification; due badges refresh
+        sync(automation.on_sla_warning),  # rules on SLA warnings, after the scan's commit
     ],
     SlaBreached: [
         on_commit(realtime.on_sla_breached),  # the assignee's and the team supervisors' notifications
+        sync(automation.on_sla_breached),  # rules on breaches, after the scan's commit
     ],
     UserSignedIn: [sync(routing.on_user_signed_in)],  # a staff member's presence: online
     UserSignedOut: [sync(routing.on_user_signed_out)],  # offline

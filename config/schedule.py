@@ -23,6 +23,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.sla.tasks.scan", every=60),
     # Due-time recomputations (after a policy, calendar or holiday edit) that a crash left unfinished.
     Periodic("awn.sla.tasks.resume_recomputes", every=60),
+    # Time-based automation rules (pending 3 days → reminder, 7 days → close), each once per ticket episode.
+    Periodic("awn.automation.tasks.time_rules", every=300),
     # Users' learned questions past their retention (AWN_LEARNED_QUESTIONS_DAYS).
     Periodic("awn.knowledge.tasks.expire_learned_questions", every=3600),
     # Contacts per channel and half-hour (the staffing forecast's history): the last two days recounted.

@@ -441,6 +441,20 @@ def ticket_set_tags(*, ticket: Ticket, actor: User | None, tags: Iterable[str]) 
         )
 
 
+def ticket_record_automation(
+    *, ticket_id: int, name: str, kind: str = "rule", actor: User | None = None
+) -> None:
+    """An automation rule (kind "rule", by the system) or a macro (kind "macro", by the agent who ran it) acts on
+    the ticket: one history line naming it, followed by the lines of its changes."""
+    AuditEntry.objects.create(
+        ticket_id=ticket_id,
+        actor=actor if actor and actor.is_authenticated else None,
+        action=kind,
+        field="automation",
+        new_value=name[:200],
+    )
+
+
 @transaction.atomic
 def ticket_link_incident(*, problem: Ticket, incident: Ticket, actor: User | None) -> None:
     if problem.pk == incident.pk:
