@@ -7,6 +7,8 @@ from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -314,16 +316,20 @@ def contact_erase(
     anonymized, so tickets keep their history."""
     locked = Contact.objects.select_for_update().get(pk=contact.pk)
     identifiers = contact_identifiers(locked)
-    needles = [locked.national_id, *_phone_forms(locked.phone), locked.email]
+    # Duplicates merged into this person earlier are the same person: erased with them.
+    people = [locked, *Contact.objects.select_for_update().filter(merged_into=locked)]
+    needles: list[str] = []
+    for person in people:
+        needles += [person.national_id, *_phone_forms(person.phone), person.email]
     external = list(
-        ExternalEvent.objects.filter(contact=locked).values_list("national_id", flat=True).distinct()
+        ExternalEvent.objects.filter(contact__in=people).values_list("national_id", flat=True).distinct()
     )
     publish(ContactErased(contact_id=locked.pk))
-    ExternalEvent.objects.filter(contact=locked).update(national_id="", reason="", payload={})
-    if locked.national_id:
-        ExternalEvent.objects.filter(national_id=locked.national_id).update(national_id="", payload={})
-    user_id = locked.user_id
-    Contact.objects.filter(pk=locked.pk).update(
+    ExternalEvent.objects.filter(contact__in=people).update(national_id="", reason="", payload={})
+    ids = [n for n in (p.national_id for p in people) if n]
+    if ids:
+        ExternalEvent.objects.filter(national_id__in=ids).update(national_id="", payload={})
+    Contact.objects.filter(pk__in=[p.pk for p in people]).update(
         name=ERASED_NAME,
         name_normalized=normalize_arabic(ERASED_NAME),
         national_id="",
@@ -331,18 +337,20 @@ def contact_erase(
         email="",
         updated_at=timezone.now(),
     )
-    if user_id is not None:
-        # The person's portal account: nothing that names them stays, and it can no longer sign in.
-        User.objects.filter(pk=user_id).update(
-            username=f"erased-{user_id}",
-            email="",
-            first_name="",
-            last_name="",
-            password=make_password(None),
-            is_active=False,
-        )
+    # The person's portal account: nothing that names them stays, and it can no longer sign in.
+    User.objects.filter(pk__in=[p.user_id for p in people if p.user_id is not None]).update(
+        username=Concat(Value("erased-"), Cast("pk", output_field=CharField())),
+        email="",
+        first_name="",
+        last_name="",
+        password=make_password(None),
+        is_active=False,
+    )
+    search.index_remove(kind=SearchKind.CONTACT, object_ids=[p.pk for p in people[1:]])
     search.index_set(kind=SearchKind.CONTACT, object_id=locked.pk, title=ERASED_NAME, body="")
-    scrub_everywhere([*needles, *(n for n in external if n)])
+    # Other people's own contact rows keep their values (a family may share a phone): only this person's rows were
+    # emptied above; everywhere else, every occurrence goes.
+    scrub_everywhere([*needles, *(n for n in external if n)], keep_tables={"crm_contact"})
     erasure_record(
         actor=actor,
         subject_id=locked.pk,

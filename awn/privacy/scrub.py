@@ -39,12 +39,12 @@ class ScrubReport:
     held_tables: list[str] = field(default_factory=list)
 
 
-def _columns() -> Iterable[tuple[str, str, str, bool]]:
+def _columns(keep_tables: frozenset[str]) -> Iterable[tuple[str, str, str, bool]]:
     """(table, column, primary key column, is_json) for every text-like column of every concrete model."""
     seen: set[tuple[str, str]] = set()
     for model in apps.get_models(include_auto_created=True):
         meta = model._meta
-        if meta.proxy or not meta.managed or meta.db_table in LEGAL_HOLD_TABLES:
+        if meta.proxy or not meta.managed or meta.db_table in LEGAL_HOLD_TABLES | keep_tables:
             continue
         pk = meta.pk
         if pk is None:
@@ -134,15 +134,15 @@ def identifier_needles(values: Iterable[str]) -> list[str]:
     return sorted(unique, key=lambda v: (-len(v), v))
 
 
-def scrub_everywhere(values: Iterable[str]) -> ScrubReport:
-    """Replace every occurrence of `values` in every text and JSON column outside the legal-hold tables. Runs
-    inside the caller's transaction; each table in its own savepoint, so one table that refuses does not undo
-    the others."""
+def scrub_everywhere(values: Iterable[str], *, keep_tables: Iterable[str] = ()) -> ScrubReport:
+    """Replace every occurrence of `values` in every text and JSON column outside the legal-hold tables (and
+    `keep_tables`, which the caller has dealt with itself). Runs inside the caller's transaction; each table in its
+    own savepoint, so one table that refuses does not undo the others."""
     needles = identifier_needles(values)
     report = ScrubReport()
     if not needles:
         return report
-    for table, column, pk, is_json in _columns():
+    for table, column, pk, is_json in _columns(frozenset(keep_tables)):
         try:
             with transaction.atomic():
                 if is_json:

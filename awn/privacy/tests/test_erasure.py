@@ -17,7 +17,7 @@ from awn.chat.models import Line
 from awn.connectors.enums import InboxKind
 from awn.connectors.models import ChannelIdentity, InboundEvent, Inbox
 from awn.crm.models import Contact
-from awn.crm.services import external_event_record
+from awn.crm.services import contact_create, contact_merge, external_event_record
 from awn.notifications.models import Notification
 from awn.privacy.erasure import ledger_path
 from awn.privacy.models import AccessRecord, ErasureRecord
@@ -252,3 +252,17 @@ def test_reapply_never_erases_someone_else_who_got_the_id(history, world, django
     )
     call_command("reapply_erasures", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert Contact.objects.get(pk=world.parent.pk).phone == "+966555555555"
+
+
+def test_a_merged_duplicate_is_erased_and_a_shared_phone_stays_with_its_other_owner(world):
+    duplicate = contact_create(name="احمد القحطانى", email="old-parent@example.sa", national_id="")
+    contact_merge(source=duplicate, target=world.parent)
+    mother = contact_create(name="أم سارة", phone=world.parent.phone)  # the family's one phone
+    world.client_for(world.supervisor).post(
+        reverse("workspace:contact-erase", args=[world.parent.pk]), {"reason": REASON, "confirm": "حذف"}
+    )
+    duplicate.refresh_from_db()
+    assert (duplicate.name, duplicate.email) == ("[محذوف]", "")
+    assert dump_hits(["old-parent@example.sa", world.parent.national_id, world.parent.email]) == []
+    mother.refresh_from_db()
+    assert mother.phone == world.parent.phone and mother.name == "أم سارة"
