@@ -63,7 +63,8 @@ def main(argv: list[str] | None = None) -> int:
     import django
 
     django.setup()
-    from awn.ops.backup import backup_create, backup_verify, restore_drill
+    from awn.ops.backup import backup_create, backup_verify
+    from awn.ops.drill import restore_drill
     from awn.tickets.models import Attachment, Message
 
     messages = list(Message.objects.order_by("id").values_list("id", flat=True)[: args.attachments])
