@@ -44,11 +44,27 @@ QUERIES = Histogram(
 EXCEPTIONS = Counter("awn_http_exceptions", "Unhandled exceptions in views, by view", ["view"])
 
 
+# A client chooses the method: anything unusual is one label, so a stranger cannot grow the series without end.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# The labelled children, looked up once per (view, method, status class): `labels()` takes a lock each call.
+_children: dict[tuple[str, str, int], tuple[Any, Any, Any]] = {}
+
+
 def observe_request(view: str, method: str, status: int, seconds: float, queries: int | None) -> None:
-    REQUESTS.labels(view, method, f"{status // 100}xx").inc()
-    LATENCY.labels(view).observe(seconds)
+    key = (view, method if method in METHODS else "other", status // 100)
+    children = _children.get(key)
+    if children is None:
+        children = (
+            REQUESTS.labels(view, key[1], f"{key[2]}xx"),
+            LATENCY.labels(view),
+            QUERIES.labels(view),
+        )
+        _children[key] = children
+    requests, latency, queries_histogram = children
+    requests.inc()
+    latency.observe(seconds)
     if queries is not None:
-        QUERIES.labels(view).observe(queries)
+        queries_histogram.observe(queries)
 
 
 # --- Awn's gauges, computed at scrape time --------------------------------------------------------------------

@@ -45,7 +45,7 @@ class ObservabilityMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         counter = _QueryCounter()
         started = time.perf_counter()
-        with request_id.bound(request_id.clean(request.headers.get(REQUEST_ID_HEADER))) as rid:
+        with request_id.bound(request_id.clean(request.META.get("HTTP_X_REQUEST_ID"))) as rid:
             with connection.execute_wrapper(counter):
                 response = self.get_response(request)
             seconds = time.perf_counter() - started

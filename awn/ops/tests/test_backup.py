@@ -15,6 +15,7 @@ from django.db import connection
 from django.utils import translation
 
 from awn.ops import backup as bk
+from awn.ops import drill
 from awn.ops.backup import BackupError
 from awn.tickets.attachments import IncomingFile
 from awn.tickets.models import Attachment, Ticket
@@ -69,7 +70,7 @@ def test_backup_is_encrypted_verified_and_restores_identically(data: Any, store:
     assert set(manifest["media"]) == set(Attachment.objects.values_list("file", flat=True))
     assert len(manifest["media"]) == 3  # the second PNG got its own name from the storage
 
-    report = bk.restore_drill(result.path)
+    report = drill.restore_drill(result.path)
     assert report.ok, report
     assert report.mismatched_tables == []
     assert report.tables == len(manifest["tables"]) > 20
@@ -79,9 +80,9 @@ def test_backup_is_encrypted_verified_and_restores_identically(data: Any, store:
 
 def test_drill_finds_a_difference_and_orphans_either_way(tmp_path: Path) -> None:
     expected: dict[str, dict[str, Any]] = {"a": {"rows": 2, "sample": "x"}, "b": {"rows": 1}}
-    assert bk.compare(expected, {"a": {"rows": 2, "sample": "x"}, "b": {"rows": 1}}) == []
-    assert bk.compare(expected, {"a": {"rows": 2, "sample": "y"}, "b": {"rows": 1}}) == ["a"]
-    assert bk.compare(expected, {"a": {"rows": 2, "sample": "x"}}) == ["b"]
+    assert drill.compare(expected, {"a": {"rows": 2, "sample": "x"}, "b": {"rows": 1}}) == []
+    assert drill.compare(expected, {"a": {"rows": 2, "sample": "y"}, "b": {"rows": 1}}) == ["a"]
+    assert drill.compare(expected, {"a": {"rows": 2, "sample": "x"}}) == ["b"]
 
     media = tmp_path / "media"
     (media / "attachments" / "ab").mkdir(parents=True)
@@ -95,7 +96,7 @@ def test_drill_finds_a_difference_and_orphans_either_way(tmp_path: Path) -> None
         ("attachments/ab/gone", "0" * 64),
         ("attachments/ab/changed", hashlib.sha256(b"original").hexdigest()),
     ]
-    without_blob, without_row, wrong = bk.media_consistency(rows, media)
+    without_blob, without_row, wrong = drill.media_consistency(rows, media)
     assert without_blob == ["attachments/ab/gone"]
     assert without_row == ["attachments/ab/stray"]
     assert wrong == ["attachments/ab/changed"]
@@ -108,7 +109,7 @@ def test_a_blob_with_no_row_in_the_snapshot_is_left_out(data: Any, store: Path) 
     result = bk.backup_create()
     assert result.manifest["attachments"]["left_out"] == 1
     assert "attachments/zz/written-after-the-snapshot" not in result.manifest["media"]
-    assert bk.restore_drill(result.path).ok
+    assert drill.restore_drill(result.path).ok
 
 
 def test_altered_truncated_or_foreign_archives_are_refused(data: Any, store: Path, settings: Any) -> None:

@@ -259,3 +259,11 @@ def test_multiprocess_mode_adds_up_every_workers_requests(tmp_path: Path) -> Non
     text = json.loads(out.strip().splitlines()[-1])
     assert value(text, "awn_http_requests_total", method="GET", status="2xx", view="ops:health") == 8
     assert value(text, "awn_contacts_waiting", channel="email") == 0
+
+
+def test_an_invented_method_is_one_label_not_a_new_series(world: Any, client: Client, token: str) -> None:
+    for method in ("BREW", "X-ANYTHING", "PROPFIND"):
+        client.generic(method, "/health")
+    text = scrape(client)
+    assert value(text, "awn_http_requests_total", method="other", status="4xx", view="ops:health") >= 3
+    assert "BREW" not in text and "PROPFIND" not in text

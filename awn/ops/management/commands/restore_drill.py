@@ -15,7 +15,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from awn.ops.backup import BackupError, backup_create, backup_list, restore_drill
+from awn.ops.backup import BackupError, backup_create, backup_list
+from awn.ops.drill import restore_drill
 
 
 class Command(BaseCommand):
