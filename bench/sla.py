@@ -81,21 +81,22 @@ def seed(count: int) -> None:
             """,
             [requester.pk, policy.pk, snapshot, count],
         )
-        # Three running clocks a ticket; their due times spread over the 30 days ahead (what a backlog looks like
-        # to the scan: a few come due every minute).
+        # Three running clocks a ticket, resumed now with targets from 1 minute to 30 days of business time: after
+        # the first recomputation every due time is an exact business-time one, spread over the weeks ahead (what
+        # a backlog looks like to the scan: a few clocks come due each minute, none is overdue at the start).
         cursor.execute(
             """
             INSERT INTO sla_slaclock (ticket_id, metric, state, target_seconds, business, started_at, resumed_at,
                 used_seconds, due_at, warn_at, warned)
-            SELECT t.id, m.metric, 'active', m.target, true, t.created_at, t.created_at, 0,
-                   now() + ((t.id * 7919 + m.shift) % 43200) * interval '1 minute',
-                   now() + ((t.id * 7919 + m.shift) % 43200 - 1) * interval '1 minute', false
+            SELECT t.id, m.metric, 'active', 60 * (1 + (t.id * 7919 + m.shift) %% 43200), true, now(), now(), 0,
+                   now() + (1 + (t.id * 7919 + m.shift) %% 43200) * interval '1 minute',
+                   now() + (1 + (t.id * 7919 + m.shift) %% 43200) * interval '45 seconds', false
             FROM tickets_ticket t
-            CROSS JOIN (VALUES ('first_reply', 28800, 0), ('resolution', 86400, 1440),
-                               ('requester_wait', 86400, 2880)) AS m(metric, target, shift)
-            WHERE t.subject LIKE 'تذكرة قياس %'
+            CROSS JOIN (VALUES ('first_reply', 0), ('resolution', 1440), ('requester_wait', 2880)) AS m(metric, shift)
+            WHERE t.subject LIKE %s
               AND NOT EXISTS (SELECT 1 FROM sla_slaclock c WHERE c.ticket_id = t.id)
-            """
+            """,
+            ["تذكرة قياس %"],
         )
         cursor.execute(
             """
