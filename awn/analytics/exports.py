@@ -18,9 +18,15 @@ def _header(column_label: str, kind: str) -> str:
     return f"{column_label} ({_('seconds')})" if kind == "seconds" else column_label
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _plain(value: Any, kind: str) -> Any:
     if value is None:
         return None
+    if kind == "text" and isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        # A name like "=HYPERLINK(…)" stays text in Excel (CSV) and is never written as a formula (openpyxl).
+        return "'" + value
     if isinstance(value, datetime):
         return value.astimezone(REPORT_TZ).replace(tzinfo=None)
     if kind == "seconds":

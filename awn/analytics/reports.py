@@ -1,6 +1,6 @@
 """The supervisor's report, assembled from the facts (reads only): KPI tiles, the trend by day, the hour-of-week
-heatmap and a breakdown, each also as a plain table for the CSV/XLSX exports. Five queries on PostgreSQL whatever
-the period or the number of tickets (KPIs, trend, heatmap, breakdown, their labels); SQLite adds two for the
+heatmap and a breakdown, each also as a plain table for the CSV/XLSX exports. Four queries on PostgreSQL whatever
+the period or the number of tickets (KPIs, trend and heatmap, breakdown, its labels); SQLite adds two for the
 percentiles it computes in Python."""
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from .kpis import KPIS, KpiValue, Unit, compute, compute_grouped
 from .models import TicketFact
 from .selectors import (
     ReportFilter,
-    daily_volume,
-    hour_of_week_volume,
     organization_names,
     report_facts,
     team_choices,
+    volume_by_day_and_hour_of_week,
 )
 
 # ISO weekdays in the order a Saudi week is read: Sunday first.
@@ -146,8 +145,8 @@ def build_report(flt: ReportFilter, *, only_team_id: int | None, by: str = "team
     by = by if by in BREAKDOWNS else "team_id"
     facts = report_facts(flt, only_team_id=only_team_id)
     values = compute(facts)
-    trend, top = _trend(flt, daily_volume(facts))
-    cells = hour_of_week_volume(facts)
+    daily, cells = volume_by_day_and_hour_of_week(facts)
+    trend, top = _trend(flt, daily)
     peak = max(cells.values(), default=0)
     heatmap = [
         (

@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db.models import Count, Q, QuerySet
-from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncDate
+from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncHour
 
 from awn.accounts.models import Team, User
 from awn.crm.enums import OrganizationKind
@@ -143,31 +143,27 @@ def report_facts(flt: ReportFilter, *, only_team_id: int | None) -> QuerySet[Tic
     return facts
 
 
-def daily_volume(facts: QuerySet[TicketFact]) -> dict[date, tuple[int, int]]:
-    """Per Riyadh day: (tickets created, of which resolved), duplicates left out. One query."""
+def volume_by_day_and_hour_of_week(
+    facts: QuerySet[TicketFact],
+) -> tuple[dict[date, tuple[int, int]], dict[tuple[int, int], int]]:
+    """Tickets created per Riyadh day (and how many of them are resolved), and per (ISO weekday, hour): both
+    from one query grouped by local hour, duplicates left out."""
     rows = (
         facts.filter(merged_into_id__isnull=True)
-        .annotate(day=TruncDate("created_at", tzinfo=REPORT_TZ))
+        .annotate(local_hour=TruncHour("created_at", tzinfo=REPORT_TZ))
         .order_by()
-        .values("day")
+        .values("local_hour")
         .annotate(n=Count("pk"), resolved=Count("pk", filter=Q(resolved_at__isnull=False)))
     )
-    return {row["day"]: (row["n"], row["resolved"]) for row in rows}
-
-
-def hour_of_week_volume(facts: QuerySet[TicketFact]) -> dict[tuple[int, int], int]:
-    """(ISO weekday, hour) in Riyadh time → tickets created, duplicates left out. One query."""
-    rows = (
-        facts.filter(merged_into_id__isnull=True)
-        .annotate(
-            weekday=ExtractIsoWeekDay("created_at", tzinfo=REPORT_TZ),
-            hour=ExtractHour("created_at", tzinfo=REPORT_TZ),
-        )
-        .order_by()
-        .values("weekday", "hour")
-        .annotate(n=Count("pk"))
-    )
-    return {(row["weekday"], row["hour"]): row["n"] for row in rows}
+    daily: dict[date, tuple[int, int]] = {}
+    cells: dict[tuple[int, int], int] = {}
+    for row in rows:
+        local = row["local_hour"].astimezone(REPORT_TZ)
+        n, resolved = daily.get(local.date(), (0, 0))
+        daily[local.date()] = (n + row["n"], resolved + row["resolved"])
+        key = (local.isoweekday(), local.hour)
+        cells[key] = cells.get(key, 0) + row["n"]
+    return daily, cells
 
 
 def team_choices(only_team_id: int | None) -> list[tuple[int, str, str]]:

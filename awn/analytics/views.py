@@ -14,6 +14,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -96,6 +97,7 @@ def reports(request: HttpRequest) -> HttpResponse:
         "query": _query(request, "day", "weekday", "hour"),
         "breakdown_label": BREAKDOWNS.get(report.by) if report else "",
         "tables": TABLE_LABELS.items(),
+        "drill_url": reverse("analytics:drill"),  # once: the page links every number to it
         "restricted": only is not None,
     }
     return render(request, "analytics/reports.html", context, status=200 if form.is_valid() else 400)

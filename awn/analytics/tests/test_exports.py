@@ -105,3 +105,19 @@ def test_national_ids_are_masked_unless_an_administrator_asks(
     assert full_id in plain
     record = next(r for r in caplog.records if r.name == "awn.analytics.exports")
     assert record.unmasked is True and record.user_id == world.admin.pk and record.table == "tickets"
+
+
+@pytest.mark.django_db
+def test_a_name_that_looks_like_a_formula_stays_text(world: Any) -> None:
+    from awn.crm.services import contact_create
+
+    sly = contact_create(name='=HYPERLINK("http://example.com","x")', phone="0557654321")
+    ticket = world.ticket(requester=sly)
+    ticket_add_message(ticket=ticket, body="تم", actor=world.agent)
+    client = world.client_for(world.supervisor)
+    rows = list(csv.reader(io.StringIO(export(client, "tickets", "csv").content.decode("utf-8-sig"))))
+    assert rows[1][5].startswith("'=")
+    sheet = load_workbook(io.BytesIO(export(client, "tickets", "xlsx").content)).active
+    assert sheet is not None
+    cell = sheet["F2"]
+    assert cell.data_type == "s" and str(cell.value).startswith("'=")

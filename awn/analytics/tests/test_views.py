@@ -12,6 +12,7 @@ from django.utils import timezone
 from awn.accounts.enums import Role
 from awn.accounts.services import user_create
 from awn.analytics.models import TicketFact
+from awn.analytics.selectors import REPORT_TZ
 from awn.tickets.enums import Status
 from awn.tickets.services import ticket_add_message, ticket_rate, ticket_update
 
@@ -42,7 +43,12 @@ def test_the_supervisor_sees_tiles_trend_heatmap_breakdown_and_exports(world: An
     html = response.content.decode()
     for testid in ("kpi-tiles", "trend", "heatmap", "breakdown", "exports", "period-hijri", "tile-fcr"):
         assert f'data-testid="{testid}"' in html, testid
-    assert response.context["report"].values["volume"].population == 3
+    report = response.context["report"]
+    assert report.values["volume"].population == 3
+    cells = {(wd, hour): n for wd, _name, row in report.heatmap for hour, n, _i in row}
+    local = timezone.now().astimezone(REPORT_TZ)
+    assert sum(cells.values()) == 3 and cells[local.isoweekday(), local.hour] >= 1  # Riyadh hours
+    assert sum(bar.count for bar in report.trend) == 3 and report.trend[-1].day == local.date()
     assert 'dir="rtl"' in html and "التقارير" in html  # Arabic by default
     assert html.count('data-testid="trend-bar"') == 30  # the default period: the last 30 days
     assert 'data-testid="nav-reports"' in html
