@@ -7,9 +7,13 @@ once: the TOTP time step last used is stored and a code of that step or an earli
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import os
 import secrets
 from dataclasses import dataclass
 
+from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -32,6 +36,31 @@ ATTEMPT_WINDOW_SECONDS = 300
 class CodeRefused(ValidationError):
     code = "code_refused"
     default_message = _("This code is wrong. Check your authenticator app and try again.")
+
+
+def _fernet() -> Fernet:
+    """The key that seals TOTP secrets at rest: AWN_SECRETS_KEY (a Fernet key) or one derived from SECRET_KEY."""
+    key = os.environ.get("AWN_SECRETS_KEY", "")
+    if not key:
+        digest = hashlib.sha256(("awn-totp-secrets:" + settings.SECRET_KEY).encode()).digest()
+        key = base64.urlsafe_b64encode(digest).decode()
+    return Fernet(key.encode())
+
+
+def seal(secret_b32: str) -> str:
+    """A TOTP secret as stored: a Fernet token (AES + HMAC), so a copy of the database gives no codes."""
+    return _fernet().encrypt(secret_b32.encode()).decode()
+
+
+def device_secret(device: TotpDevice) -> str:
+    """The base32 secret of a device (a row written before sealing holds it in clear)."""
+    stored = device.secret
+    if not stored.startswith("gAAAA"):
+        return stored
+    try:
+        return _fernet().decrypt(stored.encode()).decode()
+    except InvalidToken:
+        return ""  # a changed key: no code can match; an administrator resets the user's second step
 
 
 def staff_2fa_on() -> bool:
@@ -66,7 +95,7 @@ def enrolment_start(user: User) -> TotpDevice:
     """A new secret to scan, not yet in force (an enrolled user keeps theirs until the new one is confirmed)."""
     device = TotpDevice.objects.filter(user=user, confirmed_at__isnull=True).first()
     if device is None:
-        device = TotpDevice.objects.create(user=user, secret=totp.new_secret())
+        device = TotpDevice.objects.create(user=user, secret=seal(totp.new_secret()))
     return device
 
 
@@ -81,7 +110,7 @@ def enrolment_confirm(user: User, code: str) -> list[str]:
     device = TotpDevice.objects.select_for_update().filter(user=user, confirmed_at__isnull=True).first()
     if device is None:
         raise ValidationError(_("Start the enrolment again."))
-    step = totp.matching_step(device.secret, code)
+    step = totp.matching_step(device_secret(device), code)
     if step is None:
         raise CodeRefused(field="code")
     TotpDevice.objects.filter(user=user, confirmed_at__isnull=False).delete()
@@ -117,7 +146,7 @@ def verify(user: User, code: str) -> Verified:
         raise ValidationError(_("Set up your authenticator app first."))
     digits = code.replace(" ", "")
     if digits.isdigit():
-        step = totp.matching_step(device.secret, digits)
+        step = totp.matching_step(device_secret(device), digits)
         if step is None:
             raise CodeRefused(field="code")
         if device.last_used_step is not None and step <= device.last_used_step:

@@ -153,7 +153,7 @@ class TotpDevice(models.Model):
     """A staff member's authenticator app (RFC 6238). In force once confirmed with a first code."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="totp_devices")
-    secret = models.CharField(max_length=64)
+    secret = models.CharField(max_length=255)  # sealed (mfa.seal): a Fernet token of the base32 secret
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     # The last time step whose code was accepted: that code and every earlier one are refused (no replay).

@@ -181,10 +181,10 @@ def mfa_enrol(request: HttpRequest) -> HttpResponse:
             )
             response["Cache-Control"] = "no-store"
             return response
-    device = mfa.enrolment_start(user)
+    secret = mfa.device_secret(mfa.enrolment_start(user))
     context = {
-        "secret": " ".join(device.secret[i : i + 4] for i in range(0, len(device.secret), 4)),
-        "uri": totp.provisioning_uri(device.secret, account=user.email or user.username),
+        "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+        "uri": totp.provisioning_uri(secret, account=user.email or user.username),
         "error": error,
     }
     return render(request, "accounts/mfa_enrol.html", context, status=400 if error else 200)

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, expect
 
-from awn.accounts import totp
+from awn.accounts import mfa, totp
 from awn.accounts.models import TotpDevice, User
 from tests.browser.pages import arabic_context
 
@@ -29,7 +29,7 @@ def test_admin_invites_agent_who_sets_password_and_totp_and_opens_a_ticket(
     base = live_server.url
     ticket = world.ticket(subject="لا يظهر جدول الحصص")
     admin_secret = totp.new_secret()
-    TotpDevice.objects.create(user=world.admin, secret=admin_secret, confirmed_at=timezone.now())
+    TotpDevice.objects.create(user=world.admin, secret=mfa.seal(admin_secret), confirmed_at=timezone.now())
 
     # 1. The admin signs in with a password and a code, and invites an agent into the in-house team.
     admin = arabic_context(chromium, timeout_ms=30_000, viewport=DESKTOP).new_page()

@@ -45,9 +45,9 @@ def _password(client: Client, username: str, next_url: str = "") -> Any:
 
 def _enrolled(user: User, clock: Clock) -> str:
     device = mfa.enrolment_start(user)
-    mfa.enrolment_confirm(user, totp.totp(device.secret, clock.now))
+    mfa.enrolment_confirm(user, totp.totp(mfa.device_secret(device), clock.now))
     clock.now += 30  # the enrolment code is used up; the next step's code is fresh
-    return device.secret
+    return mfa.device_secret(device)
 
 
 def test_an_unenrolled_agent_enrols_after_the_password(world, clock):
@@ -109,7 +109,7 @@ def test_a_code_is_accepted_once(world, clock):
 
 def test_a_recovery_code_works_once(world, clock):
     device = mfa.enrolment_start(world.agent)
-    codes = mfa.enrolment_confirm(world.agent, totp.totp(device.secret, clock.now))
+    codes = mfa.enrolment_confirm(world.agent, totp.totp(mfa.device_secret(device), clock.now))
     client = Client()
     _password(client, "agent")
     response = client.post("/accounts/2fa/", {"code": codes[0].upper()}, follow=True)
@@ -199,3 +199,13 @@ def test_an_admin_resets_a_lost_phone(world, clock):
     ).exists()
     client = Client()
     assert _password(client, "agent")["Location"] == "/accounts/2fa/setup/"
+
+
+def test_secrets_are_sealed_at_rest(world, clock):
+    device = mfa.enrolment_start(world.agent)
+    secret = mfa.device_secret(device)
+    stored = TotpDevice.objects.get(pk=device.pk).secret
+    assert len(secret) == 32 and secret not in stored and stored.startswith("gAAAA")
+    # A row from before sealing still works.
+    TotpDevice.objects.filter(pk=device.pk).update(secret=secret)
+    assert mfa.enrolment_confirm(world.agent, totp.totp(secret, clock.now))
