@@ -3,15 +3,19 @@ families together, the figures are well-formed, and the committed model has the 
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
 from awn.assistant.decision import (
     CLASSES,
     CUE_NAMES,
+    MODEL_JSON,
     NGRAM_BUCKETS,
     RETRIEVAL_NAMES,
     DecisionInput,
+    DecisionModel,
 )
 from awn.assistant.embeddings import DIMENSIONS
 from awn.assistant.retrieval import KnowledgeIndex
@@ -104,3 +108,17 @@ def test_a_perfectly_calibrated_confidence_has_no_calibration_error() -> None:
     outcome = np.array([1] * 2 + [0] * 8 + [1] * 8 + [0] * 2)
     assert selection.expected_calibration_error(confidence, outcome) == pytest.approx(0.0)
     assert selection.expected_calibration_error(np.full(10, 0.9), np.zeros(10)) == pytest.approx(0.9)
+
+
+def test_the_committed_model_has_the_committed_shape_and_loads_fast() -> None:
+    started = time.perf_counter()
+    model = DecisionModel.load()
+    assert time.perf_counter() - started < 5.0
+    assert model.classes == CLASSES
+    assert model.weights.shape == (
+        len(CLASSES),
+        NGRAM_BUCKETS + DIMENSIONS + len(RETRIEVAL_NAMES) + len(CUE_NAMES),
+    )
+    assert model.right_weights.shape == (len(RETRIEVAL_NAMES),)
+    assert 0.0 < model.threshold < 1.0 and model.temperature > 0
+    assert b"pickle" not in MODEL_JSON.read_bytes()

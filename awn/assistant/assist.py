@@ -19,7 +19,7 @@ from awn.tickets.enums import Direction, Status
 from awn.tickets.models import Message, Ticket
 from awn.tickets.policies import visible_tickets
 
-from .answering import ANSWER_THRESHOLD, confidence_of, current_index, detect_language, grounded_answer
+from .answering import ARTICLE_SURE, article_confidence, current_index, detect_language, grounded_answer
 from .retrieval import Hit
 
 SIMILAR_LIMIT = 5
@@ -36,7 +36,7 @@ class TicketAssist:
 
     @property
     def confident(self) -> bool:
-        return self.confidence >= ANSWER_THRESHOLD
+        return self.confidence >= ARTICLE_SURE
 
 
 def ticket_question(ticket: Ticket) -> str:
@@ -75,9 +75,12 @@ def similar_tickets(user: User, ticket: Ticket, *, limit: int = SIMILAR_LIMIT) -
 
 def ticket_assist(user: User, ticket: Ticket) -> TicketAssist:
     question = ticket_question(ticket)
-    hits = current_index().search(question, limit=3, include_internal=True)
+    index = current_index()
+    hits = index.search(question, limit=3, include_internal=True)
     language = ticket.requester.language if ticket.requester.language in ("ar", "en") else "ar"
     if detect_language(question) == "en":
         language = "en"
     draft = draft_reply(ticket, hits[0], language) if hits else ""
-    return TicketAssist(tuple(hits), confidence_of(hits), draft, language, similar_tickets(user, ticket))
+    return TicketAssist(
+        tuple(hits), article_confidence(hits, index), draft, language, similar_tickets(user, ticket)
+    )

@@ -16,14 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from .answering import (
-    FEATURES,
-    AssistantAnswer,
-    assistant_ask,
-    calibration_features,
-    current_index,
-    triage_with_knowledge,
-)
+from .answering import AssistantAnswer, assistant_ask, current_index, triage_with_knowledge
 from .triage.service import triage_text
 
 QUERY_FIELDS = ("text", "kb_id", "handoff_expected")
@@ -96,15 +89,79 @@ class Tally:
         }
 
 
+INTERVAL_FIGURES = (
+    "top1",
+    "top3",
+    "answered_correctly",
+    "handoff_precision",
+    "handoff_recall",
+    "handoff_f1",
+    "category_acc",
+)
+BOOTSTRAP_REPS = 1000
+CALIBRATION_BINS = 10
+
+
 @dataclass
 class EvalReport:
     overall: dict[str, float]
     per_dialect: dict[str, dict[str, float]]
-    features: list[tuple[list[float], int]] = field(default_factory=list)
     answers: list[dict[str, Any]] = field(default_factory=list)
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
+    reliability: list[tuple[str, int, float, float]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
-        return {**{k: round(v, 4) for k, v in self.overall.items()}, "per_dialect": self.per_dialect}
+        return {
+            **{k: round(v, 4) for k, v in self.overall.items()},
+            "ci95": {k: [round(low, 4), round(high, 4)] for k, (low, high) in self.intervals.items()},
+            "per_dialect": self.per_dialect,
+        }
+
+
+def bootstrap_intervals(
+    pairs: Sequence[tuple[Mapping[str, Any], AssistantAnswer]], reps: int = BOOTSTRAP_REPS, seed: int = 0
+) -> dict[str, tuple[float, float]]:
+    """95% percentile intervals of the figures, resampling the questions with replacement."""
+    if not pairs:
+        return {}
+    rng = np.random.default_rng(seed)
+    samples: dict[str, list[float]] = {name: [] for name in INTERVAL_FIGURES}
+    for _ in range(reps):
+        tally = Tally()
+        for i in rng.integers(0, len(pairs), size=len(pairs)):
+            tally.add(*pairs[i])
+        figures = tally.figures()
+        for name in INTERVAL_FIGURES:
+            samples[name].append(figures[name])
+    return {
+        name: (float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5)))
+        for name, values in samples.items()
+    }
+
+
+def answered_right(row: Mapping[str, Any], result: AssistantAnswer) -> bool:
+    """What the confidence predicts: answering this question with the first article is right."""
+    return not row["handoff_expected"] and _top_is(row, result)
+
+
+def calibration(
+    pairs: Sequence[tuple[Mapping[str, Any], AssistantAnswer]], bins: int = CALIBRATION_BINS
+) -> tuple[float, list[tuple[str, int, float, float]]]:
+    """Expected calibration error and the reliability diagram: per confidence bin, (bin, n, mean confidence,
+    share right). ECE is the bins' |confidence − share right| weighted by their size."""
+    if not pairs:
+        return 0.0, []
+    confidence = np.array([result.confidence for _, result in pairs])
+    outcome = np.array([answered_right(row, result) for row, result in pairs], dtype=float)
+    which = np.clip((confidence * bins).astype(int), 0, bins - 1)
+    ece, table = 0.0, []
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            mean, share = float(confidence[mask].mean()), float(outcome[mask].mean())
+            ece += float(mask.mean()) * abs(mean - share)
+            table.append((f"{b / bins:.1f}-{(b + 1) / bins:.1f}", int(mask.sum()), mean, share))
+    return ece, table
 
 
 def _triage_accuracy(rows: Sequence[Mapping[str, Any]]) -> dict[str, float]:
@@ -130,17 +187,19 @@ def evaluate_assistant(queries: Sequence[Mapping[str, Any]]) -> EvalReport:
     overall = Tally()
     by_dialect: defaultdict[str, Tally] = defaultdict(Tally)
     latencies: list[float] = []
-    features: list[tuple[list[float], int]] = []
     answers: list[dict[str, Any]] = []
+    pairs: list[tuple[Mapping[str, Any], AssistantAnswer]] = []
     for row in queries:
         started = time.perf_counter()
         result = assistant_ask(str(row["text"]), index=index)
         latencies.append((time.perf_counter() - started) * 1000)
         overall.add(row, result)
         by_dialect[str(row.get("dialect", "unknown"))].add(row, result)
-        features.append((calibration_features(result.suggestions), int(_top_is(row, result))))
         answers.append(_answer_row(row, result))
+        pairs.append((row, result))
     figures = overall.figures()
+    ece, reliability = calibration(pairs)
+    figures["ece"] = ece
     figures.update(_triage_accuracy(queries))
     figures.update(
         {
@@ -155,7 +214,7 @@ def evaluate_assistant(queries: Sequence[Mapping[str, Any]]) -> EvalReport:
         dialect: {k: round(v, 4) for k, v in tally.figures().items()}
         for dialect, tally in sorted(by_dialect.items())
     }
-    return EvalReport(figures, per_dialect, features, answers)
+    return EvalReport(figures, per_dialect, answers, bootstrap_intervals(pairs), reliability)
 
 
 def _answer_row(row: Mapping[str, Any], result: AssistantAnswer) -> dict[str, Any]:
@@ -181,15 +240,3 @@ def _top_is(row: Mapping[str, Any], result: AssistantAnswer) -> bool:
         and bool(result.suggestions)
         and result.suggestions[0].article.external_id == row["kb_id"]
     )
-
-
-def fit_calibration(features: Sequence[tuple[list[float], int]]) -> dict[str, float]:
-    """Logistic regression of "the top article is right" on the retrieval features (answering.CALIBRATION)."""
-    from sklearn.linear_model import LogisticRegression
-
-    x = np.array([f for f, _ in features])
-    y = np.array([label for _, label in features])
-    model = LogisticRegression(C=10.0, max_iter=5000).fit(x, y)
-    return {"bias": round(float(model.intercept_[0]), 3)} | {
-        name: round(float(weight), 3) for name, weight in zip(FEATURES, model.coef_[0], strict=True)
-    }

@@ -4,9 +4,9 @@ Classes: `answer`, or one of the nine handoff reasons of issue 12 (HANDOFF_REASO
 question (DecisionInput):
 - character 2–5-grams of the normalized text (Arabizi transliterated, hamza/ta marbuta folded), hashed;
 - the question's e5 embedding (the vector retrieval already computed);
-- retrieval features: the top three fused scores, the dense and lexical scores and leads of the first article,
-  the margins between the first and the second, and whether the first two are neighbours (same category, and how
-  much of their text they share);
+- retrieval features that mean the same for 6 articles or 600: the dense and lexical cosines of the first
+  article, its leads over the median article, its margins over the second and the third, and whether the first
+  two are neighbours (same category, and how much of their text they share);
 - cue flags: the hand-written handoff cue lists of handoff.py, the out-of-scope topic words, small talk. They are
   inputs the model weighs, not rules.
 
@@ -77,7 +77,7 @@ COST_WRONG_ARTICLE = 1.5
 COST_UNNEEDED_HANDOFF = 1.0
 
 # Bump when the features change: cached training features (bench/assistant/corpus.py) are keyed by it.
-FEATURES_VERSION = "decision-features-1"
+FEATURES_VERSION = "decision-features-2"
 NGRAM_RANGE = (2, 5)
 NGRAM_BUCKETS = 2**14
 MAX_CHARS = 600  # the n-grams read the start of a long message
@@ -92,17 +92,17 @@ CUE_NAMES = (
     "log_length",
 )
 _CUE_ORDER = (ASKS_FOR_HUMAN, PERSONAL_CASE, STAFF_ACTION, COMPLAINT_ABOUT_STAFF, ACCOUNT_COMPROMISED)
+# Scores that keep their meaning whatever the size of the knowledge base: cosines, leads over the median article,
+# margins. (Fused z-scores grow with the number of articles, so a model fitted on 40 would misread 6 or 600.)
 RETRIEVAL_NAMES = (
-    "fused_1",
-    "fused_2",
-    "fused_3",
-    "fused_margin",
     "dense_1",
     "dense_lead_1",
-    "dense_margin",
+    "dense_margin_12",
+    "dense_margin_13",
     "lexical_1",
     "lexical_lead_1",
-    "lexical_margin",
+    "lexical_margin_12",
+    "lexical_margin_13",
     "same_category_12",
     "shared_text_12",
     "has_hits",
@@ -127,11 +127,12 @@ def ngram_text(text: str) -> str:
     return normalize_arabic(arabizi_to_arabic(text[:MAX_CHARS]))
 
 
-def cue_flags(text: str) -> np.ndarray:
-    cues = set(handoff_cues(text))
+def cue_flags(text: str, cues: Sequence[str] | None = None) -> np.ndarray:
+    """The cue features; `cues` is handoff_cues(text) when the caller already has it."""
+    fired = set(handoff_cues(text) if cues is None else cues)
     latin = sum(ch.isascii() and ch.isalpha() for ch in text)
     letters = sum(ch.isalpha() for ch in text)
-    flags = [float(reason in cues) for reason in _CUE_ORDER]
+    flags = [float(reason in fired) for reason in _CUE_ORDER]
     flags += [
         float(bool(out_of_scope_terms(text))),
         float(is_small_talk(text)),
@@ -161,16 +162,16 @@ def retrieval_features(hits: Sequence[Hit], shared_text: float) -> np.ndarray:
         return np.zeros(len(RETRIEVAL_NAMES), dtype=np.float32)
     first = hits[0]
     second = hits[1] if len(hits) > 1 else None
-    fused = [hit.score for hit in hits[:3]] + [0.0] * (3 - min(3, len(hits)))
+    third = hits[2] if len(hits) > 2 else None
     values = [
-        *fused,
-        first.score - second.score if second else first.score,
         first.dense,
         first.dense_lead,
         first.dense - second.dense if second else first.dense_lead,
+        first.dense - third.dense if third else first.dense_lead,
         first.lexical,
         first.lexical_lead,
         first.lexical - second.lexical if second else first.lexical_lead,
+        first.lexical - third.lexical if third else first.lexical_lead,
         float(second is not None and second.article.category == first.article.category),
         shared_text,
         1.0,
@@ -186,6 +187,7 @@ class DecisionInput:
     embedding: np.ndarray  # zeros when dense retrieval is off
     retrieval: np.ndarray
     cues: np.ndarray
+    cue_reasons: tuple[str, ...] = ()  # handoff_cues(text): the cue lists that fired
 
     @classmethod
     def of(
@@ -196,7 +198,14 @@ class DecisionInput:
             if vector is not None
             else np.zeros(DIMENSIONS, dtype=np.float32)
         )
-        return cls(ngram_text(text), embedding, retrieval_features(hits, shared_text), cue_flags(text))
+        reasons = tuple(handoff_cues(text))
+        return cls(
+            ngram_text(text),
+            embedding,
+            retrieval_features(hits, shared_text),
+            cue_flags(text, reasons),
+            reasons,
+        )
 
 
 def ngram_matrix(texts: Sequence[str]) -> sparse.csr_matrix:

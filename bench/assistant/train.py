@@ -41,6 +41,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--write", action="store_true", help="write awn/assistant/weights/decision-model.*")
     parser.add_argument("--reps", type=int, default=300, help="bootstrap resamples")
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
+    parser.add_argument(
+        "--small-kb-copies",
+        type=int,
+        default=16,
+        metavar="N",
+        help="train on a second copy of every row retrieved against one of N small knowledge bases (0: none)",
+    )
     args = parser.parse_args(argv)
     setup_django()
 
@@ -48,7 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     from awn.assistant.embeddings import default_embedder
 
     from . import selection
-    from .corpus import featurize
+    from .corpus import concat, featurize, small_kb_copies
 
     started = time.perf_counter()
     rows = load_corpus()
@@ -56,13 +63,18 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{len(rows)} rows featurized in {time.perf_counter() - started:.0f} s")
     if args.subsample < 1.0:
         rng = np.random.default_rng(args.seed)
-        keep = set(
-            rng.choice(
-                features.groups.max() + 1, int((features.groups.max() + 1) * args.subsample), replace=False
-            )
-        )
-        features = features.subset(np.array([i for i, g in enumerate(features.groups) if g in keep]))
+        families = features.groups.max() + 1
+        keep = set(rng.choice(families, int(families * args.subsample), replace=False).tolist())
+        kept = np.array([i for i, g in enumerate(features.groups) if g in keep])
+        features, rows = features.subset(kept), [rows[i] for i in kept]
         print(f"subsample: {len(features.labels)} rows")
+    originals = np.arange(len(features.labels))
+    copies = np.zeros(0, dtype=int)
+    if args.small_kb_copies:
+        started = time.perf_counter()
+        features = concat(features, small_kb_copies(rows, args.kb, features, subsets=args.small_kb_copies))
+        copies = np.arange(len(originals), len(features.labels))
+        print(f"+ {len(copies)} copies against small knowledge bases ({time.perf_counter() - started:.0f} s)")
     fold = selection.folds(features, args.folds, args.seed)
     grid = [{}] if args.only_default else GRID
     results: list[dict[str, Any]] = []
@@ -72,7 +84,14 @@ def main(argv: list[str] | None = None) -> None:
         t0 = time.perf_counter()
         logits, right = selection.out_of_fold(features, params, fold, log=lambda _: None)
         probabilities, confidence, answer, thresholds = selection.cross_fitted(features, logits, right, fold)
-        figures = selection.figures(features, probabilities, confidence, answer)
+        figures = selection.figures(
+            features.subset(originals), probabilities[originals], confidence[originals], answer[originals]
+        )
+        if len(copies):
+            small = selection.figures(
+                features.subset(copies), probabilities[copies], confidence[copies], answer[copies]
+            )
+            figures.update({f"small_kb_{key}": value for key, value in small.items()})
         results.append(
             {"params": params.label(), "overrides": overrides, **figures, "thresholds": thresholds}
         )
@@ -80,7 +99,8 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"{params.label():40s} cost {figures['cost']:.3f}  F1 {figures['handoff_f1']:.3f}  "
             f"recall {figures['handoff_recall']:.3f}  answered-right {figures['answered_right']:.3f}  "
-            f"ECE {figures['ece']:.3f}  ({time.perf_counter() - t0:.0f} s)",
+            f"ECE {figures['ece']:.3f}  small-KB copies: F1 {figures.get('small_kb_handoff_f1', 0):.3f} "
+            f"answered-right {figures.get('small_kb_answered_right', 0):.3f}  ({time.perf_counter() - t0:.0f} s)",
             flush=True,
         )
     # Only models that read every block compete (the ablations show what each block adds).
@@ -91,6 +111,10 @@ def main(argv: list[str] | None = None) -> None:
     params = selection.Params(**chosen["overrides"])
     logits, right = oof[params.label()]
     probabilities, confidence, answer, thresholds = selection.cross_fitted(features, logits, right, fold)
+    # Figures on the rows as retrieved against the whole knowledge base (the copies are training aids).
+    whole = features
+    features = whole.subset(originals)
+    probabilities, confidence, answer = probabilities[originals], confidence[originals], answer[originals]
     intervals = selection.bootstrap(
         features, probabilities, confidence, answer, reps=args.reps, seed=args.seed
     )
@@ -125,17 +149,17 @@ def main(argv: list[str] | None = None) -> None:
     if args.out:
         args.out.write_text(json.dumps(report, indent=1, default=float), encoding="utf-8")
     if args.write:
-        calibration = selection.calibrate(features, logits, right)
+        calibration = selection.calibrate(whole, logits, right)
         embedder = default_embedder()
         meta = {
-            "trained_on": f"awn/assistant/data/corpus ({len(features.labels)} rows)",
+            "trained_on": f"awn/assistant/data/corpus ({len(originals)} rows, {len(copies)} small-KB copies)",
             "params": params.label(),
             "folds": args.folds,
             "seed": args.seed,
             "embedder": embedder.name if embedder else "none",
             "classes_note": f"{len(CLASSES)} classes",
         }
-        model = selection.final_model(features, params, calibration, meta)
+        model = selection.final_model(whole, params, calibration, meta)
         model.save()
         print(
             f"\nwrote the model: threshold {calibration.threshold}, temperature {calibration.temperature:.3f}"

@@ -61,8 +61,8 @@ def test_the_answer_is_the_articles_own_steps(kb: None, client: Client) -> None:
 @pytest.mark.parametrize(
     ("question", "reason"),
     [
-        ("السلام عليكم", "small_talk"),
-        ("وش مواعيد باص المدرسة لحينا؟", "out_of_scope"),
+        ("السلام عليكم", "off_topic"),
+        ("وش مواعيد باص المدرسة لحينا؟", "not_covered"),
         ("someone hacked my account and changed my password", "account_compromised"),
         ("ابي اكلم موظف حقيقي مو bot", "asks_for_human"),
         ("عندي حسابين في النظام وابي دمجهم في حساب واحد", "staff_action"),

@@ -1,5 +1,5 @@
-"""The category the assistant gives a question: the answered article's, a topic-naming cue's, or what triage and
-retrieval agree on; and the ranking helpers that feed it."""
+"""The category the assistant gives a question: the answered article's, the topic of its handoff reason, «other»
+outside the knowledge base, or what triage and retrieval agree on; and the ranking helpers that feed it."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from awn.assistant.answering import assistant_ask, cue_topic, question_category, triage_with_knowledge
-from awn.assistant.handoff import ACCOUNT_COMPROMISED, OUT_OF_SCOPE, PERSONAL_CASE, SMALL_TALK
+from awn.assistant.answering import assistant_ask, cue_topic, triage_with_knowledge
+from awn.assistant.handoff import ACCOUNT_COMPROMISED, PERSONAL_CASE
 from awn.assistant.models import TicketTriage
 from awn.assistant.retrieval import ArticleDoc, Ranking
 from awn.assistant.triage.service import TriageResult, triage_text
@@ -82,39 +82,11 @@ def test_hidden_articles_of_the_favoured_category_do_not_take_the_places() -> No
     assert [hit.article.pk for hit in scores.favouring("account_access").top(3)] == [4, 1, 5]
 
 
-# ── question_category ────────────────────────────────────────────────────────────────────────────────────
-def test_an_answered_question_takes_its_articles_category() -> None:
-    answered = doc(7, "parent_link")
-    scores = ranking([1.0], ["transfer"])
-    assert question_category(answered, [], triage({"transfer": 0.9}), scores) == "parent_link"
-
-
-def test_a_handoff_takes_what_triage_and_retrieval_agree_on() -> None:
-    # triage alone leans to school_technical, retrieval sits among the transfer articles: together, transfer
-    scores = ranking([1.0, 0.9, 0.8, 1.2], ["transfer", "transfer", "transfer", "school_technical"])
-    model = triage({"school_technical": 0.45, "transfer": 0.35, "other": 0.2})
-    assert question_category(None, [PERSONAL_CASE], model, scores) == "transfer"
-
-
-def test_a_topic_outside_the_knowledge_base_is_other() -> None:
-    scores = ranking([1.0, 0.2], ["timetable_assignment", "transfer"])
-    model = triage({"timetable_assignment": 0.8, "other": 0.2})
-    assert question_category(None, [OUT_OF_SCOPE], model, scores) == "other"
-    assert question_category(None, [SMALL_TALK], model, scores) == "other"
-
-
-def test_no_evidence_at_all_is_other() -> None:
-    no_model = TriageResult("other", 0.1, "normal", 0.5, "neutral", 0.5, "ar", "msa", 0.5, ())
-    assert question_category(None, [], no_model, Ranking.empty()) == "other"
-
-
 def test_a_cue_that_names_the_topic_decides_the_category() -> None:
     grades = triage({"grade_entry": 0.9, "account_access": 0.1}, cue_codes=("grades_changed_by_someone",))
     assert cue_topic([], grades) == "account_access"
     assert cue_topic([ACCOUNT_COMPROMISED], triage({"grade_entry": 1.0})) == "account_access"
     assert cue_topic([PERSONAL_CASE], triage({"grade_entry": 1.0})) == ""
-    scores = ranking([2.0, 0.1], ["grade_entry", "account_access"]).favouring(cue_topic([], grades))
-    assert question_category(None, [], grades, scores) == "account_access"
 
 
 def test_triage_gives_every_categorys_probability_best_first(kb: None) -> None:

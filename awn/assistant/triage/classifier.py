@@ -16,8 +16,7 @@ runs (no wheel for the platform, AWN_ASSISTANT_DENSE=false), so it degrades inst
 
 Confidences are a softmax over the SVM's decision scores with one temperature fitted (minimum log-loss) on
 cross-validated scores; the SVM that predicts is trained on all the data, so accuracy is that of one full-data
-model, and a prediction is one matrix product (CalibratedClassifierCV's 77 per-class calibrators cost ~30 ms
-a text). With fewer than two examples in some label the temperature stays 1. Models are saved with joblib
+model, and a prediction is one matrix product (instead of CalibratedClassifierCV's 77 per-class calibrators). With fewer than two examples in some label the temperature stays 1. Models are saved with joblib
 under var/models/ and are never committed.
 """
 
@@ -287,7 +286,7 @@ class TextClassifier:
         """The SVM's scores, computed directly: each vectorizer, weighted and stacked, times the weights.
 
         Same numbers as `svm.decision_function(features.transform(texts))`, without the FeatureUnion's joblib
-        dispatch and scikit-learn's per-call validation, which were most of the time of one text (~8 → ~2 ms).
+        dispatch and scikit-learn's per-call validation, which were most of the time of one text.
         """
         assert self.features is not None
         weights = self.features.transformer_weights or {}

@@ -3,7 +3,8 @@
     python manage.py eval_assistant --kb ../shared/eval/kb.jsonl --queries ../shared/eval/queries_dev.jsonl
 
 Prints a table (overall and per dialect), then as its last line one JSON object (top1, top3, handoff_precision,
-handoff_recall, handoff_f1, category_acc, priority_acc, sentiment_acc, p50_ms, p95_ms, per_dialect).
+handoff_recall, handoff_f1, category_acc, ece, priority_acc, sentiment_acc, p50_ms, p95_ms, ci95 (bootstrap 95%
+intervals, 1,000 resamples of the questions), per_dialect), after a reliability diagram of the confidence.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from awn.assistant.assistant_eval import (
     QUERY_FIELDS,
     EvalDataError,
     evaluate_assistant,
-    fit_calibration,
     read_jsonl,
 )
 from awn.knowledge.services import kb_import, parse_kb_lines
@@ -53,11 +53,6 @@ class Command(BaseCommand):
             "--current-database",
             action="store_true",
             help="import into the configured database instead of a temporary one (it should hold no articles)",
-        )
-        parser.add_argument(
-            "--fit-calibration",
-            action="store_true",
-            help="also print confidence calibration weights fitted here",
         )
         parser.add_argument(
             "--answers", metavar="FILE", help="write each question's outcome beside its labels (JSON Lines)"
@@ -93,6 +88,7 @@ class Command(BaseCommand):
             "handoff_recall",
             "handoff_f1",
             "category_acc",
+            "ece",
             "priority_acc",
             "sentiment_acc",
             "dialect_acc",
@@ -103,7 +99,12 @@ class Command(BaseCommand):
             "load_seconds",
         ):
             if name in figures:
-                self.stdout.write(f"{name.ljust(20)} {figures[name]:.3f}")
+                low_high = report.intervals.get(name)
+                interval = f"  [{low_high[0]:.3f}, {low_high[1]:.3f}]" if low_high else ""
+                self.stdout.write(f"{name.ljust(20)} {figures[name]:.3f}{interval}")
+        self.stdout.write("\nreliability (confidence bin, n, mean confidence, share answered right)")
+        for label, n, mean, share in report.reliability:
+            self.stdout.write(f"{label.ljust(10)} {n:>5} {mean:>6.3f} {share:>6.3f}")
         self.stdout.write(
             f"\n{'dialect'.ljust(10)} {'n':>4} {'top1':>6} {'top3':>6} {'handoff_f1':>10} {'category':>8}"
         )
@@ -116,6 +117,4 @@ class Command(BaseCommand):
             with open(options["answers"], "w", encoding="utf-8") as handle:
                 for answer in report.answers:
                     handle.write(json.dumps(answer, ensure_ascii=False) + "\n")
-        if options["fit_calibration"]:
-            self.stdout.write(f"\ncalibration: {json.dumps(fit_calibration(report.features))}")
         self.stdout.write(json.dumps(report.as_json(), ensure_ascii=False))
