@@ -64,6 +64,7 @@ SUBSCRIPTIONS: Subscriptions = {
         on_commit(realtime.on_ticket_updated),  # ticket pages' header, queues
     ],
     TicketMerged: [
+        sync(sla.on_ticket_merged),  # the closed source's clocks stop
         on_commit(realtime.on_ticket_merged),  # both tickets' pages and the queues
     ],
     TicketRated: [],
