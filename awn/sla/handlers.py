@@ -6,7 +6,15 @@ from __future__ import annotations
 
 import threading
 
-from awn.tickets.events import MessageReceived, ReplySent, TicketCreated, TicketStatusChanged, TicketUpdated
+from awn.tickets.enums import Status
+from awn.tickets.events import (
+    MessageReceived,
+    ReplySent,
+    TicketCreated,
+    TicketMerged,
+    TicketStatusChanged,
+    TicketUpdated,
+)
 
 from . import clocks
 from .enums import Metric
@@ -74,6 +82,17 @@ def on_ticket_updated(event: TicketUpdated) -> None:
         return
     ticket_clocks.apply_policy()
     ticket_clocks.retarget()
+    ticket_clocks.save()
+
+
+def on_ticket_merged(event: TicketMerged) -> None:
+    """A merge closes its source ticket without a status event: its clocks stop as on closing (fulfilled), so the
+    scan never reports a breach on a ticket nobody can answer any more."""
+    ticket_clocks = clocks.load(event.source_id)
+    if ticket_clocks is None or not ticket_clocks.clocks:
+        return
+    ticket_clocks.ticket.status = Status.CLOSED
+    ticket_clocks.settle(Status.CLOSED, old_status=None)
     ticket_clocks.save()
 
 

@@ -289,3 +289,17 @@ def test_closing_fulfils_every_clock(world, policies, now) -> None:
     assert set(SlaClock.objects.filter(ticket=ticket).values_list("state", flat=True)) == {
         ClockState.FULFILLED
     }
+
+
+def test_a_merged_ticket_stops_its_clocks(world, policies, now) -> None:
+    from awn.tickets.services import ticket_merge
+
+    source, target = world.ticket(subject="مكررة"), world.ticket(subject="الأصل")
+    now.value = riyadh(2026, 12, 6, 9, 10)
+    ticket_merge(source=source, target=target, actor=world.agent)
+    assert set(SlaClock.objects.filter(ticket=source).values_list("state", flat=True)) == {
+        ClockState.FULFILLED
+    }
+    source.refresh_from_db()
+    assert source.next_due_at is None
+    assert clock(target, Metric.FIRST_REPLY).state == ClockState.ACTIVE
