@@ -80,7 +80,6 @@ SUBSCRIPTIONS: Subscriptions = {
     ],
     TicketMerged: [
         sync(analytics.on_ticket_merged),  # a merged ticket leaves the resolution figures
-
         sync(sla.on_ticket_merged),  # the closed source's clocks stop
         on_commit(realtime.on_ticket_merged),  # both tickets' pages and the queues
     ],

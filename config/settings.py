@@ -378,9 +378,7 @@ AWN_CONNECTORS = [
 # the process unready (503; the others only "degraded"), the worker lag and the free disk that count as failing.
 AWN_READY_TIMEOUT = float(os.environ.get("AWN_READY_TIMEOUT", "2"))
 AWN_READY_CRITICAL = tuple(
-    c.strip()
-    for c in os.environ.get("AWN_READY_CRITICAL", "database,cache,broker,disk").split(",")
-    if c.strip()
+    c.strip() for c in os.environ.get("AWN_READY_CRITICAL", "database,cache,disk").split(",") if c.strip()
 )
 AWN_READY_MAX_LAG_SECONDS = float(os.environ.get("AWN_READY_MAX_LAG_SECONDS", "300"))
 AWN_READY_MIN_FREE_MB = int(os.environ.get("AWN_READY_MIN_FREE_MB", "500"))

@@ -5,7 +5,7 @@
 - readiness (`/ready`): the process can serve now. Each check has a short timeout and reports only a status, a
   duration and a short reason (an exception class, a count): never a host name, a password or a person's data.
 
-Which failing checks make the process unready (HTTP 503) is AWN_READY_CRITICAL (default: database, cache, broker,
+Which failing checks make the process unready (HTTP 503) is AWN_READY_CRITICAL (default: database, cache,
 disk). The others (worker lag, channel listeners) are reported and make the status "degraded" with HTTP 200: a
 worker that is behind does not get better when every web process leaves the load balancer.
 """
@@ -80,7 +80,7 @@ def _timeout() -> float:
 
 
 def _critical() -> frozenset[str]:
-    return frozenset(getattr(settings, "AWN_READY_CRITICAL", ("database", "cache", "broker", "disk")))
+    return frozenset(getattr(settings, "AWN_READY_CRITICAL", ("database", "cache", "disk")))
 
 
 def _reason(exc: BaseException) -> str:

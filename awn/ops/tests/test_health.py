@@ -107,8 +107,18 @@ def test_silent_cache_costs_at_most_the_timeout(
     assert elapsed < 2.0
 
 
-def test_broker_down_is_503_naming_the_broker(db: None, client: Client, settings: Any) -> None:
+def test_broker_down_is_named_and_only_degrades_by_default(db: None, client: Client, settings: Any) -> None:
+    # RELIABILITY R4: with the broker's Redis down, webhooks are still stored and acknowledged, so the web
+    # processes stay in the load balancer.
     settings.AWN_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    response = client.get("/ready")
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded" and response.json()["failing"] == ["broker"]
+
+
+def test_broker_down_is_503_when_listed_critical(db: None, client: Client, settings: Any) -> None:
+    settings.AWN_BROKER_URL = f"redis://127.0.0.1:{closed_port()}/0"
+    settings.AWN_READY_CRITICAL = ("database", "cache", "broker", "disk")
     response = client.get("/ready")
     assert response.status_code == 503
     assert response.json()["failing"] == ["broker"]

@@ -58,6 +58,9 @@ def test_no_backup_is_said_plainly(world: Any, settings: Any, tmp_path: Path) ->
 def test_a_failing_dependency_shows_on_the_page(world: Any, settings: Any) -> None:
     settings.AWN_BROKER_URL = "redis://127.0.0.1:1/0"
     html = world.client_for(world.admin).get("/workspace/ops/").content.decode()
+    assert "يعمل بقصور" in html  # degraded: the broker is not critical by default (RELIABILITY R4)
+    settings.AWN_READY_CRITICAL = ("database", "cache", "broker", "disk")
+    html = world.client_for(world.admin).get("/workspace/ops/").content.decode()
     assert "غير جاهز" in html
     broker = html.split('data-testid="check-broker"')[1].split("</tr>")[0]
     assert "text-bg-danger" in broker
