@@ -38,6 +38,7 @@ admin = User.objects.get(username="bench-agent")
 categories = ["registration", "transfer", "parent_link", "results_certificates", "academic_record", "attendance",
               "grade_entry", "timetable_assignment", "school_technical", "complaints_suggestions", "other"]
 specs = []
+matching = {matching}
 # Four that match the benchmark's tickets (account access, "كلمة المرور" in the body, from the API).
 specs.append(("ticket_created", {{"conditions": [{{"field": "category", "op": "is", "value": "account_access"}},
     {{"field": "body", "op": "contains", "value": "كلمه المرور"}}], "actions": [{{"type": "add_tag", "value": "password"}}]}}))
@@ -48,6 +49,7 @@ specs.append(("message_received", {{"conditions": [{{"field": "subject", "op": "
 specs.append(("ticket_updated", {{"conditions": [{{"field": "priority", "op": "is", "value": "high"}},
     {{"field": "tags", "op": "not_contains", "value": "reviewed"}}],
     "actions": [{{"type": "add_tag", "value": "reviewed"}}]}}))
+specs = specs[:matching]
 i = 0
 while len(specs) < n:
     category = categories[i % len(categories)]
@@ -105,8 +107,8 @@ def stop(process: subprocess.Popen[bytes], patience: float = 60) -> None:
         process.wait(timeout=10)
 
 
-def set_rules(env: dict[str, str], count: int) -> dict[str, Any]:
-    out = run.manage(env, "shell", "-c", RULES_SNIPPET.format(n=count))
+def set_rules(env: dict[str, str], count: int, matching: int = 4) -> dict[str, Any]:
+    out = run.manage(env, "shell", "-c", RULES_SNIPPET.format(n=count, matching=matching))
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
 
@@ -160,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tasks", choices=["thread", "celery", "off"], default="celery")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/13")
     parser.add_argument(
+        "--matching", type=int, default=4, help="how many of the rules match (and change) a ticket"
+    )
+    parser.add_argument(
         "--probe",
         type=int,
         default=0,
@@ -191,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     measure_args = argparse.Namespace(seconds=args.seconds, connections=args.connections)
     lua = run.create_ticket_lua(state["token"], state["contact_ids"])
     for count in (0, args.rules):
-        results["runs"][str(count)] = set_rules(env, count)
+        results["runs"][str(count)] = set_rules(env, count, args.matching)
         if args.probe:
             results["runs"][str(count)]["probe"] = probe(env, args.probe)
             continue
