@@ -38,6 +38,7 @@ admin = User.objects.get(username="bench-agent")
 categories = ["registration", "transfer", "parent_link", "results_certificates", "academic_record", "attendance",
               "grade_entry", "timetable_assignment", "school_technical", "complaints_suggestions", "other"]
 specs = []
+matching = {matching}
 # Four that match the benchmark's tickets (account access, "كلمة المرور" in the body, from the API).
 specs.append(("ticket_created", {{"conditions": [{{"field": "category", "op": "is", "value": "account_access"}},
     {{"field": "body", "op": "contains", "value": "كلمه المرور"}}], "actions": [{{"type": "add_tag", "value": "password"}}]}}))
@@ -48,6 +49,7 @@ specs.append(("message_received", {{"conditions": [{{"field": "subject", "op": "
 specs.append(("ticket_updated", {{"conditions": [{{"field": "priority", "op": "is", "value": "high"}},
     {{"field": "tags", "op": "not_contains", "value": "reviewed"}}],
     "actions": [{{"type": "add_tag", "value": "reviewed"}}]}}))
+specs = specs[:matching]
 i = 0
 while len(specs) < n:
     category = categories[i % len(categories)]
@@ -72,6 +74,8 @@ def start_server(env: dict[str, str], workers: int, patience: float = 180) -> su
     cmd += [
         "--worker-class",
         "sync",
+        "--timeout",
+        "120",
         "--bind",
         f"127.0.0.1:{run.PORT}",
         "--backlog",
@@ -93,8 +97,53 @@ def start_server(env: dict[str, str], workers: int, patience: float = 180) -> su
     raise RuntimeError("the server did not start")
 
 
-def set_rules(env: dict[str, str], count: int) -> dict[str, Any]:
-    out = run.manage(env, "shell", "-c", RULES_SNIPPET.format(n=count))
+def stop(process: subprocess.Popen[bytes], patience: float = 60) -> None:
+    """SIGTERM the process group, SIGKILL it when it is still there after `patience` seconds."""
+    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        process.wait(timeout=patience)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def set_rules(env: dict[str, str], count: int, matching: int = 4) -> dict[str, Any]:
+    out = run.manage(env, "shell", "-c", RULES_SNIPPET.format(n=count, matching=matching))
+    result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
+    return result
+
+
+PROBE_SNIPPET = """
+import json, time
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from awn.accounts.models import User
+from awn.accounts.services import api_token_create
+from awn.crm.models import Contact
+_, key = api_token_create(user=User.objects.get(username="bench-agent"), name="probe")
+client = Client()
+rows = []
+for cid in list(Contact.objects.order_by("-pk").values_list("pk", flat=True)[:{n}]):
+    body = {{"subject": "لا أستطيع الدخول إلى حسابي في النظام", "category": "account_access", "priority": "normal",
+            "body": "تظهر رسالة أن كلمة المرور غير صحيحة مع أنني متأكد منها.", "requester_id": cid}}
+    started = time.process_time()
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post("/api/v1/tickets/", json.dumps(body), content_type="application/json",
+                               HTTP_AUTHORIZATION="Bearer " + key)
+    assert response.status_code == 201, response.content
+    rows.append((time.process_time() - started, len(ctx.captured_queries)))
+rows = rows[2:]  # the first requests import and warm caches
+cpu = sorted(r[0] for r in rows)
+print(json.dumps({{"cpu_ms_median": round(1000 * cpu[len(cpu) // 2], 1),
+                  "queries_median": sorted(r[1] for r in rows)[len(rows) // 2]}}))
+"""
+
+
+def probe(env: dict[str, str], requests: int) -> dict[str, Any]:
+    """In one process, no load generator: the CPU time and the queries of one creation (stable on a busy machine,
+    where requests per second are not)."""
+    out = run.manage({**env, "AWN_TASKS_MODE": "off"}, "shell", "-c", PROBE_SNIPPET.format(n=requests))
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
     return result
 
@@ -112,6 +161,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--tasks", choices=["thread", "celery", "off"], default="celery")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/13")
+    parser.add_argument(
+        "--matching", type=int, default=4, help="how many of the rules match (and change) a ticket"
+    )
+    parser.add_argument(
+        "--probe",
+        type=int,
+        default=0,
+        help="only the in-process probe over this many creations (no server, no wrk)",
+    )
     args = parser.parse_args(argv)
     if args.db == "postgres":
         url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/awn_automation_bench")
@@ -138,7 +196,10 @@ def main(argv: list[str] | None = None) -> int:
     measure_args = argparse.Namespace(seconds=args.seconds, connections=args.connections)
     lua = run.create_ticket_lua(state["token"], state["contact_ids"])
     for count in (0, args.rules):
-        results["runs"][str(count)] = set_rules(env, count)
+        results["runs"][str(count)] = set_rules(env, count, args.matching)
+        if args.probe:
+            results["runs"][str(count)]["probe"] = probe(env, args.probe)
+            continue
         run.refresh_statistics(url)
         server = start_server(env, args.workers)
         worker = run.start_celery_worker(env, args.broker) if args.tasks == "celery" else None
@@ -148,11 +209,9 @@ def main(argv: list[str] | None = None) -> int:
                 args.repeat, lambda cpu=cpu: run.measure("/api/v1/tickets/", lua, measure_args, cpu)
             )
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=20)
+            stop(server)
             if worker is not None:
-                os.killpg(worker.pid, signal.SIGTERM)
-                worker.wait(timeout=60)
+                stop(worker)
     results["at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
     print(json.dumps(results, indent=2, ensure_ascii=False))
     with open(run.ROOT / "bench" / "results.jsonl", "a", encoding="utf-8") as out:

@@ -138,8 +138,13 @@ def _supervisors_of(ticket: Ticket) -> list[int]:
     return ids or list(supervisors.values_list("pk", flat=True)[:MENTIONS_MAX])
 
 
-def planned_changes(actions: Sequence[Mapping[str, Any]], ticket: Ticket, tags: set[str]) -> list[Change]:
-    """What the actions would change on the ticket as it is now (no write): the dry run and the history."""
+def planned_changes(
+    actions: Sequence[Mapping[str, Any]], ticket: Ticket, tags: set[str], *, display: bool = True
+) -> list[Change]:
+    """What the actions would change on the ticket as it is now (no write): the dry run (`display`: names and
+    labels people read, a query or two) and the engine (only whether anything would change: no query for that)."""
+    if not display:
+        return _changes_without_display(actions, ticket, tags)
     changes: list[Change] = []
     for action in actions:
         kind, value = action["type"], action["value"]
@@ -167,14 +172,42 @@ def planned_changes(actions: Sequence[Mapping[str, Any]], ticket: Ticket, tags: 
     return changes
 
 
+def _changes_without_display(
+    actions: Sequence[Mapping[str, Any]], ticket: Ticket, tags: set[str]
+) -> list[Change]:
+    changes: list[Change] = []
+    for action in actions:
+        kind, value = action["type"], action["value"]
+        field = SETTERS.get(kind)
+        if field is not None:
+            current = getattr(ticket, f"{field}_id" if field in ("team", "assignee") else field)
+            if current != value:
+                changes.append(Change(kind, kind, str(current), str(value)))
+        elif kind != "add_tag" or value not in tags:
+            changes.append(Change(kind, kind, new=str(value)))
+    return changes
+
+
 def apply_actions(
-    *, name: str, actions: Sequence[Mapping[str, Any]], ticket: Ticket, actor: User | None, kind: str = "rule"
+    *,
+    name: str,
+    actions: Sequence[Mapping[str, Any]],
+    ticket: Ticket,
+    actor: User | None,
+    kind: str = "rule",
+    tags: set[str] | None = None,
+    fresh: bool = False,
 ) -> list[Change]:
     """Apply the actions in order through the tickets services, after a history line naming the rule (or the
-    macro). Raises DomainError (and the caller's transaction rolls back) when one of them is refused."""
-    ticket = Ticket.objects.get(pk=ticket.pk)
-    tags = set(ticket.tags.values_list("name", flat=True))
-    planned = planned_changes(actions, ticket, tags)
+    macro). Raises DomainError (and the caller's transaction rolls back) when one of them is refused.
+    `fresh`: the caller has just loaded the ticket (and its `tags`, when given); otherwise they are read again."""
+    if not fresh:
+        ticket = Ticket.objects.get(pk=ticket.pk)
+        tags = None
+    if tags is None:
+        tags = set(ticket.tags.values_list("name", flat=True))
+    tags = set(tags)
+    planned = planned_changes(actions, ticket, tags, display=False)
     if not planned:
         return []
     tickets.ticket_record_automation(ticket_id=ticket.pk, name=name, kind=kind, actor=actor)
@@ -242,7 +275,14 @@ def run_rules(rules: Sequence[Any], ticket_id: int, *, chain: tuple[int, ...], m
         token = chain_var.set((*chain, rule.pk))
         try:
             with transaction.atomic():
-                changed = apply_actions(name=rule.name, actions=rule.actions, ticket=ticket, actor=None)
+                changed = apply_actions(
+                    name=rule.name,
+                    actions=rule.actions,
+                    ticket=ticket,
+                    actor=None,
+                    tags=facts.tags if "tags" in needed else None,
+                    fresh=True,
+                )
         except DomainError as exc:
             logger.warning("automation rule %s failed on ticket %s: %s", rule.pk, ticket_id, exc)
             continue
