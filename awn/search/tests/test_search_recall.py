@@ -96,3 +96,13 @@ def test_a_number_only_query_is_a_ticket_number_only_when_it_looks_like_one(worl
     assert queue_ids(world.agent, f"AWN-{year.pk:06d}") == [year.pk]
     assert queue_ids(world.agent, str(phone.pk)) == [phone.pk]
     assert queue_ids(world.agent, f"#{phone.pk}") == [phone.pk]
+
+
+def test_ta_marbuta_is_not_stripped_to_meet_the_masculine_noun(world):
+    school = world.ticket(subject="المدرسة مغلقة", body="نص")
+    teacher = world.ticket(subject="مدرس الرياضيات", body="نص")
+    teachers = world.ticket(subject="المدرسين غائبون", body="نص")
+    assert queue_ids(world.agent, "مدرسة") == [school.pk]
+    assert queue_ids(world.agent, "بالمدرسه") == [school.pk]
+    assert set(queue_ids(world.agent, "مدرس")) == {teacher.pk, teachers.pk}
+    assert school.pk not in queue_ids(world.agent, "المدرسين")
