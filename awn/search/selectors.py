@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import FloatField, Model, QuerySet
 from django.db.models.expressions import RawSQL
 
-from awn.core.text.arabic import search_terms
+from awn.core.text.arabic import query_alternatives
 from awn.core.text.arabizi import arabizi_share, arabizi_to_arabic
 
 M = TypeVar("M", bound=Model)
@@ -18,6 +18,9 @@ M = TypeVar("M", bound=Model)
 MAX_TERMS = 8
 ARABIZI_SHARE = 0.3  # share of Latin words that look like Arabizi from which a query is read as Arabizi
 PREFIX_MIN = 3
+# An Arabic term matches longer index terms only from this length: a short word is a whole word («مدرس» must not
+# find «مدرسه», «هام» not «هامش»); inflections already meet through the stemmer.
+ARABIC_PREFIX_MIN = 5
 # Title (subject, name) matches weigh more than body matches.
 _SQLITE_RANK = "-bm25(search_fts, 4.0, 1.0)"
 _PG_VECTOR = "e.vector"  # stored generated column (migration 0002)
@@ -26,24 +29,40 @@ _PG_VECTOR = "e.vector"  # stored generated column (migration 0002)
 RANK_CANDIDATES = 1000
 
 
-def query_terms(query: str) -> list[str]:
-    """The terms a query searches for; a query written in Arabizi («7asan», «ba3d el e3timad») is transliterated."""
+def query_groups(query: str) -> list[tuple[str, ...]]:
+    """Per query word, the index terms it may match (see `query_alternatives`); a query written in Arabizi
+    («7asan», «ba3d el e3timad») is transliterated."""
     query = query or ""
     if arabizi_share(query) >= ARABIZI_SHARE:
         query = arabizi_to_arabic(query)
-    return list(dict.fromkeys(search_terms(query)))[:MAX_TERMS]
+    return list(dict.fromkeys(query_alternatives(query)))[:MAX_TERMS]
 
 
-def _match_expression(terms: list[str]) -> str:
+def query_terms(query: str) -> list[str]:
+    """The terms a query searches for: each word's own term (its alternatives are in `query_groups`)."""
+    return [group[0] for group in query_groups(query)]
+
+
+def _is_prefix_term(term: str) -> bool:
+    arabic = "\u0621" <= term[0] <= "\u06d3"
+    return len(term) >= (ARABIC_PREFIX_MIN if arabic else PREFIX_MIN)
+
+
+def _match_expression(terms: list[tuple[str, ...]]) -> str:
     # Terms hold only letters and digits (see `tokenize`), so they need no escaping beyond quoting.
     if connection.vendor == "postgresql":
-        return " & ".join(f"{t}:*" if len(t) >= PREFIX_MIN else t for t in terms)
-    return " ".join(f'"{t}"*' if len(t) >= PREFIX_MIN else f'"{t}"' for t in terms)
+        groups = [" | ".join(f"{t}:*" if _is_prefix_term(t) else t for t in group) for group in terms]
+        return " & ".join(f"({g})" if len(group) > 1 else g for g, group in zip(groups, terms, strict=True))
+    groups = [" OR ".join(f'"{t}"*' if _is_prefix_term(t) else f'"{t}"' for t in group) for group in terms]
+    return " AND ".join(f"({g})" if len(group) > 1 else g for g, group in zip(groups, terms, strict=True))
 
 
-# A tsquery built by _match_expression: letters and digits, optional ":*", joined by " & ". Nothing else can
-# reach the SQL text (terms come from `tokenize`, which keeps only letters and digits); checked again here.
-_SAFE_TSQUERY = re.compile(r"[^\W_]+(?::\*)?(?: & [^\W_]+(?::\*)?)*")
+# A tsquery built by _match_expression: letters and digits, optional ":*", alternatives " | " in parentheses,
+# joined by " & ". Nothing else can reach the SQL text (terms come from `tokenize`, which keeps only letters and
+# digits); checked again here.
+_TS_TERM = r"[^\W_]+(?::\*)?"
+_TS_GROUP = rf"(?:{_TS_TERM}|\({_TS_TERM}(?: \| {_TS_TERM})+\))"
+_SAFE_TSQUERY = re.compile(rf"{_TS_GROUP}(?: & {_TS_GROUP})*")
 
 
 def _pg_tsquery(expression: str) -> str:
@@ -57,7 +76,9 @@ def _pg_tsquery(expression: str) -> str:
     return f"to_tsquery('simple'::regconfig, '{expression}')"
 
 
-def _matching_ids_sql(kind: str, terms: list[str], *, newest: int | None = None) -> tuple[str, list[str]]:
+def _matching_ids_sql(
+    kind: str, terms: list[tuple[str, ...]], *, newest: int | None = None
+) -> tuple[str, list[str]]:
     """Ids of the matching objects; with `newest`, only that many of the most recent (highest ids)."""
     expression = _match_expression(terms)
     bound = f" ORDER BY e.object_id DESC LIMIT {int(newest)}" if newest else ""
@@ -74,7 +95,7 @@ def _matching_ids_sql(kind: str, terms: list[str], *, newest: int | None = None)
     return sql, [expression, kind]
 
 
-def _rank_sql(kind: str, terms: list[str], table: str) -> tuple[str, list[str]]:
+def _rank_sql(kind: str, terms: list[tuple[str, ...]], table: str) -> tuple[str, list[str]]:
     expression = _match_expression(terms)
     outer = f"{connection.ops.quote_name(table)}.{connection.ops.quote_name('id')}"
     if connection.vendor == "postgresql":
@@ -95,7 +116,7 @@ def search_filter(qs: QuerySet[M], kind: str, query: str, *, ranked: bool = Fals
 
     With `ranked`, rows carry `search_rank` (higher is better) for ordering.
     """
-    terms = query_terms(query)
+    terms = query_groups(query)
     if not terms:
         return qs.none()
     sql, params = _matching_ids_sql(kind, terms, newest=RANK_CANDIDATES if ranked else None)
@@ -109,7 +130,7 @@ def search_filter(qs: QuerySet[M], kind: str, query: str, *, ranked: bool = Fals
 
 def search_ids(kind: str, query: str, *, limit: int = 50) -> list[int]:
     """Object ids matching `query`, best first (no permission filter: callers narrow them)."""
-    terms = query_terms(query)
+    terms = query_groups(query)
     if not terms:
         return []
     expression = _match_expression(terms)

@@ -23,6 +23,7 @@ from awn.accounts.models import Team, User
 from awn.core.errors import NotFound
 from awn.core.ids import is_id
 from awn.core.pagination import CappedPaginator, capped_count
+from awn.core.text.arabic import normalize_digits
 from awn.crm.models import Contact
 from awn.search.documents import Document
 from awn.search.enums import Kind as SearchKind
@@ -57,6 +58,26 @@ def parse_ticket_number(text: str) -> int | None:
         return None
     number = int(match.group(1))
     return number if number > 0 else None
+
+
+# A bare number opens a ticket only when it looks like one: short and not a year (Hijri 1300–1499, Gregorian
+# 1900–2099). A year, a national id or a phone number is searched as text (issue 13, defect 9).
+_BARE_NUMBER_MAX_DIGITS = 6
+_YEAR = re.compile(r"(?:1[34]|19|20)\d\d")
+
+
+def queue_ticket_number(text: str) -> int | None:
+    """The ticket a queue search opens: the reference format (`AWN-000123`, `#123`) always, a bare number only
+    when it is short and not a year; None when the query is to be searched as text."""
+    number = parse_ticket_number(text)
+    bare = normalize_digits(text or "").strip()
+    if (
+        number is not None
+        and bare.isdigit()
+        and (len(bare) > _BARE_NUMBER_MAX_DIGITS or _YEAR.fullmatch(bare))
+    ):
+        return None
+    return number
 
 
 def _active(qs: QuerySet[Ticket]) -> QuerySet[Ticket]:
@@ -99,7 +120,7 @@ def _apply_filters(
     q = value("q")[:200]
     if q:
         # A reference number opens that ticket; otherwise the search index (normalized, stemmed terms).
-        number = parse_ticket_number(q)
+        number = queue_ticket_number(q)
         if number is not None:
             return qs.filter(pk=number)
         qs = search_filter(qs, SearchKind.TICKET, q, ranked=ranked)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from awn.core.text.arabic import STOP_WORDS, search_terms, stem, tokenize
+from awn.core.text.arabic import STOP_WORDS, query_alternatives, search_terms, stem, tokenize
 
 
 def test_tokenize_keeps_words_and_digits_and_drops_punctuation_and_emoji():
@@ -79,6 +79,27 @@ VARIANT_PAIRS = [
 ]
 
 
+def meets(stored: str, typed: str) -> bool:
+    """Every word of the query has an alternative among the stored text's index terms."""
+    index = set(search_terms(stored))
+    return all(index & set(group) for group in query_alternatives(typed))
+
+
 @pytest.mark.parametrize(("a", "b"), VARIANT_PAIRS)
 def test_variants_meet_at_the_same_terms(a, b):
-    assert search_terms(a) == search_terms(b)
+    assert meets(a, b) and meets(b, a)
+
+
+@pytest.mark.parametrize(
+    ("stored", "typed"),
+    [
+        ("مدرس", "مدرسة"),  # a school is not a teacher
+        ("المدرسين", "مدرسة"),
+        ("مدرسة", "مدرس"),
+        ("المدرسة", "المدرسين"),
+        ("كاتب", "كتاب"),
+        ("مسول", "مسئول"),
+    ],
+)
+def test_different_words_do_not_meet(stored, typed):
+    assert not meets(stored, typed)

@@ -168,6 +168,7 @@ def stem(token: str) -> str:
 
     Measured against Snowball's Arabic stemmer on normalized text: Snowball stems «مدرسه» to «مدرس» but
     «المدرسه» to «مدرسه», and keeps «وال»/«فال» prefixes, so variants users type do not meet.
+    (The intent classifier reads this function: search-only rules live in `search_stem`.)
     """
     if not token or not _is_arabic(token):
         return token
@@ -175,12 +176,191 @@ def stem(token: str) -> str:
         if token.startswith(prefix) and len(token) - len(prefix) >= _MIN_STEM:
             token = token[len(prefix) :]
             break
+    return _strip_suffix(token)
+
+
+def _strip_suffix(token: str) -> str:
     for suffix in _SUFFIXES:
         if token.endswith(suffix) and len(token) - len(suffix) >= _MIN_STEM:
             return token[: -len(suffix)]
     return token
 
 
+# --- Search-only rules (issue 13, defect 9). The index stores `search_terms`; a query word may stand for several
+# index terms (`query_alternatives`), which is how hamza seats and joined ب/ف meet without changing what
+# `normalize_arabic` returns.
+
+# Words whose leading «ال» is part of the word, not the article (إلهام is not ال + هام), normalized.
+_AL_WORDS = tuple(
+    normalize_arabic(word)
+    for word in [
+        "إلهام",
+        "التزام",
+        "التحاق",
+        "إلغاء",
+        "إلزام",
+        "إلكترون",
+        "التماس",
+        "إلحاح",
+        "التقاء",
+        "إلقاء",
+        "إلحاق",
+    ]
+)
+_AL_CARRIERS = ("", "و", "ف", "ب", "ك", "ل", "ال", "وال", "بال", "فال", "كال", "لل")
+# Conjunction + preposition + article, stripped like the article (longest first).
+_SEARCH_PREFIXES = ("وبال", "فبال", "ولل", "فلل")
+# A joined ب/ف (and وب/فب): ambiguous with words that start with those letters, so the index keeps the word and
+# adds the stripped form, and a query word may match either. Words (stems) that really start with ب/ف:
+_PROCLITICS = ("وب", "فب", "ب", "ف")
+_PROCLITIC_WORDS = tuple(
+    normalize_arabic(word)
+    for word in [
+        "بريد",
+        "برنامج",
+        "برامج",
+        "برمج",
+        "بطاق",
+        "بيان",
+        "بحث",
+        "بنك",
+        "بداي",
+        "بيت",
+        "باب",
+        "بلد",
+        "بواب",
+        "بلاغ",
+        "باق",
+        "بصم",
+        "بنت",
+        "بسبب",
+        "بدون",
+        "بين",
+        "بعد",
+        "بخصوص",
+        "بكالوريوس",
+        "باسورد",
+        "فاتور",
+        "فريق",
+        "فصل",
+        "فرع",
+        "فتر",
+        "فكر",
+        "فرص",
+        "فيديو",
+        "فيز",
+        "فلوس",
+        "فحص",
+        "فني",
+        "فقط",
+        "فوق",
+        "فورم",
+        "فعال",
+        "فيس",
+    ]
+)
+_HAMZA_ON_LINE = str.maketrans({"ؤ": "ء", "ئ": "ء"})
+_HAMZA_SEATS = ("ء", "و", "ي")
+
+
+def _search_prefix(token: str) -> str:
+    for carrier in _AL_CARRIERS:
+        rest = token[len(carrier) :]
+        if token.startswith(carrier) and rest.startswith(_AL_WORDS):
+            return rest
+    for prefix in _SEARCH_PREFIXES + _PREFIXES:
+        if token.startswith(prefix) and len(token) - len(prefix) >= _MIN_STEM:
+            return token[len(prefix) :]
+    return token
+
+
+def search_stem(token: str) -> str:
+    """`stem` with the search-only prefix rules: «وبال»/«ولل»/«فلل» go, and «ال» stays in words like «إلهام»."""
+    if not token or not _is_arabic(token):
+        return token
+    return _strip_suffix(_search_prefix(token))
+
+
+# Suffixes after which the word ended in ة (شهادات، شهادتي، نتيجته): the stem also stands for the ة form.
+_FEMININE_SUFFIXES = ("اتها", "اتهم", "اتي", "اته", "ات", "تي", "ته")
+
+
+def _stem_forms(token: str, ta_marbuta: bool, *, query: bool = False) -> list[str]:
+    """The index terms of one token. A word written with ة keeps it (مدرسة ≠ مدرس); a final ه may be ة or the
+    pronoun (مدرسه، حسابه), so the index keeps both (a query «مدرسه» means the ة word and does not find «مدرسين»);
+    a feminine plural or ة + pronoun also stands for the ة form."""
+    if not token or not _is_arabic(token):
+        return [token]
+    base = _search_prefix(token)
+    if ta_marbuta:
+        return [base]
+    stemmed = _strip_suffix(base)
+    if stemmed == base:
+        return [base]
+    suffix = base[len(stemmed) :]
+    if suffix == "ه":
+        return [base] if query else [stemmed, base]
+    if suffix in _FEMININE_SUFFIXES:
+        return [stemmed, stemmed + "ه"]
+    return [stemmed]
+
+
+def _without_proclitic(token: str) -> str | None:
+    """The token without a joined ب/ف (or وب/فب) when what remains is a plausible word, else None."""
+    if not _is_arabic(token) or token.startswith(_PROCLITIC_WORDS) or token[1:].startswith(_PROCLITIC_WORDS):
+        return None
+    for prefix in _PROCLITICS:
+        rest = token[len(prefix) :]
+        if token.startswith(prefix) and len(rest) >= _MIN_STEM and not rest.startswith("ال"):
+            return rest
+    return None
+
+
+def _word_terms(token: str, ta_marbuta: bool = False, *, query: bool = False) -> list[str]:
+    terms = _stem_forms(token, ta_marbuta, query=query)
+    rest = _without_proclitic(token)
+    if rest is not None and rest not in STOP_WORDS:
+        terms += _stem_forms(rest, ta_marbuta, query=query)
+    return list(dict.fromkeys(terms))
+
+
+_TA_MARKER = "\u06c3"  # a letter `normalize_arabic` keeps, standing for ة while tokenizing
+
+
+def _marked_tokens(text: str) -> list[tuple[str, str, bool]]:
+    """Each token with its hamza seats marked «ء» and whether it was written with a final ة."""
+    text = unicodedata.normalize("NFKC", text or "")
+    plain = tokenize(text)
+    seated = _TOKEN.findall(normalize_arabic(text.translate(_HAMZA_ON_LINE)))
+    marked = _TOKEN.findall(normalize_arabic(text.replace("ة", _TA_MARKER)))
+    if not (len(seated) == len(marked) == len(plain)):  # a letter swap inside Arabic words: cannot happen
+        seated = marked = plain
+    return [(t, s, m.endswith(_TA_MARKER)) for t, s, m in zip(plain, seated, marked, strict=True)]
+
+
 def search_terms(text: str) -> list[str]:
-    """What search indexes and queries: normalized tokens without stop words, stemmed."""
-    return [stem(token) for token in tokenize(text) if token not in STOP_WORDS]
+    """What search indexes: normalized tokens without stop words, stemmed (a joined ب/ف adds the bare word)."""
+    return [
+        term
+        for token, _seated, ta_marbuta in _marked_tokens(text)
+        if token not in STOP_WORDS
+        for term in _word_terms(token, ta_marbuta)
+    ]
+
+
+def query_alternatives(text: str) -> list[tuple[str, ...]]:
+    """Per query word, the index terms it may match, its own term first.
+
+    A word written with a hamza seat (ئ، ؤ، ء inside the word) matches the same word with any seat: «مسئول» finds
+    «مسؤول» and «مسءول» (and the bare «مسوول» / «مسيول» people type).
+    """
+    words: list[tuple[str, ...]] = []
+    for token, marked, ta_marbuta in _marked_tokens(text):
+        if token in STOP_WORDS:
+            continue
+        variants = [token]
+        if "ء" in marked[:-1]:
+            variants += [marked[:-1].replace("ء", seat) + marked[-1] for seat in _HAMZA_SEATS]
+        terms = [term for variant in variants for term in _word_terms(variant, ta_marbuta, query=True)]
+        words.append(tuple(dict.fromkeys(terms)))
+    return words

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from awn.search.selectors import _match_expression, _pg_tsquery, query_terms
+from awn.search.selectors import _match_expression, _pg_tsquery, query_groups, query_terms
 
 HOSTILE = [
     "'; DROP TABLE tickets_ticket; --",
@@ -36,6 +36,6 @@ def test_an_unsafe_expression_is_refused(expression: str) -> None:
 def test_the_match_expression_of_real_terms_is_accepted(db: None) -> None:
     from django.db import connection
 
-    expression = _match_expression(query_terms("كلمة المرور 2024 password"))
+    expression = _match_expression(query_groups("كلمة المرور 2024 password بحسابي مسئول"))
     if connection.vendor == "postgresql":
         assert _pg_tsquery(expression).startswith("to_tsquery(")
