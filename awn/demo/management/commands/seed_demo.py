@@ -2,6 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
+from awn.core.tasks import inline
 from awn.demo.services import DEMO_PASSWORD, demo_is_loaded, seed_demo
 
 DEMO_SIGN_INS = """\
@@ -25,6 +26,9 @@ class Command(BaseCommand):
         if options["if_empty"] and demo_is_loaded():
             self.stdout.write("Demo data already loaded.")
         else:
-            counts = seed_demo(tickets=options["tickets"])
+            # The jobs the seeding causes (triage, the assistant's first answers) run here, before the command
+            # exits: a background pool would still be sending them when the interpreter shuts down.
+            with inline():
+                counts = seed_demo(tickets=options["tickets"])
             self.stdout.write("Demo data loaded: " + ", ".join(f"{k}={v}" for k, v in counts.items()))
         self.stdout.write("\n" + DEMO_SIGN_INS.format(password=DEMO_PASSWORD))
