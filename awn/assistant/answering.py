@@ -366,11 +366,29 @@ def assistant_ask(
     )
 
 
+def reason_label(reason: str) -> str:
+    """The handoff reason in the reader's words, never its code (issue 13, defect 8); an unknown code as is."""
+    labels = {
+        "asks_for_human": _("asks for a person"),
+        "personal_case": _("a personal case with specifics"),
+        "complaint_about_staff": _("a complaint about staff or a school"),
+        "account_compromised": _("a compromised account or privacy"),
+        "urgent_deadline": _("urgent, with a deadline"),
+        "staff_action": _("a request only staff can carry out"),
+        "not_covered": _("not covered by the knowledge base"),
+        "off_topic": _("off-topic or small talk"),
+        "abuse": _("abusive or an attempt to misuse the assistant"),
+        EMPTY_QUESTION: _("an empty question"),
+        LOW_CONFIDENCE: _("not sure enough of the answer"),
+    }
+    return str(labels.get(reason, reason))
+
+
 def attempt_note(result: AssistantAnswer, *, declined: bool) -> str:
     """What the assistant tried, for the agent who takes over (an internal note on the ticket)."""
     if result.article is None:
         return _("The assistant found no article for this question (reason: %(reason)s).") % {
-            "reason": result.reason
+            "reason": reason_label(result.reason)
         }
     lines = [
         _("The assistant suggested the article «%(title)s» (%(id)s), confidence %(confidence).0f%%.")
@@ -383,5 +401,8 @@ def attempt_note(result: AssistantAnswer, *, declined: bool) -> str:
     if declined:
         lines.append(_("The customer said it did not solve the problem."))
     elif result.handoff:
-        lines.append(_("It handed the question to a human (reason: %(reason)s).") % {"reason": result.reason})
+        lines.append(
+            _("It handed the question to a human (reason: %(reason)s).")
+            % {"reason": reason_label(result.reason)}
+        )
     return "\n".join(lines)

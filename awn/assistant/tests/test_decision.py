@@ -57,3 +57,19 @@ def test_without_any_article_the_decision_still_runs(db: None) -> None:
     assert result.handoff and result.article is None
     features = DecisionInput.of("", None, [], 0.0)
     assert decision_model().right_article(features.retrieval)[0] == 0.0
+
+
+def test_the_internal_note_names_the_handoff_reason_in_words_not_its_code() -> None:
+    # issue 13, defect 8: agents read «خارج الموضوع أو دردشة عامة», never `off_topic` or `low_confidence`.
+    from django.utils import translation
+
+    from awn.assistant.answering import reason_label
+    from awn.assistant.decision import HANDOFF_REASONS
+
+    with translation.override("ar"):
+        for reason in HANDOFF_REASONS:
+            label = reason_label(reason)
+            assert label != reason and "_" not in label, reason
+        assert reason_label("off_topic") == "خارج الموضوع أو دردشة عامة"
+        assert reason_label("low_confidence") == "غير واثق بما يكفي من الإجابة"
+    assert reason_label("something_new") == "something_new"
