@@ -107,6 +107,7 @@ def backoff_seconds(attempt: int) -> float:
 # --- where a job runs ---------------------------------------------------------------------------------------
 
 _executor: ThreadPoolExecutor | None = None
+_closing: ThreadPoolExecutor | None = None  # the pool shutdown() is waiting for
 _stop = threading.Event()
 _lock = threading.Lock()
 _inline = threading.local()
@@ -142,6 +143,8 @@ def _run_in_thread(name: str, args: tuple[Any, ...], attempt: int, rid: str = ""
 def _pool() -> ThreadPoolExecutor:
     global _executor, _stop
     with _lock:
+        if _closing is not None:
+            return _closing  # stopping: its submit refuses, the row waits for the sweep (never a new pool)
         if _executor is None:
             workers = int(getattr(settings, "AWN_TASKS_THREADS", 2))
             if connections["default"].vendor == "sqlite":
@@ -174,7 +177,11 @@ def dispatch(name: str, *args: Any, attempt: int = 0) -> None:
     elif mode == "sync":
         run_now(name, *args)
     elif mode == "thread":
-        future = _pool().submit(_run_in_thread, name, args, attempt, request_id.get())
+        try:
+            future = _pool().submit(_run_in_thread, name, args, attempt, request_id.get())
+        except RuntimeError:  # the pool is stopping or the interpreter is: the sweep runs the job's row later
+            logger.info("job %s%s not started: the pool is stopping", name, args)
+            return
         submitted.append(future)
         del submitted[:-100]
 
@@ -263,10 +270,19 @@ def start() -> None:
 
 
 def shutdown() -> None:
-    """Stop the pool (after its running jobs) and the scheduler; the next job starts them again."""
-    global _executor
+    """Stop the pool (after its running jobs) and the scheduler; the next job starts them again.
+
+    The wait happens outside the lock: a running job that dispatches a follow-up takes the lock in `_pool`, and
+    waiting for it while holding the lock was a deadlock."""
+    global _executor, _closing
     with _lock:
-        if _executor is not None:
-            _stop.set()
-            _executor.shutdown(wait=True)
-            _executor = None
+        executor, _executor = _executor, None
+        if executor is None:
+            return
+        _stop.set()
+        _closing = executor
+    try:
+        executor.shutdown(wait=True)
+    finally:
+        with _lock:
+            _closing = None
