@@ -77,6 +77,7 @@ MIDDLEWARE = [
     # Staff sessions: two-factor required, idle and absolute limits (awn/accounts/middleware.py).
     "awn.accounts.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "awn.core.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -255,6 +256,16 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy of every page (awn/core/middleware.py). Scripts: Awn's own files only — no inline script,
+# no eval (htmx needs none: no hx-on, no js: filters), no other origin. Styles keep 'unsafe-inline': a few pages draw
+# bars and heatmap cells with computed style attributes, and a style cannot run script. WebSockets ('self')
+# reach the same host. AWN_CSP="" turns it off (not advised).
+AWN_CSP = os.environ.get(
+    "AWN_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
 SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("AWN_HTTPS", False):
     SESSION_COOKIE_SECURE = True
