@@ -12,7 +12,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _check_deploy(**env: str) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("AWN_")}
+    # Other tests' settings stay out (Playwright's tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process).
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith("AWN_") and k != "DJANGO_ALLOW_ASYNC_UNSAFE"
+    }
     return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
