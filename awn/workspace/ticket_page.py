@@ -11,45 +11,38 @@ are fragments fetched after the page (views/ticket.py), so their cost never adds
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import Aggregate, CharField, Exists, OuterRef, Subquery, TextField, Value
-from django.db.models.functions import Cast
+from django.db import connection
+from django.db.models import Exists, OuterRef, TextField, Value
+from django.db.models.expressions import RawSQL
 
 from awn.accounts.models import User
+from awn.accounts.policies import covered_categories
 from awn.connectors.models import Conversation
 from awn.crm.enums import ContactType, RelationKind
 from awn.crm.models import Contact, Relation
 from awn.notifications.models import Notification, NotificationStatus
-from awn.tickets.models import Message, Ticket, TicketWatcher
+from awn.tickets.models import Message, Tag, Ticket, TicketWatcher
 from awn.tickets.policies import visible_tickets
 
-# Tag names travel joined by the ASCII unit separator, which a tag name cannot hold (it is a control character).
+# Tag names travel joined by the ASCII unit separator (chr 31), which a tag name cannot hold (a control character).
 TAG_SEPARATOR = "\x1f"
 
 
-class _JoinedNames(Aggregate):
-    """The names of a group joined by TAG_SEPARATOR: GROUP_CONCAT on SQLite, STRING_AGG on PostgreSQL."""
-
-    function = "GROUP_CONCAT"
-    output_field = TextField()
-
-    def __init__(self, expression: str) -> None:
-        super().__init__(Cast(expression, CharField()), Value(TAG_SEPARATOR))
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return super().as_sql(compiler, connection, function="STRING_AGG", **extra)
-
-
-def _tag_names() -> Subquery:
-    through = Ticket.tags.through
-    return Subquery(
-        through.objects.filter(ticket_id=OuterRef("pk"))
-        .order_by()
-        .values("ticket_id")
-        .annotate(names=_JoinedNames("tag__name"))
-        .values("names")[:1]  # type: ignore[misc]  # django-stubs does not see the annotation
+def _tag_names() -> RawSQL:
+    """The ticket's tag names joined by TAG_SEPARATOR, as a correlated subquery written out: the ORM's aggregate
+    subquery costs more CPU to compile (~1.5 ms) than the rest of the ticket's query. No user input: the table
+    names come from the models."""
+    tag, link, ticket = Tag._meta.db_table, Ticket.tags.through._meta.db_table, Ticket._meta.db_table
+    joined = (
+        "STRING_AGG(t.name, chr(31))"
+        if connection.vendor == "postgresql"
+        else "GROUP_CONCAT(t.name, char(31))"
     )
+    sql = (
+        f'SELECT {joined} FROM "{tag}" t INNER JOIN "{link}" l ON l.tag_id = t.id'  # noqa: S608
+        f' WHERE l.ticket_id = "{ticket}"."id"'
+    )
+    return RawSQL(sql, (), output_field=TextField())  # noqa: S611
 
 
 def _linked_child(field: str) -> Exists:
@@ -57,7 +50,11 @@ def _linked_child(field: str) -> Exists:
     return Exists(Relation.objects.filter(kind=RelationKind.PARENT_OF, other_contact_id=OuterRef(field)))
 
 
-def _visible(user: User, field: str) -> Exists:
+def _visible(user: User, field: str) -> Exists | Value:
+    """Whether the ticket this field names is one the agent may see: always, for staff who see every ticket
+    (the template asks only when the field is set)."""
+    if covered_categories(user) is None:
+        return Value(True)
     return Exists(visible_tickets(user, Ticket.objects.filter(pk=OuterRef(field))))
 
 
