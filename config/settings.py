@@ -100,8 +100,8 @@ TEMPLATES = [
 ]
 
 
-def database_config() -> dict[str, Any]:
-    url = os.environ.get("DATABASE_URL", "")
+def database_config(url: str | None = None) -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL", "") if url is None else url
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{VAR_DIR / 'awn.sqlite3'}"
@@ -132,6 +132,13 @@ def database_config() -> dict[str, Any]:
 
 
 DATABASES = {"default": database_config()}
+# Reports read from a PostgreSQL streaming replica when one is named (awn/ops/replica.py; deploy/compose.yaml).
+if os.environ.get("AWN_REPORTS_DATABASE_URL"):
+    DATABASES["reports"] = {
+        **database_config(os.environ["AWN_REPORTS_DATABASE_URL"]),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["awn.ops.replica.ReportsReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
