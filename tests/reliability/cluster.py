@@ -227,7 +227,8 @@ class Process:
                 return httpx.get(f"{self.url}/health", timeout=2).status_code == 200
             except httpx.HTTPError:
                 return False
-        return " ready." in self.log_text()
+        text = self.log_text()
+        return " ready." in text or "beat: Starting..." in text
 
     def log_text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace") if self.log.exists() else ""
@@ -305,6 +306,21 @@ def worker(name: str, env: dict[str, str], logs: Path) -> Process:
     return Process(name, argv, env, logs / f"{name}.log")
 
 
+def beat(name: str, env: dict[str, str], logs: Path) -> Process:
+    argv = [
+        str(BIN / "celery"),
+        "-A",
+        "config",
+        "beat",
+        "-l",
+        "info",
+        "--schedule",
+        str(logs / "beat-schedule"),
+    ]
+    process = Process(name, argv, env, logs / f"{name}.log")
+    return process
+
+
 @dataclass
 class Cluster:
     db_url: str
@@ -370,14 +386,20 @@ def sign_in(base: str, username: str, password: str) -> httpx.Client:
 
 
 @contextlib.contextmanager
-def running_cluster(tmp: Path, db_name: str, spec: dict[str, int]) -> Iterator[Cluster]:
+def running_cluster(
+    tmp: Path,
+    db_name: str,
+    spec: dict[str, int],
+    env_extra: dict[str, str] | None = None,
+    web_args: tuple[str, ...] = (),
+) -> Iterator[Cluster]:
     """A cluster with `spec` = {"web": n, "asgi": n, "worker": n} processes; torn down whatever happens."""
     require_servers()
     (tmp / "redis").mkdir(exist_ok=True)
     (tmp / "logs").mkdir(exist_ok=True)
     redis = RedisServer(tmp / "redis")
     redis.start()
-    env = base_env(redis_url=redis.url, var_dir=tmp / "var")
+    env = {**base_env(redis_url=redis.url, var_dir=tmp / "var"), **(env_extra or {})}
     cluster = Cluster(db_url="", redis=redis, env=env)
     try:
         db_url = fresh_database(db_name, env)
@@ -386,9 +408,10 @@ def running_cluster(tmp: Path, db_name: str, spec: dict[str, int]) -> Iterator[C
         cluster.seed = seed(env)
         logs = tmp / "logs"
         processes = [
-            *(web(f"web{i + 1}", env, logs) for i in range(spec.get("web", 0))),
+            *(web(f"web{i + 1}", env, logs, *web_args) for i in range(spec.get("web", 0))),
             *(asgi(f"asgi{i + 1}", env, logs) for i in range(spec.get("asgi", 0))),
             *(worker(f"worker{i + 1}", env, logs) for i in range(spec.get("worker", 0))),
+            *(beat("beat", env, logs) for _ in range(spec.get("beat", 0))),
         ]
         started = time.monotonic()
         cluster.start(*processes)

@@ -101,6 +101,9 @@ def test_systemd_units_stop_gracefully_and_run_one_beat() -> None:
     units = {p.name: p.read_text(encoding="utf-8") for p in (DEPLOY / "systemd").glob("*")}
     assert {"awn-web@.service", "awn-asgi@.service", "awn-worker@.service", "awn-beat.service"} <= set(units)
     assert "--graceful-timeout 30" in units["awn-web@.service"]
+    assert (
+        "ExecReload=/bin/kill -s HUP $MAINPID" in units["awn-web@.service"]
+    )  # deploys without failed requests
     assert re.search(r"TimeoutStopSec=3[5-9]", units["awn-web@.service"])  # longer than gunicorn's grace
     assert "--timeout-graceful-shutdown" in units["awn-asgi@.service"]
     assert "@" not in ["awn-beat", "service"][0]  # not a template: one per deployment
