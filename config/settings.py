@@ -212,8 +212,11 @@ CACHES: dict[str, dict[str, Any]]
 if os.environ.get("AWN_REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache that serves as a miss while Redis is down instead of failing the request
+            # (awn/ops/cache.py): sessions fall back to the database, rate limits fail open for the outage.
+            "BACKEND": "awn.ops.cache.ResilientRedisCache",
             "LOCATION": os.environ["AWN_REDIS_URL"],
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
     # A shared cache serves sessions too, one query less a page. Local memory does not: a sign-out would be

@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 import pytest
 
-from .cluster import Cluster, query, running_cluster, wait_until
+from .cluster import Cluster, query, running_cluster, sign_in, wait_until
 
 pytestmark = [pytest.mark.reliability, pytest.mark.reliability_long]
 OUTAGE_SECONDS = float(os.environ.get("AWN_RELIABILITY_OUTAGE_SECONDS", "10"))
@@ -68,13 +68,19 @@ def test_webhooks_are_stored_and_acknowledged_while_redis_is_down_and_drained_af
         "the first event was not processed",
     )
 
+    agent = sign_in(base, cluster.seed["agent"], cluster.seed["password"])
+    assert agent.get("/workspace/").status_code == 200
     cluster.redis.stop()  # our own redis-server: cache, channel layer and broker all gone
     outage_started = time.monotonic()
     answers = []
+    pages = []
     i = 0
     while time.monotonic() - outage_started < OUTAGE_SECONDS:
         answers.append(_webhook(cluster, base, f"outage-{i}"))
+        if i % 10 == 0:  # an agent keeps working: the session is read from the database
+            pages.append(agent.get("/workspace/").status_code)
         i += 1
+    ready_during = httpx.get(f"{base}/ready", timeout=10).status_code
     pending = query(cluster.db_url, "SELECT count(*) FROM connectors_inboundevent WHERE status='pending'")[0][
         0
     ]
@@ -99,9 +105,12 @@ def test_webhooks_are_stored_and_acknowledged_while_redis_is_down_and_drained_af
         "ack_max_s": round(latencies[-1], 3),
         "pending_at_return": pending,
         "drained_after_return_s": round(drain_seconds, 1),
+        "agent_pages": dict(Counter(pages)),
+        "ready_during": ready_during,
     }
     print(f"\nRELIABILITY redis down: {json.dumps(figures)}")
     assert statuses == {200: len(answers)}  # every webhook acknowledged
+    assert set(pages) == {200}  # the workspace keeps working without its cache
     assert pending == len(answers)  # and stored before the answer (nothing processed without a broker)
     assert latencies[-1] < 5  # a provider's timeout is longer
     tickets = query(cluster.db_url, "SELECT count(*) FROM connectors_conversation")[0][0]
