@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -17,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+import websockets
 
 from .cluster import Cluster, query, running_cluster, sign_in, wait_until
 
@@ -245,3 +247,94 @@ def test_sigterm_of_a_web_process_under_load_completes_what_it_started(web_clust
     assert not [o for o in counts if o.startswith("5")], figures  # no 5xx: nothing failed half-way
     # Every request that was reset or refused wrote nothing: rows are exactly the 201 answers.
     assert figures["rows_created"] == counts.get("201", 0)
+
+
+# --- SIGTERM of an ASGI process: the agents' sockets come back on the other one ----------------------------------
+
+
+@pytest.fixture(scope="module")
+def asgi_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    with running_cluster(
+        tmp_path_factory.mktemp("asgi"), "awn_ops_asgi", {"web": 1, "asgi": 2, "worker": 1}
+    ) as c:
+        yield c
+
+
+async def _frame(ws: Any, kind: str, timeout: float = 10) -> dict[str, Any]:
+    async with asyncio.timeout(timeout):
+        while True:
+            frame = json.loads(await ws.recv())
+            if frame.get("type") == kind:
+                return dict(frame)
+
+
+def test_sigterm_of_an_asgi_process_agent_sockets_reconnect_within_5_seconds(asgi_cluster: Cluster) -> None:
+    """The agent page's policy (awn/workspace/static/workspace/live.js): on close, retry after 0.5 s, 1 s, 2 s…;
+    nginx sends a refused connection to the next ASGI process. Measured from SIGTERM to the socket subscribed again
+    and to the first push it receives."""
+    cluster = asgi_cluster
+    agent = sign_in(cluster["web1"].url, cluster.seed["agent"], cluster.seed["password"])
+    cookie = "; ".join(f"{k}={v}" for k, v in agent.cookies.items())
+    targets = [cluster["asgi1"].url, cluster["asgi2"].url]
+    figures: dict[str, Any] = {}
+
+    async def open_socket() -> Any:
+        for base in targets:  # nginx: the next upstream when one refuses
+            try:
+                ws = await websockets.connect(
+                    f"{base.replace('http', 'ws')}/ws/agent/",
+                    additional_headers={"Cookie": cookie, "Origin": base},
+                    open_timeout=3,
+                )
+            except (OSError, websockets.exceptions.InvalidHandshake):
+                continue
+            await ws.send(json.dumps({"type": "subscribe", "page": "chats"}))
+            await _frame(ws, "chats")
+            return ws
+        return None
+
+    async def scenario() -> None:
+        ws = await open_socket()
+        assert ws is not None
+        term = time.monotonic()
+        cluster["asgi1"].signal(signal.SIGTERM)
+        try:
+            async with asyncio.timeout(15):
+                while True:
+                    await ws.recv()
+        except websockets.exceptions.ConnectionClosed as closed:
+            figures["close_code"] = closed.rcvd.code if closed.rcvd else None
+        figures["closed_after_s"] = round(time.monotonic() - term, 2)
+        retry, again = 0, None
+        while again is None and time.monotonic() - term < 30:
+            retry = min(retry + 1, 6)
+            await asyncio.sleep(min(15.0, 0.5 * 2 ** (retry - 1)))
+            again = await open_socket()
+        assert again is not None
+        figures["subscribed_again_after_s"] = round(time.monotonic() - term, 2)
+        async with httpx.AsyncClient(base_url=cluster["web1"].url, timeout=30) as http:
+            started = await http.post(
+                "/chat/start/", json={"name": "منى", "email": "m@example.sa", "question": "سؤال"}
+            )
+        assert started.status_code == 200, started.text
+        live = cluster["asgi2"].url
+        async with websockets.connect(
+            f"{live.replace('http', 'ws')}/ws/chat/{started.json()['token']}/",
+            additional_headers={"Origin": live},
+        ) as visitor:
+            await _frame(visitor, "history")
+            await visitor.send(json.dumps({"type": "human"}))  # "talk to a person": the chat is queued
+            await _frame(again, "chat")  # pushed to the agent's new socket
+        figures["first_push_after_s"] = round(time.monotonic() - term, 2)
+        await again.close()
+
+    asyncio.run(scenario())
+    process = cluster["asgi1"].popen
+    assert process is not None
+    figures["exit_code"] = process.wait(20)
+    print(f"\nRELIABILITY sigterm asgi: {json.dumps(figures)}")
+    assert figures["subscribed_again_after_s"] < 5, figures
+    assert figures["close_code"] == 1012  # "service restart": the page reconnects at once
+    # uvicorn finishes its shutdown, then re-raises SIGTERM (exit -15: systemd counts it as a clean stop).
+    assert figures["exit_code"] in (0, -signal.SIGTERM)
+    assert "Finished server process" in cluster["asgi1"].log_text()
