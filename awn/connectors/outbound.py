@@ -137,6 +137,8 @@ def outbound_send(outbound_id: int) -> None:
     except SendError as exc:
         if exc.retryable and row.attempts < MAX_ATTEMPTS:
             delay = backoff(row.attempts)
+            if exc.retry_after is not None:  # a 429/503 that says when: never sooner than the provider asked
+                delay = max(delay, timedelta(seconds=exc.retry_after))
             OutboundMessage.objects.filter(pk=row.pk).update(
                 last_error=str(exc)[:300], next_attempt_at=timezone.now() + delay
             )

@@ -18,6 +18,11 @@ def status(code: int) -> tuple[str, float]:
     return ("status", float(code))
 
 
+def throttle(retry_after: float) -> tuple[str, float]:
+    """HTTP 429 with `Retry-After: <seconds>`."""
+    return ("throttle", retry_after)
+
+
 def stall(seconds: float) -> tuple[str, float]:
     return ("stall", seconds)
 
@@ -47,14 +52,17 @@ class ScriptedProvider:
                 if kind == "status":
                     self._answer(int(value), {"error": "scripted failure"})
                     return
+                if kind == "throttle":
+                    self._answer(429, {"error": "slow down"}, retry_after=value)
+                    return
                 self._answer(200, {"id": f"fake-{next(provider._ids)}"})
 
-            def _answer(self, code: int, payload: dict[str, Any]) -> None:
+            def _answer(self, code: int, payload: dict[str, Any], retry_after: float | None = None) -> None:
                 raw = json.dumps(payload).encode()
                 try:
                     self.send_response(code)
-                    if code == 429:
-                        self.send_header("Retry-After", "1")
+                    if retry_after is not None:
+                        self.send_header("Retry-After", f"{retry_after:g}")
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(raw)))
                     self.end_headers()

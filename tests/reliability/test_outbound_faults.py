@@ -18,11 +18,12 @@ from django.utils import timezone
 from awn.connectors import http as provider_http
 from awn.connectors import outbound
 from awn.connectors.enums import DeliveryError, DeliveryStatus
+from awn.connectors.http import retry_after_seconds
 from awn.connectors.models import Conversation, OutboundMessage
 from awn.connectors.services import inbox_save
 from awn.tickets.models import Ticket
 
-from .fake_provider import OK, ScriptedProvider, stall, status
+from .fake_provider import OK, ScriptedProvider, stall, status, throttle
 
 SECRET = "reliability-fake-secret"
 
@@ -185,3 +186,41 @@ def test_a_4xx_refusal_is_not_retried_and_an_agent_outside_the_ticket_cannot_see
         row.refresh_from_db()
         assert row.status == DeliveryStatus.FAILED
         assert len(provider.received) == 1
+
+
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [
+        ("120", 120.0),
+        (" 7 ", 7.0),
+        ("0", 0.0),
+        ("1.5", 1.5),
+        ("99999", 3600.0),
+        ("-3", None),
+        ("nan", None),
+        ("Wed, 21 Oct 2026 07:28:00 GMT", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_retry_after_is_read_in_seconds_and_capped_at_an_hour(
+    header: str | None, seconds: float | None
+) -> None:
+    assert retry_after_seconds(header) == seconds
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_429_with_retry_after_waits_at_least_that_long(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with ScriptedProvider([throttle(120), OK]) as provider:
+        _inbox, ticket = _channel_ticket(world, provider, django_capture_on_commit_callbacks)
+        row = _reply(world, ticket, django_capture_on_commit_callbacks)
+        row.refresh_from_db()
+        wait = (row.next_attempt_at - timezone.now()).total_seconds()
+        assert row.status == DeliveryStatus.PENDING and row.attempts == 1
+        assert 118 <= wait <= 121  # the provider's 120 s, not the 2.5-5 s of the first backoff step
+        _due_now(row)
+        outbound.outbound_send(row.pk)
+        row.refresh_from_db()
+        assert row.status == DeliveryStatus.SENT and len(provider.received) == 2
