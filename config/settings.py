@@ -101,8 +101,8 @@ TEMPLATES = [
 ]
 
 
-def database_config() -> dict[str, Any]:
-    url = os.environ.get("DATABASE_URL", "")
+def database_config(url: str | None = None) -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL", "") if url is None else url
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{VAR_DIR / 'awn.sqlite3'}"
@@ -133,6 +133,13 @@ def database_config() -> dict[str, Any]:
 
 
 DATABASES = {"default": database_config()}
+# Reports read from a PostgreSQL streaming replica when one is named (awn/ops/replica.py; deploy/compose.yaml).
+if os.environ.get("AWN_REPORTS_DATABASE_URL"):
+    DATABASES["reports"] = {
+        **database_config(os.environ["AWN_REPORTS_DATABASE_URL"]),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["awn.ops.replica.ReportsReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -206,8 +213,11 @@ CACHES: dict[str, dict[str, Any]]
 if os.environ.get("AWN_REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache that serves as a miss while Redis is down instead of failing the request
+            # (awn/ops/cache.py): sessions fall back to the database, rate limits fail open for the outage.
+            "BACKEND": "awn.ops.cache.ResilientRedisCache",
             "LOCATION": os.environ["AWN_REDIS_URL"],
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
     # A shared cache serves sessions too, one query less a page. Local memory does not: a sign-out would be
