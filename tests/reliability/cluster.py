@@ -124,8 +124,13 @@ def database_url(name: str) -> str:
 
 
 def fresh_database(name: str, env: dict[str, str]) -> str:
-    """`name` as a copy of the migrated template `<name>_tmpl` (migrated here first when it is behind)."""
-    template = f"{name}_tmpl"
+    """`name` as a copy of this checkout's migrated template (migrated here first when it is behind).
+
+    The template is named after the checkout, so two checkouts (or worktrees) never migrate one template to
+    different schemas; each test run's own database is named by the caller, per process."""
+    import hashlib
+
+    template = "awn_rel_tmpl_" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:10]
     import psycopg
 
     with psycopg.connect(

@@ -48,7 +48,7 @@ def _webhook(cluster: Cluster, base: str, event_id: str) -> tuple[int, float]:
 def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     with running_cluster(
         tmp_path_factory.mktemp("redis-down"),
-        "awn_ops_faults",
+        f"awn_ops_faults_{os.getpid()}",
         {"web": 1, "worker": 1, "beat": 1},
         env_extra={"AWN_WORKER_STALE_SECONDS": "2"},
     ) as cluster:
@@ -126,7 +126,7 @@ def test_webhooks_are_stored_and_acknowledged_while_redis_is_down_and_drained_af
 def web_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     with running_cluster(
         tmp_path_factory.mktemp("sigterm"),
-        "awn_ops_sigterm",
+        f"awn_ops_sigterm_{os.getpid()}",
         {"web": 1, "worker": 0},
         web_args=tuple(os.environ.get("AWN_RELIABILITY_WEB_ARGS", "").split()),
     ) as c:
@@ -255,7 +255,7 @@ def test_sigterm_of_a_web_process_under_load_completes_what_it_started(web_clust
 @pytest.fixture(scope="module")
 def asgi_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     with running_cluster(
-        tmp_path_factory.mktemp("asgi"), "awn_ops_asgi", {"web": 1, "asgi": 2, "worker": 1}
+        tmp_path_factory.mktemp("asgi"), f"awn_ops_asgi_{os.getpid()}", {"web": 1, "asgi": 2, "worker": 1}
     ) as c:
         yield c
 

@@ -9,6 +9,7 @@ import asyncio
 import hashlib
 import hmac
 import json
+import os
 import re
 import time
 from collections import Counter
@@ -22,7 +23,7 @@ import websockets
 from .cluster import Cluster, query, running_cluster, sign_in, wait_until
 
 pytestmark = pytest.mark.reliability
-DB_NAME = "awn_ops_multinode"
+DB_NAME = f"awn_multinode_{os.getpid()}"  # per process: a second checkout's run keeps its own
 EVENTS = 24
 
 
