@@ -35,6 +35,7 @@ urlpatterns = [
     path("workspace/automation/", include("awn.automation.urls")),
     path("workspace/", include("awn.workspace.urls")),
     path("chat/", include("awn.chat.urls")),
+    path("survey/", include("awn.surveys.urls")),
     path("hooks/", include("awn.connectors.urls")),
     path("", include("awn.ops.urls")),  # /health, /ready, /metrics and the operations page
     path("attachments/<id:pk>/", tickets_views.attachment_download, name="attachment-download"),

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Survey
+
+CSAT_CHOICES = [
+    (5, _("5 — Very satisfied")),
+    (4, _("4 — Satisfied")),
+    (3, _("3 — Neutral")),
+    (2, _("2 — Dissatisfied")),
+    (1, _("1 — Very dissatisfied")),
+]
+CES_CHOICES = [(n, str(n)) for n in range(1, 8)]
+NPS_CHOICES = [(n, str(n)) for n in range(0, 11)]
+
+
+class SurveyForm(forms.Form):
+    csat = forms.TypedChoiceField(
+        label=_("How satisfied are you with the help you received?"),
+        choices=CSAT_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect,
+    )
+    ces = forms.TypedChoiceField(
+        label=_("How easy was it to get your problem solved? (1 very hard — 7 very easy)"),
+        choices=CES_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    nps = forms.TypedChoiceField(
+        label=_("How likely are you to recommend our support to others? (0 not at all — 10 very likely)"),
+        choices=NPS_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label=_("Anything you would like to tell us? (optional)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
+    )
+
+    def __init__(self, *args: Any, survey: Survey, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not survey.ask_ces:
+            del self.fields["ces"]
+        if not survey.ask_nps:
+            del self.fields["nps"]
