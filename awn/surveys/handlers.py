@@ -15,8 +15,10 @@ RATING_FOLLOW_UP_JOB = "awn.surveys.tasks.follow_up_rating"
 
 
 def on_ticket_status_changed(event: TicketStatusChanged) -> None:
-    """on_commit: a resolved ticket's survey goes out as a job (the job checks it is still resolved)."""
-    if event.new_status == Status.RESOLVED:
+    """on_commit: a ticket a person resolved gets its survey, as a job (which checks it is still resolved). A
+    resolution by the system (the assistant's "1: solved", a bot-solved chat) gets none: the customer has just
+    given their verdict, and containment is measured on its own."""
+    if event.new_status == Status.RESOLVED and event.actor_id is not None:
         enqueue(INVITE_JOB, event.ticket_id)
 
 

@@ -274,18 +274,21 @@ def survey_answer_from_message(message_id: int) -> SurveyResponse | None:
     score = digit_answer(message.body) if message else None
     if message is None or score is None or message.author_contact_id is None:
         return None
-    now = timezone.now()
-    invitation = (
-        SurveyInvitation.objects.filter(
-            contact_id=message.author_contact_id,
-            channel=message.channel,
-            answered_at__isnull=True,
-            expires_at__gt=now,
-            sent_at__lte=message.created_at,
-        )
-        .order_by("-sent_at")
-        .first()
+    waiting = SurveyInvitation.objects.filter(
+        contact_id=message.author_contact_id,
+        channel=message.channel,
+        answered_at__isnull=True,
+        expires_at__gt=timezone.now(),
+        sent_at__lte=message.created_at,
     )
+    opened_its_ticket = not Message.objects.filter(
+        ticket_id=message.ticket_id, direction=Direction.INBOUND, pk__lt=message.pk
+    ).exists()
+    if not opened_its_ticket:
+        # A digit inside a conversation under way answers that conversation (the assistant's "1 solved / 2 a
+        # person"), never a survey of another ticket.
+        waiting = waiting.filter(ticket_id=message.ticket_id)
+    invitation = waiting.order_by("-sent_at").first()
     if invitation is None:
         return None
     try:

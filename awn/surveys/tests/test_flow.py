@@ -285,3 +285,34 @@ def test_answers_feed_the_csat_kpis_and_the_rebuild_gives_the_same_figures(
     assert _facts() == live
     rebuilt = compute(TicketFact.objects.all())
     assert (rebuilt["csat_response"].hits, rebuilt["csat_response"].population) == (3, 4)
+
+
+@pytest.mark.django_db
+def test_a_digit_inside_another_conversation_is_not_a_survey_answer(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    surveyed = whatsapp_ticket(world)
+    resolve(world, surveyed, django_capture_on_commit_callbacks)
+    # Later the same customer asks something new, then sends «2» in that conversation (e.g. "2: a person").
+    with django_capture_on_commit_callbacks(execute=True):
+        other = ticket_create(
+            requester=world.parent, subject="نقل", body="أريد نقل ابني", channel=Channel.WHATSAPP
+        )
+    from awn.tickets.services import ticket_add_message
+
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_add_message(
+            ticket=Ticket.objects.get(pk=other.pk), body="2", actor=None, author_contact=world.parent
+        )
+    assert not SurveyResponse.objects.exists()
+    assert Ticket.objects.get(pk=other.pk).merged_into_id is None
+
+
+@pytest.mark.django_db
+def test_a_resolution_by_the_system_sends_no_survey(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    ticket = world.ticket(channel=Channel.EMAIL)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_update(ticket=ticket, actor=None, changes={"status": Status.RESOLVED})
+    assert not SurveyInvitation.objects.exists()
