@@ -18,6 +18,7 @@ from awn.accounts.enums import Role
 from awn.accounts.models import User
 from awn.analytics.enums import FactEventKind
 from awn.analytics.services import record_event
+from awn.connectors.outbound import conversation_for_ticket, window_open
 from awn.core.errors import ValidationError
 from awn.crm.models import Contact
 from awn.notifications.services import notification_enqueue
@@ -58,7 +59,7 @@ def survey_link(invitation: SurveyInvitation) -> str:
 
 
 def _deliverable(ticket: Ticket, contact: Contact) -> bool:
-    if ticket.channel in MESSAGING_CHANNELS:
+    if ticket.channel in MESSAGING_CHANNELS and _messaging_open(ticket):
         return True
     if ticket.channel == Channel.PORTAL and contact.user_id:
         return True  # the rating prompt on the portal's ticket page, and the email when there is an address
@@ -99,10 +100,24 @@ def survey_invite(ticket_id: int) -> SurveyInvitation | None:
     return invitation
 
 
-def _deliver(invitation: SurveyInvitation, ticket: Ticket, contact: Contact, *, reminder: bool) -> None:
+def _messaging_open(ticket: Ticket) -> bool:
+    """The ticket's WhatsApp/Telegram thread may take a message now: it exists, and the provider's reply window
+    (WhatsApp: 24 hours after the customer's last message) is open. Asked through the connectors' outbound
+    service, never their models."""
+    conversation = conversation_for_ticket(ticket.pk)
+    return conversation is not None and window_open(conversation.inbox, conversation.address)
+
+
+def _deliver(invitation: SurveyInvitation, ticket: Ticket, contact: Contact, *, reminder: bool) -> bool:
+    """On the ticket's channel: a message in a WhatsApp/Telegram thread whose window is open (else the email,
+    when there is an address: a message the provider would refuse helps no one), else the email with the link."""
     link = survey_link(invitation)
     with translation.override(contact.language or "ar"):
-        if ticket.channel in MESSAGING_CHANNELS:
+        if (
+            ticket.channel in MESSAGING_CHANNELS
+            and ticket.status != Status.CLOSED
+            and _messaging_open(ticket)
+        ):
             # Through the connector's outbound service: a system reply goes out like any reply (ReplySent).
             ask = _(
                 "How satisfied are you with our help? Reply with a number from 1 (very dissatisfied) to 5 (very satisfied), or answer here: %(link)s"
@@ -110,9 +125,9 @@ def _deliver(invitation: SurveyInvitation, ticket: Ticket, contact: Contact, *, 
             if reminder:
                 ask = _("A reminder: ") + ask
             ticket_add_bot_reply(ticket=ticket, body=ask % {"link": link})
-            return
+            return True
         if not contact.email:
-            return  # the portal's prompt alone
+            return False  # the portal's prompt alone
         subject = (_("[%(ref)s] Reminder: how did we do?") if reminder else _("[%(ref)s] How did we do?")) % {
             "ref": ticket.reference
         }
@@ -128,6 +143,7 @@ def _deliver(invitation: SurveyInvitation, ticket: Ticket, contact: Contact, *, 
         body=body,
         ticket_id=ticket.pk,
     )
+    return True
 
 
 @dataclass(frozen=True)
@@ -345,11 +361,5 @@ def surveys_send_reminders(now: datetime | None = None, *, limit: int = 500) -> 
                     reminded_at=now
                 ):
                     continue  # another worker reminded it
-                if (
-                    invitation.ticket.status == Status.CLOSED
-                    and invitation.ticket.channel in MESSAGING_CHANNELS
-                ):
-                    continue  # a closed ticket takes no message
-                _deliver(invitation, invitation.ticket, invitation.contact, reminder=True)
-                sent += 1
+                sent += _deliver(invitation, invitation.ticket, invitation.contact, reminder=True)
     return sent
