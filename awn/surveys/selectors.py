@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+from django.db.models import Avg, Count, Q, QuerySet
 from django.utils import timezone
 
 from awn.tickets.enums import Channel, Direction
 from awn.tickets.models import Message
 
+from .enums import CommentTopic, Sentiment
 from .models import SurveyInvitation, SurveyOptOut, SurveyResponse
 from .tokens import TokenError, read_token
 
@@ -67,3 +70,66 @@ def invitation_for_token(token: str) -> tuple[SurveyInvitation | None, str]:
 
 def response_for_ticket(ticket_id: int) -> SurveyResponse | None:
     return SurveyResponse.objects.filter(ticket_id=ticket_id).first()
+
+
+# ---- the supervisors' page of answers -----------------------------------------------------------------------------
+
+PROMOTER_MIN, DETRACTOR_MAX = 9, 6  # NPS: 9–10 promoters, 0–6 detractors
+
+
+def responses_for(
+    *, only_team_id: int | None, sentiment: str = "", topic: str = "", low_only: bool = False
+) -> QuerySet[SurveyResponse]:
+    """Answers newest first, with their ticket; a vendor's supervisor sees their team's tickets only."""
+    rows = SurveyResponse.objects.select_related("ticket").order_by("-answered_at", "-pk")
+    if only_team_id is not None:
+        rows = rows.filter(ticket__team_id=only_team_id)
+    if sentiment:
+        rows = rows.filter(sentiment=sentiment)
+    if topic:
+        rows = rows.filter(topic=topic)
+    if low_only:
+        rows = rows.filter(csat__lte=2)
+    return rows
+
+
+@dataclass(frozen=True)
+class Summary:
+    answers: int
+    csat_share: float | None  # share of 4–5
+    ces_mean: float | None
+    nps: float | None  # % promoters − % detractors, −100…100
+    nps_answers: int
+    by_topic: list[tuple[str, str, int, int]]  # (topic, label, answers, negative ones)
+
+
+def nps_score(scores: list[int]) -> float | None:
+    if not scores:
+        return None
+    promoters = sum(1 for s in scores if s >= PROMOTER_MIN)
+    detractors = sum(1 for s in scores if s <= DETRACTOR_MAX)
+    return 100.0 * (promoters - detractors) / len(scores)
+
+
+def summary(rows: QuerySet[SurveyResponse]) -> Summary:
+    """Two aggregate queries and the NPS answers' values (one small column)."""
+    totals = rows.aggregate(n=Count("pk"), satisfied=Count("pk", filter=Q(csat__gte=4)), ces=Avg("ces"))
+    n = totals["n"] or 0
+    nps_values = [v for v in rows.filter(nps__isnull=False).values_list("nps", flat=True) if v is not None]
+    labels = dict(CommentTopic.choices)
+    by_topic = [
+        (row["topic"], str(labels.get(row["topic"], row["topic"])), row["n"], row["negative"])
+        for row in rows.exclude(topic="")
+        .order_by()
+        .values("topic")
+        .annotate(n=Count("pk"), negative=Count("pk", filter=Q(sentiment=Sentiment.NEGATIVE)))
+        .order_by("-n", "topic")
+    ]
+    return Summary(
+        answers=n,
+        csat_share=(totals["satisfied"] / n) if n else None,
+        ces_mean=totals["ces"],
+        nps=nps_score(nps_values),
+        nps_answers=len(nps_values),
+        by_topic=by_topic,
+    )

@@ -1,0 +1,44 @@
+"""The supervisors' page of survey answers (/workspace/surveys/): CSAT, CES and NPS over the answers shown, the
+comments' topics and sentiment, the low scores to follow up, each answer linked to its ticket. Read only."""
+
+from __future__ import annotations
+
+from typing import cast
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from awn.accounts.models import User
+from awn.analytics.policies import restricted_team_id
+from awn.analytics.views import reports_required
+
+from .enums import CommentTopic, Sentiment
+from .selectors import responses_for, summary
+
+PAGE_SIZE = 50
+
+
+@reports_required
+@require_safe
+def answers(request: HttpRequest) -> HttpResponse:
+    only = restricted_team_id(cast(User, request.user))
+    sentiment = request.GET.get("sentiment", "")
+    topic = request.GET.get("topic", "")
+    sentiment = sentiment if sentiment in Sentiment.values else ""
+    topic = topic if topic in CommentTopic.values else ""
+    low_only = request.GET.get("low") == "1"
+    rows = responses_for(only_team_id=only, sentiment=sentiment, topic=topic, low_only=low_only)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "summary": summary(rows),
+        "page": page,
+        "sentiments": Sentiment.choices,
+        "topics": CommentTopic.choices,
+        "chosen": {"sentiment": sentiment, "topic": topic, "low": low_only},
+        "restricted": only is not None,
+        "query": "&".join(f"{k}={v}" for k, v in (("sentiment", sentiment), ("topic", topic)) if v)
+        + ("&low=1" if low_only else ""),
+    }
+    return render(request, "surveys/answers.html", context)
