@@ -45,7 +45,7 @@ class SurveyForm(forms.Form):
         label=_("Anything you would like to tell us? (optional)"),
         required=False,
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 4, "dir": "auto"}),
+        widget=forms.Textarea(attrs={"rows": 4, "dir": "auto", "class": "form-control"}),
     )
 
     def __init__(self, *args: Any, survey: Survey, **kwargs: Any) -> None:
