@@ -143,3 +143,14 @@ def test_the_usual_volume_comes_from_the_last_weeks_at_this_hour(world: Any) -> 
             channel=Channel.EMAIL, start=day.replace(hour=11, minute=0), contacts=20
         )
     assert wallboard(now=NOW).volume.usual == pytest.approx(10.0)  # (10 + 10) / 2 weeks
+
+
+@pytest.mark.django_db
+def test_the_board_costs_a_fixed_number_of_queries(
+    world: Any, floor: dict[str, Ticket], django_assert_max_num_queries: Any
+) -> None:
+    wallboard(now=NOW)  # the forecast's calendar and caches warm
+    for _ in range(30):  # more waiting tickets, more teams' lines: not more queries
+        world.ticket(channel=Channel.TELEGRAM)
+    with django_assert_max_num_queries(10):
+        wallboard(now=NOW)
