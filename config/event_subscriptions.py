@@ -107,6 +107,7 @@ SUBSCRIPTIONS: Subscriptions = {
         sync(
             notifications.on_contact_erased
         ),  # the emails written to them lose their text; unsent: never sent
+        sync(surveys.on_contact_erased),  # their survey comments
     ],
     BusinessCalendarChanged: [
         sync(sla.on_calendar_changed),  # a recomputation of the open tickets' due times, its job after commit

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from awn.core.tasks import enqueue
+from awn.crm.events import ContactErased
 from awn.tickets.enums import Status
 from awn.tickets.events import MessageReceived, TicketRated, TicketStatusChanged
 
 from .selectors import is_digit_answer
-from .services import survey_record_rating
+from .services import survey_record_rating, surveys_erase_contact
 
 INVITE_JOB = "awn.surveys.tasks.invite"
 CHANNEL_ANSWER_JOB = "awn.surveys.tasks.answer_from_message"
@@ -33,3 +34,8 @@ def on_ticket_rated(event: TicketRated) -> None:
     """sync: a rating given on the portal's form answers the survey too (once); a low one is followed up."""
     if survey_record_rating(event.ticket_id) is not None and event.score <= 2:
         enqueue(RATING_FOLLOW_UP_JOB, event.ticket_id)
+
+
+def on_contact_erased(event: ContactErased) -> None:
+    """sync: what the erased person wrote in their surveys goes with the rest (PDPL erasure)."""
+    surveys_erase_contact(event.contact_id)

@@ -229,7 +229,10 @@ def _open_follow_up(response: SurveyResponse, ticket: Ticket) -> None:
             "score": response.csat
         }
         if response.comment:
-            body += "\n" + _("Their comment: %(comment)s") % {"comment": response.comment}
+            # Named, not quoted: the comment stays on the answer alone, which an erasure of the person blanks.
+            body += "\n" + _(
+                "Their comment is about: %(topic)s (%(sentiment)s); read it in the survey answers."
+            ) % {"topic": response.get_topic_display(), "sentiment": response.get_sentiment_display()}
         if names:
             body += "\n" + _("%(names)s please contact the customer.") % {"names": names}
     ticket_add_message(ticket=ticket, body=body, actor=None, kind=MessageKind.NOTE)
@@ -363,3 +366,11 @@ def surveys_send_reminders(now: datetime | None = None, *, limit: int = 500) -> 
                     continue  # another worker reminded it
                 sent += _deliver(invitation, invitation.ticket, invitation.contact, reminder=True)
     return sent
+
+
+def surveys_erase_contact(contact_id: int) -> int:
+    """The reaction to ContactErased, inside the erasure's transaction: the comments of the surveys of the tickets
+    the person opened are blanked (their scores stay: numbers about the service, not about the person)."""
+    return (
+        SurveyResponse.objects.filter(ticket__requester_id=contact_id).exclude(comment="").update(comment="")
+    )

@@ -228,10 +228,11 @@ def test_a_low_score_opens_a_follow_up_for_the_supervisor(
     response = SurveyResponse.objects.get(ticket=email_ticket)
     assert response.follow_up and response.sentiment == "negative" and response.topic == "waiting"
     note = Message.objects.get(ticket=email_ticket, kind=MessageKind.NOTE)
-    assert "@supervisor" in note.body and "2" in note.body and "تأخير كبير" in note.body
+    assert "@supervisor" in note.body and "2" in note.body and "الانتظار والسرعة" in note.body  # the topic
+    assert "تأخير كبير" not in note.body  # the comment itself stays on the answer (erasable with the person)
     # Visible in the workspace: the supervisor's ticket page shows the note, and their notifications name it.
     page = world.client_for(world.supervisor).get(f"/workspace/tickets/{email_ticket.pk}/")
-    assert page.status_code == 200 and "تأخير كبير" in page.content.decode()
+    assert page.status_code == 200 and "الانتظار والسرعة" in page.content.decode()
     from awn.realtime.models import AgentNotification
 
     assert AgentNotification.objects.filter(user=world.supervisor, ticket_id=email_ticket.pk).exists()
@@ -304,3 +305,17 @@ def test_a_resolution_by_the_system_sends_no_survey(
     with django_capture_on_commit_callbacks(execute=True):
         ticket_update(ticket=ticket, actor=None, changes={"status": Status.RESOLVED})
     assert not SurveyInvitation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_erasing_the_person_blanks_their_survey_comments(
+    world: Any, email_ticket: Ticket, django_capture_on_commit_callbacks: Any
+) -> None:
+    from awn.crm.services import contact_erase
+
+    resolve(world, email_ticket, django_capture_on_commit_callbacks)
+    Client().post(f"/survey/{email_token(email_ticket)}/", {"csat": "2", "comment": "رقم هويتي 1234567890"})
+    contact_erase(contact=world.parent, actor=world.supervisor, reason="طلب الحذف")
+    response = SurveyResponse.objects.get(ticket=email_ticket)
+    assert (response.comment, response.csat) == ("", 2)
+    assert not Message.objects.filter(body__contains="1234567890").exists()
