@@ -54,3 +54,24 @@ class SurveyForm(forms.Form):
             del self.fields["ces"]
         if not survey.ask_nps:
             del self.fields["nps"]
+
+
+class SurveySettingsForm(forms.ModelForm):
+    """What the survey asks and when: CSAT and the comment always; CES and NPS on or off; the link's life and the
+    reminder's delay."""
+
+    class Meta:
+        model = Survey
+        fields = ["ask_ces", "ask_nps", "expiry_days", "reminder_after_hours"]
+
+    def clean_expiry_days(self) -> int:
+        days = int(self.cleaned_data["expiry_days"])
+        if not 1 <= days <= 60:
+            raise forms.ValidationError(_("Between 1 and 60 days."))
+        return days
+
+    def clean_reminder_after_hours(self) -> int:
+        hours = int(self.cleaned_data["reminder_after_hours"])
+        if not 1 <= hours <= 24 * 30:
+            raise forms.ValidationError(_("Between 1 hour and 30 days."))
+        return hours

@@ -14,8 +14,9 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from awn.accounts.enums import Role
+from awn.accounts.enums import AdminAction, Role
 from awn.accounts.models import User
+from awn.accounts.services import audit_record
 from awn.analytics.enums import FactEventKind
 from awn.analytics.services import record_event
 from awn.connectors.outbound import conversation_for_ticket, window_open
@@ -374,3 +375,23 @@ def surveys_erase_contact(contact_id: int) -> int:
     return (
         SurveyResponse.objects.filter(ticket__requester_id=contact_id).exclude(comment="").update(comment="")
     )
+
+
+SETTINGS_FIELDS = ("ask_ces", "ask_nps", "expiry_days", "reminder_after_hours")
+
+
+@transaction.atomic
+def survey_settings_save(*, actor: User, values: dict[str, object]) -> Survey:
+    """Change the active survey (supervisors and admins); recorded in the administration audit. Invitations
+    already sent keep their expiry."""
+    survey = Survey.objects.select_for_update().get(pk=active_survey().pk)
+    changes = {
+        name: [getattr(survey, name), values[name]]
+        for name in SETTINGS_FIELDS
+        if name in values and getattr(survey, name) != values[name]
+    }
+    if changes:
+        Survey.objects.filter(pk=survey.pk).update(**{name: new for name, (_old, new) in changes.items()})
+        audit_record(actor=actor, action=AdminAction.SETTINGS_CHANGED, details={"survey": changes})
+        survey.refresh_from_db()
+    return survey

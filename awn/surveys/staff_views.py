@@ -5,17 +5,22 @@ from __future__ import annotations
 
 from typing import cast
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
 
 from awn.accounts.models import User
 from awn.analytics.policies import restricted_team_id
 from awn.analytics.views import reports_required
 
 from .enums import CommentTopic, Sentiment
+from .forms import SurveySettingsForm
+from .models import Survey
 from .selectors import responses_for, summary
+from .services import active_survey, survey_settings_save
 
 PAGE_SIZE = 50
 
@@ -42,3 +47,17 @@ def answers(request: HttpRequest) -> HttpResponse:
         + ("&low=1" if low_only else ""),
     }
     return render(request, "surveys/answers.html", context)
+
+
+@reports_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def survey_settings(request: HttpRequest) -> HttpResponse:
+    survey = active_survey()
+    if request.method != "POST":
+        return render(request, "surveys/settings.html", {"form": SurveySettingsForm(instance=survey)})
+    form = SurveySettingsForm(request.POST, instance=Survey.objects.get(pk=survey.pk))
+    if not form.is_valid():
+        return render(request, "surveys/settings.html", {"form": form}, status=400)
+    survey_settings_save(actor=cast(User, request.user), values=form.cleaned_data)
+    messages.success(request, _("The survey was saved."))
+    return redirect("surveys_staff:settings")

@@ -85,3 +85,44 @@ def test_the_page_for_supervisors_only_and_a_vendor_sees_its_team(
 def test_no_answers_is_an_empty_state(world: Any) -> None:
     html = world.client_for(world.supervisor).get("/workspace/surveys/?sentiment=bogus").content.decode()
     assert 'data-testid="empty-state"' in html
+
+
+@pytest.mark.django_db
+def test_a_supervisor_switches_nps_on_and_the_next_survey_asks_it(world: Any) -> None:
+    from awn.accounts.models import AdminAuditEntry
+    from awn.surveys.services import active_survey
+
+    client = world.client_for(world.supervisor)
+    assert world.client_for(world.agent).get("/workspace/surveys/settings/").status_code == 404
+    bad = client.post(
+        "/workspace/surveys/settings/", {"ask_ces": "on", "expiry_days": "0", "reminder_after_hours": "48"}
+    )
+    assert bad.status_code == 400 and 'data-field="expiry_days"' in bad.content.decode()
+    saved = client.post(
+        "/workspace/surveys/settings/",
+        {"ask_ces": "on", "ask_nps": "on", "expiry_days": "7", "reminder_after_hours": "24"},
+    )
+    assert saved.status_code == 302
+    survey = active_survey()
+    assert (survey.ask_ces, survey.ask_nps, survey.expiry_days, survey.reminder_after_hours) == (
+        True,
+        True,
+        7,
+        24,
+    )
+    entry = AdminAuditEntry.objects.get(action="settings_changed")
+    assert entry.details["survey"]["ask_nps"] == [False, True] and entry.actor == world.supervisor
+    # The next survey asks it, and takes the answer.
+    from django.test import Client
+
+    from awn.surveys.services import survey_invite, survey_link
+    from awn.tickets.enums import Status
+
+    ticket = world.ticket(channel=Channel.EMAIL)
+    ticket_update(ticket=ticket, actor=world.agent, changes={"status": Status.RESOLVED})
+    invitation = survey_invite(ticket.pk)
+    assert invitation is not None and (invitation.expires_at - invitation.sent_at).days == 7
+    path = survey_link(invitation).split("8000", 1)[1]
+    assert 'name="nps"' in Client().get(path).content.decode()
+    Client().post(path, {"csat": "4", "ces": "5", "nps": "9"})
+    assert SurveyResponse.objects.get(ticket=ticket).nps == 9
