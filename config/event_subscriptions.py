@@ -22,6 +22,7 @@ from awn.routing import handlers as routing
 from awn.routing.events import AgentStatusChanged
 from awn.sla import handlers as sla
 from awn.sla.events import BusinessCalendarChanged, SlaBreached, SlaWarning
+from awn.surveys import handlers as surveys
 from awn.tickets import handlers as tickets
 from awn.tickets.events import (
     MessageReceived,
@@ -50,6 +51,7 @@ SUBSCRIPTIONS: Subscriptions = {
         on_commit(realtime.on_message_received),  # open ticket pages append it, queues refresh, watchers
         on_commit(assistant.on_message_received),  # the assistant answers first on messaging channels
         sync(automation.on_message_received),  # rules on a customer's message, after the commit
+        on_commit(surveys.on_message_received),  # a digit on WhatsApp/Telegram may answer a survey (job)
     ],
     ReplySent: [
         sync(sla.on_reply_sent),  # fulfils first reply and next reply, restarts periodic update
@@ -71,6 +73,7 @@ SUBSCRIPTIONS: Subscriptions = {
         sync(analytics.on_status_changed),  # resolution, reopenings, time pending
         sync(notifications.on_status_changed),  # outbox row: "your ticket was resolved"
         on_commit(realtime.on_ticket_status_changed),  # ticket pages' header, queues
+        on_commit(surveys.on_ticket_status_changed),  # resolved: the satisfaction survey on its channel (job)
     ],
     TicketUpdated: [
         sync(sla.on_ticket_updated),  # a new priority, category or team: new targets from the original start
@@ -85,6 +88,7 @@ SUBSCRIPTIONS: Subscriptions = {
     ],
     TicketRated: [
         sync(analytics.on_ticket_rated),  # CSAT
+        sync(surveys.on_ticket_rated),  # a portal rating answers the survey too (counted once)
     ],
     DeliveryStatusChanged: [
         on_commit(realtime.on_delivery_status_changed),  # the reply's sent/delivered/read/failed badge
@@ -103,6 +107,7 @@ SUBSCRIPTIONS: Subscriptions = {
         sync(
             notifications.on_contact_erased
         ),  # the emails written to them lose their text; unsent: never sent
+        sync(surveys.on_contact_erased),  # their survey comments
     ],
     BusinessCalendarChanged: [
         sync(sla.on_calendar_changed),  # a recomputation of the open tickets' due times, its job after commit

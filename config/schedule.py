@@ -37,4 +37,6 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.routing.tasks.route_waiting", every=15),
     # Personal data past its retention (AWN_RETENTION_DAYS): raw channel payloads, sent emails, SIS events.
     Periodic("awn.privacy.tasks.apply_retention", every=3600),
+    # Satisfaction surveys still unanswered past their delay: the one reminder (awn/surveys).
+    Periodic("awn.surveys.tasks.send_reminders", every=3600),
 )

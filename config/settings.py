@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "awn.ops",
     "awn.privacy",
     "awn.automation",
+    "awn.surveys",
 ]
 
 MIDDLEWARE = [
@@ -257,6 +258,8 @@ else:
     }
 # Sites allowed to embed the chat widget (full origins: https://noor.example.sa), for its HTTP calls (CORS) and
 # the visitor's WebSocket. The deployment's own hosts are always allowed.
+# The address customers open Awn at, for links sent outside a request (survey links in emails and messages).
+AWN_PUBLIC_URL = os.environ.get("AWN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 AWN_CHAT_ORIGINS = [o.rstrip("/") for o in os.environ.get("AWN_CHAT_ORIGINS", "").split(",") if o]
 AWN_QUEUE_COUNTS_SECONDS = int(os.environ.get("AWN_QUEUE_COUNTS_SECONDS", "5"))
 AWN_QUEUE_LISTS_SECONDS = int(os.environ.get("AWN_QUEUE_LISTS_SECONDS", "10"))
