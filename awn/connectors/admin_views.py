@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from awn.accounts.enums import Role
 from awn.core.errors import ValidationError
 
-from .enums import InboxKind
 from .forms import inbox_form_class
+from .kinds import InboxKind
 from .models import Inbox
 from .registry import connector_for
 from .selectors import inbox_health, inbox_list, secrets_set

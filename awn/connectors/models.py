@@ -15,7 +15,8 @@ from awn.core.models import FastChoiceDisplayMixin, TimeStampedModel
 from awn.crm.models import Contact
 from awn.tickets.models import Message, Ticket
 
-from .enums import DeliveryError, DeliveryStatus, EventStatus, InboxKind, ListenerError
+from .enums import DeliveryError, DeliveryStatus, EventStatus, ListenerError
+from .kinds import InboxKind
 
 
 class Inbox(TimeStampedModel):
@@ -23,7 +24,8 @@ class Inbox(TimeStampedModel):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=120)
-    kind = models.CharField(_("channel"), max_length=16, choices=InboxKind.choices)
+    # A registered inbox kind (awn/connectors/kinds.py): no `choices=`, so a new provider makes no migration.
+    kind = models.CharField(_("channel"), max_length=16)
     is_active = models.BooleanField(_("active"), default=True)
     api_base_url = models.CharField(_("API base URL"), max_length=200, blank=True)
     # Non-secret, kind-specific settings (phone number id, template name...).
@@ -42,6 +44,9 @@ class Inbox(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_kind_display(self) -> str:
+        return InboxKind.label(self.kind)
 
 
 class InboundEvent(models.Model):
@@ -73,7 +78,7 @@ class InboundEvent(models.Model):
 class ChannelIdentity(TimeStampedModel):
     """Who a channel address (Telegram user id, WhatsApp wa_id) belongs to: one CRM contact across channels."""
 
-    kind = models.CharField(max_length=16, choices=InboxKind.choices)
+    kind = models.CharField(max_length=16)  # a registered inbox kind
     external_id = models.CharField(max_length=100)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="channel_identities")
     display_name = models.CharField(max_length=200, blank=True)

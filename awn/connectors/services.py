@@ -15,7 +15,8 @@ from awn.privacy.scrub import scrub_everywhere
 from awn.tickets.models import Ticket
 
 from .base import RawItem
-from .enums import EventStatus, InboxKind
+from .enums import EventStatus
+from .kinds import InboxKind
 from .models import ChannelIdentity, InboundEvent, Inbox, PhoneCall
 from .registry import connector_for
 from .secrets import decrypt_secrets, encrypt_secrets

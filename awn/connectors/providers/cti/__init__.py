@@ -27,6 +27,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from awn.core.channels import INBOUND, LIVE, VOICE, ChannelKind
 from awn.core.errors import ValidationError, lazy_format
 from awn.core.events import publish
 from awn.crm.validators import clean_phone
@@ -116,9 +117,19 @@ def _duration(seconds: Any) -> str:
     return f"{total // 60}:{total % 60:02d}"
 
 
+# Calls, from any PBX connector (CTI webhooks, Asterisk AMI): answered live, by voice.
+PHONE_CHANNEL = ChannelKind(
+    Channel.PHONE, _("Phone"), "telephone", frozenset({INBOUND, LIVE, VOICE}), order=60
+)
+
+
 class CtiConnector(Connector):
     kind = "phone"
+    label = _("Phone (CTI)")
+    icon = "telephone"
     channel = Channel.PHONE
+    channel_kind = PHONE_CHANNEL
+    sends_replies = False
     threads_by_address = False
     applies_events = True
     secret_fields: ClassVar[tuple[SecretField, ...]] = (
