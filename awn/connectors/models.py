@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from awn.core.models import FastChoiceDisplayMixin, TimeStampedModel
@@ -90,28 +91,34 @@ class ChannelIdentity(TimeStampedModel):
 
 
 class Conversation(models.Model):
-    """The channel thread behind a ticket: where replies go, and when the customer last wrote."""
+    """The channel thread behind a ticket, whatever the channel: a ticket has at most one.
+
+    It names the inbox and the address replies go back to, when the customer last wrote, and `external_id`: the
+    provider's own id of the thread when it has one. A phone call is a conversation of a voice inbox (CTI,
+    Asterisk) whose external id is the PBX's call id: the later events of the call find their ticket by it. A
+    call needs no other column today, so it has no detail row; one would be added the day a call carries
+    facts of its own (duration, recording).
+    """
 
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="channel_conversation")
     inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="conversations", db_index=False)
-    address = models.CharField(max_length=100)  # wa_id or Telegram chat id
+    address = models.CharField(max_length=100)  # wa_id, Telegram chat id, email address, caller's number
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    external_id = models.CharField(
+        max_length=100, blank=True
+    )  # the PBX's call id; blank: threaded by address
     last_inbound_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [models.Index(fields=["inbox", "address"], name="connectors_conv_address")]
-
-
-class PhoneCall(models.Model):
-    """One call from a PBX (providers/cti): its events thread into this ticket by the PBX's call id."""
-
-    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+", db_index=False)
-    call_id = models.CharField(max_length=100)
-    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="phone_call")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["inbox", "call_id"], name="connectors_call_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inbox", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="connectors_conv_external_unique",
+            )
+        ]
 
 
 class OutboundMessage(FastChoiceDisplayMixin, models.Model):

@@ -11,13 +11,14 @@ from django.utils.translation import gettext_lazy as _
 
 from awn.core.errors import ValidationError
 from awn.core.tasks import enqueue
+from awn.crm.models import Contact
 from awn.privacy.scrub import scrub_everywhere
 from awn.tickets.models import Ticket
 
 from .base import RawItem
 from .enums import EventStatus
 from .kinds import InboxKind
-from .models import ChannelIdentity, InboundEvent, Inbox, PhoneCall
+from .models import ChannelIdentity, Conversation, InboundEvent, Inbox
 from .registry import connector_for
 from .secrets import decrypt_secrets, encrypt_secrets
 from .selectors import inbox_cache_clear
@@ -69,9 +70,21 @@ def events_store(inbox: Inbox, items: list[RawItem]) -> tuple[int, int]:
     return len(new_ids), duplicates
 
 
-def phone_call_open(*, inbox: Inbox, call_id: str, ticket: Ticket) -> PhoneCall:
-    """The PBX's call `call_id` is threaded into `ticket`: its later events land there (providers/cti)."""
-    return PhoneCall.objects.create(inbox=inbox, call_id=call_id, ticket=ticket)
+def phone_call_open(
+    *, inbox: Inbox, call_id: str, ticket: Ticket, contact: Contact, caller: str
+) -> Conversation:
+    """The PBX's call `call_id` becomes the conversation of `ticket` on this voice inbox: the call's later events
+    land there (providers/cti)."""
+    now = timezone.now()
+    return Conversation.objects.create(
+        ticket=ticket,
+        inbox=inbox,
+        address=caller,
+        contact=contact,
+        external_id=call_id,
+        last_inbound_at=now,
+        created_at=now,
+    )
 
 
 def inbox_set_connection_error(inbox_id: int, code: str) -> None:
