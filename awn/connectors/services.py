@@ -19,6 +19,7 @@ from .base import RawItem
 from .enums import EventStatus
 from .kinds import InboxKind
 from .models import ChannelIdentity, Conversation, InboundEvent, Inbox
+from .providers.web_chat import KIND as WEB_CHAT_KIND
 from .registry import connector_for
 from .secrets import decrypt_secrets, encrypt_secrets
 from .selectors import inbox_cache_clear
@@ -82,6 +83,29 @@ def phone_call_open(
         address=caller,
         contact=contact,
         external_id=call_id,
+        last_inbound_at=now,
+        created_at=now,
+    )
+
+
+WEB_CHAT_INBOX_NAME = "المحادثة المباشرة على الموقع"  # data, renamed by admins at will
+
+
+def web_chat_inbox() -> Inbox:
+    """The web-chat inbox (created by the migration that made web chat a connector, or here on first use)."""
+    inbox = Inbox.objects.filter(kind=WEB_CHAT_KIND).order_by("pk").first()
+    return inbox or Inbox.objects.create(name=WEB_CHAT_INBOX_NAME, kind=WEB_CHAT_KIND)
+
+
+def web_chat_open(*, ticket_id: int, chat_id: int, contact_id: int, address: str) -> Conversation:
+    """A chat's thread: a conversation of the web-chat inbox whose external id is the live session's id."""
+    now = timezone.now()
+    return Conversation.objects.create(
+        ticket_id=ticket_id,
+        inbox=web_chat_inbox(),
+        address=address[:100],
+        contact_id=contact_id,
+        external_id=str(chat_id),
         last_inbound_at=now,
         created_at=now,
     )

@@ -42,7 +42,7 @@ def test_the_channels_of_main_are_registered_in_their_old_order() -> None:
         assert Channel.label("phone") == "الهاتف"
     with translation.override("en"):
         assert Channel.label("agent") == "Agent workspace"
-    assert InboxKind.values == ["whatsapp", "telegram", "email", "phone", "asterisk", "fake"]
+    assert InboxKind.values == ["whatsapp", "telegram", "email", "phone", "asterisk", "fake", "web_chat"]
     with translation.override("ar"):
         assert InboxKind.label("phone") == "الهاتف (CTI)"
 

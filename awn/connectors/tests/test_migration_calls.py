@@ -182,3 +182,89 @@ def test_the_fold_reverses_into_the_same_phone_calls(old_shape: Apps) -> None:
         c[0] for c in old["conversations"]
     )
     assert not apps.get_model("tickets", "AuditEntry").objects.filter(action="phone_call").exists()
+
+
+BEFORE_WEB_CHAT = NEW
+WEB_CHAT = ("connectors", "0011_web_chats_into_conversations")
+
+
+@pytest.fixture
+def before_web_chat(transactional_db: None) -> Iterator[Apps]:
+    apps = _migrate(BEFORE_WEB_CHAT)
+    try:
+        yield apps
+    finally:
+        _migrate(MigrationExecutor(connection).loader.graph.leaf_nodes("connectors")[0])
+
+
+def test_every_live_chat_becomes_a_conversation_of_the_web_chat_inbox(before_web_chat: Apps) -> None:
+    apps = before_web_chat
+    Contact = apps.get_model("crm", "Contact")
+    Ticket = apps.get_model("tickets", "Ticket")
+    Inbox = apps.get_model("connectors", "Inbox")
+    Conversation = apps.get_model("connectors", "Conversation")
+    Chat = apps.get_model("chat", "Conversation")
+    Line = apps.get_model("chat", "Line")
+
+    sara = Contact.objects.create(name="سارة", email="sara@example.sa")
+    omar = Contact.objects.create(name="عمر", phone="+966503333333")
+    mail = Inbox.objects.create(name="الدعم", kind="email")
+    chats = {}
+    for key, contact, email, phone, hour in (
+        ("email", sara, "sara@example.sa", "", 8),
+        ("phone", omar, "", "+966503333333", 9),
+        ("answered_by_mail", sara, "sara@example.sa", "", 10),
+    ):
+        ticket = Ticket.objects.create(subject=key, requester=contact, channel="chat")
+        chat = Chat.objects.create(
+            ticket=ticket,
+            contact=contact,
+            key=f"k-{key}",
+            visitor_name=contact.name,
+            visitor_email=email,
+            visitor_phone=phone,
+        )
+        Chat.objects.filter(pk=chat.pk).update(created_at=_at(hour))
+        chats[key] = (chat.pk, ticket.pk, contact.pk, _at(hour))
+    # Lines: the visitor's last one is the conversation's last inbound; the assistant's later one is not.
+    for key, sender, minute in (("email", "visitor", 5), ("email", "visitor", 20), ("email", "bot", 40)):
+        line = Line.objects.create(conversation_id=chats[key][0], sender=sender, body="…")
+        Line.objects.filter(pk=line.pk).update(created_at=_at(8).replace(minute=minute))
+    Conversation.objects.create(
+        ticket_id=chats["answered_by_mail"][1],
+        inbox=mail,
+        address="sara@example.sa",
+        contact=sara,
+        last_inbound_at=_at(12),
+    )
+
+    apps = _migrate(WEB_CHAT)
+    Inbox = apps.get_model("connectors", "Inbox")
+    Conversation = apps.get_model("connectors", "Conversation")
+    AuditEntry = apps.get_model("tickets", "AuditEntry")
+    web_chat = Inbox.objects.get(kind="web_chat")
+    rows = {
+        c.external_id: (c.ticket_id, c.contact_id, c.address, c.created_at, c.last_inbound_at)
+        for c in Conversation.objects.filter(inbox=web_chat)
+    }
+    email_chat, phone_chat, mailed_chat = chats["email"], chats["phone"], chats["answered_by_mail"]
+    assert rows == {
+        str(email_chat[0]): (
+            email_chat[1],
+            email_chat[2],
+            "sara@example.sa",
+            _at(8),
+            _at(8).replace(minute=20),
+        ),
+        str(phone_chat[0]): (phone_chat[1], phone_chat[2], "+966503333333", _at(9), _at(9)),
+    }
+    # The chat whose ticket already had a thread keeps it, and is found on the ticket's audit trail.
+    assert Conversation.objects.get(ticket_id=mailed_chat[1]).inbox_id == mail.pk
+    entry = AuditEntry.objects.get(ticket_id=mailed_chat[1], action="web_chat")
+    assert (entry.new_value, entry.created_at) == (f"{web_chat.pk}:{mailed_chat[0]}", _at(10))
+    assert apps.get_model("chat", "Conversation").objects.count() == 3  # the live sessions stay
+
+    apps = _migrate(BEFORE_WEB_CHAT)
+    assert not apps.get_model("connectors", "Inbox").objects.filter(kind="web_chat").exists()
+    assert apps.get_model("connectors", "Conversation").objects.count() == 1
+    assert not apps.get_model("tickets", "AuditEntry").objects.filter(action="web_chat").exists()
