@@ -12,12 +12,12 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from awn.core.channels import InboxKind
 from awn.core.models import FastChoiceDisplayMixin, TimeStampedModel
 from awn.crm.models import Contact
 from awn.tickets.models import Message, Ticket
 
 from .enums import DeliveryError, DeliveryStatus, EventStatus, ListenerError
-from .kinds import InboxKind
 
 
 class Inbox(TimeStampedModel):
