@@ -135,6 +135,8 @@ class Connector:
     # An agent's public reply goes back through this channel (not a phone inbox: its tickets are answered by
     # the portal/email notification).
     sends_replies: ClassVar[bool] = True
+    # An admin adds inboxes of this kind (not web chat: its one inbox is created with it).
+    added_by_admins: ClassVar[bool] = True
 
     def inbox_kind(self, order: int = 100) -> ChannelKind:
         """This connector's entry in the inbox-kind registry; its capabilities say how it works."""

@@ -92,7 +92,8 @@ WEB_CHAT_INBOX_NAME = "المحادثة المباشرة على الموقع"  #
 
 
 def web_chat_inbox() -> Inbox:
-    """The web-chat inbox (created by the migration that made web chat a connector, or here on first use)."""
+    """The web-chat inbox (created by the migration that made web chat a connector when chats existed, else here
+    on first use)."""
     inbox = Inbox.objects.filter(kind=WEB_CHAT_KIND).order_by("pk").first()
     return inbox or Inbox.objects.create(name=WEB_CHAT_INBOX_NAME, kind=WEB_CHAT_KIND)
 

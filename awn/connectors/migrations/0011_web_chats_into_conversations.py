@@ -1,4 +1,5 @@
-# Issue 11 item 4, web chat as a connector: the web-chat inbox is created, and every live chat's thread becomes a
+# Issue 11 item 4, web chat as a connector: the web-chat inbox is created (when there are chats; otherwise on
+# first use, by connectors.services.web_chat_inbox), and every live chat's thread becomes a
 # conversation of it (external id = the chat's id, address = the email or phone the visitor gave, started when the
 # chat started, last inbound = the visitor's last line). The chat's live state (status, agent, lines) stays in
 # chat.Conversation.
@@ -22,6 +23,8 @@ def chats_into_conversations(apps, schema_editor):
     Line = apps.get_model("chat", "Line")
     AuditEntry = apps.get_model("tickets", "AuditEntry")
 
+    if not Chat.objects.exists():
+        return
     inbox = Inbox.objects.filter(kind=KIND).order_by("pk").first() or Inbox.objects.create(
         name=INBOX_NAME, kind=KIND
     )

@@ -34,6 +34,7 @@ class WebChatConnector(Connector):
     channel_kind = CHAT_CHANNEL
     sends_replies = False  # through the live session, not the outbox
     threads_by_address = False
+    added_by_admins = False  # one inbox, created on first use (services.web_chat_inbox)
 
     def verify_request(self, inbox: Inbox, request: WebhookRequest) -> bool:
         return False  # no webhook: the widget's socket (awn/chat) is this channel's transport
