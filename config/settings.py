@@ -404,6 +404,7 @@ AWN_CONNECTORS = [
     "awn.connectors.providers.cti.CtiConnector",
     "awn.connectors.providers.asterisk.AsteriskConnector",
     "awn.connectors.providers.fake.FakeConnector",
+    "awn.connectors.providers.web_chat.WebChatConnector",
 ]
 
 # Operations (awn/ops, docs/operations.md). Readiness (/ready): each check's timeout, which failing checks make
