@@ -55,6 +55,14 @@ def main(argv: list[str] | None = None) -> None:
         help="the deployment's share of questions that need a person: the threshold is chosen and the figures "
         "are reported at it (default 0.25, the assumption of settings.AWN_ASSISTANT_HANDOFF_PRIOR)",
     )
+    parser.add_argument("--oof", type=Path, help="write the out-of-fold decisions at the prior here (.npz)")
+    parser.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="leave a corpus file out (e.g. natural_a)",
+    )
     args = parser.parse_args(argv)
     setup_django()
 
@@ -65,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
     from .corpus import concat, featurize, small_kb_copies
 
     started = time.perf_counter()
-    rows = load_corpus()
+    rows = [r for r in load_corpus() if r["family"].rsplit("-f", 1)[0] not in set(args.exclude)]
     features = featurize(rows, args.kb)
     print(f"{len(rows)} rows featurized in {time.perf_counter() - started:.0f} s")
     if args.subsample < 1.0:
@@ -151,6 +159,25 @@ def main(argv: list[str] | None = None) -> None:
     intervals_deployment, per_dialect_deployment = report_figures(
         selection, features, d_probabilities, d_confidence, d_answer, weights, args
     )
+    print(
+        f"\nper corpus file at the deployment prior {args.handoff_prior}: n, cost, handoff P/R/F1, answered-right"
+    )
+    per_source = {}
+    sources = [family.rsplit("-f", 1)[0] for family in features.families]
+    for source in sorted(set(sources)):
+        rows_of = np.array([i for i, s in enumerate(sources) if s == source])
+        f = selection.figures(
+            features.subset(rows_of),
+            d_probabilities[rows_of],
+            d_confidence[rows_of],
+            d_answer[rows_of],
+            weights[rows_of],
+        )
+        per_source[source] = f
+        print(
+            f"  {source:12s} {len(rows_of):5d}  {f['cost']:.3f}  {f['handoff_precision']:.3f}/"
+            f"{f['handoff_recall']:.3f}/{f['handoff_f1']:.3f}  {f['answered_right']:.3f}"
+        )
     print("\nsensitivity to the assumed prior (point figures): prior, cost, handoff P/R/F1, answered-right")
     sensitivity = {}
     for prior in (0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.45):
@@ -176,6 +203,7 @@ def main(argv: list[str] | None = None) -> None:
         "intervals_at_prior": intervals_deployment,
         "per_dialect_at_prior": per_dialect_deployment,
         "sensitivity": sensitivity,
+        "per_source_at_prior": per_source,
         "folds": args.folds,
         "rows": len(features.labels),
     }
