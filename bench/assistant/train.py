@@ -159,6 +159,17 @@ def main(argv: list[str] | None = None) -> None:
     intervals_deployment, per_dialect_deployment = report_figures(
         selection, features, d_probabilities, d_confidence, d_answer, weights, args
     )
+    if args.oof:
+        np.savez(
+            args.oof,
+            probabilities=d_probabilities,
+            confidence=d_confidence,
+            answer=d_answer,
+            labels=features.labels,
+            top1_right=features.top1_right,
+            families=np.array(features.families),
+            dialects=np.array(features.dialects),
+        )
     print(
         f"\nper corpus file at the deployment prior {args.handoff_prior}: n, cost, handoff P/R/F1, answered-right"
     )
