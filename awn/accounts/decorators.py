@@ -21,26 +21,6 @@ def current_user(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
-def staff_required(*, customers_to_portal: bool = False) -> Callable[[View], View]:
-    """Anonymous users sign in; customers get a 404 (or the portal, for the workspace home)."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-            user = current_user(request)
-            if not user.is_authenticated:
-                return redirect_to_login(request.get_full_path())
-            if not is_staff_member(user):
-                if customers_to_portal and request.method == "GET":
-                    return redirect("portal:home")
-                raise Http404()
-            return view(request, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
-
-
 def allowed_by(policy: Callable[[User], bool]) -> Callable[[View], View]:
     """A page for the users a policy lets in: anonymous users sign in; anyone else gets a 404 (no hint it exists)."""
 
@@ -65,3 +45,23 @@ def _is_active_admin(user: User) -> bool:
 
 admin_required = allowed_by(_is_active_admin)
 """Administration pages: anonymous users sign in; anyone but an active administrator gets a 404."""
+
+
+def staff_required(*, customers_to_portal: bool = False) -> Callable[[View], View]:
+    """Anonymous users sign in; customers get a 404 (or the portal, for the workspace home)."""
+
+    def decorator(view: View) -> View:
+        guarded = allowed_by(is_staff_member)(view)
+        if not customers_to_portal:
+            return guarded
+
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            user = current_user(request)
+            if user.is_authenticated and not is_staff_member(user) and request.method == "GET":
+                return redirect("portal:home")
+            return guarded(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
