@@ -26,9 +26,10 @@ class MalformedPayload(Exception):
 
 
 class SendError(Exception):
-    def __init__(self, message: str, *, retryable: bool) -> None:
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.retry_after = retry_after  # seconds the provider asked us to wait (HTTP 429/503 Retry-After)
 
 
 @dataclass(frozen=True)

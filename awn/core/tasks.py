@@ -19,6 +19,7 @@ Where jobs run is a deployment choice (AWN_TASKS_MODE), never the code's:
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -239,7 +240,8 @@ task_prerun.connect(_bind_request_id, weak=False)
 # --- the embedded scheduler (thread mode); Celery beat runs the same schedule in production ----------------
 
 SCHEDULER_TICK_SECONDS = 1.0
-FIRST_RUN_SECONDS = 15.0  # after a start, the first sweeps pick up what a restart left pending
+# After a start, the first sweeps pick up what a restart left pending (AWN_FIRST_SWEEP_SECONDS: tests shorten it).
+FIRST_RUN_SECONDS = float(os.environ.get("AWN_FIRST_SWEEP_SECONDS", "15"))
 
 
 def schedule() -> tuple[Periodic, ...]:
