@@ -12,6 +12,7 @@ from awn.analytics import handlers as analytics
 from awn.assistant import handlers as assistant
 from awn.automation import handlers as automation
 from awn.chat import handlers as chat
+from awn.chat.events import ChatStarted
 from awn.connectors import handlers as connectors
 from awn.connectors.events import CallAnswered, DeliveryStatusChanged
 from awn.core.events import Subscriptions, on_commit, sync
@@ -124,4 +125,7 @@ SUBSCRIPTIONS: Subscriptions = {
     UserSignedIn: [sync(routing.on_user_signed_in)],  # a staff member's presence: online
     UserSignedOut: [sync(routing.on_user_signed_out)],  # offline
     AgentStatusChanged: [sync(chat.on_agent_status_changed)],  # offline: their chats back to the line
+    ChatStarted: [
+        sync(connectors.on_chat_started)
+    ],  # the chat's thread: a conversation of the web-chat inbox
 }

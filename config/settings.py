@@ -306,6 +306,12 @@ AWN_ASSISTANT_LLM_URL = os.environ.get("AWN_ASSISTANT_LLM_URL", "")
 AWN_ASSISTANT_LLM_MODEL = os.environ.get("AWN_ASSISTANT_LLM_MODEL", "")
 AWN_ASSISTANT_LLM_KEY = os.environ.get("AWN_ASSISTANT_LLM_KEY", "")
 AWN_ASSISTANT_LLM_TIMEOUT = float(os.environ.get("AWN_ASSISTANT_LLM_TIMEOUT", "8"))
+# The share of questions that need a person in this deployment's traffic: the assistant's decision, trained on a
+# corpus where 45% do, is moved to this prior (Bayes' rule; awn/assistant/decision.py). 0.25 is a stated assumption,
+# not a measurement: most contacts to a public education service ask how, where or when (what the published
+# articles answer); a quarter is taken to be personal cases, complaints, account problems and staff requests.
+# Replace it with `manage.py estimate_handoff_prior` on this deployment's own questions. "" = the corpus prior.
+AWN_ASSISTANT_HANDOFF_PRIOR = os.environ.get("AWN_ASSISTANT_HANDOFF_PRIOR", "0.25")
 # Users' own questions kept on the article they said it answered (knowledge.ArticleQuestion) are deleted after
 # this many days: they are written by parents and students and may name a child. 0 = never keep any.
 AWN_LEARNED_QUESTIONS_DAYS = int(os.environ.get("AWN_LEARNED_QUESTIONS_DAYS", "180"))
@@ -404,6 +410,7 @@ AWN_CONNECTORS = [
     "awn.connectors.providers.cti.CtiConnector",
     "awn.connectors.providers.asterisk.AsteriskConnector",
     "awn.connectors.providers.fake.FakeConnector",
+    "awn.connectors.providers.web_chat.WebChatConnector",
 ]
 
 # Operations (awn/ops, docs/operations.md). Readiness (/ready): each check's timeout, which failing checks make

@@ -58,13 +58,20 @@ AUDIENCE: tuple[tuple[str, int | str], ...] = (
     ("workspace/routing/", SUPERVISOR),
     ("workspace/privacy/", SUPERVISOR),
     ("workspace/top-problems/", SUPERVISOR),
+    (
+        "workspace/ops/failed-deliveries/",
+        STAFF,
+    ),  # each agent sees the undelivered replies of tickets they see
     ("workspace/ops/", SUPERVISOR),
+    ("workspace/wallboard/", SUPERVISOR),
+    ("workspace/surveys/", SUPERVISOR),
     ("workspace/automation/canned/", STAFF),
     ("workspace/automation/macros/", STAFF),
     ("workspace/automation/tickets/", STAFF),
     ("workspace/automation/", SUPERVISOR),
     ("workspace/", STAFF),
     ("chat/", PUBLIC),
+    ("survey/", PUBLIC),  # each link carries its own signed token
     ("hooks/", WEBHOOK),
     ("attachments/", SIGNED_IN),
     ("health", PUBLIC),

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from awn.core.channels import REPLIES
 from awn.core.events import publish
 from awn.core.tasks import enqueue, enqueue_in
 from awn.tickets.attachments import IncomingFile
@@ -22,6 +23,7 @@ from awn.tickets.models import Message
 from .base import Outgoing, SendError, StatusUpdate
 from .enums import DELIVERY_RANK, DeliveryError, DeliveryStatus
 from .events import DeliveryStatusChanged
+from .kinds import InboxKind
 from .models import Conversation, Inbox, OutboundMessage
 from .registry import connector_for
 
@@ -42,10 +44,12 @@ def backoff(attempts: int, *, draw: Callable[[], float] = random.random) -> time
 
 
 def conversation_for_ticket(ticket_id: int) -> Conversation | None:
-    """The channel thread of a ticket, or of a ticket merged into it."""
+    """The channel thread replies to a ticket go back through: its own or a merged ticket's, on an inbox whose
+    connector sends replies (a phone call's conversation does not)."""
     return (
         Conversation.objects.select_related("inbox")
         .filter(Q(ticket_id=ticket_id) | Q(ticket__merged_into_id=ticket_id))
+        .filter(inbox__kind__in=InboxKind.with_capability(REPLIES))
         .order_by("-last_inbound_at")
         .first()
     )
