@@ -50,9 +50,10 @@ SUBSCRIPTIONS: Subscriptions = {
     MessageReceived: [
         sync(sla.on_message_received),  # a customer's message starts next reply
         on_commit(realtime.on_message_received),  # open ticket pages append it, queues refresh, watchers
+        # Before the assistant: a digit that answers a survey is folded into the surveyed ticket, not answered.
+        on_commit(surveys.on_message_received),  # a digit on WhatsApp/Telegram may answer a survey (job)
         on_commit(assistant.on_message_received),  # the assistant answers first on messaging channels
         sync(automation.on_message_received),  # rules on a customer's message, after the commit
-        on_commit(surveys.on_message_received),  # a digit on WhatsApp/Telegram may answer a survey (job)
     ],
     ReplySent: [
         sync(sla.on_reply_sent),  # fulfils first reply and next reply, restarts periodic update

@@ -104,3 +104,51 @@ def test_outside_the_24_hour_window_the_reminder_goes_by_email(
     invitation = SurveyInvitation.objects.get(ticket=ticket)
     reminder = Notification.objects.get(dedupe_key=f"survey:{invitation.pk}:reminder")
     assert reminder.to_email == invitation.contact.email and LINK.search(reminder.body)
+
+
+@pytest.mark.django_db
+def test_the_assistant_does_not_answer_a_survey_digit(
+    kb: None,
+    world: Any,
+    inboxes: dict[str, Inbox],
+    deliver: Any,
+    provider: Any,
+    django_capture_on_commit_callbacks: Any,
+    settings: Any,
+) -> None:
+    settings.AWN_ASSISTANT_FIRST_CHANNELS = ("whatsapp",)  # the assistant answers first on WhatsApp
+    deliver(inboxes["whatsapp"], _text("لا أستطيع الدخول إلى حساب ابني"))
+    ticket = Ticket.objects.get()
+    _resolve(world, ticket, django_capture_on_commit_callbacks)
+    before = _sent_texts(provider)
+    deliver(inboxes["whatsapp"], _text("٤"))
+    # The survey's reaction runs before the assistant's: the digit's ticket is folded in, the assistant is silent.
+    assert _sent_texts(provider)[len(before) :] == ["شكرًا لتقييمك!"]
+    assert SurveyResponse.objects.get(ticket=ticket).csat == 4
+
+
+def _telegram(body: str) -> dict[str, Any]:
+    payload = copy.deepcopy(load("telegram/text.json"))
+    payload["update_id"] = 900_000 + next(_ids)
+    payload["message"]["message_id"] = 9_000 + next(_ids)
+    payload["message"]["text"] = body
+    return payload
+
+
+@pytest.mark.django_db
+def test_telegram_asks_and_takes_the_digit_of_a_contact_without_email(
+    world: Any,
+    inboxes: dict[str, Inbox],
+    deliver: Any,
+    provider: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    deliver(inboxes["telegram"], _telegram("متى تظهر نتائج الفصل الأول؟"))
+    ticket = Ticket.objects.get(channel="telegram")
+    assert ticket.requester.email == ""  # known by their Telegram account only
+    _resolve(world, ticket, django_capture_on_commit_callbacks)
+    texts = [r.json().get("text", "") for r in provider.state.sends() if "/sendMessage" in r.path]
+    assert len(texts) == 1 and LINK.search(texts[0])
+    deliver(inboxes["telegram"], _telegram("5"))
+    assert SurveyResponse.objects.get(ticket=ticket).channel == "telegram"
+    assert Ticket.objects.get(pk=ticket.pk).csat_score == 5
