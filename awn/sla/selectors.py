@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from awn.accounts.models import Team
@@ -50,13 +50,6 @@ def calendar_for(calendar: BusinessCalendar) -> Calendar:
     with _lock:
         _built[calendar.pk] = (stamp, built)
     return built
-
-
-def team_calendar_rows() -> QuerySet[BusinessCalendar]:
-    """The calendar of the ticket's team, else the default one, first: for a subquery on `team_id`."""
-    return BusinessCalendar.objects.filter(
-        Q(team_links__team_id=OuterRef("team_id")) | Q(is_default=True)
-    ).order_by("is_default")
 
 
 def calendar_for_stamp(calendar_id: int | None, stamp: tuple[int, object]) -> Calendar | None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -109,3 +110,31 @@ def test_the_fragments_check_the_ticket_permission(world):
     client = world.client_for(world.vendor_agent)
     for name in ("ticket-customer", "ticket-history", "ticket-assist"):
         assert client.get(reverse(f"workspace:{name}", args=[hidden.pk])).status_code == 404, name
+
+
+def test_a_supervisors_cached_360_never_serves_another_sessions_csrf_token(world):
+    ticket = world.ticket(about_contact=world.child)  # the child's panel: guardian-link forms for supervisors
+    fragment = reverse("workspace:ticket-customer", args=[ticket.pk])
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.force_login(world.supervisor)
+    assert 'data-testid="guardian-link-revoke"' in first.get(fragment).content.decode()
+    second.force_login(world.supervisor)  # another session of the same supervisor: another CSRF secret
+    second.get(reverse("workspace:queue"))
+    html = second.get(fragment).content.decode()
+    token = html.split('name="csrfmiddlewaretoken" value="', 1)[1].split('"', 1)[0]
+    response = second.post(
+        reverse("workspace:guardian-link", args=[world.child.pk, _guardian_link(world).pk]),
+        {"action": "revoke", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302  # accepted: the token is this session's
+    refused = second.post(
+        reverse("workspace:guardian-link", args=[world.child.pk, _guardian_link(world).pk]),
+        {"action": "verify", "csrfmiddlewaretoken": "x" * 64},
+    )
+    assert refused.status_code == 403  # the check is on: a wrong token is refused
+
+
+def _guardian_link(world: Any) -> Any:
+    from awn.crm.models import Relation
+
+    return Relation.objects.get(kind=RelationKind.PARENT_OF, other_contact=world.child)

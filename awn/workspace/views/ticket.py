@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -58,7 +59,7 @@ from ._common import (
     ticket_or_404,
     ticket_version_key,
 )
-from .customer360 import audit_minor_ids, audit_minor_views, person_panel
+from .customer360 import audit_minor_ids, person_panel
 
 
 def _conflict(request: HttpRequest) -> None:
@@ -309,15 +310,27 @@ def _customer_data(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
 @require_GET
 def customer_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     """The customer 360 (profile, relations, education-system events, timeline, other open tickets): each of
-    the people a panel, cached per ticket version. Showing a minor's panel is audited on every request."""
+    the people a panel, cached per ticket version. Showing a minor's panel is audited on every request.
+
+    What is kept is the HTML when it holds no form (an agent's view), else the panels' data (a supervisor's
+    guardian-link forms carry this request's CSRF token, which must not be served to another session)."""
     ticket = ticket_or_404(request, pk)
     key = ticket_version_key("360", request, ticket)
-    data = cache.get(key)
-    if data is None:
+    kept = cache.get(key)
+    if kept is None:
         data = _customer_data(request, ticket)
-        cache.set(key, data, CUSTOMER_PANEL_SECONDS)
-    audit_minor_views(request, data["people"], kind=ObjectKind.TICKET, object_id=ticket.pk)
-    return render(request, "workspace/partials/customer_360.html", {"ticket": ticket, **data})
+        html = render_to_string("workspace/partials/customer_360.html", {"ticket": ticket, **data}, request)
+        minors = [panel.contact.pk for panel in data["people"] if panel.is_minor]
+        kept = {"minors": minors, "html": html}
+        if "csrfmiddlewaretoken" in html:
+            kept = {"minors": minors, "data": data}
+        cache.set(key, kept, CUSTOMER_PANEL_SECONDS)
+    else:
+        html = kept.get("html") or render_to_string(
+            "workspace/partials/customer_360.html", {"ticket": ticket, **kept["data"]}, request
+        )
+    audit_minor_ids(request, kept["minors"], kind=ObjectKind.TICKET, object_id=ticket.pk)
+    return HttpResponse(html)
 
 
 @staff_required()
