@@ -184,6 +184,7 @@ def register_routers() -> None:
         ("awn.accounts.api", ""),
         ("awn.sla.api", "/sla"),
         ("awn.automation.api", "/automation"),
+        ("awn.incidents.api", "/incidents"),
     ):
         try:
             module = import_module(module_path)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "awn.ops",
     "awn.privacy",
     "awn.automation",
+    "awn.incidents",
 ]
 
 MIDDLEWARE = [

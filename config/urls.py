@@ -33,6 +33,7 @@ urlpatterns = [
     path("workspace/routing/", include("awn.routing.urls")),
     path("workspace/privacy/", include("awn.privacy.urls")),
     path("workspace/automation/", include("awn.automation.urls")),
+    path("workspace/incidents/", include("awn.incidents.urls")),
     path("workspace/", include("awn.workspace.urls")),
     path("chat/", include("awn.chat.urls")),
     path("hooks/", include("awn.connectors.urls")),
