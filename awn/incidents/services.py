@@ -322,6 +322,12 @@ def broadcast_create(
     return broadcast
 
 
+def lease_seconds() -> int:
+    """How long a claimed row is its sender's: past it, the row is taken to belong to a dead sender. Longer than
+    one round takes (AWN_BROADCAST_LEASE_SECONDS)."""
+    return int(getattr(settings, "AWN_BROADCAST_LEASE_SECONDS", LEASE_SECONDS))
+
+
 def _claim(broadcast_id: int, channel: str, limit: int) -> list[int]:
     """Up to `limit` recipients of one channel to send now: pending ones, or ones whose sender died (sending past
     their lease). On PostgreSQL rows another sender holds are skipped (SKIP LOCKED); SQLite has one writer at a
@@ -336,7 +342,7 @@ def _claim(broadcast_id: int, channel: str, limit: int) -> list[int]:
         ids = list(due.order_by("id").values_list("pk", flat=True)[:limit])
         if ids:
             Recipient.objects.filter(pk__in=ids).update(
-                state=RecipientState.SENDING, lease_until=now + timedelta(seconds=LEASE_SECONDS)
+                state=RecipientState.SENDING, lease_until=now + timedelta(seconds=lease_seconds())
             )
     return ids
 
@@ -392,10 +398,11 @@ def broadcast_send_batch(broadcast_id: int, *, seconds: float = 1.0) -> int:
     channels = list(
         Recipient.objects.filter(broadcast=broadcast)
         .exclude(state__in=DONE_STATES)
+        .order_by("channel")  # not the model's ordering by id: DISTINCT would keep one row per recipient
         .values_list("channel", flat=True)
         .distinct()
     )
-    for channel in sorted(channels):
+    for channel in channels:
         for recipient_id in _claim(broadcast.pk, channel, max(1, int(provider_rate(channel) * seconds))):
             _send_one(broadcast, recipient_id)
     remaining = Recipient.objects.filter(broadcast=broadcast).exclude(state__in=DONE_STATES).count()
@@ -423,6 +430,7 @@ def broadcasts_resume() -> int:
             Q(recipients__state=RecipientState.PENDING)
             | Q(recipients__state=RecipientState.SENDING, recipients__lease_until__lt=now)
         )
+        .order_by("pk")
         .values_list("pk", flat=True)
         .distinct()
     )
