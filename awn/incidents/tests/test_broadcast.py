@@ -272,3 +272,37 @@ def test_empty_segment_message_on_the_page(world: Any) -> None:
     assert response.status_code == 400
     assert 'data-testid="error"' in response.content.decode()
     assert not Broadcast.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_sender_skips_rows_another_sender_holds(world: Any, settings: Any) -> None:
+    import threading
+
+    from django.db import connection, transaction
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED is PostgreSQL's; SQLite's IMMEDIATE transactions serialize the claim")
+    settings.AWN_TASKS_MODE = "off"
+    incident = declare(world)
+    affected_people(world, incident, 5)
+    broadcast = create(world, incident)
+    every = set(Recipient.objects.filter(broadcast=broadcast).values_list("pk", flat=True))
+    held, release, got = threading.Event(), threading.Event(), {}
+
+    def other_sender_mid_claim() -> None:
+        try:
+            with transaction.atomic():
+                rows = Recipient.objects.select_for_update().filter(broadcast=broadcast).order_by("id")[:3]
+                got["held"] = set(rows.values_list("pk", flat=True))
+                held.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_sender_mid_claim)
+    thread.start()
+    assert held.wait(10)
+    claimed = services._claim(broadcast.pk, Channel.WHATSAPP, 5)  # does not wait for the other's locks
+    release.set()
+    thread.join(10)
+    assert set(claimed) == every - got["held"] and len(claimed) == 2
