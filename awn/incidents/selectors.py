@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -14,7 +15,7 @@ from awn.core.text.arabic import normalize_arabic
 from awn.crm.models import ExternalEvent
 from awn.search.enums import Kind as SearchKind
 from awn.search.selectors import search_filter
-from awn.tickets.enums import Status
+from awn.tickets.enums import Category, Status
 from awn.tickets.models import Ticket
 from awn.tickets.policies import visible_tickets
 
@@ -161,3 +162,53 @@ def broadcast_recipients(broadcast: Broadcast, *, state: str = "", limit: int = 
     if state in RecipientState.values:
         qs = qs.filter(state=state)
     return qs.order_by("id")[:limit]
+
+
+@dataclass(frozen=True)
+class Spike:
+    category: str
+    last_hour: int
+    usual_per_hour: float
+
+    @property
+    def label(self) -> str:
+        return str(Category(self.category).label)
+
+
+def category_spikes(
+    *,
+    now: datetime | None = None,
+    ratio: float | None = None,
+    min_count: int | None = None,
+    baseline_days: int = 7,
+) -> list[Spike]:
+    """Categories whose last hour holds at least `min_count` new tickets and `ratio` times their usual hourly
+    volume over the `baseline_days` before (AWN_SPIKE_RATIO, 3; AWN_SPIKE_MIN_COUNT, 5). Two aggregate queries
+    over the created-at index; most spiking first."""
+    now = now or timezone.now()
+    ratio = ratio if ratio is not None else float(getattr(settings, "AWN_SPIKE_RATIO", 3.0))
+    min_count = min_count if min_count is not None else int(getattr(settings, "AWN_SPIKE_MIN_COUNT", 5))
+    hour_ago = now - timedelta(hours=1)
+    baseline_start = hour_ago - timedelta(days=baseline_days)
+
+    def per_category(since: datetime, until: datetime) -> dict[str, int]:
+        rows = (
+            Ticket.objects.filter(
+                created_at__gte=since, created_at__lt=until, merged_into__isnull=True, is_problem=False
+            )
+            .order_by()
+            .values_list("category")
+            .annotate(n=Count("id"))
+        )
+        return {category: n for category, n in rows}
+
+    recent = per_category(hour_ago, now)
+    usual = per_category(baseline_start, hour_ago)
+    hours = baseline_days * 24
+    spikes = [
+        Spike(category, count, usual.get(category, 0) / hours)
+        for category, count in recent.items()
+        if count >= min_count and count >= ratio * usual.get(category, 0) / hours
+    ]
+    spikes.sort(key=lambda s: (-(s.last_hour / max(s.usual_per_hour, 1e-9)), -s.last_hour, s.category))
+    return spikes

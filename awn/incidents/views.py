@@ -46,7 +46,9 @@ def supervisor_required(view: View) -> View:
 @supervisor_required
 def incident_list(request: HttpRequest) -> HttpResponse:
     user = cast(User, request.user)
-    form = IncidentForm(request.POST or None, initial={"auto_reply": True})
+    # "Declare for this category" from a spike below prefills the form.
+    initial = {"auto_reply": True, "category": request.GET.get("category", "")}
+    form = IncidentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             incident = services.incident_declare(actor=user, **form.cleaned_data)
@@ -58,7 +60,11 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "incidents/list.html",
-        {"incidents": selectors.incidents_for(user)[:50], "form": form},
+        {
+            "incidents": selectors.incidents_for(user)[:50],
+            "form": form,
+            "spikes": selectors.category_spikes(),
+        },
         status=400 if form.is_bound else 200,
     )
 
