@@ -1,7 +1,8 @@
 """Surge mode API (/api/v1/incidents), supervisors and admins only; every object checked per request.
 
 POST /incidents                          declare: problem ticket, banner, automatic first reply
-GET  /incidents/{id}                     the incident, its affected tickets' count, its broadcasts
+GET  /incidents/{id}                     the incident and its affected tickets' count
+GET  /incidents/{id}/tickets             the affected tickets, newest first (limit/offset)
 POST /incidents/{id}/link                link every matching ticket (text, category, external event)
 POST /incidents/{id}/end                 banner and automatic reply off
 POST /incidents/{id}/broadcasts          an update or the resolution to every affected person
@@ -50,6 +51,16 @@ class IncidentOut(Schema):
     auto_reply: bool
     declared_at: datetime
     affected_tickets: int
+
+
+class AffectedOut(Schema):
+    id: int
+    reference: str
+    subject: str
+    status: str
+    channel: str
+    requester_id: int
+    created_at: datetime
 
 
 class LinkIn(Schema):
@@ -161,6 +172,27 @@ def broadcast_detail(request: HttpRequest, broadcast_id: int, state: str = "") -
 @router.get("/{incident_id}", response=IncidentOut, summary="An incident")
 def incident_detail(request: HttpRequest, incident_id: int) -> dict[str, Any]:
     return _incident_out(services.incident_for(_user(request), incident_id))
+
+
+@router.get("/{incident_id}/tickets", response=list[AffectedOut], summary="The incident's affected tickets")
+def affected(
+    request: HttpRequest, incident_id: int, limit: int = 100, offset: int = 0
+) -> list[dict[str, Any]]:
+    incident = services.incident_for(_user(request), incident_id)
+    limit, offset = max(1, min(limit, 500)), max(0, offset)
+    rows = selectors.affected_tickets(incident).order_by("-created_at", "-pk")[offset : offset + limit]
+    return [
+        {
+            "id": t.pk,
+            "reference": t.reference,
+            "subject": t.subject,
+            "status": t.status,
+            "channel": t.channel,
+            "requester_id": t.requester_id,
+            "created_at": t.created_at,
+        }
+        for t in rows
+    ]
 
 
 @router.post("/{incident_id}/link", response=LinkOut, summary="Link every matching ticket to the problem")

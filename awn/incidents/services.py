@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from awn.accounts.models import User
 from awn.core.errors import NotFound, PermissionDenied, ValidationError, lazy_format
-from awn.core.tasks import enqueue, enqueue_in
+from awn.core.tasks import dispatch, enqueue, enqueue_in
 from awn.crm.enums import ContactType
 from awn.crm.models import Contact
 from awn.crm.services import contact_create
@@ -435,7 +435,7 @@ def broadcasts_resume() -> int:
         .distinct()
     )
     for broadcast_id in ids:
-        enqueue(SEND_JOB, broadcast_id)
+        dispatch(SEND_JOB, broadcast_id)  # a sweep runs outside any transaction: now, not on a commit
     return len(ids)
 
 

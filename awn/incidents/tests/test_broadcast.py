@@ -306,3 +306,23 @@ def test_postgresql_sender_skips_rows_another_sender_holds(world: Any, settings:
     release.set()
     thread.join(10)
     assert set(claimed) == every - got["held"] and len(claimed) == 2
+
+
+def test_the_sweep_job_finishes_a_broadcast_a_dead_sender_left(world: Any, settings: Any) -> None:
+    from awn.incidents import tasks
+
+    settings.AWN_TASKS_MODE = "off"
+    incident = declare(world)
+    people = affected_people(world, incident, 3)
+    broadcast = create(world, incident)
+    services._claim(broadcast.pk, Channel.WHATSAPP, 2)  # a sender claimed two rows, then died
+    Recipient.objects.filter(state=RecipientState.SENDING).update(
+        lease_until=timezone.now() - timedelta(seconds=1)
+    )
+    settings.AWN_TASKS_MODE = "sync"  # the sweep's nudge runs the job here
+    tasks.sweep()
+    assert replies_per_ticket() == {t.pk: 1 for t in people}
+    broadcast.refresh_from_db()
+    assert broadcast.finished_at is not None
+    tasks.sweep()  # nothing left: nothing sent again
+    assert sum(replies_per_ticket().values()) == 3

@@ -170,6 +170,12 @@ def test_link_through_the_api_with_a_dry_run_first(world: Any) -> None:
     assert done == {"matching": 2, "linked": 2, "affected_tickets": 2}
     again = client.post(url, json.dumps({**body, "dry_run": False}), content_type="application/json").json()
     assert again == {"matching": 0, "linked": 0, "affected_tickets": 2}
+    listed = client.get(f"/api/v1/incidents/{incident.pk}/tickets?limit=1").json()
+    assert len(listed) == 1 and listed[0]["id"] in linked_ids(incident)
+    assert {t["id"] for t in client.get(f"/api/v1/incidents/{incident.pk}/tickets").json()} == linked_ids(
+        incident
+    )
+    assert world.client_for(world.agent).get(f"/api/v1/incidents/{incident.pk}/tickets").status_code == 404
     refused = world.client_for(world.agent).post(url, json.dumps(body), content_type="application/json")
     assert refused.status_code == 404
     empty = client.post(url, json.dumps({"text": ""}), content_type="application/json")
