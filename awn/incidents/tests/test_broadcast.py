@@ -259,6 +259,7 @@ def test_api_and_page_show_per_recipient_state(world: Any, django_capture_on_com
     assert world.client_for(world.agent).get(f"/api/v1/incidents/broadcasts/{body['id']}").status_code == 404
     page = client.get(f"/workspace/incidents/broadcasts/{body['id']}/")
     assert page.status_code == 200 and page.content.decode().count('data-testid="recipient"') == 2
+    assert 'http-equiv="refresh"' not in page.content.decode()  # finished: the page stops refreshing
     assert (
         world.client_for(world.agent).get(f"/workspace/incidents/broadcasts/{body['id']}/").status_code == 404
     )
