@@ -117,6 +117,9 @@ def _fresh_cache() -> None:
     # Built business calendars are kept per process by (id, version, updated_at); a rolled-back test's calendar
     # can come back with the same id, version and (under a frozen clock) time: never reuse it across tests.
     sla_selectors._built.clear()
+    from awn.sla import clocks as sla_clocks
+
+    sla_clocks._policies.clear()  # the same for the policies kept per stamp (sla.clocks.active_policies_as_of)
 
 
 @pytest.fixture(autouse=True)

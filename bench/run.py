@@ -1,7 +1,16 @@
-"""Awn benchmarks: ticket creation through the HTTP API, the agent queue page, the contact timeline.
+"""Awn benchmarks: ticket creation through the HTTP API, the agent queue page, the contact timeline, the
+ticket page.
 
     python -m bench.run --db postgres --tickets 100000      # seeds when needed, then measures
     python -m bench.run --db sqlite --tickets 100000
+
+Layout (`--layout`, printed and stored with every result): `production` (the default) is the web processes
+with AWN_TASKS_MODE=off, enqueueing nothing, and one `manage.py run_worker` process beside them that triages
+what they wrote; `celery` a Celery worker on a Redis broker; `thread` each web worker triaging in its own pool.
+Ticket creation is reported as the rate wrk saw AND the sustained rate: tickets created and triaged per second
+over a window that runs from the first request until the worker has triaged the last of them, with the
+worker's CPU per ticket. Beside it, in the same run, the limit: a bare Django + django-ninja endpoint
+(bench/bare) doing the same token lookup and the two inserts, so creation is reported as a ratio to it.
 
 Production server config: gunicorn sync workers over WSGI (DESIGN.md), persistent DB connections, wrk as the
 load generator with 8 connections on the same 2-core machine. Results are printed and appended as JSON lines to
@@ -21,6 +30,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -102,11 +112,19 @@ user = User.objects.filter(username="bench-agent").first() or user_create(
 _, key = api_token_create(user=user, name="bench")
 client = Client()
 client.force_login(user)
+# A staff session that passed the second step (AWN_STAFF_2FA): without it every page answers 302 to sign-in.
+from awn.accounts import session_keys
+session = client.session
+for name in (session_keys.AUTH_AT, session_keys.MFA_AT, session_keys.SEEN_AT):
+    session[name] = session_keys.now()
+session.save()
 contact_ids = list(Contact.objects.filter(merged_into__isnull=True).order_by("-pk").values_list("pk", flat=True)[:500])
 busy = Contact.objects.filter(pk__in=Ticket.objects.values("requester_id")[:1]).first()
+ticket_ids = list(Ticket.objects.filter(triage__model_version="bench-seed").order_by("-created_at")
+                  .values_list("pk", flat=True)[:50])
 print(json.dumps({"token": key, "session": client.cookies["sessionid"].value,
                   "tickets": Ticket.objects.count(), "contact_ids": contact_ids,
-                  "timeline_contact_id": busy.pk if busy else None}))
+                  "timeline_contact_id": busy.pk if busy else None, "ticket_ids": ticket_ids}))
 """
 
 QUERY_COUNT_SNIPPET = """
@@ -117,6 +135,12 @@ from django.test.utils import CaptureQueriesContext
 from awn.accounts.models import User
 client = Client()
 client.force_login(User.objects.get(username="bench-agent"))
+from awn.accounts import session_keys
+session = client.session
+for name in (session_keys.AUTH_AT, session_keys.MFA_AT, session_keys.SEEN_AT):
+    session[name] = session_keys.now()
+session.save()
+client.get("/workspace/")
 from django.core.cache import cache
 out = {}
 for size in (10, 25, 100):
@@ -175,6 +199,122 @@ def start_celery_worker(env: dict[str, str], broker: str) -> subprocess.Popen[by
     )
 
 
+LAYOUTS = {
+    "production": "web: AWN_TASKS_MODE=off (a request enqueues nothing); one `manage.py run_worker --sleep 0.5 "
+    "--stale 0` process beside it triages what the web wrote (its sweeps), as README's broker-less layout",
+    "celery": "web: AWN_TASKS_MODE=celery; one Celery worker (-c 1) on every queue, Redis broker",
+    "thread": "web: AWN_TASKS_MODE=thread; each web worker triages in its own thread pool, no worker process",
+}
+TASKS_MODE = {"production": "off", "celery": "celery", "thread": "thread"}
+
+
+def start_run_worker(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """The broker-less worker: the periodic sweeps, every job inline (the triage of new tickets included)."""
+    return subprocess.Popen(
+        [sys.executable, "manage.py", "run_worker", "--sleep", "0.5", "--stale", "0"],
+        cwd=ROOT,
+        env={**env, "AWN_TASKS_MODE": "off"},
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
+def process_tree_cpu(pid: int) -> float:
+    """CPU seconds of a process and its children (a Celery worker's pool processes)."""
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return _cpu_seconds([pid, *(int(c) for c in children)])
+
+
+def db_scalar(url: str, sql: str, params: tuple[Any, ...] = ()) -> Any:
+    if url.startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(url.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+            row = conn.execute(sql, params).fetchone()
+    else:
+        import sqlite3
+
+        with sqlite3.connect(url.removeprefix("sqlite:///"), timeout=30) as conn:
+            row = conn.execute(sql.replace("%s", "?"), params).fetchone()
+    return row[0] if row else None
+
+
+UNTRIAGED_SQL = (
+    "SELECT COUNT(*) FROM tickets_ticket t LEFT JOIN assistant_tickettriage r ON r.ticket_id = t.id "
+    "WHERE t.id > %s AND r.id IS NULL"
+)
+
+
+def wait_drained(url: str, after_id: int, timeout: float) -> tuple[float, int]:
+    """Wait until every ticket with an id above `after_id` is triaged; (when, how many are left)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        left = int(db_scalar(url, UNTRIAGED_SQL, (after_id,)) or 0)
+        if left == 0 or time.monotonic() > deadline:
+            return time.monotonic(), left
+        time.sleep(0.25)
+
+
+def measure_sustained(
+    args: argparse.Namespace, lua: str, url: str, cpu: CpuProbe, worker: subprocess.Popen[bytes] | None
+) -> dict[str, Any]:
+    """wrk's rate, then the sustained rate: created and triaged per second over a window from the first request
+    to the last triage (the backlog drained), and the worker's CPU per ticket. A warm-up first, drained too."""
+    run_wrk("/api/v1/tickets/", seconds=3, connections=args.connections, lua_body=lua, warmup=0)
+    wait_drained(url, 0, args.drain_timeout)
+    first_id = int(db_scalar(url, "SELECT COALESCE(MAX(id), 0) FROM tickets_ticket") or 0)
+    worker_before = process_tree_cpu(worker.pid) if worker is not None else 0.0
+    started = time.monotonic()
+    data = run_wrk(
+        "/api/v1/tickets/",
+        seconds=args.seconds,
+        connections=args.connections,
+        lua_body=lua,
+        warmup=0,
+        cpu=cpu,
+    )
+    sent = time.monotonic()
+    drained, left = wait_drained(url, first_id, args.drain_timeout)
+    created = int(db_scalar(url, "SELECT COUNT(*) FROM tickets_ticket WHERE id > %s", (first_id,)) or 0)
+    triaged = created - left
+    window = drained - started
+    data["sustained"] = {
+        "created": created,
+        "triaged": triaged,
+        "untriaged_at_timeout": left,
+        "window_s": round(window, 1),
+        "drain_after_load_s": round(drained - sent, 1),
+        "created_and_triaged_per_s": round(triaged / window, 1) if window > 0 else None,
+    }
+    if worker is not None and created:
+        data["sustained"]["worker_cpu_ms_per_ticket"] = round(
+            (process_tree_cpu(worker.pid) - worker_before) / created * 1000, 2
+        )
+    return data
+
+
+def measure_bare(env: dict[str, str], args: argparse.Namespace, lua: str, url: str) -> dict[str, Any]:
+    """The limit, measured in the same run: bench/bare's endpoint, same workers, token, bodies and database.
+    Its tickets are deleted afterwards (they have no triage: a worker would otherwise take them up)."""
+    first_id = int(db_scalar(url, "SELECT COALESCE(MAX(id), 0) FROM tickets_ticket") or 0)
+    bare = start_server({**env, "DJANGO_SETTINGS_MODULE": "bench.bare.settings"}, args.workers)
+    try:
+        cpu = cpu_probe(bare, url)
+        data = run_wrk(
+            "/bare/tickets/", seconds=args.seconds, connections=args.connections, lua_body=lua, cpu=cpu
+        )
+    finally:
+        os.killpg(bare.pid, signal.SIGTERM)
+        bare.wait(timeout=20)
+    for table, column in (("tickets_message", "ticket_id"), ("tickets_ticket", "id")):
+        db_scalar(url, f"DELETE FROM {table} WHERE {column} > %s RETURNING 1", (first_id,))  # noqa: S608
+    return data
+
+
+def ticket_page_paths(ticket_ids: list[int]) -> list[str]:
+    return [f"/workspace/tickets/{pk}/" for pk in ticket_ids]
+
+
 def start_server(env: dict[str, str], workers: int, worker_class: str = "sync") -> subprocess.Popen[bytes]:
     threads = ["--threads", "2", "--keep-alive", "5"] if worker_class == "gthread" else []
     cmd = [
@@ -200,6 +340,8 @@ def start_server(env: dict[str, str], workers: int, worker_class: str = "sync") 
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{PORT}/accounts/login/", timeout=2)
             return server
+        except urllib.error.HTTPError:
+            return server  # it answers (the bare server has no sign-in page)
         except OSError:
             time.sleep(0.3)
     os.killpg(server.pid, signal.SIGTERM)
@@ -341,6 +483,24 @@ def create_ticket_lua(token: str, contact_ids: list[int]) -> str:
     )
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def assert_page_ok(session: str, path: str) -> None:
+    """A page run must measure the page, not a redirect to sign-in (wrk counts a 302 as a success)."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{PORT}{path}", headers={"Cookie": f"sessionid={session}"}
+    )
+    try:
+        status = urllib.request.build_opener(_NoRedirect).open(request, timeout=30).status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    if status != 200:
+        raise SystemExit(f"{path} answers {status}, not 200: the figures would be a redirect's")
+
+
 def page_lua(session: str, paths: list[str]) -> str:
     items = ", ".join(json.dumps(p) for p in paths)
     return (
@@ -399,17 +559,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--worker-class", choices=["sync", "gthread"], default="sync", help="gthread: 2 threads, keep-alive"
     )
-    parser.add_argument("--only", choices=["create", "queue", "timeline", "search"], action="append")
+    parser.add_argument(
+        "--only", choices=["create", "queue", "timeline", "search", "ticket"], action="append"
+    )
     parser.add_argument(
         "--repeat", type=int, default=1, help="runs per measurement; the median run is reported"
     )
     parser.add_argument(
-        "--tasks",
-        choices=["thread", "celery", "off"],
-        default="celery",
-        help="where background jobs run: celery (a worker runs beside the server, as in production), the "
-        "in-process pool of each web worker, or nowhere",
+        "--layout",
+        choices=list(LAYOUTS),
+        default="production",
+        help="; ".join(f"{name}: {text}" for name, text in LAYOUTS.items()),
     )
+    parser.add_argument(
+        "--drain-timeout", type=float, default=90, help="seconds to wait for the worker to triage the backlog"
+    )
+    parser.add_argument("--no-bare", action="store_true", help="skip the bare endpoint (the limit)")
     parser.add_argument(
         "--subscribers",
         choices=["all", "none"],
@@ -418,6 +583,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/12")
     args = parser.parse_args(argv)
+    print(f"layout {args.layout}: {LAYOUTS[args.layout]}", file=sys.stderr, flush=True)
     url = database_url(args.db)
     if args.db == "postgres":
         ensure_postgres_database(url)
@@ -428,29 +594,39 @@ def main(argv: list[str] | None = None) -> int:
         "AWN_LOG_LEVEL": "ERROR",
         "AWN_EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         "AWN_API_RATE": "1000000/m",
-        "AWN_TASKS_MODE": args.tasks,
-        "AWN_BROKER_URL": args.broker if args.tasks == "celery" else "",
+        "AWN_TASKS_MODE": TASKS_MODE[args.layout],
+        "AWN_BROKER_URL": args.broker if args.layout == "celery" else "",
     }
     if args.subscribers == "none":
         env["AWN_EVENT_SUBSCRIPTIONS"] = "bench.no_subscriptions.SUBSCRIPTIONS"
     state = prepare({**env, "AWN_TASKS_MODE": "off"}, args.tickets)
     refresh_statistics(url)
     queries = json.loads(manage(env, "shell", "-c", QUERY_COUNT_SNIPPET).strip().splitlines()[-1])
+    wanted = set(args.only or ["create", "queue", "timeline", "ticket"])
     results: dict[str, Any] = {
         "db": args.db,
         "tickets_in_db": state["tickets"],
         "connections": args.connections,
         "workers": args.workers,
         "worker_class": args.worker_class,
-        "tasks": args.tasks,
+        "layout": args.layout,
+        "layout_means": LAYOUTS[args.layout],
         "subscribers": args.subscribers,
         "queries_per_queue_page": queries,
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "machine": f"{os.cpu_count()} cores, shared with other work: every figure is an upper bound",
     }
+    create_lua = create_ticket_lua(state["token"], state["contact_ids"])
+    if "create" in wanted and not args.no_bare:
+        results["bare_create_limit"] = measure_bare(env, args, create_lua, url)
     server = start_server(env, args.workers, args.worker_class)
-    worker = start_celery_worker(env, args.broker) if args.tasks == "celery" else None
+    worker = None
+    if args.layout == "celery":
+        worker = start_celery_worker(env, args.broker)
+    elif args.layout == "production":
+        worker = start_run_worker(env)
     cpu = cpu_probe(server, url)
     try:
-        wanted = set(args.only or ["create", "queue", "timeline"])
         page_runs = {
             "queue": ("queue_page", queue_paths()),
             "search": ("search_page", search_paths()),
@@ -458,19 +634,39 @@ def main(argv: list[str] | None = None) -> int:
         }
         for name, (key, paths) in page_runs.items():
             if name in wanted:
+                assert_page_ok(state["session"], paths[0])
                 lua = page_lua(state["session"], paths)
                 results[key] = median_run(args.repeat, lambda lua=lua: measure("/", lua, args, cpu))
+        if "ticket" in wanted and state.get("ticket_ids"):
+            assert_page_ok(state["session"], ticket_page_paths(state["ticket_ids"])[0])
+            lua = page_lua(state["session"], ticket_page_paths(state["ticket_ids"]))
+            for connections in sorted({1, args.connections}):
+                results[f"ticket_page_c{connections}"] = median_run(
+                    args.repeat,
+                    lambda lua=lua, c=connections: run_wrk(
+                        "/", seconds=args.seconds, connections=c, lua_body=lua, cpu=cpu
+                    ),
+                )
         if "create" in wanted:
-            lua = create_ticket_lua(state["token"], state["contact_ids"])
             results["create_ticket_api"] = median_run(
-                args.repeat, lambda: measure("/api/v1/tickets/", lua, args, cpu)
+                args.repeat, lambda: measure_sustained(args, create_lua, url, cpu, worker)
             )
+            bare = results.get("bare_create_limit")
+            if bare and bare.get("rps"):
+                made = results["create_ticket_api"]
+                results["create_ratio_to_bare"] = {
+                    "wrk_rate": round(made["rps"] / bare["rps"], 3),
+                    "sustained": round(
+                        (made["sustained"]["created_and_triaged_per_s"] or 0) / bare["rps"], 3
+                    ),
+                }
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
         if worker is not None:
             os.killpg(worker.pid, signal.SIGTERM)
             worker.wait(timeout=60)
+    results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     results["at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
     print(json.dumps(results, indent=2, ensure_ascii=False))
     with open(ROOT / "bench" / "results.jsonl", "a", encoding="utf-8") as out:

@@ -16,6 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import AnonRateThrottle, UserRateThrottle
 
+from awn.accounts.policies import is_staff_member, is_supervisor
 from awn.accounts.services import api_token_authenticate
 from awn.core.errors import DomainError, PermissionDenied
 
@@ -48,6 +49,46 @@ class SessionAuth(APIKeyCookie):
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
         return request.user if request.user.is_authenticated else None
 
+
+def _staff_or_refused(user: Any) -> Any:
+    if user is not None and not is_staff_member(user):
+        raise PermissionDenied()
+    return user
+
+
+class StaffTokenAuth(TokenAuth):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return _staff_or_refused(super().authenticate(request, token))
+
+
+class StaffSessionAuth(SessionAuth):
+    def __call__(self, request: HttpRequest) -> Any:
+        return _staff_or_refused(super().__call__(request))
+
+
+# Routers whose every operation is for staff: a signed-in customer is refused (403) before the body is read, so
+# the refusal never depends on (or reveals) what the request carried.
+STAFF_AUTH = [StaffTokenAuth(), StaffSessionAuth()]
+
+
+def _supervisor_or_refused(user: Any) -> Any:
+    if user is not None and not (is_staff_member(user) and is_supervisor(user)):
+        raise PermissionDenied()
+    return user
+
+
+class SupervisorTokenAuth(TokenAuth):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return _supervisor_or_refused(super().authenticate(request, token))
+
+
+class SupervisorSessionAuth(SessionAuth):
+    def __call__(self, request: HttpRequest) -> Any:
+        return _supervisor_or_refused(super().__call__(request))
+
+
+# Routers whose every operation is for supervisors and admins (surge mode): an agent is refused the same way.
+SUPERVISOR_AUTH = [SupervisorTokenAuth(), SupervisorSessionAuth()]
 
 api = NinjaAPI(
     title="Awn API",
@@ -175,16 +216,16 @@ def register_routers() -> None:
     """Each app contributes a router from its api.py."""
     from importlib import import_module
 
-    for module_path, prefix in (
-        ("awn.tickets.api", "/tickets"),
-        ("awn.assistant.triage_api", "/tickets"),
-        ("awn.crm.api", "/crm"),
-        ("awn.assistant.api", "/assistant"),
-        ("awn.routing.api", "/routing"),
-        ("awn.accounts.api", ""),
-        ("awn.sla.api", "/sla"),
-        ("awn.automation.api", "/automation"),
-        ("awn.incidents.api", "/incidents"),
+    for module_path, prefix, staff_only in (
+        ("awn.tickets.api", "/tickets", False),
+        ("awn.assistant.triage_api", "/tickets", False),
+        ("awn.crm.api", "/crm", True),
+        ("awn.assistant.api", "/assistant", False),
+        ("awn.routing.api", "/routing", True),
+        ("awn.accounts.api", "", False),
+        ("awn.sla.api", "/sla", True),
+        ("awn.automation.api", "/automation", True),
+        ("awn.incidents.api", "/incidents", "supervisor"),
     ):
         try:
             module = import_module(module_path)
@@ -192,7 +233,12 @@ def register_routers() -> None:
             if exc.name != module_path:
                 raise
             continue
-        api.add_router(prefix, module.router)
+        if staff_only == "supervisor":
+            api.add_router(prefix, module.router, auth=SUPERVISOR_AUTH)
+        elif staff_only:
+            api.add_router(prefix, module.router, auth=STAFF_AUTH)
+        else:
+            api.add_router(prefix, module.router)
 
 
 register_routers()

@@ -12,6 +12,7 @@ from awn.analytics import handlers as analytics
 from awn.assistant import handlers as assistant
 from awn.automation import handlers as automation
 from awn.chat import handlers as chat
+from awn.chat.events import ChatStarted
 from awn.connectors import handlers as connectors
 from awn.connectors.events import CallAnswered, DeliveryStatusChanged
 from awn.core.events import Subscriptions, on_commit, sync
@@ -24,6 +25,7 @@ from awn.routing import handlers as routing
 from awn.routing.events import AgentStatusChanged
 from awn.sla import handlers as sla
 from awn.sla.events import BusinessCalendarChanged, SlaBreached, SlaWarning
+from awn.surveys import handlers as surveys
 from awn.tickets import handlers as tickets
 from awn.tickets.events import (
     MessageReceived,
@@ -60,6 +62,7 @@ SUBSCRIPTIONS: Subscriptions = {
         on_commit(realtime.on_message_received),  # open ticket pages append it, queues refresh, watchers
         on_commit(assistant.on_message_received),  # the assistant answers first on messaging channels
         sync(automation.on_message_received),  # rules on a customer's message, after the commit
+        on_commit(surveys.on_message_received),  # a digit on WhatsApp/Telegram may answer a survey (job)
     ],
     ReplySent: [
         sync(sla.on_reply_sent),  # fulfils first reply and next reply, restarts periodic update
@@ -81,6 +84,7 @@ SUBSCRIPTIONS: Subscriptions = {
         sync(analytics.on_status_changed),  # resolution, reopenings, time pending
         sync(notifications.on_status_changed),  # outbox row: "your ticket was resolved"
         on_commit(realtime.on_ticket_status_changed),  # ticket pages' header, queues
+        on_commit(surveys.on_ticket_status_changed),  # resolved: the satisfaction survey on its channel (job)
     ],
     TicketUpdated: [
         sync(sla.on_ticket_updated),  # a new priority, category or team: new targets from the original start
@@ -95,6 +99,7 @@ SUBSCRIPTIONS: Subscriptions = {
     ],
     TicketRated: [
         sync(analytics.on_ticket_rated),  # CSAT
+        sync(surveys.on_ticket_rated),  # a portal rating answers the survey too (counted once)
     ],
     DeliveryStatusChanged: [
         on_commit(realtime.on_delivery_status_changed),  # the reply's sent/delivered/read/failed badge
@@ -114,6 +119,7 @@ SUBSCRIPTIONS: Subscriptions = {
         sync(
             notifications.on_contact_erased
         ),  # the emails written to them lose their text; unsent: never sent
+        sync(surveys.on_contact_erased),  # their survey comments
     ],
     BusinessCalendarChanged: [
         sync(sla.on_calendar_changed),  # a recomputation of the open tickets' due times, its job after commit
@@ -129,4 +135,7 @@ SUBSCRIPTIONS: Subscriptions = {
     UserSignedIn: [sync(routing.on_user_signed_in)],  # a staff member's presence: online
     UserSignedOut: [sync(routing.on_user_signed_out)],  # offline
     AgentStatusChanged: [sync(chat.on_agent_status_changed)],  # offline: their chats back to the line
+    ChatStarted: [
+        sync(connectors.on_chat_started)
+    ],  # the chat's thread: a conversation of the web-chat inbox
 }

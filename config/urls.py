@@ -33,9 +33,12 @@ urlpatterns = [
     path("workspace/routing/", include("awn.routing.urls")),
     path("workspace/privacy/", include("awn.privacy.urls")),
     path("workspace/automation/", include("awn.automation.urls")),
+    path("workspace/wallboard/", include("awn.analytics.wallboard_urls")),
+    path("workspace/surveys/", include("awn.surveys.staff_urls")),
     path("workspace/incidents/", include("awn.incidents.urls")),
     path("workspace/", include("awn.workspace.urls")),
     path("chat/", include("awn.chat.urls")),
+    path("survey/", include("awn.surveys.urls")),
     path("hooks/", include("awn.connectors.urls")),
     path("", include("awn.ops.urls")),  # /health, /ready, /metrics and the operations page
     path("attachments/<id:pk>/", tickets_views.attachment_download, name="attachment-download"),

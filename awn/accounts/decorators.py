@@ -7,14 +7,14 @@ from functools import wraps
 from typing import Any, cast
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 
 from .enums import Role
 from .models import User
 from .policies import is_staff_member
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def current_user(request: HttpRequest) -> User:
@@ -26,7 +26,7 @@ def staff_required(*, customers_to_portal: bool = False) -> Callable[[View], Vie
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user = current_user(request)
             if not user.is_authenticated:
                 return redirect_to_login(request.get_full_path())
@@ -41,16 +41,27 @@ def staff_required(*, customers_to_portal: bool = False) -> Callable[[View], Vie
     return decorator
 
 
-def admin_required(view: View) -> View:
-    """Administration pages: anonymous users sign in; anyone but an active administrator gets a 404."""
+def allowed_by(policy: Callable[[User], bool]) -> Callable[[View], View]:
+    """A page for the users a policy lets in: anonymous users sign in; anyone else gets a 404 (no hint it exists)."""
 
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = current_user(request)
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not (user.is_active and user.role == Role.ADMIN):
-            raise Http404()
-        return view(request, *args, **kwargs)
+    def decorator(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            user = current_user(request)
+            if not user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not policy(user):
+                raise Http404()
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
+
+
+def _is_active_admin(user: User) -> bool:
+    return bool(user.is_active and user.role == Role.ADMIN)
+
+
+admin_required = allowed_by(_is_active_admin)
+"""Administration pages: anonymous users sign in; anyone but an active administrator gets a 404."""

@@ -13,3 +13,4 @@ class FactEventKind(models.TextChoices):
     MERGED = "merged", _("Merged")
     RATED = "rated", _("Rated")
     CONTACT_MERGED = "contact_merged", _("Contacts merged")
+    SURVEYED = "surveyed", _("Survey sent")

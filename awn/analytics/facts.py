@@ -54,6 +54,7 @@ def new_fact(ticket_id: int, at: datetime, p: Mapping[str, Any]) -> Fact:
         "bot_reply_count": 0,
         "csat_score": None,
         "rated_at": None,
+        "surveyed_at": None,
         "merged_into_id": None,
         "repeat_contact": False,
     }
@@ -131,6 +132,9 @@ def apply(
     elif kind == K.RATED:
         fact["csat_score"] = payload.get("score")
         fact["rated_at"] = at
+    elif kind == K.SURVEYED and fact["surveyed_at"] is None:
+        # One survey per ticket: a second invitation event (a replay) keeps the first time.
+        fact["surveyed_at"] = at
     return fact
 
 

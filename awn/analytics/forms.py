@@ -15,6 +15,11 @@ from awn.tickets.enums import Category, Channel
 
 from .selectors import NO_TEAM, REPORT_TZ, ReportFilter
 
+
+def _channel_choices() -> list[tuple[str, Any]]:
+    return [("", _("All")), *Channel.choices]
+
+
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 
@@ -39,9 +44,7 @@ class ReportFilterForm(forms.Form):
     team_kind = forms.ChoiceField(
         label=_("Vendor kind"), required=False, choices=[("", _("All")), *TeamKind.choices]
     )
-    channel = forms.ChoiceField(
-        label=_("Channel"), required=False, choices=[("", _("All")), *Channel.choices]
-    )
+    channel = forms.ChoiceField(label=_("Channel"), required=False, choices=_channel_choices)
     category = forms.ChoiceField(
         label=_("Category"), required=False, choices=[("", _("All")), *Category.choices]
     )

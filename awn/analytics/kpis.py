@@ -171,9 +171,12 @@ KPIS: tuple[Kpi, ...] = (
     Kpi(
         "csat_response",
         _("Survey response rate"),
-        _("Share of the resolved tickets whose requester answered the satisfaction rating."),
+        _(
+            "Share of the tickets sent a satisfaction survey whose requester answered it, on any channel and "
+            "counted once; a rating given without a survey (the portal's form) counts as asked and answered."
+        ),
         Unit.SHARE,
-        RESOLVED,
+        NOT_MERGED & (Q(surveyed_at__isnull=False) | Q(csat_score__isnull=False)),
         hit=Q(csat_score__isnull=False),
     ),
     Kpi(

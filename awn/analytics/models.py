@@ -62,6 +62,8 @@ class TicketFact(models.Model):
     bot_reply_count = models.PositiveIntegerField(default=0)
     csat_score = models.PositiveSmallIntegerField(null=True)
     rated_at = models.DateTimeField(null=True)
+    # When the satisfaction survey was sent (awn/surveys): the denominator of the survey response rate.
+    surveyed_at = models.DateTimeField(null=True)
     merged_into_id = models.BigIntegerField(null=True)
     # The same contact opened another ticket of the same category within 7 days after this one was resolved
     # (facts.REPEAT_WINDOW): set once, by the creation (or category change) of that later ticket.

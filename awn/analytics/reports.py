@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from hijridate import Gregorian
 
 from awn.accounts.enums import TeamKind
+from awn.core.channels import ChoiceSet
 from awn.tickets.enums import Category, Channel, Status
 
 from .forms import BREAKDOWNS
@@ -137,7 +138,8 @@ def _group_labels(by: str, keys: list[Any], only_team_id: int | None) -> dict[An
         return {pk: name for pk, name, _kind in team_choices(only_team_id)}
     if by in ("school_id", "education_office_id"):
         return organization_names(keys)
-    choices = {"team_kind": TeamKind, "channel": Channel, "category": Category}[by]
+    sets: dict[str, ChoiceSet] = {"team_kind": TeamKind, "channel": Channel, "category": Category}
+    choices = sets[by]
     return {value: str(label) for value, label in choices.choices}
 
 

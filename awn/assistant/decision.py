@@ -19,6 +19,15 @@ cost on held-out folds of the training corpus (grouped by paraphrase family):
     wrong article (answered with the wrong article)         1.5
     unneeded handoff (handed off an answerable question)    1
 
+Prior shift. The corpus the model is trained on is 45% "needs a person"; real traffic is not. The model's
+calibrated probabilities carry the corpus's class prior, so they are moved to the deployment's prior
+(settings.AWN_ASSISTANT_HANDOFF_PRIOR) by Bayes' rule, as in Saerens, Latinne & Decaestecker (2002, "Adjusting
+the outputs of a classifier to new a priori probabilities"): p'(c|x) ∝ p(c|x)·π'(c)/π(c), the handoff reasons
+keeping their corpus proportions among themselves. The confidence (P(answer and the first article is right)) is
+a part of the answer class and moves with it. The threshold is the one cross-validation chose at that prior (a
+table over priors, interpolated). `manage.py estimate_handoff_prior` estimates the prior from the deployment's
+own stored questions with the same paper's EM.
+
 The weights are weights/decision-model.json (everything but the n-gram/embedding matrix) and
 weights/decision-model.npy (that matrix); no pickle. How they are trained and selected: bench/assistant/README.md.
 """
@@ -29,11 +38,12 @@ import json
 import math
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from django.conf import settings
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 
@@ -248,6 +258,53 @@ def logit(p: np.ndarray | float) -> np.ndarray:
     return np.asarray(np.log(q / (1 - q)))
 
 
+def deployment_prior(training_prior: np.ndarray, handoff_prior: float) -> np.ndarray:
+    """The class prior at deployment: `handoff_prior` shared by the handoff reasons in their training
+    proportions, the rest to `answer` (class 0 is ANSWER)."""
+    prior = np.asarray(training_prior, dtype=np.float64)
+    reasons = prior[1:] / prior[1:].sum()
+    return np.concatenate([[1.0 - handoff_prior], handoff_prior * reasons])
+
+
+def shift_prior(
+    probabilities: np.ndarray, training_prior: np.ndarray, new_prior: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Posteriors under a new class prior (Saerens et al. 2002): p'(c|x) = p(c|x)·w_c / Σ_k p(k|x)·w_k with
+    w = π'/π. Returns the new posteriors and each row's factor for the answer class, w_answer / Σ_k p(k|x)·w_k,
+    which also moves any event inside the answer class (the confidence)."""
+    weights = np.asarray(new_prior, dtype=np.float64) / np.asarray(training_prior, dtype=np.float64)
+    unnormalized = np.atleast_2d(probabilities) * weights
+    total = unnormalized.sum(axis=1, keepdims=True)
+    return unnormalized / total, weights[0] / total[:, 0]
+
+
+def em_prior(
+    probabilities: np.ndarray, training_prior: np.ndarray, *, max_iter: int = 1000, tol: float = 1e-8
+) -> tuple[np.ndarray, int]:
+    """The class prior of an unlabelled sample, by EM (Saerens et al. 2002, section 2.2): alternately shift the
+    posteriors to the current prior and take the prior as their mean. Returns the prior and the iterations."""
+    training = np.asarray(training_prior, dtype=np.float64)
+    prior = training.copy()
+    for iteration in range(1, max_iter + 1):
+        shifted, _ = shift_prior(probabilities, training, prior)
+        updated = shifted.mean(axis=0)
+        if np.abs(updated - prior).max() < tol:
+            return updated, iteration
+        prior = updated
+    return prior, max_iter
+
+
+def handoff_prior_setting() -> float | None:
+    """settings.AWN_ASSISTANT_HANDOFF_PRIOR as a share in (0, 1), or None ("" or "training": the corpus prior)."""
+    value = str(getattr(settings, "AWN_ASSISTANT_HANDOFF_PRIOR", "") or "").strip().lower()
+    if value in ("", "training", "none"):
+        return None
+    share = float(value)
+    if not 0.0 < share < 1.0:
+        raise ValueError(f"AWN_ASSISTANT_HANDOFF_PRIOR must be a share in (0, 1), not {value!r}")
+    return share
+
+
 @dataclass(frozen=True)
 class Decision:
     label: str  # the most likely class
@@ -272,8 +329,34 @@ class DecisionModel:
     right_bias: float
     platt_a: float
     platt_b: float
-    threshold: float
+    threshold: float  # at the training prior
     meta: dict[str, Any]
+    training_prior: np.ndarray | None = None  # class shares the model was fitted on
+    thresholds_by_prior: tuple[tuple[float, float], ...] = ()  # (handoff prior, cross-validated threshold)
+    handoff_prior: float | None = None  # the deployment's; None: the training prior, no shift
+
+    @property
+    def shifted(self) -> bool:
+        return self.handoff_prior is not None and self.training_prior is not None
+
+    def effective_threshold(self) -> float:
+        """The threshold cross-validation chose at the deployment prior (interpolated between the priors it
+        was chosen at), or the training-prior one."""
+        if self.handoff_prior is None or self.training_prior is None or not self.thresholds_by_prior:
+            return self.threshold
+        priors, thresholds = zip(*self.thresholds_by_prior, strict=True)
+        return float(np.interp(self.handoff_prior, priors, thresholds))
+
+    def at_deployment_prior(
+        self, probabilities: np.ndarray, confidence: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Probabilities and confidence moved from the training prior to the deployment's (no-op when unset)."""
+        if not self.shifted:
+            return probabilities, confidence
+        assert self.training_prior is not None and self.handoff_prior is not None
+        new_prior = deployment_prior(self.training_prior, self.handoff_prior)
+        shifted, factor = shift_prior(probabilities, self.training_prior, new_prior)
+        return shifted, np.clip(confidence * factor, 0.0, 1.0)
 
     def probabilities(self, design: sparse.spmatrix) -> np.ndarray:
         logits = np.asarray(design @ self.weights.T) + self.bias
@@ -287,23 +370,29 @@ class DecisionModel:
     def calibrated(self, p_answer: np.ndarray, p_right: np.ndarray) -> np.ndarray:
         return sigmoid(self.platt_a * logit(p_answer * p_right) + self.platt_b)
 
-    def decide_many(self, inputs: Sequence[DecisionInput]) -> list[Decision]:
+    def training_probabilities(self, inputs: Sequence[DecisionInput]) -> np.ndarray:
+        """The calibrated class probabilities at the training prior (what the prior's EM estimate reads)."""
         design = self.scaling.design(
             ngram_matrix([item.ngram_text for item in inputs]),
             np.stack([item.embedding for item in inputs]),
             np.stack([item.retrieval for item in inputs]),
             np.stack([item.cues for item in inputs]),
         )
-        probabilities = self.probabilities(design)
+        return self.probabilities(design)
+
+    def decide_many(self, inputs: Sequence[DecisionInput]) -> list[Decision]:
+        probabilities = self.training_probabilities(inputs)
         right = self.right_article(np.stack([item.retrieval for item in inputs]))
         answer_column = self.classes.index(ANSWER)
         confidence = self.calibrated(probabilities[:, answer_column], right)
+        probabilities, confidence = self.at_deployment_prior(probabilities, confidence)
+        threshold = self.effective_threshold()
         decisions = []
         for row, p_right, sure in zip(probabilities, right, confidence, strict=True):
             best = self.classes[int(row.argmax())]
             handoff = [i for i, name in enumerate(self.classes) if name != ANSWER]
             reason = self.classes[max(handoff, key=lambda i: row[i])]
-            answer = bool(sure >= self.threshold)
+            answer = bool(sure >= threshold)
             decisions.append(
                 Decision(
                     label=best,
@@ -350,6 +439,12 @@ class DecisionModel:
             },
             "meta": self.meta,
         }
+        if self.training_prior is not None:
+            document["training_prior"] = [round(float(v), 6) for v in self.training_prior]
+        if self.thresholds_by_prior:
+            document["thresholds_by_prior"] = [
+                [round(p, 4), round(t, 4)] for p, t in self.thresholds_by_prior
+            ]
         json_path.write_text(json.dumps(document, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
     @classmethod
@@ -382,6 +477,14 @@ class DecisionModel:
             platt_b=float(document["platt_b"]),
             threshold=float(document["threshold"]),
             meta=dict(document.get("meta", {})),
+            training_prior=(
+                np.asarray(document["training_prior"], dtype=np.float64)
+                if "training_prior" in document
+                else None
+            ),
+            thresholds_by_prior=tuple(
+                (float(p), float(t)) for p, t in document.get("thresholds_by_prior", ())
+            ),
         )
 
 
@@ -390,9 +493,11 @@ _model_lock = threading.Lock()
 
 
 def decision_model() -> DecisionModel:
-    """The committed model, loaded once per process."""
+    """The committed model at the deployment's handoff prior (settings.AWN_ASSISTANT_HANDOFF_PRIOR), loaded once
+    per process."""
     global _model
     with _model_lock:
-        if _model is None:
-            _model = DecisionModel.load()
+        prior = handoff_prior_setting()
+        if _model is None or _model.handoff_prior != prior:
+            _model = replace(_model or DecisionModel.load(), handoff_prior=prior)
         return _model

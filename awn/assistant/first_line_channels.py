@@ -18,6 +18,8 @@ from django.utils.translation import gettext as _
 from awn.core.text.arabic import normalize_arabic
 from awn.knowledge.models import Article
 from awn.knowledge.services import article_learn_question
+from awn.routing.selectors import ticket_wait
+from awn.routing.text import wait_sentence
 from awn.tickets.enums import Direction, MessageKind, Status
 from awn.tickets.models import Message, Ticket
 from awn.tickets.services import ticket_add_bot_reply, ticket_add_message, ticket_update
@@ -76,9 +78,14 @@ def _feedback_prompt(language: str) -> str:
         return _("Did this solve it? Reply 1 if it did, or 2 to talk to a person.")
 
 
-def _handed_off_notice(language: str) -> str:
-    with translation.override("en" if language == "en" else "ar"):
-        return _("Thank you. A member of our team will answer you here as soon as possible.")
+def _handed_off_notice(language: str, ticket: Ticket) -> str:
+    """The handoff's reply, with the expected wait: the ticket's place in its channel group's line and the
+    routing layer's estimate (the sentence the portal shows), or that nobody is available now."""
+    language = "en" if language == "en" else "ar"
+    with translation.override(language):
+        notice = _("Thank you. A member of our team will answer you here as soon as possible.")
+    estimate = ticket_wait(ticket)  # None once someone took or answered it
+    return f"{notice} {wait_sentence(estimate, language)}" if estimate is not None else notice
 
 
 def first_line_on_message(message_id: int) -> str:
@@ -120,7 +127,7 @@ def _first_answer(ticket: Ticket, message: Message, attempt: AssistantAnswer) ->
     ticket_add_message(
         ticket=ticket, body=attempt_note(attempt, declined=False), actor=None, kind=MessageKind.NOTE
     )
-    ticket_add_bot_reply(ticket=ticket, body=_handed_off_notice(attempt.language))
+    ticket_add_bot_reply(ticket=ticket, body=_handed_off_notice(attempt.language, ticket))
     FirstLineConversation.objects.filter(pk=state.pk).update(
         reason=attempt.reason[:32], decided_at=timezone.now()
     )
@@ -147,7 +154,7 @@ def _on_feedback(ticket: Ticket, state: FirstLineConversation, message: Message)
         else _("The customer wrote again after the assistant's answer (%(article)s); people take over.")
     ) % {"article": locked.article_external_id}
     ticket_add_message(ticket=ticket, body=note, actor=None, kind=MessageKind.NOTE)
-    ticket_add_bot_reply(ticket=ticket, body=_handed_off_notice(locked.language))
+    ticket_add_bot_reply(ticket=ticket, body=_handed_off_notice(locked.language, ticket))
     FirstLineConversation.objects.filter(pk=locked.pk).update(
         state=FirstLineState.HANDED_OFF,
         reason="declined" if word == "person" else "wrote_again",

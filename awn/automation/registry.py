@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import TextChoices
 from django.utils.translation import gettext_lazy as _
 
 from awn.accounts.models import Team, User
 from awn.accounts.policies import is_staff_member
+from awn.core.channels import ChoiceSet
 from awn.core.errors import ValidationError, lazy_format
 from awn.core.text.arabic import normalize_arabic
 from awn.crm.enums import ContactType
@@ -93,7 +93,7 @@ class Field:
     label: Any
     kind: str  # choice | id | tag | text | hours
     ops: tuple[str, ...]
-    choices: type[TextChoices] | None = None
+    choices: ChoiceSet | None = None
     exists: Callable[[int], bool] | None = None  # for "id" fields: the referenced row exists
 
 
@@ -174,7 +174,7 @@ class Action:
     label: Any
     kind: str  # choice | team | user | tag | text | canned | users | none
     ticket_field: str = ""  # for set_* actions: the ticket field it changes
-    choices: type[TextChoices] | None = None
+    choices: ChoiceSet | None = None
 
 
 ACTIONS: dict[str, Action] = {
@@ -201,7 +201,7 @@ def _error(message: Any, position: Any, **params: Any) -> ValidationError:
     return ValidationError(lazy_format(message, position=position, **params), field="spec")
 
 
-def _choice(value: Any, choices: type[TextChoices], position: Any) -> str:
+def _choice(value: Any, choices: ChoiceSet, position: Any) -> str:
     if not isinstance(value, str) or value not in choices.values:
         raise _error(_("%(position)s: “%(value)s” is not one of the allowed values."), position, value=value)
     return value

@@ -20,6 +20,7 @@ from django.utils.translation import ngettext
 from awn.accounts.models import Team, User
 from awn.accounts.policies import is_staff_member, is_supervisor
 from awn.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from awn.core.events import publish
 from awn.crm.models import Contact
 from awn.crm.services import contact_create
 from awn.crm.validators import clean_email, clean_phone
@@ -39,6 +40,7 @@ from awn.tickets.policies import can_work_ticket
 from awn.tickets.services import ticket_add_message, ticket_create, ticket_update
 
 from .enums import ChatStatus, Sender
+from .events import ChatStarted
 from .models import AgentPresence, Conversation, Line
 from .offline import offline_notice
 from .text import clean_text, has_content
@@ -329,6 +331,12 @@ def chat_start(
     first = Message.objects.filter(ticket=ticket).order_by("pk").first()
     Line.objects.create(
         conversation=conversation, sender=Sender.VISITOR, body=question, author_name=name, message=first
+    )
+    # The web-chat connector opens the ticket's channel thread (a conversation of the web-chat inbox).
+    publish(
+        ChatStarted(
+            ticket_id=ticket.pk, chat_id=conversation.pk, contact_id=contact.pk, address=email or phone
+        )
     )
     return conversation
 

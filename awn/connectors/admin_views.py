@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from awn.accounts.enums import Role
 from awn.core.errors import ValidationError
 
-from .enums import InboxKind
 from .forms import inbox_form_class
+from .kinds import InboxKind
 from .models import Inbox
 from .registry import connector_for
 from .selectors import inbox_health, inbox_list, secrets_set
@@ -48,7 +48,8 @@ def inbox_index(request: HttpRequest) -> HttpResponse:
         }
         for i in inbox_list()
     ]
-    return render(request, "connectors/inbox_list.html", {"rows": rows, "kinds": InboxKind.choices})
+    kinds = [(k.code, k.label) for k in InboxKind if connector_for(k.code).added_by_admins]
+    return render(request, "connectors/inbox_list.html", {"rows": rows, "kinds": kinds})
 
 
 def _form_page(request: HttpRequest, inbox: Inbox | None, kind: str) -> HttpResponse:
@@ -92,7 +93,7 @@ def _form_page(request: HttpRequest, inbox: Inbox | None, kind: str) -> HttpResp
 @admin_required
 def inbox_new(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind", "")
-    if kind not in InboxKind.values:
+    if kind not in InboxKind.values or not connector_for(kind).added_by_admins:
         raise Http404()
     return _form_page(request, None, kind)
 

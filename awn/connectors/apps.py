@@ -6,3 +6,8 @@ class ConnectorsConfig(AppConfig):
     name = "awn.connectors"
     label = "connectors"
     verbose_name = _("Channels")
+
+    def ready(self) -> None:
+        from .kinds import register_connector_kinds
+
+        register_connector_kinds()

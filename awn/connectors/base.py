@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from django.utils.functional import Promise
+
+from awn.core.channels import REPLIES, ChannelKind
 from awn.tickets.attachments import IncomingFile
 
 if TYPE_CHECKING:
@@ -26,9 +29,10 @@ class MalformedPayload(Exception):
 
 
 class SendError(Exception):
-    def __init__(self, message: str, *, retryable: bool) -> None:
+    def __init__(self, message: str, *, retryable: bool, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retryable = retryable
+        self.retry_after = retry_after  # seconds the provider asked us to wait (HTTP 429/503 Retry-After)
 
 
 @dataclass(frozen=True)
@@ -109,8 +113,14 @@ class SettingField:
 
 
 class Connector:
+    # The inbox kind this connector serves: its code (stored on Inbox.kind), label and icon on the inbox pages.
     kind: ClassVar[str]
-    channel: ClassVar[str]  # the tickets Channel value written on tickets and messages
+    label: ClassVar[str | Promise]
+    icon: ClassVar[str] = "plug"
+    channel: ClassVar[str]  # the registered channel code written on tickets and messages
+    # The channel this connector brings, registered when Django starts (None: one registered elsewhere, e.g. the
+    # fake connector's "api"). Several connectors may bring the same one (CTI and Asterisk: phone).
+    channel_kind: ClassVar[ChannelKind | None] = None
     default_api_base: ClassVar[str] = ""
     api_base_env: ClassVar[str] = ""
     secret_fields: ClassVar[tuple[SecretField, ...]] = ()
@@ -123,6 +133,24 @@ class Connector:
     # Channels whose raw items are not conversation messages (phone call events) apply them with apply_event
     # instead of parse_inbound + threading.
     applies_events: ClassVar[bool] = False
+    # An agent's public reply goes back through this channel (not a phone inbox: its tickets are answered by
+    # the portal/email notification).
+    sends_replies: ClassVar[bool] = True
+    # An admin adds inboxes of this kind (not web chat: its one inbox is created with it).
+    added_by_admins: ClassVar[bool] = True
+
+    def inbox_kind(self, order: int = 100) -> ChannelKind:
+        """This connector's entry in the inbox-kind registry; its capabilities say how it works."""
+        flags = {
+            "polls": self.polls,
+            "threads_by_address": self.threads_by_address,
+            "applies_events": self.applies_events,
+            "reply_window": self.reply_window_hours is not None,
+            REPLIES: self.sends_replies,
+        }
+        return ChannelKind(
+            self.kind, self.label, self.icon, frozenset(k for k, on in flags.items() if on), order=order
+        )
 
     def api_base(self, inbox: Inbox) -> str:
         return (inbox.api_base_url or os.environ.get(self.api_base_env, "") or self.default_api_base).rstrip(

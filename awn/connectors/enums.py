@@ -2,15 +2,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class InboxKind(models.TextChoices):
-    WHATSAPP = "whatsapp", _("WhatsApp")
-    TELEGRAM = "telegram", _("Telegram")
-    EMAIL = "email", _("Email")
-    PHONE = "phone", _("Phone (CTI)")
-    ASTERISK = "asterisk", _("Asterisk (AMI)")
-    FAKE = "fake", _("Test channel")
-
-
 class ListenerError(models.TextChoices):
     """Why a long-running listener (Asterisk AMI) is not receiving events, shown on the inbox list."""
 

@@ -13,6 +13,22 @@ from .base import SendError
 TIMEOUT = 15
 
 
+RETRY_AFTER_MAX_SECONDS = 3600
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """A Retry-After header in seconds (the delay form; an HTTP date counts as absent), capped at an hour."""
+    if not value:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    if seconds != seconds or seconds < 0:  # NaN or negative
+        return None
+    return min(seconds, RETRY_AFTER_MAX_SECONDS)
+
+
 def _build(
     url: str, *, data: bytes | None = None, method: str = "GET", headers: dict[str, str]
 ) -> urllib.request.Request:
@@ -30,7 +46,9 @@ def _open(request: urllib.request.Request) -> tuple[int, bytes]:
         # 4xx except 429: the request itself is wrong, retrying will not help.
         retryable = exc.code >= 500 or exc.code == 429
         raise SendError(
-            f"HTTP {exc.code}: {body.decode('utf-8', 'replace')[:250]}", retryable=retryable
+            f"HTTP {exc.code}: {body.decode('utf-8', 'replace')[:250]}",
+            retryable=retryable,
+            retry_after=retry_after_seconds(exc.headers.get("Retry-After") if exc.headers else None),
         ) from exc
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         raise SendError(f"unreachable: {exc}", retryable=True) from exc

@@ -9,13 +9,15 @@ from __future__ import annotations
 import uuid
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from awn.core.channels import InboxKind
 from awn.core.models import FastChoiceDisplayMixin, TimeStampedModel
 from awn.crm.models import Contact
 from awn.tickets.models import Message, Ticket
 
-from .enums import DeliveryError, DeliveryStatus, EventStatus, InboxKind, ListenerError
+from .enums import DeliveryError, DeliveryStatus, EventStatus, ListenerError
 
 
 class Inbox(TimeStampedModel):
@@ -23,7 +25,8 @@ class Inbox(TimeStampedModel):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("name"), max_length=120)
-    kind = models.CharField(_("channel"), max_length=16, choices=InboxKind.choices)
+    # A registered inbox kind (awn/connectors/kinds.py): no `choices=`, so a new provider makes no migration.
+    kind = models.CharField(_("channel"), max_length=16)
     is_active = models.BooleanField(_("active"), default=True)
     api_base_url = models.CharField(_("API base URL"), max_length=200, blank=True)
     # Non-secret, kind-specific settings (phone number id, template name...).
@@ -42,6 +45,9 @@ class Inbox(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def get_kind_display(self) -> str:
+        return InboxKind.label(self.kind)
 
 
 class InboundEvent(models.Model):
@@ -73,7 +79,7 @@ class InboundEvent(models.Model):
 class ChannelIdentity(TimeStampedModel):
     """Who a channel address (Telegram user id, WhatsApp wa_id) belongs to: one CRM contact across channels."""
 
-    kind = models.CharField(max_length=16, choices=InboxKind.choices)
+    kind = models.CharField(max_length=16)  # a registered inbox kind
     external_id = models.CharField(max_length=100)
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="channel_identities")
     display_name = models.CharField(max_length=200, blank=True)
@@ -85,28 +91,34 @@ class ChannelIdentity(TimeStampedModel):
 
 
 class Conversation(models.Model):
-    """The channel thread behind a ticket: where replies go, and when the customer last wrote."""
+    """The channel thread behind a ticket, whatever the channel: a ticket has at most one.
+
+    It names the inbox and the address replies go back to, when the customer last wrote, and `external_id`: the
+    provider's own id of the thread when it has one. A phone call is a conversation of a voice inbox (CTI,
+    Asterisk) whose external id is the PBX's call id: the later events of the call find their ticket by it. A
+    call needs no other column today, so it has no detail row; one would be added the day a call carries
+    facts of its own (duration, recording).
+    """
 
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="channel_conversation")
     inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="conversations", db_index=False)
-    address = models.CharField(max_length=100)  # wa_id or Telegram chat id
+    address = models.CharField(max_length=100)  # wa_id, Telegram chat id, email address, caller's number
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+    external_id = models.CharField(
+        max_length=100, blank=True
+    )  # the PBX's call id; blank: threaded by address
     last_inbound_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         indexes = [models.Index(fields=["inbox", "address"], name="connectors_conv_address")]
-
-
-class PhoneCall(models.Model):
-    """One call from a PBX (providers/cti): its events thread into this ticket by the PBX's call id."""
-
-    inbox = models.ForeignKey(Inbox, on_delete=models.CASCADE, related_name="+", db_index=False)
-    call_id = models.CharField(max_length=100)
-    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="phone_call")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["inbox", "call_id"], name="connectors_call_unique")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["inbox", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="connectors_conv_external_unique",
+            )
+        ]
 
 
 class OutboundMessage(FastChoiceDisplayMixin, models.Model):

@@ -1,4 +1,4 @@
-"""Outgoing public replies: one OutboundMessage per reply, sent with retries and exponential backoff.
+"""Outgoing public replies: one OutboundMessage per reply, sent with retries and exponential backoff with jitter.
 
 A send is claimed under a row lock (a lease in next_attempt_at), done outside any transaction, then recorded.
 """
@@ -6,12 +6,15 @@ A send is claimed under a row lock (a lease in next_attempt_at), done outside an
 from __future__ import annotations
 
 import logging
+import random
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
 
+from awn.core.channels import REPLIES
 from awn.core.events import publish
 from awn.core.tasks import enqueue, enqueue_in
 from awn.tickets.attachments import IncomingFile
@@ -20,6 +23,7 @@ from awn.tickets.models import Message
 from .base import Outgoing, SendError, StatusUpdate
 from .enums import DELIVERY_RANK, DeliveryError, DeliveryStatus
 from .events import DeliveryStatusChanged
+from .kinds import InboxKind
 from .models import Conversation, Inbox, OutboundMessage
 from .registry import connector_for
 
@@ -31,15 +35,21 @@ LEASE_SECONDS = 120
 SEND_JOB = "awn.connectors.tasks.send_outbound"
 
 
-def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS))
+def backoff(attempts: int, *, draw: Callable[[], float] = random.random) -> timedelta:
+    """The wait after failed attempt number `attempts`: the exponential step (5 s, 10 s, 20 s… at most 30 min),
+    half of it fixed and half drawn at random ("equal jitter"), so that the replies a provider outage failed
+    together do not all come back at the same second, and none comes back sooner than half the step."""
+    step = min(BACKOFF_BASE_SECONDS * 2 ** max(attempts - 1, 0), BACKOFF_MAX_SECONDS)
+    return timedelta(seconds=step / 2 + draw() * step / 2)
 
 
 def conversation_for_ticket(ticket_id: int) -> Conversation | None:
-    """The channel thread of a ticket, or of a ticket merged into it."""
+    """The channel thread replies to a ticket go back through: its own or a merged ticket's, on an inbox whose
+    connector sends replies (a phone call's conversation does not)."""
     return (
         Conversation.objects.select_related("inbox")
         .filter(Q(ticket_id=ticket_id) | Q(ticket__merged_into_id=ticket_id))
+        .filter(inbox__kind__in=InboxKind.with_capability(REPLIES))
         .order_by("-last_inbound_at")
         .first()
     )
@@ -131,11 +141,17 @@ def outbound_send(outbound_id: int) -> None:
     except SendError as exc:
         if exc.retryable and row.attempts < MAX_ATTEMPTS:
             delay = backoff(row.attempts)
+            if exc.retry_after is not None:  # a 429/503 that says when: never sooner than the provider asked
+                delay = max(delay, timedelta(seconds=exc.retry_after))
             OutboundMessage.objects.filter(pk=row.pk).update(
                 last_error=str(exc)[:300], next_attempt_at=timezone.now() + delay
             )
             logger.warning(
-                "outbound %s attempt %s failed, retry in %ss: %s", row.pk, row.attempts, delay.seconds, exc
+                "outbound %s attempt %s failed, retry in %.1fs: %s",
+                row.pk,
+                row.attempts,
+                delay.total_seconds(),
+                exc,
             )
             enqueue_in(SEND_JOB, row.pk, seconds=delay.total_seconds())
         else:
@@ -164,6 +180,18 @@ def _fail(row: OutboundMessage, code: str, error: str) -> None:
         publish(
             DeliveryStatusChanged(ticket_id=row.message.ticket_id, message_id=row.message_id, status="failed")
         )
+
+
+def outbound_retry(outbound_id: int) -> bool:
+    """Send a failed reply again (an agent's decision on the dead-letter list): a fresh set of attempts. Only a
+    failed row moves, once: a second click, or a row another agent already re-sent, changes nothing."""
+    with transaction.atomic():
+        moved = OutboundMessage.objects.filter(pk=outbound_id, status=DeliveryStatus.FAILED).update(
+            status=DeliveryStatus.PENDING, attempts=0, error_code="", next_attempt_at=timezone.now()
+        )
+        if moved:
+            enqueue(SEND_JOB, outbound_id)
+    return bool(moved)
 
 
 class UnknownProviderMessage(Exception):

@@ -8,8 +8,10 @@ from collections import Counter
 
 from django.db.models import Count, QuerySet
 
+from awn.tickets.models import Ticket
+
 from .enums import DeliveryStatus, EventStatus
-from .models import InboundEvent, Inbox, OutboundMessage
+from .models import Conversation, InboundEvent, Inbox, OutboundMessage
 from .outbound import conversation_for_ticket, window_open
 from .secrets import decrypt_secrets
 
@@ -81,3 +83,11 @@ def channel_state_for_ticket(ticket_id: int) -> dict[str, object] | None:
         "window_open": window_open(inbox, conversation.address),
         "has_template": bool(inbox.settings.get("template_name")),
     }
+
+
+def phone_call_ticket(inbox: Inbox, call_id: str) -> Ticket | None:
+    """The ticket of an earlier event of the call `call_id` on this voice inbox, if any."""
+    conversation = (
+        Conversation.objects.select_related("ticket").filter(inbox=inbox, external_id=call_id).first()
+    )
+    return conversation.ticket if conversation is not None else None

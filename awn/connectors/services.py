@@ -11,12 +11,15 @@ from django.utils.translation import gettext_lazy as _
 
 from awn.core.errors import ValidationError
 from awn.core.tasks import enqueue
+from awn.crm.models import Contact
 from awn.privacy.scrub import scrub_everywhere
 from awn.tickets.models import Ticket
 
 from .base import RawItem
-from .enums import EventStatus, InboxKind
-from .models import ChannelIdentity, InboundEvent, Inbox, PhoneCall
+from .enums import EventStatus
+from .kinds import InboxKind
+from .models import ChannelIdentity, Conversation, InboundEvent, Inbox
+from .providers.web_chat import KIND as WEB_CHAT_KIND
 from .registry import connector_for
 from .secrets import decrypt_secrets, encrypt_secrets
 from .selectors import inbox_cache_clear
@@ -68,9 +71,45 @@ def events_store(inbox: Inbox, items: list[RawItem]) -> tuple[int, int]:
     return len(new_ids), duplicates
 
 
-def phone_call_open(*, inbox: Inbox, call_id: str, ticket: Ticket) -> PhoneCall:
-    """The PBX's call `call_id` is threaded into `ticket`: its later events land there (providers/cti)."""
-    return PhoneCall.objects.create(inbox=inbox, call_id=call_id, ticket=ticket)
+def phone_call_open(
+    *, inbox: Inbox, call_id: str, ticket: Ticket, contact: Contact, caller: str
+) -> Conversation:
+    """The PBX's call `call_id` becomes the conversation of `ticket` on this voice inbox: the call's later events
+    land there (providers/cti)."""
+    now = timezone.now()
+    return Conversation.objects.create(
+        ticket=ticket,
+        inbox=inbox,
+        address=caller,
+        contact=contact,
+        external_id=call_id,
+        last_inbound_at=now,
+        created_at=now,
+    )
+
+
+WEB_CHAT_INBOX_NAME = "المحادثة المباشرة على الموقع"  # data, renamed by admins at will
+
+
+def web_chat_inbox() -> Inbox:
+    """The web-chat inbox (created by the migration that made web chat a connector when chats existed, else here
+    on first use)."""
+    inbox = Inbox.objects.filter(kind=WEB_CHAT_KIND).order_by("pk").first()
+    return inbox or Inbox.objects.create(name=WEB_CHAT_INBOX_NAME, kind=WEB_CHAT_KIND)
+
+
+def web_chat_open(*, ticket_id: int, chat_id: int, contact_id: int, address: str) -> Conversation:
+    """A chat's thread: a conversation of the web-chat inbox whose external id is the live session's id."""
+    now = timezone.now()
+    return Conversation.objects.create(
+        ticket_id=ticket_id,
+        inbox=web_chat_inbox(),
+        address=address[:100],
+        contact_id=contact_id,
+        external_id=str(chat_id),
+        last_inbound_at=now,
+        created_at=now,
+    )
 
 
 def inbox_set_connection_error(inbox_id: int, code: str) -> None:

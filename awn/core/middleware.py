@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.deprecation import MiddlewareMixin
@@ -25,4 +26,17 @@ class RevealBidiControlsMiddleware(MiddlewareMixin):
             response.content = revealed
             if response.has_header("Content-Length"):
                 response["Content-Length"] = str(len(revealed))
+        return response
+
+
+class ContentSecurityPolicyMiddleware(MiddlewareMixin):
+    """Every response carries settings.AWN_CSP unless its view set a stricter policy (attachments: `sandbox`).
+
+    Scripts come only from Awn's own files: no inline script, no eval, no other origin, so text an attacker slips
+    into a page cannot run even where escaping failed. Inline style attributes stay allowed (see settings)."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        policy: str = getattr(settings, "AWN_CSP", "")
+        if policy and "Content-Security-Policy" not in response:
+            response["Content-Security-Policy"] = policy
         return response

@@ -73,7 +73,9 @@ class Recipient(FastChoiceDisplayMixin, models.Model):
     broadcast = models.ForeignKey(Broadcast, on_delete=models.CASCADE, related_name="recipients")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+", db_index=False)
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+", db_index=False)
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    channel = models.CharField(
+        _("channel"), max_length=16
+    )  # a registered channel code (awn/core/channels.py)
     state = models.CharField(
         _("state"), max_length=8, choices=RecipientState.choices, default=RecipientState.PENDING
     )
@@ -96,3 +98,6 @@ class Recipient(FastChoiceDisplayMixin, models.Model):
             ),
             models.Index(fields=["channel", "sent_at"], name="recipient_channel_sent"),
         ]
+
+    def get_channel_display(self) -> str:
+        return str(Channel.label(self.channel))

@@ -280,7 +280,7 @@ def _check_daily_limits(audience: dict[int, tuple[int, str]]) -> None:
                         "%(limit)d a day and %(used)d are already sent or queued. Nothing was sent."
                     ),
                     count=count,
-                    channel=Channel(channel).label,
+                    channel=Channel.label(channel),
                     limit=limit,
                     used=used,
                 ),

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from awn.core.channels import REPLIES, InboxKind
 from awn.crm.events import ContactErased
 from awn.tickets.enums import Channel, Status
 from awn.tickets.events import ReplySent, TicketStatusChanged
@@ -25,7 +26,9 @@ def on_reply_sent(event: ReplySent) -> None:
     if message.channel == Channel.CHAT:
         return  # said live in a chat window: the visitor gets the whole transcript by email when it ends
     ticket = message.ticket
-    if Ticket.objects.filter(pk=ticket.pk, channel_conversation__isnull=False).exists():
+    if Ticket.objects.filter(
+        pk=ticket.pk, channel_conversation__inbox__kind__in=InboxKind.with_capability(REPLIES)
+    ).exists():
         # A channel thread (email, WhatsApp, Telegram): the connector sends the reply itself, where the
         # customer wrote; a second copy by email would only be noise.
         return

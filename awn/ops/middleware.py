@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from awn.core import request_id
 
 from .metrics import EXCEPTIONS, observe_request
+from .replica import reports_middleware_scope
 
 access_log = logging.getLogger("awn.request")
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -47,7 +48,8 @@ class ObservabilityMiddleware:
         started = time.perf_counter()
         with request_id.bound(request_id.clean(request.META.get("HTTP_X_REQUEST_ID"))) as rid:
             with connection.execute_wrapper(counter):
-                response = self.get_response(request)
+                # A report's reads go to the replica when AWN_REPORTS_DATABASE_URL names one (awn/ops/replica.py).
+                response = reports_middleware_scope(request, lambda: self.get_response(request))
             seconds = time.perf_counter() - started
             view = view_name(request)
             observe_request(view, request.method or "", response.status_code, seconds, counter.count)

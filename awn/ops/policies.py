@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 
-from awn.accounts.policies import is_supervisor
+from awn.accounts.policies import is_staff_member, is_supervisor
 
 
 def can_see_operations(user: Any) -> bool:
@@ -22,3 +22,8 @@ def can_read_metrics(user: Any, bearer_token: str) -> bool:
     if expected and bearer_token and hmac.compare_digest(expected.encode(), bearer_token.encode()):
         return True
     return can_see_operations(user)
+
+
+def can_see_failed_deliveries(user: Any) -> bool:
+    """Every active staff member sees the replies that were not delivered, on the tickets they may see."""
+    return bool(user.is_authenticated and user.is_active and is_staff_member(user))

@@ -107,3 +107,36 @@ def check_rows(result: Readiness) -> list[dict[str, Any]]:
         }
         for check in result.checks
     ]
+
+
+FAILED_DELIVERIES_LIMIT = 200
+
+
+def failed_deliveries(user: Any, *, limit: int = FAILED_DELIVERIES_LIMIT) -> list[Any]:
+    """The dead-letter list: replies to customers that were not delivered (retries exhausted, refused by the
+    channel, window closed), newest first, only on tickets this user may see."""
+    from awn.connectors.enums import DeliveryStatus
+    from awn.connectors.models import OutboundMessage
+    from awn.tickets.policies import visible_tickets
+
+    tickets = visible_tickets(user)
+    return list(
+        OutboundMessage.objects.filter(status=DeliveryStatus.FAILED, message__ticket__in=tickets)
+        .select_related("inbox", "message__ticket")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def failed_delivery_for(user: Any, outbound_id: int) -> Any | None:
+    """One failed reply on a ticket this user may see, else None (reported as not found)."""
+    from awn.connectors.enums import DeliveryStatus
+    from awn.connectors.models import OutboundMessage
+    from awn.tickets.policies import visible_tickets
+
+    return (
+        OutboundMessage.objects.filter(
+            pk=outbound_id, status=DeliveryStatus.FAILED, message__ticket__in=visible_tickets(user)
+        )
+        .only("pk")
+        .first()
+    )

@@ -1,23 +1,28 @@
-"""Transport for operations: liveness, readiness, metrics and the operations page. Reads only."""
+"""Transport for operations: liveness, readiness, metrics, the operations page and the dead-letter list of
+replies not delivered (its one write, "send again", is the connectors' service)."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
+from awn.connectors.outbound import outbound_retry
 from awn.core.addresses import client_address
 from awn.core.ratelimit import allow
 from awn.tickets.enums import Channel
 
 from .health import readiness
 from .metrics import metrics_response
-from .policies import can_read_metrics, can_see_operations
-from .selectors import check_rows, overview
+from .policies import can_read_metrics, can_see_failed_deliveries, can_see_operations
+from .selectors import check_rows, failed_delivery_for, overview
+from .selectors import failed_deliveries as failed_deliveries_for_user
 
 
 @never_cache
@@ -104,3 +109,29 @@ def operations(request: HttpRequest) -> HttpResponse:
         "has_metrics_token": bool(getattr(settings, "AWN_METRICS_TOKEN", "")),
     }
     return render(request, "ops/operations.html", context)
+
+
+@never_cache
+@require_safe
+def failed_deliveries(request: HttpRequest) -> HttpResponse:
+    """The dead-letter list: replies to customers that were not delivered, on the tickets this agent may see."""
+    user = request.user
+    if not user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not can_see_failed_deliveries(user):
+        raise Http404()
+    rows = failed_deliveries_for_user(user)
+    return render(request, "ops/failed_deliveries.html", {"rows": rows})
+
+
+@require_POST
+def failed_delivery_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    """Send a failed reply again, from a fresh set of attempts (only on a ticket this agent may see)."""
+    user = request.user
+    if not user.is_authenticated or not can_see_failed_deliveries(user):
+        raise Http404()
+    if failed_delivery_for(user, pk) is None:
+        raise Http404()
+    if outbound_retry(pk):
+        messages.success(request, gettext("The reply is being sent again."))
+    return redirect("ops:failed_deliveries")

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Callable, Iterable
-from functools import wraps
-from typing import Any, cast
 
 from django.conf import settings
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from awn.accounts.models import User
+from awn.accounts.decorators import allowed_by
 from awn.core.pagination import CappedPaginator
 
 from .enums import AccessAction, ObjectKind
@@ -28,17 +25,7 @@ View = Callable[..., HttpResponseBase]
 EXPORT_MAX_ROWS = 100_000
 
 
-def supervisor_required(view: View) -> View:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = cast(User, request.user)
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_search_audit(user):
-            raise Http404()
-        return view(request, *args, **kwargs)
-
-    return wrapper
+supervisor_required = allowed_by(can_search_audit)
 
 
 def _form(request: HttpRequest) -> tuple[AuditFilterForm, AuditFilter | None]:

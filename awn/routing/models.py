@@ -22,7 +22,7 @@ class PeakEvent(TimeStampedModel):
     first_day = models.DateField(_("first day"))
     last_day = models.DateField(_("last day"))
     multiplier = models.DecimalField(_("multiplier"), max_digits=5, decimal_places=2)
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, blank=True)
+    channel = models.CharField(_("channel"), max_length=16, blank=True)  # a registered channel code, or all
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -42,11 +42,14 @@ class PeakEvent(TimeStampedModel):
     def __str__(self) -> str:
         return self.name
 
+    def get_channel_display(self) -> str:
+        return Channel.label(self.channel)
+
 
 class IntervalVolume(models.Model):
     """Contacts created in one channel during one 30-minute interval (start in UTC; Riyadh has no DST)."""
 
-    channel = models.CharField(max_length=16, choices=Channel.choices)
+    channel = models.CharField(max_length=16)  # a registered channel code (awn/core/channels.py)
     start = models.DateTimeField()
     contacts = models.PositiveIntegerField(default=0)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -13,6 +14,7 @@ from django.utils import timezone
 
 from awn.accounts.enums import STAFF_ROLES, Role, TeamKind
 from awn.accounts.models import User
+from awn.core.channels import LIVE, VOICE
 from awn.tickets.enums import PRIORITY_RANK, Channel, Status
 from awn.tickets.models import Ticket
 
@@ -193,8 +195,13 @@ def available_user_ids(now: datetime | None = None) -> QuerySet[AgentStatus, int
 
 
 def load_channel(channel: str) -> str:
-    names: dict[str, str] = {Channel.CHAT: "chats", Channel.PHONE: "calls"}
-    return names.get(channel, "tickets")
+    """Which capacity a channel's tickets take: calls (voice), chats (live), or tickets (the rest)."""
+    kind = Channel.get(channel)
+    if kind is not None and kind.can(VOICE):
+        return "calls"
+    if kind is not None and kind.can(LIVE):
+        return "chats"
+    return "tickets"
 
 
 @dataclass(frozen=True)
@@ -272,12 +279,26 @@ def state_counts(now: datetime | None = None) -> dict[str, int]:
 
 # ---- live estimated wait -----------------------------------------------------------------------------------------
 
-# Which channels share which capacity (and which line): live chats, calls, and every other ticket.
-GROUP_CHANNELS: dict[str, tuple[str, ...]] = {
-    "chats": (Channel.CHAT,),
-    "calls": (Channel.PHONE,),
-    "tickets": tuple(c for c in Channel.values if c not in (Channel.CHAT, Channel.PHONE)),
-}
+
+class _GroupChannels(Mapping[str, tuple[str, ...]]):
+    """Which channels share which capacity (and which line): live chats, calls, and every other ticket. Read from
+    the channel registry when asked (channels register when Django starts, after this module is imported)."""
+
+    groups = ("chats", "calls", "tickets")
+
+    def __getitem__(self, group: str) -> tuple[str, ...]:
+        if group not in self.groups:
+            raise KeyError(group)
+        return tuple(c for c in Channel.values if load_channel(c) == group)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.groups)
+
+    def __len__(self) -> int:
+        return len(self.groups)
+
+
+GROUP_CHANNELS: Mapping[str, tuple[str, ...]] = _GroupChannels()
 CAPACITY_FIELD = {"chats": "chat_capacity", "calls": "call_capacity", "tickets": "ticket_capacity"}
 DEFAULT_HANDLE_SECONDS = {"chats": 180, "calls": 180, "tickets": 600}
 WAITING_STATUSES = (Status.NEW, Status.OPEN)

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from awn.accounts.decorators import allowed_by
 from awn.accounts.models import User
 from awn.accounts.policies import is_staff_member
 from awn.core.errors import DomainError
@@ -37,19 +38,7 @@ from .services import capacity_set, peak_create, peak_delete, skills_set, status
 View = Callable[..., HttpResponse]
 
 
-def supervisor_required(view: View) -> View:
-    """Anonymous users sign in; anyone but a supervisor or an admin gets a 404."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = cast(User, request.user)
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_plan_staffing(user):
-            raise Http404()
-        return view(request, *args, **kwargs)
-
-    return wrapper
+supervisor_required = allowed_by(can_plan_staffing)
 
 
 def _staffing_page(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Max, Q, Subquery, Sum, Value
 from django.utils import timezone
 
 from awn.tickets.enums import Status
@@ -86,6 +86,41 @@ def active_policies() -> list[PolicySpec]:
     ]
 
 
+# The policies as of a stamp of the whole table (count, newest change, sum of versions, highest id), read with
+# the ticket by `load`: a creation matches them without reading them. Any save, deletion or new policy changes
+# the stamp in every process at once, since each reads it from the database.
+def _policies_table(aggregate: Any) -> Subquery:
+    whole_table = SlaPolicy.objects.order_by().annotate(one=Value(1)).values("one")
+    return Subquery(whole_table.annotate(value=aggregate).values("value")[:1])
+
+
+POLICIES_STAMP = {
+    "sla_policies_count": Count("pk"),
+    "sla_policies_changed": Max("updated_at"),
+    "sla_policies_versions": Sum("version"),
+    "sla_policies_last_id": Max("pk"),
+}
+_policies: dict[tuple[Any, ...], list[PolicySpec]] = {}
+
+
+def policies_stamp(ticket: Ticket) -> tuple[Any, ...] | None:
+    if not hasattr(ticket, "sla_policies_count"):
+        return None
+    return tuple(getattr(ticket, name) for name in POLICIES_STAMP)
+
+
+def active_policies_as_of(stamp: tuple[Any, ...] | None) -> list[PolicySpec]:
+    """active_policies(), kept in the process for the stamp read with the ticket (no stamp: read them)."""
+    if stamp is None:
+        return active_policies()
+    cached = _policies.get(stamp)
+    if cached is None:
+        cached = active_policies()
+        _policies.clear()
+        _policies[stamp] = cached
+    return cached
+
+
 def facts_of(ticket: Ticket) -> TicketFacts:
     """What a policy's conditions look at (the ticket comes from `load`, its requester and school joined)."""
     organization = ticket.organization if ticket.organization_id is not None else None
@@ -124,6 +159,14 @@ def clockwork_for_team(team_id: int | None) -> Clockwork:
     return Clockwork(selectors.calendar_for_team(team_id))
 
 
+def clockwork_for_ticket(ticket: Ticket) -> Clockwork:
+    """The ticket's team calendar; from the calendar stamp `load` read with the ticket when it did."""
+    if not hasattr(ticket, "sla_calendar_id"):
+        return clockwork_for_team(ticket.team_id)
+    stamp = (getattr(ticket, "sla_calendar_version", 0), getattr(ticket, "sla_calendar_updated_at", None))
+    return Clockwork(selectors.calendar_for_stamp(getattr(ticket, "sla_calendar_id", None), stamp))
+
+
 def schedule(clock: SlaClock, work: Clockwork, warning_percent: int) -> None:
     """Set due_at and warn_at from the clock's target, what it used and when it last resumed."""
     if clock.state not in RUNNING_STATES or clock.resumed_at is None:
@@ -159,7 +202,7 @@ class TicketClocks:
             for c in (clocks if clocks is not None else SlaClock.objects.filter(ticket_id=ticket.pk))
         }
         self.snapshot: Mapping[str, Any] | None = ticket.sla_snapshot
-        self.work = work if work is not None else clockwork_for_team(ticket.team_id)
+        self.work = work if work is not None else clockwork_for_ticket(ticket)
         self.events: list[SlaMetricEvent] = []
         self.changed: set[str] = set()
         self.created: list[SlaClock] = []
@@ -271,7 +314,9 @@ class TicketClocks:
 
     def apply_policy(self, policies: list[PolicySpec] | None = None) -> None:
         """Match the policies again; the ticket keeps a snapshot of the one that applies."""
-        policy = match_policy(active_policies() if policies is None else policies, facts_of(self.ticket))
+        if policies is None:
+            policies = active_policies_as_of(policies_stamp(self.ticket))
+        policy = match_policy(policies, facts_of(self.ticket))
         snapshot = policy.snapshot() if policy is not None else None
         if snapshot != self.snapshot:
             self.snapshot = snapshot
@@ -412,10 +457,20 @@ def load(
     ticket_id: int, now: datetime | None = None, *, clocks: Iterable[SlaClock] | None = None
 ) -> TicketClocks | None:
     """The ticket (its requester's type and its school's office joined) and its clocks: two queries, one when
-    the caller knows the clocks (none yet, at creation)."""
+    the caller knows the clocks (none yet, at creation). The ticket row also brings the stamps of its calendar
+    and of the policies, so unchanged ones are not read again."""
+    calendar = selectors.team_calendar_rows()
     ticket = (
         Ticket.objects.select_related("requester", "organization")
         .only(*LOADED_FIELDS)
+        .annotate(
+            # What the built calendar and the policies kept in the process are checked against (no query
+            # for them when they have not changed).
+            sla_calendar_id=Subquery(calendar.values("pk")[:1]),
+            sla_calendar_version=Subquery(calendar.values("version")[:1]),
+            sla_calendar_updated_at=Subquery(calendar.values("updated_at")[:1]),
+            **{name: _policies_table(aggregate) for name, aggregate in POLICIES_STAMP.items()},
+        )
         .filter(pk=ticket_id)
         .first()
     )

@@ -140,7 +140,10 @@ class PolicyForm(forms.Form):
         label=_("priorities"), choices=Priority.choices, required=False, widget=forms.CheckboxSelectMultiple
     )
     channels = forms.MultipleChoiceField(
-        label=_("channels"), choices=Channel.choices, required=False, widget=forms.CheckboxSelectMultiple
+        label=_("channels"),
+        choices=Channel.choices_callable,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
     )
     contact_types = forms.MultipleChoiceField(
         label=_("contact types"),

@@ -11,7 +11,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from awn.accounts.models import Team
@@ -50,6 +50,25 @@ def calendar_for(calendar: BusinessCalendar) -> Calendar:
     with _lock:
         _built[calendar.pk] = (stamp, built)
     return built
+
+
+def team_calendar_rows() -> QuerySet[BusinessCalendar]:
+    """The calendar of the ticket's team, else the default one, first: for a subquery on `team_id`."""
+    return BusinessCalendar.objects.filter(
+        Q(team_links__team_id=OuterRef("team_id")) | Q(is_default=True)
+    ).order_by("is_default")
+
+
+def calendar_for_stamp(calendar_id: int | None, stamp: tuple[int, object]) -> Calendar | None:
+    """The built calendar when the caller read the row's id, version and updated_at with another row (the
+    ticket, sla.clocks.load): no query on a hit; the row and the build on a miss."""
+    if calendar_id is None:
+        return None
+    cached = _built.get(calendar_id)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    row = BusinessCalendar.objects.filter(pk=calendar_id).first()
+    return calendar_for(row) if row is not None else None
 
 
 def calendar_row_for_team(team_id: int | None) -> BusinessCalendar | None:

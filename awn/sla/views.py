@@ -5,19 +5,17 @@ recomputation's progress. Thin: every write goes through awn/sla/services.py."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from awn.accounts.models import User
+from awn.accounts.decorators import allowed_by
 from awn.core.errors import DomainError
 
 from .business_time import WEEK_ORDER, WEEKDAY_NAMES, format_day_hours, weekly_from_json
@@ -46,19 +44,7 @@ from .services import (
 View = Callable[..., HttpResponse]
 
 
-def supervisor_required(view: View) -> View:
-    """Anonymous users sign in; anyone but a supervisor or an admin gets a 404."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = cast(User, request.user)
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_manage_calendars(user):
-            raise Http404()
-        return view(request, *args, **kwargs)
-
-    return wrapper
+supervisor_required = allowed_by(can_manage_calendars)
 
 
 def _week_rows(weekly_json: dict[str, Any]) -> list[tuple[object, str]]:

@@ -1,6 +1,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from awn.core.channels import Channel as _Channel
+
 
 class Status(models.TextChoices):
     NEW = "new", _("New")
@@ -48,15 +50,8 @@ class Category(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Channel(models.TextChoices):
-    PORTAL = "portal", _("Portal")
-    EMAIL = "email", _("Email")
-    CHAT = "chat", _("Live chat")
-    WHATSAPP = "whatsapp", _("WhatsApp")
-    TELEGRAM = "telegram", _("Telegram")
-    PHONE = "phone", _("Phone")
-    API = "api", _("API")
-    AGENT = "agent", _("Agent workspace")
+# Channels are registered, not enumerated (adding one edits nothing here): see awn/core/channels.py.
+Channel = _Channel
 
 
 class MessageKind(models.TextChoices):

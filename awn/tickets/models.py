@@ -29,7 +29,8 @@ class Ticket(TimeStampedModel):
     category = models.CharField(
         _("category"), max_length=32, choices=Category.choices, default=Category.OTHER
     )
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+    # A registered channel code (awn/core/channels.py): no `choices=`, so a new channel makes no migration.
+    channel = models.CharField(_("channel"), max_length=16, default=Channel.PORTAL)
     requester = models.ForeignKey(
         Contact, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="tickets", db_index=False
     )
@@ -126,12 +127,16 @@ class Ticket(TimeStampedModel):
     def reference(self) -> str:
         return f"AWN-{self.pk:06d}"
 
+    def get_channel_display(self) -> str:
+        return Channel.label(self.channel)
+
 
 class Message(FastChoiceDisplayMixin, models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages", db_index=False)
     kind = models.CharField(_("kind"), max_length=8, choices=MessageKind.choices, default=MessageKind.REPLY)
     direction = models.CharField(max_length=8, choices=Direction.choices, default=Direction.INBOUND)
-    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices, default=Channel.PORTAL)
+    # A registered channel code (awn/core/channels.py): no `choices=`, so a new channel makes no migration.
+    channel = models.CharField(_("channel"), max_length=16, default=Channel.PORTAL)
     author_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -151,6 +156,9 @@ class Message(FastChoiceDisplayMixin, models.Model):
     @property
     def is_internal(self) -> bool:
         return self.kind == MessageKind.NOTE
+
+    def get_channel_display(self) -> str:
+        return Channel.label(self.channel)
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -396,12 +396,15 @@ def _field_label(field: str) -> str:
         return field
 
 
-def assignable_agents(ticket: Ticket) -> list[User]:
-    """Active staff who may see `ticket`: unrestricted staff, or an outsourced team covering its category."""
+def assignable_agents(ticket: Ticket, *, teams: list[Team] | None = None) -> list[User]:
+    """Active staff who may see `ticket`: unrestricted staff, or an outsourced team covering its category.
+    `teams`: every team, when the caller has read them already (one query less)."""
+    if teams is None:
+        teams = list(Team.objects.filter(kind=TeamKind.OUTSOURCED).only("pk", "kind", "categories"))
     covering = [
         team.pk
-        for team in Team.objects.filter(kind=TeamKind.OUTSOURCED).only("pk", "categories")
-        if ticket.category in (team.categories or [])
+        for team in teams
+        if team.kind == TeamKind.OUTSOURCED and ticket.category in (team.categories or [])
     ]
     if ticket.team_id:
         covering.append(ticket.team_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,12 +16,13 @@ from awn.tickets.enums import Category, Channel, MessageKind, Priority, Status
 from awn.tickets.selectors import DEFAULT_QUEUE, DEFAULT_SORT, QUEUES, SORTS
 
 FILTER_NAMES = ("status", "priority", "category", "channel", "team", "q")
-# The values each choice filter accepts (code constants; `Enum.values` builds a new list on every call).
-FILTER_CHOICES: dict[str, frozenset[str]] = {
+# The values each choice filter accepts (code constants; `Enum.values` builds a new list on every call). Channels
+# are a registry (awn/core/channels.py), asked each time: a channel may register after this module is imported.
+FILTER_CHOICES: dict[str, Container[str]] = {
     "status": frozenset(Status.values),
     "priority": frozenset(Priority.values),
     "category": frozenset(Category.values),
-    "channel": frozenset(Channel.values),
+    "channel": Channel,
 }
 
 

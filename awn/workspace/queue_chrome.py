@@ -26,12 +26,13 @@ from typing import TypeVar, cast
 from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.cache import cache
-from django.db.models import QuerySet, TextChoices
+from django.db.models import QuerySet
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from awn.accounts.models import Team, User
+from awn.core.channels import ChoiceSet
 from awn.core.pagination import capped_count
 from awn.tickets.models import Ticket
 from awn.tickets.selectors import queue_counts, staff_members
@@ -54,9 +55,10 @@ def selected(options: str, value: object) -> SafeString:
     return mark_safe(options.replace(marker, f'<option value="{escape(value)}" selected>', 1))  # noqa: S308
 
 
-def choice_options(choices: type[TextChoices]) -> str:
-    """`<option>`s for an enum, in the active language (labels are code constants: built once per language)."""
-    key = (choices.__qualname__, get_language() or "")
+def choice_options(choices: ChoiceSet) -> str:
+    """`<option>`s for an enum or a channel registry, in the active language (labels are code constants: built
+    once per language, and again when a channel registers)."""
+    key = (f"{getattr(choices, '__qualname__', id(choices))}:{len(choices.values)}", get_language() or "")
     options = _choice_options.get(key)
     if options is None:
         options = _choice_options[key] = _options(choices.choices)

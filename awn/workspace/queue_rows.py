@@ -52,7 +52,7 @@ _labels_by_language: dict[str, tuple[_Labels, _Labels, _Labels, _Labels]] = {}
 
 def _labels() -> tuple[_Labels, _Labels, _Labels, _Labels]:
     """Escaped status, priority, category and channel labels in the active language (built once per language)."""
-    language = get_language() or ""
+    language = f"{get_language() or ''}:{len(Channel)}"  # again when a channel registers
     labels = _labels_by_language.get(language)
     if labels is None:
         labels = _labels_by_language[language] = tuple(  # type: ignore[assignment]

@@ -23,6 +23,8 @@ urlpatterns = [
     path("tickets/<id:pk>/triage/run/", views.run_triage, name="ticket-triage-run"),
     path("tickets/<id:pk>/canned/<id:canned_id>/", views.canned, name="ticket-canned"),
     path("tickets/<id:pk>/assist/", views.assist_card, name="ticket-assist"),
+    path("tickets/<id:pk>/customer/", views.customer_fragment, name="ticket-customer"),
+    path("tickets/<id:pk>/history/", views.history_fragment, name="ticket-history"),
     path(
         "tickets/<id:pk>/messages/<id:message_id>/to-article/",
         views.message_to_article,

@@ -113,26 +113,33 @@ def cache_key(rows: list[dict[str, Any]], kb_path: Path, embedder: Any) -> str:
 
 def _query_vectors(texts: list[str], embedder: Any, *, cache: bool) -> np.ndarray:
     """The e5 query vectors of the texts (what KnowledgeIndex.query_vector computes), cached apart from the
-    features: a change to the features does not embed the corpus again."""
+    features: a change to the features does not embed the corpus again, and a grown corpus embeds only its new
+    texts (every cached file stores its texts beside their vectors)."""
     from django.conf import settings
 
     from awn.assistant.retrieval import MAX_QUESTION_CHARS, dense_query
 
+    directory = Path(settings.VAR_DIR) / "models"
     digest = hashlib.blake2b(digest_size=12)
     digest.update(json.dumps(texts, ensure_ascii=False).encode())
     digest.update(embedder.name.encode())
-    path = Path(settings.VAR_DIR) / "models" / f"assistant_corpus_vectors_{digest.hexdigest()}.npy"
-    if cache and path.exists():
-        return np.asarray(np.load(path, allow_pickle=False))
-    parts = [
-        embedder.queries([dense_query(t[:MAX_QUESTION_CHARS]) for t in texts[start : start + 64]])
-        for start in range(0, len(texts), 64)
-    ]
-    vectors = np.concatenate(parts).astype(np.float32)
+    path = directory / f"assistant_corpus_vectors_{digest.hexdigest()}.npz"
+    known: dict[str, np.ndarray] = {}
     if cache:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, vectors, allow_pickle=False)
-    return vectors
+        for other in directory.glob("assistant_corpus_vectors_*.npz"):
+            with np.load(other, allow_pickle=False) as data:
+                if str(data["embedder"]) == embedder.name:
+                    known.update(zip(data["texts"].tolist(), data["vectors"], strict=True))
+    missing = [t for t in dict.fromkeys(texts) if t not in known]
+    for start in range(0, len(missing), 64):
+        chunk = missing[start : start + 64]
+        vectors = embedder.queries([dense_query(t[:MAX_QUESTION_CHARS]) for t in chunk])
+        known.update(zip(chunk, np.asarray(vectors, dtype=np.float32), strict=True))
+    result = np.stack([known[t] for t in texts]).astype(np.float32)
+    if cache and (missing or not path.exists()):
+        directory.mkdir(parents=True, exist_ok=True)
+        np.savez(path, texts=np.array(texts), vectors=result, embedder=np.array(embedder.name))
+    return result
 
 
 def featurize(rows: list[dict[str, Any]], kb_path: Path, *, cache: bool = True) -> CorpusFeatures:

@@ -8,6 +8,10 @@ Everything here reads only the training corpus; the dev file is never an input. 
    Platt scaling and the cost-minimizing threshold are fitted on the other folds' predictions and applied to fold
    k; the figures therefore never use a threshold chosen on the rows they score.
 3. Figures with 95% bootstrap intervals, resampling families (rows of a family are not independent).
+4. Prior shift: the corpus is 45% "needs a person", deployment traffic is not. At a deployment handoff prior h,
+   the calibrated probabilities are moved to h (decision.shift_prior, Saerens et al. 2002), and the threshold and
+   every figure are computed with each row weighted by π'(its side)/π(its side) (answer rows (1−h)/(1−h₀),
+   handoff rows h/h₀, h₀ the corpus share): the expected cost and figures of traffic with that prior.
 The committed model is fitted on the whole corpus with the temperature, Platt scaling and threshold fitted on the
 whole out-of-fold set.
 """
@@ -31,8 +35,10 @@ from awn.assistant.decision import (
     COST_WRONG_ARTICLE,
     DecisionModel,
     FeatureScaling,
+    deployment_prior,
     logit,
     ngram_matrix,
+    shift_prior,
     sigmoid,
     softmax,
 )
@@ -41,6 +47,8 @@ from .corpus import CorpusFeatures
 
 ANSWER_INDEX = CLASSES.index(ANSWER)
 THRESHOLDS = np.round(np.arange(0.05, 0.96, 0.01), 2)
+# The handoff priors the committed model stores a cross-validated threshold for (interpolated between them).
+PRIOR_GRID = tuple(round(float(h), 2) for h in np.arange(0.05, 0.61, 0.05))
 
 
 @dataclass(frozen=True)
@@ -183,8 +191,26 @@ def costs(features: CorpusFeatures, answer: np.ndarray) -> np.ndarray:
     )
 
 
-def best_threshold(features: CorpusFeatures, confidence: np.ndarray) -> float:
-    means = [costs(features, confidence >= t).mean() for t in THRESHOLDS]
+def class_prior(labels: np.ndarray) -> np.ndarray:
+    """The class shares of the labels (every class at least a trace, so that ratios stay finite)."""
+    counts = np.bincount(labels, minlength=len(CLASSES)).astype(np.float64)
+    counts = np.maximum(counts, 1e-3)
+    return counts / counts.sum()
+
+
+def prior_weights(labels: np.ndarray, handoff_prior: float | None) -> np.ndarray:
+    """Row weights that make the rows' handoff share `handoff_prior` (ones when None)."""
+    if handoff_prior is None:
+        return np.ones(len(labels))
+    needs_person = labels != ANSWER_INDEX
+    share = float(needs_person.mean())
+    return np.where(needs_person, handoff_prior / share, (1.0 - handoff_prior) / (1.0 - share))
+
+
+def best_threshold(
+    features: CorpusFeatures, confidence: np.ndarray, weights: np.ndarray | None = None
+) -> float:
+    means = [np.average(costs(features, confidence >= t), weights=weights) for t in THRESHOLDS]
     return float(THRESHOLDS[int(np.argmin(means))])
 
 
@@ -194,33 +220,68 @@ class Calibration:
     platt_a: float
     platt_b: float
     threshold: float
+    training_prior: np.ndarray | None = None  # the class shares the calibration saw
+    handoff_prior: float | None = None  # the deployment prior the threshold was chosen at (None: training's)
 
 
-def calibrate(features: CorpusFeatures, logits: np.ndarray, right: np.ndarray) -> Calibration:
+def _shifted(
+    probabilities: np.ndarray,
+    confidence: np.ndarray,
+    training: np.ndarray | None,
+    handoff_prior: float | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    if handoff_prior is None or training is None:
+        return probabilities, confidence
+    shifted, factor = shift_prior(probabilities, training, deployment_prior(training, handoff_prior))
+    return shifted, np.clip(confidence * factor, 0.0, 1.0)
+
+
+def calibrate(
+    features: CorpusFeatures, logits: np.ndarray, right: np.ndarray, handoff_prior: float | None = None
+) -> Calibration:
+    """Temperature and Platt scaling on these rows (their own prior); the threshold minimizing the cost at
+    `handoff_prior` (the probabilities shifted to it, the rows weighted to it), or at the rows' prior."""
     temperature = fit_temperature(logits, features.labels)
-    p_answer = softmax(logits / temperature)[:, ANSWER_INDEX]
+    probabilities = softmax(logits / temperature)
+    p_answer = probabilities[:, ANSWER_INDEX]
     a, b = fit_platt(p_answer * right, right_answer_target(features))
     confidence = sigmoid(a * logit(p_answer * right) + b)
-    return Calibration(temperature, a, b, best_threshold(features, confidence))
+    training = class_prior(features.labels)
+    _, confidence = _shifted(probabilities, confidence, training, handoff_prior)
+    threshold = best_threshold(features, confidence, prior_weights(features.labels, handoff_prior))
+    return Calibration(temperature, a, b, threshold, training, handoff_prior)
 
 
 def apply(calibration: Calibration, logits: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     probabilities = softmax(logits / calibration.temperature)
     raw = probabilities[:, ANSWER_INDEX] * right
-    return probabilities, sigmoid(calibration.platt_a * logit(raw) + calibration.platt_b)
+    confidence = sigmoid(calibration.platt_a * logit(raw) + calibration.platt_b)
+    return _shifted(probabilities, confidence, calibration.training_prior, calibration.handoff_prior)
+
+
+def thresholds_by_prior(
+    features: CorpusFeatures, logits: np.ndarray, right: np.ndarray, priors: tuple[float, ...] = PRIOR_GRID
+) -> tuple[tuple[float, float], ...]:
+    """The cost-minimizing threshold at each handoff prior, on the whole out-of-fold set (the committed table)."""
+    return tuple((h, calibrate(features, logits, right, h).threshold) for h in priors)
 
 
 def cross_fitted(
-    features: CorpusFeatures, logits: np.ndarray, right: np.ndarray, fold: np.ndarray
+    features: CorpusFeatures,
+    logits: np.ndarray,
+    right: np.ndarray,
+    fold: np.ndarray,
+    handoff_prior: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[float]]:
-    """Each fold's probabilities, confidence and answer decision with calibration fitted on the other folds."""
+    """Each fold's probabilities, confidence and answer decision with calibration fitted on the other folds (at
+    `handoff_prior` when given: shifted probabilities, threshold chosen on rows weighted to that prior)."""
     probabilities = np.zeros_like(logits)
     confidence = np.zeros(len(fold))
     answer = np.zeros(len(fold), dtype=bool)
     thresholds = []
     for number in range(fold.max() + 1):
         other, own = np.flatnonzero(fold != number), np.flatnonzero(fold == number)
-        calibration = calibrate(features.subset(other), logits[other], right[other])
+        calibration = calibrate(features.subset(other), logits[other], right[other], handoff_prior)
         probabilities[own], confidence[own] = apply(calibration, logits[own], right[own])
         answer[own] = confidence[own] >= calibration.threshold
         thresholds.append(calibration.threshold)
@@ -228,22 +289,27 @@ def cross_fitted(
 
 
 # --- figures -----------------------------------------------------------------------------------------------------
-def expected_calibration_error(confidence: np.ndarray, outcome: np.ndarray, bins: int = 10) -> float:
+def expected_calibration_error(
+    confidence: np.ndarray, outcome: np.ndarray, bins: int = 10, weights: np.ndarray | None = None
+) -> float:
     edges = np.linspace(0, 1, bins + 1)
     which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    w = np.ones(len(confidence)) if weights is None else weights
     total = 0.0
     for b in range(bins):
         mask = which == b
         if mask.any():
-            total += mask.mean() * abs(confidence[mask].mean() - outcome[mask].mean())
+            gap = np.average(confidence[mask], weights=w[mask]) - np.average(outcome[mask], weights=w[mask])
+            total += w[mask].sum() / w.sum() * abs(gap)
     return float(total)
 
 
 def reliability_table(
-    confidence: np.ndarray, outcome: np.ndarray, bins: int = 10
+    confidence: np.ndarray, outcome: np.ndarray, bins: int = 10, weights: np.ndarray | None = None
 ) -> list[tuple[str, int, float, float]]:
     edges = np.linspace(0, 1, bins + 1)
     which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    w = np.ones(len(confidence)) if weights is None else weights
     rows = []
     for b in range(bins):
         mask = which == b
@@ -252,21 +318,27 @@ def reliability_table(
                 (
                     f"{edges[b]:.1f}–{edges[b + 1]:.1f}",
                     int(mask.sum()),
-                    float(confidence[mask].mean()),
-                    float(outcome[mask].mean()),
+                    float(np.average(confidence[mask], weights=w[mask])),
+                    float(np.average(outcome[mask], weights=w[mask])),
                 )
             )
     return rows
 
 
 def figures(
-    features: CorpusFeatures, probabilities: np.ndarray, confidence: np.ndarray, answer: np.ndarray
+    features: CorpusFeatures,
+    probabilities: np.ndarray,
+    confidence: np.ndarray,
+    answer: np.ndarray,
+    weights: np.ndarray | None = None,
 ) -> dict[str, float]:
+    """The figures of the decisions; with `weights`, of traffic where each row counts that much (a prior)."""
+    w = np.ones(len(answer)) if weights is None else weights
     needs_person = features.labels != ANSWER_INDEX
     handoff = ~answer
-    tp = float((needs_person & handoff).sum())
-    precision = tp / max(1.0, float(handoff.sum()))
-    recall = tp / max(1.0, float(needs_person.sum()))
+    tp = float(w[needs_person & handoff].sum())
+    precision = tp / max(1e-9, float(w[handoff].sum())) if handoff.any() else 0.0
+    recall = tp / max(1e-9, float(w[needs_person].sum())) if needs_person.any() else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     answerable = ~needs_person
     right = features.top1_right
@@ -281,9 +353,9 @@ def figures(
         "answered_right": float((answerable & answer & right).sum() / max(1, answerable.sum())),
         "top1": float(right[answerable].mean()) if answerable.any() else 0.0,
         "reason_acc": float((reason[caught] == features.labels[caught]).mean()) if caught.any() else 0.0,
-        "class_acc": float((probabilities.argmax(axis=1) == features.labels).mean()),
-        "ece": expected_calibration_error(confidence, right_answer_target(features)),
-        "cost": float(costs(features, answer).mean()),
+        "class_acc": float(np.average(probabilities.argmax(axis=1) == features.labels, weights=w)),
+        "ece": expected_calibration_error(confidence, right_answer_target(features), weights=w),
+        "cost": float(np.average(costs(features, answer), weights=w)),
     }
 
 
@@ -294,9 +366,11 @@ def bootstrap(
     answer: np.ndarray,
     reps: int = 300,
     seed: int = 0,
+    weights: np.ndarray | None = None,
 ) -> dict[str, tuple[float, float, float]]:
-    """Each figure with its 95% interval, resampling whole families."""
-    point = figures(features, probabilities, confidence, answer)
+    """Each figure with its 95% interval, resampling whole families (rows weighted by `weights` if given)."""
+    w = np.ones(len(answer)) if weights is None else weights
+    point = figures(features, probabilities, confidence, answer, w)
     groups = features.groups
     members: dict[int, list[int]] = {}
     for row, group in enumerate(groups):
@@ -308,7 +382,7 @@ def bootstrap(
         chosen = rng.choice(len(names), size=len(names), replace=True)
         rows = np.fromiter((r for c in chosen for r in members[names[c]]), dtype=int)
         sub = features.subset(rows)
-        for key, value in figures(sub, probabilities[rows], confidence[rows], answer[rows]).items():
+        for key, value in figures(sub, probabilities[rows], confidence[rows], answer[rows], w[rows]).items():
             samples[key].append(value)
     return {
         key: (point[key], float(np.percentile(samples[key], 2.5)), float(np.percentile(samples[key], 97.5)))
@@ -317,7 +391,11 @@ def bootstrap(
 
 
 def final_model(
-    features: CorpusFeatures, params: Params, calibration: Calibration, meta: dict[str, Any]
+    features: CorpusFeatures,
+    params: Params,
+    calibration: Calibration,
+    meta: dict[str, Any],
+    by_prior: tuple[tuple[float, float], ...] = (),
 ) -> DecisionModel:
     fitted = fit(features, params)
     return DecisionModel(
@@ -332,4 +410,6 @@ def final_model(
         platt_b=calibration.platt_b,
         threshold=calibration.threshold,
         meta=meta,
+        training_prior=class_prior(features.labels),
+        thresholds_by_prior=by_prior,
     )

@@ -42,6 +42,7 @@ def test_admin_invites_agent_who_sets_password_and_totp_and_opens_a_ticket(
     admin.fill('input[name="code"]', totp.totp(admin_secret))
     admin.click('button[type="submit"]')
     expect(admin.get_by_test_id("logout")).to_be_visible()
+    admin.get_by_test_id("nav-group-oversight").click()
     admin.get_by_test_id("nav-admin").click()
     expect(admin).to_have_url(f"{base}/workspace/admin/users/")
     admin.get_by_test_id("invite").click()

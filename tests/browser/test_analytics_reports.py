@@ -31,6 +31,7 @@ def test_supervisor_reads_the_reports_and_drills_down(
     context = arabic_context(chromium, timeout_ms=60_000, viewport={"width": 1366, "height": 900})
     page = context.new_page()
     sign_in(page, live_server.url, "supervisor")
+    page.get_by_test_id("nav-group-performance").click()
     page.get_by_test_id("nav-reports").click()
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     expect(page.get_by_test_id("value-volume")).to_have_text("4")

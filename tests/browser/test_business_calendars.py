@@ -23,6 +23,7 @@ def test_supervisor_sets_split_shifts_and_sees_the_holidays(
     context = arabic_context(chromium, viewport={"width": 1366, "height": 900})
     page = context.new_page()
     sign_in(page, live_server.url, "supervisor")
+    page.get_by_test_id("nav-group-service").click()
     page.get_by_test_id("nav-calendars").click()
     page.get_by_test_id("new-calendar").click()
     page.fill('input[name="name"]', "المناوبتان")

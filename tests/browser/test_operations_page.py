@@ -24,6 +24,7 @@ def test_supervisor_reads_the_operations_page(
     page = context.new_page()
     sign_in(page, live_server.url, "supervisor")
     page.goto(f"{live_server.url}/workspace/")
+    page.click('[data-testid="nav-group-oversight"]')
     page.click('[data-testid="nav-operations"]')
     expect(page.locator("h1")).to_have_text("العمليات")
     expect(page.locator("html")).to_have_attribute("dir", "rtl")

@@ -39,6 +39,7 @@ def test_unmask_with_a_reason_then_the_supervisor_audits_it(
     context = arabic_context(chromium, timeout_ms=30_000, viewport={"width": 1366, "height": 900})
     page = context.new_page()
     sign_in(page, live_server.url, "supervisor")
+    page.get_by_test_id("nav-group-oversight").click()
     page.get_by_test_id("nav-access-audit").click()
     expect(page.locator("html")).to_have_attribute("dir", "rtl")
     page.fill('input[name="person"]', str(child.pk))

@@ -41,10 +41,12 @@ def test_presence_and_what_if_staffing(
     context = arabic_context(chromium, timeout_ms=30_000, viewport={"width": 1366, "height": 900})
     page = context.new_page()
     sign_in(page, live_server.url, "supervisor")
+    page.get_by_test_id("nav-group-staffing").click()
     page.get_by_test_id("nav-agents").click()
     row = page.locator(f'[data-testid="agent-row"][data-user="{world.agent.pk}"]')
     expect(row.get_by_test_id("state")).to_have_text("بعيد")
 
+    page.get_by_test_id("nav-group-staffing").click()
     page.get_by_test_id("nav-staffing").click()
     form = page.get_by_test_id("what-if")
     form.locator('input[name="day"]').fill(DAY.isoformat())

@@ -28,3 +28,12 @@ def choice_label(value: str) -> str:
         if value in choices.values:
             return str(choices(value).label)
     return value
+
+
+@register.filter
+def clock(seconds: int | None) -> str:
+    """A wait as a wall clock shows it: 4:05 (minutes:seconds), 1:02:03 past an hour."""
+    total = max(0, int(seconds or 0))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
+from awn.surveys.services import survey_invite
 from awn.tickets.enums import Status
 from awn.tickets.services import ticket_add_message, ticket_rate
 
@@ -28,6 +29,7 @@ def resolved(world: Any) -> list[Any]:
     for t in tickets[:2]:
         ticket_add_message(ticket=t, body="تم الحل", actor=world.agent, status_after=Status.RESOLVED)
     ticket_rate(ticket=tickets[0], contact=world.parent, score=4)
+    survey_invite(tickets[1].pk)  # asked and not answered: the response rate is one of two
     return tickets
 
 

@@ -15,6 +15,7 @@ from awn.analytics.models import FactEvent, TicketFact
 from awn.analytics.services import FACT_FIELDS, facts_rebuild
 from awn.crm.services import contact_create, contact_merge, organization_create
 from awn.sla.models import BusinessCalendar
+from awn.surveys.services import survey_invite
 from awn.tickets.enums import Category, Channel, MessageKind, Priority, Status
 from awn.tickets.services import (
     ticket_add_bot_reply,
@@ -70,6 +71,7 @@ def _busy_day(world: Any) -> None:
     ticket_add_message(ticket=b, body="ملاحظة", actor=world.agent, kind=MessageKind.NOTE)
     world.ticket(category=Category.OTHER)  # the same contact and category after `a` was resolved: a repeat
     ticket_update(ticket=b, actor=world.agent, changes={"status": Status.RESOLVED})
+    survey_invite(b.pk)  # the satisfaction survey, sent on the resolution (a job, run here in line)
     g = ticket_create(requester=world.other_parent, subject="تسجيل", body="سؤال آخر", category=Category.OTHER)
     ticket_update(
         ticket=g, actor=world.agent, changes={"category": Category.REGISTRATION}
@@ -105,7 +107,8 @@ def test_handlers_write_one_fact_per_ticket_with_every_figure(world: Any) -> Non
     assert a["reassignment_count"] == 1 and a["team_id"] == world.vendor.pk and a["team_kind"] == "outsourced"
     assert a["priority"] == Priority.HIGH and a["csat_score"] == 4 and a["rated_at"] is not None
     assert a["resolved_at"] < a["rated_at"]  # the first resolution counts, not the one after the reopening
-    assert b["category"] == Category.REGISTRATION
+    assert b["category"] == Category.REGISTRATION and b["surveyed_at"] is not None
+    assert a["surveyed_at"] is None  # rated on the portal's form: no survey went out
     assert c["merged_into_id"] == b["ticket_id"] and c["status"] == Status.CLOSED
     assert d["requester_id"] == world.other_parent.pk  # followed the contact merge
     kinds = set(FactEvent.objects.values_list("kind", flat=True))

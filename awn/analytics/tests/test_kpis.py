@@ -78,6 +78,9 @@ def timeline(db: None) -> None:
     )
     reply(1, r(8, 9))
     status(1, r(8, 10), "open", "resolved")
+    # …and sent a satisfaction survey it never answered (the survey response rate's denominator).
+    record_event(kind=K.SURVEYED, ticket_id=1, at=r(8, 10, 1), payload={"channel": "email"})
+    record_event(kind=K.SURVEYED, ticket_id=1, at=r(9, 10), payload={"channel": "email"})  # a replay: ignored
     # 2: a pause waiting on the customer from Sunday 10:00 to Monday 09:00; resolved Monday 12:00; rated 4.
     created(2, r(1, 8), requester=2, category="account_access", channel="whatsapp")
     reply(2, r(1, 9))
@@ -141,6 +144,7 @@ def test_every_kpi_on_the_hand_built_timeline(timeline: None) -> None:
     # FCR: 1 and 2 were followed by a new ticket of the same contact and category within 7 days, 3 was reopened.
     assert (v["fcr"].hits, v["fcr"].population) == (1, 4)
     assert (v["csat"].hits, v["csat"].population) == (2, 3)
+    # Asked: ticket 1 (a survey, unanswered), 2, 3 and 6 (rated); answered: 2, 3 and 6.
     assert (v["csat_response"].hits, v["csat_response"].population) == (3, 4)
     assert (v["reassigned"].hits, v["reassigned"].population) == (1, 5)
     assert v["csat"].share == pytest.approx(2 / 3)
@@ -199,3 +203,28 @@ def test_grouped_figures_follow_the_same_definitions(timeline: None) -> None:
     # Email: tickets 1, 4 and 6 (the merged 5 is email too but not counted); 1 and 6 resolved, 6 in one contact.
     assert email["volume"].population == 3
     assert (email["fcr"].hits, email["fcr"].population) == (1, 2)
+
+
+@pytest.mark.django_db
+def test_survey_response_rate_counts_the_tickets_asked_not_every_resolved_one() -> None:
+    # 101 surveyed and answered 5; 102 surveyed, never answered; 103 rated on the portal's form without a survey;
+    # 104 resolved and never asked (no way to reach its requester); 105 surveyed, answered 2, then merged away.
+    for ticket in (101, 102, 103, 104, 105):
+        created(ticket, r(2, 8), requester=ticket, category="transfer")
+        status(ticket, r(2, 9), "open", "resolved")
+    for ticket in (101, 102, 105):
+        record_event(kind=K.SURVEYED, ticket_id=ticket, at=r(2, 9, 1), payload={"channel": "email"})
+    record_event(kind=K.RATED, ticket_id=101, at=r(2, 10), payload={"score": 5})
+    record_event(kind=K.RATED, ticket_id=103, at=r(2, 10), payload={"score": 3})
+    record_event(kind=K.RATED, ticket_id=105, at=r(2, 10), payload={"score": 2})
+    record_event(kind=K.MERGED, ticket_id=105, at=r(2, 11), payload={"target_id": 101})
+    v = compute(TicketFact.objects.all())
+    # By hand: asked 101, 102, 103 (105 is a duplicate); answered 101 and 103; satisfied 101 of 101 and 103.
+    assert (v["csat_response"].hits, v["csat_response"].population) == (2, 3)
+    assert (v["csat"].hits, v["csat"].population) == (1, 2)
+    assert sorted(
+        TicketFact.objects.filter(drill_filter(BY_KEY["csat_response"], "all")).values_list(
+            "ticket_id", flat=True
+        )
+    ) == [101, 102, 103]
+    assert TicketFact.objects.get(pk=102).surveyed_at == r(2, 9, 1)

@@ -68,8 +68,8 @@ def test_a_created_ticket_gets_the_rule_changes_with_the_rule_named_in_its_histo
     assert ("rule", "automation", "الدخول أولاً", None) in history
     assert ("changed", "priority", "high", None) in history
     assert ("changed", "tags", "دخول", None) in history
-    # The history page names the rule.
-    page = world.client_for(world.agent).get(f"/workspace/tickets/{ticket.pk}/").content.decode()
+    # The ticket's history (a fragment of its page) names the rule.
+    page = world.client_for(world.agent).get(f"/workspace/tickets/{ticket.pk}/history/").content.decode()
     assert "طبّق قاعدة الأتمتة" in page and "الدخول أولاً" in page
 
 

@@ -205,3 +205,24 @@ def test_sites_listed_in_awn_chat_origins_may_embed_the_widget(world: Any, setti
     assert "Access-Control-Allow-Origin" not in client.get(
         "/chat/strings/", HTTP_ORIGIN="https://evil.example"
     )
+
+
+def test_a_chat_is_a_conversation_of_the_web_chat_inbox(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from awn.connectors.models import Conversation as Thread
+    from awn.connectors.models import OutboundMessage
+
+    conversation = _queued(world)
+    thread = Thread.objects.select_related("inbox").get(ticket=conversation.ticket)
+    assert (thread.inbox.kind, thread.external_id) == ("web_chat", str(conversation.pk))
+    assert (thread.contact_id, thread.address) == (conversation.contact_id, "mona@example.sa")
+    start_chat(name="سعاد", email="", phone="0503334444", question="سؤال آخر")  # the same inbox, a new thread
+    assert Thread.objects.filter(inbox=thread.inbox).count() == 2
+    assert Thread.objects.filter(inbox=thread.inbox, address="+966503334444").exists()
+    services.chat_accept(conversation.pk, world.agent)
+    with django_capture_on_commit_callbacks(execute=True):
+        ticket_add_message(ticket=conversation.ticket, body="رد من صفحة التذكرة", actor=world.agent)
+    # Said in the live session, not sent through the outbox.
+    assert Line.objects.filter(conversation=conversation, sender=Sender.AGENT).count() == 1
+    assert not OutboundMessage.objects.exists()

@@ -60,13 +60,15 @@ SPECS = {
 # intake, one ticket on the channel) is tested against a protocol-level server in test_ami.py; here they must
 # refuse every webhook.
 LISTENER_KINDS = {"asterisk"}
+# Web chat's messages come over the widget's socket (awn/chat, tested there): it refuses every webhook too.
+SOCKET_KINDS = {"web_chat"}
 
 
 def test_every_registered_connector_has_a_contract_spec() -> None:
-    assert set(connectors()) == set(SPECS) | LISTENER_KINDS
+    assert set(connectors()) == set(SPECS) | LISTENER_KINDS | SOCKET_KINDS
 
 
-@pytest.mark.parametrize("listener_kind", sorted(LISTENER_KINDS))
+@pytest.mark.parametrize("listener_kind", sorted(LISTENER_KINDS | SOCKET_KINDS))
 def test_listener_only_kinds_refuse_every_webhook(world, listener_kind) -> None:
     from awn.connectors.services import inbox_save
 

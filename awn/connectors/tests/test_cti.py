@@ -13,12 +13,14 @@ from django.test import Client
 
 from awn.accounts.services import api_token_create
 from awn.connectors.enums import EventStatus
-from awn.connectors.models import InboundEvent, PhoneCall
+from awn.connectors.models import Conversation, InboundEvent, OutboundMessage
 from awn.crm.models import Contact
+from awn.notifications.models import Notification
 from awn.realtime.groups import user_group
 from awn.realtime.models import AgentNotification
 from awn.tickets.enums import Channel, MessageKind, Priority, Status
 from awn.tickets.models import Message, Ticket
+from awn.tickets.services import ticket_add_message
 
 from .conftest import sign
 
@@ -72,8 +74,11 @@ def test_ring_answer_end_logs_one_ticket_on_the_new_callers_timeline(world, inbo
     deliver(inboxes["phone"], _event(3, "ended", duration=205))
     assert InboundEvent.objects.filter(status=EventStatus.DONE).count() == 3
     ticket = _call_ticket()
-    assert PhoneCall.objects.get().ticket_id == ticket.pk  # threaded by the PBX's call id
-    assert PhoneCall.objects.get().call_id == CALL
+    call = (
+        Conversation.objects.get()
+    )  # the call is the ticket's one conversation, threaded by the PBX's call id
+    assert (call.ticket_id, call.inbox_id, call.external_id) == (ticket.pk, inboxes["phone"].pk, CALL)
+    assert call.address == UNKNOWN  # the caller's number
     contact = Contact.objects.get(phone=UNKNOWN)  # an unknown caller gets a profile named by the number
     assert contact.name == UNKNOWN
     assert ticket.requester_id == contact.pk
@@ -141,6 +146,15 @@ def test_caller_matched_to_the_existing_contact_by_phone(world, inboxes, deliver
     deliver(inboxes["phone"], _event(1, "ringing", call="c2", caller="966501234567"))  # without the plus
     assert Ticket.objects.filter(channel=Channel.PHONE, requester=world.parent).count() == 2
     assert Contact.objects.count() == contacts
+
+
+def test_a_reply_on_a_call_ticket_goes_by_email_not_through_the_phone_inbox(world, inboxes, deliver) -> None:
+    deliver(inboxes["phone"], _event(1, "ringing", caller="+966501234567"))  # the parent's number
+    ticket = _call_ticket()
+    assert Conversation.objects.get(ticket=ticket).external_id == CALL
+    ticket_add_message(ticket=ticket, body="سنعاود الاتصال بك غدًا", actor=world.agent)
+    assert not OutboundMessage.objects.exists()  # a phone inbox sends no written reply
+    assert Notification.objects.filter(ticket_id=ticket.pk, to_email="parent@example.sa").count() == 1
 
 
 async def _receive(layer: Any, channel: str) -> dict[str, Any]:

@@ -101,3 +101,16 @@ def test_saving_an_inbox_refreshes_the_webhook_cache(
             inbox=inbox, name=inbox.name, kind="fake", is_active=False, api_base_url=inbox.api_base_url
         )
     assert deliver(inbox, load("fake/text.json")).status_code == 404
+
+
+def test_the_web_chat_inbox_is_listed_but_not_added_by_hand(world) -> None:
+    from awn.connectors.services import web_chat_inbox
+
+    inbox = web_chat_inbox()
+    assert web_chat_inbox() == inbox  # one inbox, created once
+    client = world.client_for(world.admin)
+    page = client.get("/workspace/inboxes/").content.decode()
+    assert inbox.name in page and 'data-testid="new-whatsapp"' in page
+    assert 'data-testid="new-web_chat"' not in page
+    assert client.get("/workspace/inboxes/new/?kind=web_chat").status_code == 404
+    assert client.get(f"/workspace/inboxes/{inbox.pk}/").status_code == 200

@@ -62,7 +62,7 @@ class Migration(migrations.Migration):
             name='Recipient',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('portal', 'Portal'), ('email', 'Email'), ('chat', 'Live chat'), ('whatsapp', 'WhatsApp'), ('telegram', 'Telegram'), ('phone', 'Phone'), ('api', 'API'), ('agent', 'Agent workspace')], max_length=16, verbose_name='channel')),
+                ('channel', models.CharField(max_length=16, verbose_name='channel')),
                 ('state', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='pending', max_length=8, verbose_name='state')),
                 ('lease_until', models.DateTimeField(blank=True, null=True)),
                 ('attempts', models.PositiveSmallIntegerField(default=0)),

@@ -256,7 +256,7 @@ def test_api_and_page_show_per_recipient_state(world: Any, django_capture_on_com
     assert {r["state"] for r in body["recipients"]} == {"pending"}
     detail = client.get(f"/api/v1/incidents/broadcasts/{body['id']}?state=sent").json()
     assert len(detail["recipients"]) == 2
-    assert world.client_for(world.agent).get(f"/api/v1/incidents/broadcasts/{body['id']}").status_code == 404
+    assert world.client_for(world.agent).get(f"/api/v1/incidents/broadcasts/{body['id']}").status_code == 403
     page = client.get(f"/workspace/incidents/broadcasts/{body['id']}/")
     assert page.status_code == 200 and page.content.decode().count('data-testid="recipient"') == 2
     assert 'http-equiv="refresh"' not in page.content.decode()  # finished: the page stops refreshing

@@ -188,9 +188,9 @@ def test_api_declare_and_read(world: Any) -> None:
     assert body["status"] == "active" and body["affected_tickets"] == 0
     assert client.get(f"/api/v1/incidents/{body['id']}").json()["problem_id"] == body["problem_id"]
     agent = world.client_for(world.agent)
-    assert agent.get(f"/api/v1/incidents/{body['id']}").status_code == 404
+    assert agent.get(f"/api/v1/incidents/{body['id']}").status_code == 403
     refused = agent.post("/api/v1/incidents", json.dumps(OUTAGE), content_type="application/json")
-    assert refused.status_code == 404
+    assert refused.status_code == 403
     bad = client.post(
         "/api/v1/incidents", json.dumps({**OUTAGE, "title_ar": ""}), content_type="application/json"
     )

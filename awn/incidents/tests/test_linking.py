@@ -175,9 +175,9 @@ def test_link_through_the_api_with_a_dry_run_first(world: Any) -> None:
     assert {t["id"] for t in client.get(f"/api/v1/incidents/{incident.pk}/tickets").json()} == linked_ids(
         incident
     )
-    assert world.client_for(world.agent).get(f"/api/v1/incidents/{incident.pk}/tickets").status_code == 404
+    assert world.client_for(world.agent).get(f"/api/v1/incidents/{incident.pk}/tickets").status_code == 403
     refused = world.client_for(world.agent).post(url, json.dumps(body), content_type="application/json")
-    assert refused.status_code == 404
+    assert refused.status_code == 403
     empty = client.post(url, json.dumps({"text": ""}), content_type="application/json")
     assert empty.status_code == 400
 

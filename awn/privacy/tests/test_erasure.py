@@ -14,7 +14,6 @@ from django.urls import reverse
 from awn.accounts.models import User
 from awn.chat.models import Conversation as LiveChat
 from awn.chat.models import Line
-from awn.connectors.enums import InboxKind
 from awn.connectors.models import ChannelIdentity, InboundEvent, Inbox
 from awn.crm.models import Contact
 from awn.crm.services import contact_create, contact_merge, external_event_record
@@ -89,10 +88,10 @@ def history(world, settings):
     )
     # The agent quotes the number back: an email notification goes to the parent, with the id in it.
     ticket_add_message(ticket=ticket, actor=world.agent, body=f"تم التحقق من الهوية {nid}")
-    inbox = Inbox.objects.create(name="واتساب", kind=InboxKind.WHATSAPP)
+    inbox = Inbox.objects.create(name="واتساب", kind="whatsapp")
     wa_id = phone.lstrip("+")
     ChannelIdentity.objects.create(
-        kind=InboxKind.WHATSAPP, external_id=wa_id, contact=parent, display_name="أبو سارة"
+        kind="whatsapp", external_id=wa_id, contact=parent, display_name="أبو سارة"
     )
     InboundEvent.objects.create(
         inbox=inbox,

@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.utils import timezone
 
-from awn.connectors.enums import InboxKind
 from awn.connectors.models import InboundEvent, Inbox
 from awn.crm.models import ExternalEvent
 from awn.crm.services import external_event_record
@@ -25,7 +24,7 @@ def test_past_their_period_rows_are_emptied_once(world, settings):
         "education_events": 365,
     }
     now = timezone.now()
-    inbox = Inbox.objects.create(name="واتساب", kind=InboxKind.WHATSAPP)
+    inbox = Inbox.objects.create(name="واتساب", kind="whatsapp")
     old_raw = InboundEvent.objects.create(
         inbox=inbox, external_id="a", payload={"from": "966501234567"}, status="done"
     )
@@ -76,7 +75,7 @@ def test_past_their_period_rows_are_emptied_once(world, settings):
 
 def test_zero_or_missing_period_keeps_everything(world, settings):
     settings.AWN_RETENTION_DAYS = {"raw_channel_payloads": 0}
-    inbox = Inbox.objects.create(name="واتساب", kind=InboxKind.WHATSAPP)
+    inbox = Inbox.objects.create(name="واتساب", kind="whatsapp")
     raw = InboundEvent.objects.create(inbox=inbox, external_id="a", payload={"x": 1}, status="done")
     InboundEvent.objects.filter(pk=raw.pk).update(received_at=timezone.now() - 1000 * DAY)
     assert sum(apply_retention().values()) == 0

@@ -94,13 +94,10 @@ def test_outsourced_agent_works_covered_ticket(world, covered):
 
 def test_outsourced_sidebar_timeline_hides_uncovered_tickets(world, covered):
     hidden = world.ticket(category=Category.TRANSFER, subject="موضوع لا يخص المشغل")
-    html = (
-        world.client_for(world.vendor_agent)
-        .get(reverse("workspace:ticket", args=[covered.pk]))
-        .content.decode()
-    )
+    sidebar = reverse("workspace:ticket-customer", args=[covered.pk])  # the 360, fetched after the page
+    html = world.client_for(world.vendor_agent).get(sidebar).content.decode()
     assert "موضوع لا يخص المشغل" not in html
-    html = world.client_for(world.agent).get(reverse("workspace:ticket", args=[covered.pk])).content.decode()
+    html = world.client_for(world.agent).get(sidebar).content.decode()
     assert "موضوع لا يخص المشغل" in html and hidden.reference in html
 
 

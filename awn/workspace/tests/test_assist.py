@@ -136,3 +136,24 @@ def test_the_editor_is_for_staff_only(db: None, world: Any) -> None:
     response = world.client_for(world.parent_user).get(reverse("workspace:kb"))
     assert response.status_code == 404
     assert world.client_for(world.agent).get(reverse("workspace:kb")).status_code == 200
+
+
+def test_the_card_is_kept_per_ticket_version(kb: None, world: Any, monkeypatch: Any) -> None:
+    from awn.workspace.views import assist
+
+    calls: list[int] = []
+    real = assist.ticket_assist
+
+    def counted(user: Any, ticket: Any) -> Any:
+        calls.append(ticket.pk)
+        return real(user, ticket)
+
+    monkeypatch.setattr(assist, "ticket_assist", counted)
+    ticket = world.ticket(**FORGOT)
+    first = _assist(world, world.agent, ticket).content
+    assert _assist(world, world.agent, ticket).content == first and len(calls) == 1  # a reload: no retrieval
+    _assist(world, world.supervisor, ticket)  # another agent may see other similar tickets: their own card
+    assert len(calls) == 2
+    ticket_add_message(ticket=ticket, actor=world.agent, body="هل جربت رابط الاستعادة؟")  # a new version
+    _assist(world, world.agent, ticket)
+    assert len(calls) == 3

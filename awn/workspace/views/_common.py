@@ -24,6 +24,13 @@ def ticket_or_404(request: HttpRequest, pk: int) -> Ticket:
         raise Http404() from exc
 
 
+def ticket_version_key(prefix: str, request: HttpRequest, ticket: Ticket) -> str:
+    """Per ticket version (id, version, updated_at), per agent (what they may see) and per language."""
+    stamp = ticket.updated_at.timestamp() if ticket.updated_at else 0
+    language = getattr(request, "LANGUAGE_CODE", "")
+    return f"ws:{prefix}:{ticket.pk}:{ticket.version}:{stamp}:{current_user(request).pk}:{language}"
+
+
 def safe_next(request: HttpRequest, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if (

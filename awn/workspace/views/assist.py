@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -15,16 +17,27 @@ from awn.knowledge.models import Article
 from awn.knowledge.services import article_create
 from awn.tickets.enums import Category, Direction, MessageKind
 
-from ._common import current_user, staff_required, ticket_or_404
+from ._common import current_user, staff_required, ticket_or_404, ticket_version_key
+
+# The card holds no form (no CSRF token): its HTML is kept per ticket version, agent and language; a newly
+# published article shows on an unchanged ticket within this delay.
+ASSIST_CARD_SECONDS = 300
 
 
 @staff_required()
 @require_GET
 def assist_card(request: HttpRequest, pk: int) -> HttpResponse:
-    """The assist card, loaded by htmx after the ticket page (retrieval runs off the page's own render)."""
+    """The assist card, loaded by htmx after the ticket page (retrieval runs off the page's own render), kept
+    per ticket version: reloading the page or coming back to the ticket does not run retrieval again."""
     ticket = ticket_or_404(request, pk)
-    assist = ticket_assist(current_user(request), ticket)
-    return render(request, "workspace/partials/assist_card.html", {"ticket": ticket, "assist": assist})
+    key = ticket_version_key("assist", request, ticket)
+    html = cache.get(key)
+    if html is None:
+        assist = ticket_assist(current_user(request), ticket)
+        context = {"ticket": ticket, "assist": assist}
+        html = render_to_string("workspace/partials/assist_card.html", context, request=request)
+        cache.set(key, html, ASSIST_CARD_SECONDS)
+    return HttpResponse(html)
 
 
 @staff_required()

@@ -119,9 +119,16 @@ def timeline_context(items: list[TimelineItem]) -> list[dict[str, Any]]:
 
 def audit_minor_views(request: HttpRequest, panels: list[PersonPanel], *, kind: str, object_id: int) -> None:
     """One audit row per minor shown on the page (students and children), all in one INSERT."""
-    minors = {panel.contact.pk for panel in panels if panel.is_minor}
+    audit_minor_ids(
+        request, [panel.contact.pk for panel in panels if panel.is_minor], kind=kind, object_id=object_id
+    )
+
+
+def audit_minor_ids(request: HttpRequest, minor_ids: list[int], *, kind: str, object_id: int) -> None:
+    """One audit row per minor (by contact id) whose record the request shows, all in one INSERT."""
     record_request_accesses(
-        request, *(Access(AccessAction.VIEW, kind, object_id, subject_id) for subject_id in sorted(minors))
+        request,
+        *(Access(AccessAction.VIEW, kind, object_id, subject_id) for subject_id in sorted(set(minor_ids))),
     )
 
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -27,7 +28,6 @@ from awn.tickets.selectors import (
     other_open_tickets,
     ticket_audit,
     ticket_by_number,
-    ticket_detail_for_agent,
     ticket_header_for_agent,
     ticket_messages_for_agent,
     visible_ticket_ids,
@@ -44,8 +44,21 @@ from awn.tickets.services import (
 )
 
 from ..forms import STATUS_AFTER_CHOICES, ComposerForm, TagsForm, TicketNumberForm, property_changes
-from ._common import current_user, incoming_files, report_error, staff_required, ticket_or_404
-from .customer360 import audit_minor_views, person_panel
+from ..ticket_page import (
+    conversation_for_page,
+    incidents_for_page,
+    page_minor_ids,
+    ticket_for_page,
+)
+from ._common import (
+    current_user,
+    incoming_files,
+    report_error,
+    staff_required,
+    ticket_or_404,
+    ticket_version_key,
+)
+from .customer360 import audit_minor_ids, audit_minor_views, person_panel
 
 
 def _conflict(request: HttpRequest) -> None:
@@ -73,45 +86,40 @@ def _status_options(ticket: Ticket) -> list[tuple[str, str]]:
 
 
 def _ticket_context(request: HttpRequest, pk: int, composer: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The page within its query budget (ticket_page.py); the customer 360, the history and the assistant
+    come after it as fragments."""
     user = current_user(request)
-    try:
-        ticket = ticket_detail_for_agent(user, pk)
-    except NotFound as exc:
-        raise Http404() from exc
-    people = [person_panel(user, ticket.requester, role=_("Requester"))]
-    if ticket.about_contact_id and ticket.about_contact_id != ticket.requester_id:
-        assert ticket.about_contact is not None
-        people.append(person_panel(user, ticket.about_contact, role=_("About")))
-    audit_minor_views(request, people, kind=ObjectKind.TICKET, object_id=ticket.pk)
-    linked_ids = {t for t in (ticket.problem_id, ticket.merged_into_id) if t}
-    visible_links = visible_ticket_ids(user, linked_ids)
+    ticket = ticket_for_page(user, pk)
+    if ticket is None:
+        raise Http404()
+    audit_minor_ids(request, page_minor_ids(ticket), kind=ObjectKind.TICKET, object_id=ticket.pk)
     composer = composer or {}
-    conversation = _with_deliveries(list(ticket.messages.all()))
+    teams = list(Team.objects.order_by("name"))
     return {
         "ticket": ticket,
-        "conversation": conversation,
-        "channel_state": channel_state_for_ticket(ticket.pk),
-        "tags_text": ", ".join(tag.name for tag in ticket.tags.all()),
-        "incidents": list(ticket.incidents.all()),
-        "problem_visible": ticket.problem_id in visible_links,
-        "merged_into_visible": ticket.merged_into_id in visible_links,
-        "people": people,
-        "other_tickets": other_open_tickets(user, ticket.requester, exclude_pk=ticket.pk),
-        "audit": ticket_audit(ticket),
+        "conversation": conversation_for_page(ticket),
+        "channel_state": channel_state_for_ticket(ticket.pk) if ticket.has_channel_conversation else None,  # type: ignore[attr-defined]
+        "tag_names": ticket.tag_names,  # type: ignore[attr-defined]
+        "tags_text": ", ".join(ticket.tag_names),  # type: ignore[attr-defined]
+        "incidents": incidents_for_page(user, ticket),
+        "problem_visible": ticket.problem_visible,  # type: ignore[attr-defined]
+        "merged_into_visible": ticket.merged_into_visible,  # type: ignore[attr-defined]
         "canned": canned_responses_for(ticket, language=getattr(request, "LANGUAGE_CODE", None)),
         "status_options": _status_options(ticket),
         "status_after_choices": STATUS_AFTER_CHOICES,
         "priority_choices": Priority.choices,
         "category_choices": Category.choices,
-        "teams": list(Team.objects.order_by("name")),
-        "agents": assignable_agents(ticket),
+        "teams": teams,
+        "agents": assignable_agents(ticket, teams=teams),
         "composer_body": composer.get("body", ""),
         "composer_kind": composer.get("kind", MessageKind.REPLY),
         "composer_status_after": composer.get("status_after", ""),
         "is_closed": ticket.status == Status.CLOSED,
         "triage_card": triage_card(ticket),
-        "failed_notifications": notifications_failed_for_ticket(ticket.pk),
-        "watching": is_watching(user, ticket.pk),
+        "failed_notifications": notifications_failed_for_ticket(ticket.pk)
+        if ticket.has_failed_notifications  # type: ignore[attr-defined]
+        else [],
+        "watching": ticket.watching,  # type: ignore[attr-defined]
     }
 
 
@@ -277,6 +285,49 @@ def canned(request: HttpRequest, pk: int, canned_id: int) -> HttpResponse:
     return HttpResponse(text, content_type="text/plain; charset=utf-8")
 
 
+# ---- fragments the ticket page fetches after it has shown (their cost never adds to the page's) ----------
+
+# The customer 360 of a ticket is kept this long per ticket version: a new message, a status change or any
+# other edit of the ticket shows at once; what changes elsewhere (an education-system event, another ticket of
+# the requester) shows within this delay.
+CUSTOMER_PANEL_SECONDS = 60
+
+
+def _customer_data(request: HttpRequest, ticket: Ticket) -> dict[str, Any]:
+    user = current_user(request)
+    people = [person_panel(user, ticket.requester, role=_("Requester"))]
+    if ticket.about_contact_id and ticket.about_contact_id != ticket.requester_id:
+        assert ticket.about_contact is not None
+        people.append(person_panel(user, ticket.about_contact, role=_("About")))
+    return {
+        "people": people,
+        "other_tickets": other_open_tickets(user, ticket.requester, exclude_pk=ticket.pk),
+    }
+
+
+@staff_required()
+@require_GET
+def customer_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    """The customer 360 (profile, relations, education-system events, timeline, other open tickets): each of
+    the people a panel, cached per ticket version. Showing a minor's panel is audited on every request."""
+    ticket = ticket_or_404(request, pk)
+    key = ticket_version_key("360", request, ticket)
+    data = cache.get(key)
+    if data is None:
+        data = _customer_data(request, ticket)
+        cache.set(key, data, CUSTOMER_PANEL_SECONDS)
+    audit_minor_views(request, data["people"], kind=ObjectKind.TICKET, object_id=ticket.pk)
+    return render(request, "workspace/partials/customer_360.html", {"ticket": ticket, **data})
+
+
+@staff_required()
+@require_GET
+def history_fragment(request: HttpRequest, pk: int) -> HttpResponse:
+    """Who changed what on the ticket, newest first."""
+    ticket = ticket_or_404(request, pk)
+    return render(request, "workspace/partials/ticket_history.html", {"audit": ticket_audit(ticket)})
+
+
 # ---- fragments the live page fetches (workspace/live.js): each checks the permission again -------------------
 
 
@@ -316,6 +367,7 @@ def header_fragment(request: HttpRequest, pk: int) -> HttpResponse:
     merged_into = ticket.merged_into_id
     context = {
         "ticket": ticket,
+        "tag_names": sorted(tag.name for tag in ticket.tags.all()),
         "merged_into_visible": merged_into is not None
         and merged_into in visible_ticket_ids(user, {merged_into}),
         "watching": is_watching(user, ticket.pk),

@@ -54,6 +54,7 @@ class AsteriskConnector(CtiConnector):
     """Call events come from the AMI listener, never from the webhook; they are applied like CTI events."""
 
     kind = "asterisk"
+    label = _("Asterisk (AMI)")
     secret_fields = (
         SecretField("ami_secret", _("AMI secret"), _("The secret of the manager.conf user Awn logs in as.")),
     )

@@ -27,6 +27,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from awn.core.channels import INBOUND, LIVE, VOICE, ChannelKind
 from awn.core.errors import ValidationError, lazy_format
 from awn.core.events import publish
 from awn.crm.validators import clean_phone
@@ -116,9 +117,19 @@ def _duration(seconds: Any) -> str:
     return f"{total // 60}:{total % 60:02d}"
 
 
+# Calls, from any PBX connector (CTI webhooks, Asterisk AMI): answered live, by voice.
+PHONE_CHANNEL = ChannelKind(
+    Channel.PHONE, _("Phone"), "telephone", frozenset({INBOUND, LIVE, VOICE}), order=60
+)
+
+
 class CtiConnector(Connector):
     kind = "phone"
+    label = _("Phone (CTI)")
+    icon = "telephone"
     channel = Channel.PHONE
+    channel_kind = PHONE_CHANNEL
+    sends_replies = False
     threads_by_address = False
     applies_events = True
     secret_fields: ClassVar[tuple[SecretField, ...]] = (
@@ -206,6 +217,7 @@ class CtiConnector(Connector):
 
 def _apply(inbox: Inbox, event: dict[str, Any]) -> Message | None:
     from ...inbound import resolve_contact
+    from ...selectors import phone_call_ticket
     from ...services import phone_call_open
 
     kind = str(event["type"])
@@ -223,7 +235,7 @@ def _apply(inbox: Inbox, event: dict[str, Any]) -> Message | None:
     category = ivr_categories(inbox).get(digit, "") if digit else ""
     agent = _agent(inbox, str(event.get("agent") or ""))
     body = _line(kind, event, phone or caller, agent)
-    ticket = _call_ticket(inbox, call_id)
+    ticket = phone_call_ticket(inbox, call_id)
     if ticket is None:
         ticket = ticket_create(
             requester=contact,
@@ -232,7 +244,7 @@ def _apply(inbox: Inbox, event: dict[str, Any]) -> Message | None:
             channel=Channel.PHONE,
             category=category or Category.OTHER,
         )
-        phone_call_open(inbox=inbox, call_id=call_id, ticket=ticket)
+        phone_call_open(inbox=inbox, call_id=call_id, ticket=ticket, contact=contact, caller=phone or caller)
         message = Message.objects.filter(ticket=ticket).order_by("id").first()
     else:
         if category and ticket.category == Category.OTHER:
@@ -247,14 +259,6 @@ def _apply(inbox: Inbox, event: dict[str, Any]) -> Message | None:
     if kind == "answered" and isinstance(agent, get_user_model()):
         publish(CallAnswered(ticket_id=ticket.pk, contact_id=contact.pk, agent_id=agent.pk, call_id=call_id))
     return message
-
-
-def _call_ticket(inbox: Inbox, call_id: str) -> Ticket | None:
-    """The ticket of an earlier event of the same call on this inbox, if any."""
-    from ...models import PhoneCall
-
-    call = PhoneCall.objects.select_related("ticket").filter(inbox=inbox, call_id=call_id).first()
-    return call.ticket if call is not None else None
 
 
 def _agent(inbox: Inbox, value: str) -> Any:

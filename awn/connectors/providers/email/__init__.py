@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 
+from awn.core.channels import INBOUND, REPLIES, ChannelKind
 from awn.core.errors import ValidationError
 from awn.crm.validators import clean_email
 
@@ -69,7 +70,10 @@ def our_addresses() -> set[str]:
 
 class EmailConnector(Connector):
     kind = "email"
+    label = _("Email")
+    icon = "envelope"
     channel = "email"
+    channel_kind = ChannelKind("email", _("Email"), "envelope", frozenset({INBOUND, REPLIES}), order=20)
     polls = True
     threads_by_address = False
     secret_fields = (

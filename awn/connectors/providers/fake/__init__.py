@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 
 class FakeConnector(Connector):
     kind = "fake"
+    label = _("Test channel")
+    icon = "bug"
     channel = "api"
     api_base_env = "AWN_FAKE_API_BASE"
     polls = True  # both pushed (webhook) and fetched (GET {base}/updates), like a mailbox

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from awn.core.channels import INBOUND, REPLIES, ChannelKind
 from awn.tickets.attachments import IncomingFile
 
 from ...base import (
@@ -33,7 +34,10 @@ if TYPE_CHECKING:
 
 class TelegramConnector(Connector):
     kind = "telegram"
+    label = _("Telegram")
+    icon = "telegram"
     channel = "telegram"
+    channel_kind = ChannelKind("telegram", _("Telegram"), "telegram", frozenset({INBOUND, REPLIES}), order=50)
     default_api_base = "https://api.telegram.org"
     api_base_env = "AWN_TELEGRAM_API_BASE"
     secret_fields = (

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from awn.core.channels import INBOUND, REPLIES, ChannelKind
 from awn.tickets.attachments import IncomingFile
 
 from ...base import (
@@ -38,7 +39,10 @@ STATUSES = {"sent": "sent", "delivered": "delivered", "read": "read", "failed": 
 
 class WhatsAppConnector(Connector):
     kind = "whatsapp"
+    label = _("WhatsApp")
+    icon = "whatsapp"
     channel = "whatsapp"
+    channel_kind = ChannelKind("whatsapp", _("WhatsApp"), "whatsapp", frozenset({INBOUND, REPLIES}), order=40)
     default_api_base = "https://graph.facebook.com/v21.0"
     api_base_env = "AWN_WHATSAPP_API_BASE"
     reply_window_hours = 24
