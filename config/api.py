@@ -16,7 +16,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.throttling import AnonRateThrottle, UserRateThrottle
 
-from awn.accounts.policies import is_staff_member
+from awn.accounts.policies import is_staff_member, is_supervisor
 from awn.accounts.services import api_token_authenticate
 from awn.core.errors import DomainError, PermissionDenied
 
@@ -69,6 +69,26 @@ class StaffSessionAuth(SessionAuth):
 # Routers whose every operation is for staff: a signed-in customer is refused (403) before the body is read, so
 # the refusal never depends on (or reveals) what the request carried.
 STAFF_AUTH = [StaffTokenAuth(), StaffSessionAuth()]
+
+
+def _supervisor_or_refused(user: Any) -> Any:
+    if user is not None and not (is_staff_member(user) and is_supervisor(user)):
+        raise PermissionDenied()
+    return user
+
+
+class SupervisorTokenAuth(TokenAuth):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        return _supervisor_or_refused(super().authenticate(request, token))
+
+
+class SupervisorSessionAuth(SessionAuth):
+    def __call__(self, request: HttpRequest) -> Any:
+        return _supervisor_or_refused(super().__call__(request))
+
+
+# Routers whose every operation is for supervisors and admins (surge mode): an agent is refused the same way.
+SUPERVISOR_AUTH = [SupervisorTokenAuth(), SupervisorSessionAuth()]
 
 api = NinjaAPI(
     title="Awn API",
@@ -205,6 +225,7 @@ def register_routers() -> None:
         ("awn.accounts.api", "", False),
         ("awn.sla.api", "/sla", True),
         ("awn.automation.api", "/automation", True),
+        ("awn.incidents.api", "/incidents", "supervisor"),
     ):
         try:
             module = import_module(module_path)
@@ -212,7 +233,9 @@ def register_routers() -> None:
             if exc.name != module_path:
                 raise
             continue
-        if staff_only:
+        if staff_only == "supervisor":
+            api.add_router(prefix, module.router, auth=SUPERVISOR_AUTH)
+        elif staff_only:
             api.add_router(prefix, module.router, auth=STAFF_AUTH)
         else:
             api.add_router(prefix, module.router)

@@ -17,6 +17,8 @@ from awn.connectors import handlers as connectors
 from awn.connectors.events import CallAnswered, DeliveryStatusChanged
 from awn.core.events import Subscriptions, on_commit, sync
 from awn.crm.events import ContactErased, ContactMerged
+from awn.incidents import handlers as incidents
+from awn.incidents.services import recipient_delivery_update
 from awn.notifications import handlers as notifications
 from awn.realtime import handlers as realtime
 from awn.routing import handlers as routing
@@ -37,6 +39,13 @@ from awn.tickets.events import (
     TicketUpdated,
 )
 
+
+def broadcast_delivery(event: DeliveryStatusChanged) -> None:
+    """A broadcast recipient's row shows its reply's delivery status. Wired here: awn.incidents sits below the
+    connectors and may not name their event."""
+    recipient_delivery_update(event.message_id, event.status)
+
+
 SUBSCRIPTIONS: Subscriptions = {
     TicketCreated: [
         sync(sla.on_ticket_created),  # the applied policy snapshotted, its clocks opened
@@ -46,6 +55,7 @@ SUBSCRIPTIONS: Subscriptions = {
         on_commit(routing.on_ticket_created),  # skills routing: to the best available agent (opt-in)
         # Automation rules, run after the commit (the sync part only captures the rule chain: the loop guard).
         sync(automation.on_ticket_created),
+        on_commit(incidents.on_ticket_created),  # surge mode: about an active incident? linked and answered
     ],
     MessageReceived: [
         sync(sla.on_message_received),  # a customer's message starts next reply
@@ -94,6 +104,7 @@ SUBSCRIPTIONS: Subscriptions = {
     ],
     DeliveryStatusChanged: [
         on_commit(realtime.on_delivery_status_changed),  # the reply's sent/delivered/read/failed badge
+        sync(broadcast_delivery),  # a broadcast recipient's delivery status (surge mode)
     ],
     CallAnswered: [
         on_commit(realtime.on_call_answered),  # the screen pop: the answering agent's notification

@@ -39,4 +39,6 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.privacy.tasks.apply_retention", every=3600),
     # Satisfaction surveys still unanswered past their delay: the one reminder (awn/surveys).
     Periodic("awn.surveys.tasks.send_reminders", every=3600),
+    # Surge mode: broadcasts a crash or a lost job left unfinished (each person still gets one message).
+    Periodic("awn.incidents.tasks.sweep", every=15),
 )

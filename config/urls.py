@@ -35,6 +35,7 @@ urlpatterns = [
     path("workspace/automation/", include("awn.automation.urls")),
     path("workspace/wallboard/", include("awn.analytics.wallboard_urls")),
     path("workspace/surveys/", include("awn.surveys.staff_urls")),
+    path("workspace/incidents/", include("awn.incidents.urls")),
     path("workspace/", include("awn.workspace.urls")),
     path("chat/", include("awn.chat.urls")),
     path("survey/", include("awn.surveys.urls")),

@@ -487,6 +487,54 @@ def ticket_unlink_incident(*, incident: Ticket, actor: User | None) -> None:
     )
 
 
+LINK_CHUNK = 500
+
+
+def tickets_link_to_problem(*, problem: Ticket, ticket_ids: Iterable[int], actor: User | None) -> int:
+    """Link many tickets to `problem` at once (surge mode): set-based, one history line per ticket linked.
+
+    Idempotent: a ticket already linked to a problem (this one or another), a problem ticket, a merged or a closed
+    ticket is left as it is, so running the same linking twice links nothing the second time. Each chunk of
+    LINK_CHUNK tickets is its own transaction (a short lock on a few hundred rows, not on ten thousand). No event
+    per ticket: one TicketUpdated for the problem (its page and the queues refresh once). Returns how many were
+    linked."""
+    ids = sorted({int(pk) for pk in ticket_ids} - {problem.pk})
+    if not ids:
+        return 0
+    Ticket.objects.filter(pk=problem.pk).update(is_problem=True, problem=None)
+    linked = 0
+    for start in range(0, len(ids), LINK_CHUNK):
+        linked += _link_chunk(problem, ids[start : start + LINK_CHUNK], actor)
+    if linked:
+        AuditEntry.objects.create(
+            ticket_id=problem.pk, actor=actor, action="linked", field="incident", new_value=str(linked)
+        )
+        publish(
+            events.TicketUpdated(
+                ticket_id=problem.pk, fields=("problem",), actor_id=actor.pk if actor else None
+            )
+        )
+    return linked
+
+
+@transaction.atomic
+def _link_chunk(problem: Ticket, ids: list[int], actor: User | None) -> int:
+    eligible = list(
+        Ticket.objects.select_for_update()
+        .filter(pk__in=ids, problem__isnull=True, is_problem=False, merged_into__isnull=True)
+        .exclude(status=Status.CLOSED)
+        .values_list("pk", flat=True)
+    )
+    if not eligible:
+        return 0
+    now = timezone.now()
+    Ticket.objects.filter(pk__in=eligible).update(problem=problem, version=F("version") + 1, updated_at=now)
+    AuditEntry.objects.bulk_create(
+        [_audit(pk, actor, "linked", "problem", "", problem.reference) for pk in eligible]
+    )
+    return len(eligible)
+
+
 @transaction.atomic
 def ticket_merge(*, source: Ticket, target: Ticket, actor: User | None) -> Ticket:
     """Move every message of `source` into `target`, then close `source` pointing at `target`."""

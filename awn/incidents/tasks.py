@@ -1,0 +1,25 @@
+"""Jobs of surge mode (config/schedule.py has the sweep)."""
+
+from __future__ import annotations
+
+from awn.core.tasks import job
+
+from . import services
+
+
+@job(queue="outbound")
+def send_broadcast(broadcast_id: int) -> None:
+    """One batch of a broadcast at the providers' rates; it runs again a second later while rows remain."""
+    services.broadcast_run(broadcast_id)
+
+
+@job()
+def sweep() -> None:
+    """Broadcasts a crash or a lost job left unfinished are sent on (nobody gets anything twice)."""
+    services.broadcasts_resume()
+
+
+@job()
+def answer_new_ticket(ticket_id: int) -> None:
+    """A new ticket about an active incident: linked to its problem and answered with the explanation."""
+    services.incident_answer_new_ticket(ticket_id)
