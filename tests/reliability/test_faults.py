@@ -20,7 +20,7 @@ import httpx
 import pytest
 import websockets
 
-from .cluster import Cluster, query, running_cluster, sign_in, wait_until
+from .cluster import Cluster, query, run_async, running_cluster, sign_in, wait_until
 
 pytestmark = [pytest.mark.reliability, pytest.mark.reliability_long]
 OUTAGE_SECONDS = float(os.environ.get("AWN_RELIABILITY_OUTAGE_SECONDS", "10"))
@@ -328,7 +328,7 @@ def test_sigterm_of_an_asgi_process_agent_sockets_reconnect_within_5_seconds(asg
         figures["first_push_after_s"] = round(time.monotonic() - term, 2)
         await again.close()
 
-    asyncio.run(scenario())
+    run_async(scenario)
     process = cluster["asgi1"].popen
     assert process is not None
     figures["exit_code"] = process.wait(20)

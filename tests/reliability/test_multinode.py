@@ -19,7 +19,7 @@ import httpx
 import pytest
 import websockets
 
-from .cluster import Cluster, query, running_cluster, sign_in, wait_until
+from .cluster import Cluster, query, run_async, running_cluster, sign_in, wait_until
 
 pytestmark = pytest.mark.reliability
 DB_NAME = "awn_ops_multinode"
@@ -174,7 +174,7 @@ def test_a_live_chat_joins_a_visitor_on_one_asgi_process_and_an_agent_on_the_oth
                 timings["agent_to_visitor"] = time.monotonic() - t0
                 assert got["line"]["body"] == "تم الربط"
 
-    asyncio.run(scenario())
+    run_async(scenario)
     assert query(cluster.db_url, "SELECT count(*) FROM tickets_message WHERE body = %s", ("تم الربط",)) == [
         (1,)
     ]
