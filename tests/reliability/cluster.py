@@ -53,10 +53,10 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return False
 
 
-def require_servers() -> None:
+def require_servers(*, postgres: bool = True) -> None:
     """Skip (or fail under CI=true) when PostgreSQL or redis-server is missing: the statement says which."""
     missing = []
-    if not port_open(PG_PORT, PG_HOST):
+    if postgres and not port_open(PG_PORT, PG_HOST):
         missing.append(f"PostgreSQL at {PG_HOST}:{PG_PORT}")
     if shutil.which("redis-server") is None:
         missing.append("the redis-server program")
@@ -417,9 +417,11 @@ def running_cluster(
     spec: dict[str, int],
     env_extra: dict[str, str] | None = None,
     web_args: tuple[str, ...] = (),
+    database: str = "",
 ) -> Iterator[Cluster]:
-    """A cluster with `spec` = {"web": n, "asgi": n, "worker": n} processes; torn down whatever happens."""
-    require_servers()
+    """A cluster with `spec` = {"web": n, "asgi": n, "worker": n, "beat": 0|1} processes; torn down whatever
+    happens. `database`: a PostgreSQL URL used as it is (migrated here) instead of a copy on the shared server."""
+    require_servers(postgres=not database)
     (tmp / "redis").mkdir(exist_ok=True)
     (tmp / "logs").mkdir(exist_ok=True)
     redis = RedisServer(tmp / "redis")
@@ -428,9 +430,14 @@ def running_cluster(
     cluster = Cluster(db_url="", redis=redis, env=env)
     run_db = ""
     try:
-        run_db = fresh_database(db_name, env)
-        db_url = database_url(run_db)
-        env["DATABASE_URL"] = db_url
+        if database:
+            db_url = database
+            env["DATABASE_URL"] = db_url
+            manage(env, "migrate", "--noinput", "-v", "0", timeout=600)
+        else:
+            run_db = fresh_database(db_name, env)
+            db_url = database_url(run_db)
+            env["DATABASE_URL"] = db_url
         cluster.db_url = db_url
         cluster.seed = seed(env)
         logs = tmp / "logs"
