@@ -122,10 +122,19 @@ def database_config(url: str | None = None) -> dict[str, Any]:
             # Under ASGI, CONN_MAX_AGE leaks a connection per request thread; the psycopg pool does not.
             config["CONN_MAX_AGE"] = 0
             config["OPTIONS"] = {
-                "pool": {"min_size": 2, "max_size": int(os.environ.get("AWN_DB_POOL_MAX", "8"))}
+                "pool": {
+                    "min_size": 2,
+                    "max_size": int(os.environ.get("AWN_DB_POOL_MAX", "8")),
+                    # a request waits this long for a connection, not the pool's default 30 s (database down)
+                    "timeout": float(os.environ.get("AWN_DB_POOL_TIMEOUT", "5")),
+                }
             }
         else:
             config["CONN_MAX_AGE"] = int(os.environ.get("AWN_DB_CONN_MAX_AGE", "0"))
+        # A request fails fast when the server does not answer (a stopped server refuses at once anyway).
+        config.setdefault("OPTIONS", {})["connect_timeout"] = int(
+            os.environ.get("AWN_DB_CONNECT_TIMEOUT", "3")
+        )
         if env_bool("AWN_DB_PREPARED", True):
             # Server-side binding lets psycopg prepare the statements a connection repeats, so PostgreSQL
             # plans them once: +12% tickets/s created on 2 cores. Set AWN_DB_PREPARED=false behind a

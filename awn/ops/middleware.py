@@ -14,6 +14,7 @@ from awn.core import request_id
 
 from .metrics import EXCEPTIONS, observe_request
 from .replica import reports_middleware_scope
+from .unavailable import replace_if_database_down
 
 access_log = logging.getLogger("awn.request")
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -50,6 +51,8 @@ class ObservabilityMiddleware:
             with connection.execute_wrapper(counter):
                 # A report's reads go to the replica when AWN_REPORTS_DATABASE_URL names one (awn/ops/replica.py).
                 response = reports_middleware_scope(request, lambda: self.get_response(request))
+            # The database is down: a 503 with Retry-After instead of the 500 page (awn/ops/unavailable.py).
+            response = replace_if_database_down(request, response)
             seconds = time.perf_counter() - started
             view = view_name(request)
             observe_request(view, request.method or "", response.status_code, seconds, counter.count)

@@ -6,6 +6,7 @@ Everything is bounded: each wait has a deadline, every process is stopped (SIGTE
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -15,10 +16,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -26,7 +28,15 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
 BIN = Path(PYTHON).parent
+T = TypeVar("T")
 PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+
+
+def run_async(scenario: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to the end on a fresh event loop in its own thread: the browser tests leave an event loop
+    running in the main thread, where neither asyncio.run nor async_to_sync may start another."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, scenario()).result()
 
 
 def free_port() -> int:
@@ -43,10 +53,10 @@ def port_open(port: int, host: str = "127.0.0.1") -> bool:
         return False
 
 
-def require_servers() -> None:
+def require_servers(*, postgres: bool = True) -> None:
     """Skip (or fail under CI=true) when PostgreSQL or redis-server is missing: the statement says which."""
     missing = []
-    if not port_open(PG_PORT, PG_HOST):
+    if postgres and not port_open(PG_PORT, PG_HOST):
         missing.append(f"PostgreSQL at {PG_HOST}:{PG_PORT}")
     if shutil.which("redis-server") is None:
         missing.append("the redis-server program")
@@ -124,29 +134,39 @@ def database_url(name: str) -> str:
 
 
 def fresh_database(name: str, env: dict[str, str]) -> str:
-    """`name` as a copy of this checkout's migrated template (migrated here first when it is behind).
-
-    The template is named after the checkout, so two checkouts (or worktrees) never migrate one template to
-    different schemas; each test run's own database is named by the caller, per process."""
-    import hashlib
-
-    template = "awn_rel_tmpl_" + hashlib.sha256(str(ROOT).encode()).hexdigest()[:10]
+    """A database of this run only, `<name>_<pid>` (several runs, from several checkouts, may overlap), copied from
+    the migrated template `<name>_tmpl`; the template is migrated first when it is behind, under an advisory lock
+    so that two runs never migrate it at once. Returns the new database's name."""
     import psycopg
 
+    template = f"{name}_tmpl"
+    run_name = f"{name}_{os.getpid()}"
+    lock_key = int.from_bytes(template.encode()[:8].ljust(8, b"_"), "big") & 0x7FFF_FFFF_FFFF_FFFF
     with psycopg.connect(
         host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres", autocommit=True
     ) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone()
-    if not exists:
-        _admin_sql(f'CREATE DATABASE "{template}"')
-    template_env = {**env, "DATABASE_URL": database_url(template)}
-    if manage(template_env, "migrate", "--check", "-v", "0", check=False).returncode != 0:
-        manage(template_env, "migrate", "--noinput", "-v", "0")
-    _admin_sql(
-        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)',
-        f'CREATE DATABASE "{name}" TEMPLATE "{template}"',
-    )
-    return database_url(name)
+        conn.execute("SELECT pg_advisory_lock(%s)", (lock_key,))
+        try:
+            _drop_stale_copies(conn, name)
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (template,)).fetchone():
+                conn.execute(f'CREATE DATABASE "{template}"')
+            template_env = {**env, "DATABASE_URL": database_url(template)}
+            if manage(template_env, "migrate", "--check", "-v", "0", check=False).returncode != 0:
+                manage(template_env, "migrate", "--noinput", "-v", "0")
+            conn.execute(f'DROP DATABASE IF EXISTS "{run_name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{run_name}" TEMPLATE "{template}"')
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (lock_key,))
+    return run_name
+
+
+def _drop_stale_copies(conn: Any, name: str) -> None:
+    """Copies left by runs that were killed (their process is gone)."""
+    rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s", (f"{name}\\_%",)).fetchall()
+    for (datname,) in rows:
+        suffix = datname[len(name) + 1 :]
+        if suffix.isdigit() and not Path(f"/proc/{suffix}").exists():
+            conn.execute(f'DROP DATABASE IF EXISTS "{datname}" WITH (FORCE)')
 
 
 def drop_database(name: str) -> None:
@@ -397,18 +417,27 @@ def running_cluster(
     spec: dict[str, int],
     env_extra: dict[str, str] | None = None,
     web_args: tuple[str, ...] = (),
+    database: str = "",
 ) -> Iterator[Cluster]:
-    """A cluster with `spec` = {"web": n, "asgi": n, "worker": n} processes; torn down whatever happens."""
-    require_servers()
+    """A cluster with `spec` = {"web": n, "asgi": n, "worker": n, "beat": 0|1} processes; torn down whatever
+    happens. `database`: a PostgreSQL URL used as it is (migrated here) instead of a copy on the shared server."""
+    require_servers(postgres=not database)
     (tmp / "redis").mkdir(exist_ok=True)
     (tmp / "logs").mkdir(exist_ok=True)
     redis = RedisServer(tmp / "redis")
     redis.start()
     env = {**base_env(redis_url=redis.url, var_dir=tmp / "var"), **(env_extra or {})}
     cluster = Cluster(db_url="", redis=redis, env=env)
+    run_db = ""
     try:
-        db_url = fresh_database(db_name, env)
-        env["DATABASE_URL"] = db_url
+        if database:
+            db_url = database
+            env["DATABASE_URL"] = db_url
+            manage(env, "migrate", "--noinput", "-v", "0", timeout=600)
+        else:
+            run_db = fresh_database(db_name, env)
+            db_url = database_url(run_db)
+            env["DATABASE_URL"] = db_url
         cluster.db_url = db_url
         cluster.seed = seed(env)
         logs = tmp / "logs"
@@ -425,4 +454,5 @@ def running_cluster(
     finally:
         cluster.stop()
         redis.stop()
-        drop_database(db_name)
+        if run_db:
+            drop_database(run_db)

@@ -20,7 +20,7 @@ import httpx
 import pytest
 import websockets
 
-from .cluster import Cluster, query, running_cluster, sign_in, wait_until
+from .cluster import Cluster, query, run_async, running_cluster, sign_in, wait_until
 
 pytestmark = [pytest.mark.reliability, pytest.mark.reliability_long]
 OUTAGE_SECONDS = float(os.environ.get("AWN_RELIABILITY_OUTAGE_SECONDS", "10"))
@@ -48,7 +48,7 @@ def _webhook(cluster: Cluster, base: str, event_id: str) -> tuple[int, float]:
 def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     with running_cluster(
         tmp_path_factory.mktemp("redis-down"),
-        f"awn_ops_faults_{os.getpid()}",
+        "awn_ops_faults",
         {"web": 1, "worker": 1, "beat": 1},
         env_extra={"AWN_WORKER_STALE_SECONDS": "2"},
     ) as cluster:
@@ -126,7 +126,7 @@ def test_webhooks_are_stored_and_acknowledged_while_redis_is_down_and_drained_af
 def web_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     with running_cluster(
         tmp_path_factory.mktemp("sigterm"),
-        f"awn_ops_sigterm_{os.getpid()}",
+        "awn_ops_sigterm",
         {"web": 1, "worker": 0},
         web_args=tuple(os.environ.get("AWN_RELIABILITY_WEB_ARGS", "").split()),
     ) as c:
@@ -255,7 +255,7 @@ def test_sigterm_of_a_web_process_under_load_completes_what_it_started(web_clust
 @pytest.fixture(scope="module")
 def asgi_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     with running_cluster(
-        tmp_path_factory.mktemp("asgi"), f"awn_ops_asgi_{os.getpid()}", {"web": 1, "asgi": 2, "worker": 1}
+        tmp_path_factory.mktemp("asgi"), "awn_ops_asgi", {"web": 1, "asgi": 2, "worker": 1}
     ) as c:
         yield c
 
@@ -328,7 +328,7 @@ def test_sigterm_of_an_asgi_process_agent_sockets_reconnect_within_5_seconds(asg
         figures["first_push_after_s"] = round(time.monotonic() - term, 2)
         await again.close()
 
-    asyncio.run(scenario())
+    run_async(scenario)
     process = cluster["asgi1"].popen
     assert process is not None
     figures["exit_code"] = process.wait(20)
@@ -338,3 +338,84 @@ def test_sigterm_of_an_asgi_process_agent_sockets_reconnect_within_5_seconds(asg
     # uvicorn finishes its shutdown, then re-raises SIGTERM (exit -15: systemd counts it as a clean stop).
     assert figures["exit_code"] in (0, -signal.SIGTERM)
     assert "Finished server process" in cluster["asgi1"].log_text()
+
+
+# --- Redis stopped with agents' sockets open: the page learns it, polls, and comes back -------------------------
+
+
+@pytest.fixture(scope="module")
+def realtime_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    with running_cluster(
+        tmp_path_factory.mktemp("redis-ws"), "awn_ops_redis_ws", {"web": 1, "asgi": 1, "worker": 1}
+    ) as c:
+        yield c
+
+
+def test_redis_stopped_agent_sockets_close_pages_poll_and_sockets_return_after(
+    realtime_cluster: Cluster,
+) -> None:
+    """R4's screens: the socket closes (live.js then shows «جارٍ إعادة الاتصال…» and polls its fragments over HTTP,
+    which keep working without the cache); after Redis returns, the page's retries get a socket that carries
+    pushes again, without restarting the ASGI process."""
+    cluster = realtime_cluster
+    agent = sign_in(cluster["web1"].url, cluster.seed["agent"], cluster.seed["password"])
+    cookie = "; ".join(f"{k}={v}" for k, v in agent.cookies.items())
+    base = cluster["asgi1"].url
+    ws_url = f"{base.replace('http', 'ws')}/ws/agent/"
+    figures: dict[str, Any] = {}
+
+    async def open_socket() -> Any:
+        try:
+            ws = await websockets.connect(
+                ws_url, additional_headers={"Cookie": cookie, "Origin": base}, open_timeout=5
+            )
+        except (OSError, websockets.exceptions.InvalidHandshake, TimeoutError):
+            return None
+        await ws.send(json.dumps({"type": "subscribe", "page": "chats"}))
+        await _frame(ws, "chats")
+        return ws
+
+    async def scenario() -> None:
+        ws = await open_socket()
+        assert ws is not None
+        stopped = time.monotonic()
+        cluster.redis.stop()
+        try:
+            async with asyncio.timeout(10):
+                while True:
+                    await ws.recv()
+        except websockets.exceptions.ConnectionClosed:
+            figures["socket_closed_after_s"] = round(time.monotonic() - stopped, 2)
+        async with httpx.AsyncClient(cookies=agent.cookies, timeout=10) as http:  # the page's polling
+            polls = [(await http.get(f"{cluster['web1'].url}/workspace/")).status_code for _ in range(3)]
+        figures["polls_during"] = polls
+        figures["socket_during"] = "refused" if await open_socket() is None else "open"
+        cluster.redis.start()
+        back = time.monotonic()
+        retry, again = 0, None
+        while again is None and time.monotonic() - back < 30:
+            retry = min(retry + 1, 6)
+            await asyncio.sleep(min(15.0, 0.5 * 2 ** (retry - 1)))  # live.js's policy
+            again = await open_socket()
+        assert again is not None
+        figures["socket_back_after_s"] = round(time.monotonic() - back, 2)
+        async with httpx.AsyncClient(base_url=cluster["web1"].url, timeout=30) as http:
+            started = await http.post(
+                "/chat/start/", json={"name": "منى", "email": "m@example.sa", "question": "؟"}
+            )
+        async with websockets.connect(
+            f"{base.replace('http', 'ws')}/ws/chat/{started.json()['token']}/",
+            additional_headers={"Origin": base},
+        ) as visitor:
+            await _frame(visitor, "history")
+            await visitor.send(json.dumps({"type": "human"}))
+            await _frame(again, "chat")
+        figures["first_push_after_s"] = round(time.monotonic() - back, 2)
+        await again.close()
+
+    run_async(scenario)
+    print(f"\nRELIABILITY redis down, agent sockets: {json.dumps(figures)}")
+    assert figures.get("socket_closed_after_s", 99) < 5, figures  # the page knows at once: "reconnecting"
+    assert figures["polls_during"] == [200, 200, 200]
+    assert figures["socket_back_after_s"] < 5, figures
+    assert cluster["asgi1"].popen is not None and cluster["asgi1"].popen.poll() is None  # never restarted

@@ -9,7 +9,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import os
 import re
 import time
 from collections import Counter
@@ -20,10 +19,10 @@ import httpx
 import pytest
 import websockets
 
-from .cluster import Cluster, query, running_cluster, sign_in, wait_until
+from .cluster import Cluster, query, run_async, running_cluster, sign_in, wait_until
 
 pytestmark = pytest.mark.reliability
-DB_NAME = f"awn_multinode_{os.getpid()}"  # per process: a second checkout's run keeps its own
+DB_NAME = "awn_ops_multinode"
 EVENTS = 24
 
 
@@ -175,7 +174,7 @@ def test_a_live_chat_joins_a_visitor_on_one_asgi_process_and_an_agent_on_the_oth
                 timings["agent_to_visitor"] = time.monotonic() - t0
                 assert got["line"]["body"] == "تم الربط"
 
-    asyncio.run(scenario())
+    run_async(scenario)
     assert query(cluster.db_url, "SELECT count(*) FROM tickets_message WHERE body = %s", ("تم الربط",)) == [
         (1,)
     ]
