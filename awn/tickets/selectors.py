@@ -178,6 +178,13 @@ class _QueuePaginator(CappedPaginator):
     def _rows_up_to_cap_plus_one(self) -> int:
         return self._count_rows(cast(QuerySet[Ticket], self.object_list), self.cap + 1)
 
+    def page(self, number: Any) -> Page[Any]:
+        """A full page of rows read afresh: a count reused from a few seconds ago (the view's cache) may lag the
+        summary, never cut off tickets that arrived since (Django's Paginator ends the slice at the count)."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+
 
 @dataclass(frozen=True, slots=True)
 class QueueRow:
