@@ -183,7 +183,7 @@ class _QueuePaginator(CappedPaginator):
         summary, never cut off tickets that arrived since (Django's Paginator ends the slice at the count)."""
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
-        return self._get_page(self.object_list[bottom : bottom + self.per_page], number, self)
+        return Page(self.object_list[bottom : bottom + self.per_page], number, self)
 
 
 @dataclass(frozen=True, slots=True)
