@@ -9,6 +9,8 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
+from awn.tickets.models import Message
+
 from .models import Review
 from .scoring import mean
 
@@ -40,7 +42,7 @@ def weekly_table(reviews: QuerySet[Review], weeks: list[date], *, by: str) -> li
             labels[key] = review.agent.get_full_name() or review.agent.username
         else:
             key = review.team_id
-            labels[key] = str(review.team.name) if review.team else "—"
+            labels[key] = f"{review.team.name} ({review.team.get_kind_display()})" if review.team else "—"
         assert review.total is not None
         totals[key][review.week].append(review.total)
     rows = []
@@ -55,6 +57,18 @@ def weekly_table(reviews: QuerySet[Review], weeks: list[date], *, by: str) -> li
             )
         )
     return sorted(rows, key=lambda r: r.label)
+
+
+CONVERSATION_LIMIT = 200
+
+
+def conversation(ticket_id: int) -> QuerySet[Message]:
+    """The messages the reviewer reads before scoring: replies both ways and internal notes, oldest first."""
+    return (
+        Message.objects.filter(ticket_id=ticket_id)
+        .select_related("author_user", "author_contact")
+        .order_by("created_at", "pk")[:CONVERSATION_LIMIT]
+    )
 
 
 def pending_reviews(reviews: QuerySet[Review]) -> QuerySet[Review]:

@@ -26,7 +26,7 @@ from .policies import (
     reviewer_team_id,
     reviews_visible_to,
 )
-from .selectors import pending_reviews, weekly_table, weeks_ending
+from .selectors import conversation, pending_reviews, weekly_table, weeks_ending
 from .services import (
     criterion_add,
     review_submit,
@@ -118,8 +118,8 @@ def review(request: HttpRequest, pk: int) -> HttpResponse | HttpResponseBase:
             )
             messages.success(request, _("The review was saved."))
             return redirect("quality:review", pk=item.pk)
-        return render(request, "quality/review.html", {"review": item, "form": form}, status=400)
-    return render(request, "quality/review.html", {"review": item, "form": form})
+    context = {"review": item, "form": form, "messages_": conversation(item.ticket_id)}
+    return render(request, "quality/review.html", context, status=400 if form.errors else 200)
 
 
 @reviewer_required

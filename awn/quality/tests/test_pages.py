@@ -39,6 +39,7 @@ def test_supervisor_journey_from_scorecard_to_the_agents_page(world: Any) -> Non
 
     page = sup.get(f"/workspace/quality/reviews/{reviews[0].pk}/")
     assert page.status_code == 200 and "الترحيب" in page.content.decode()
+    assert "تظهر رسالة خطأ عند الدخول" in page.content.decode()  # the conversation is on the page
     criteria = list(card.criteria.all())
     # 1·4 + 3·5 + 2·3 = 25 of 6·5 = 30 → 83.33
     form = {f"c{criteria[0].pk}": "4", f"c{criteria[1].pk}": "5", f"c{criteria[2].pk}": "3"}
@@ -138,7 +139,7 @@ def test_weekly_tables_average_by_agent_and_by_team(world: Any, card: Any) -> No
     assert by_agent["هند"].cells == [(Decimal("72.50"), 2)]
     assert by_agent["vendor"].cells == [(Decimal("26.67"), 1)]
     by_team = {row.label: row.overall for row in weekly_table(Review.objects.all(), weeks, by="team")}
-    assert by_team == {"داخلي": Decimal("72.50"), "مشغّل": Decimal("26.67")}
+    assert by_team == {"داخلي (داخلي)": Decimal("72.50"), "مشغّل (شركة مشغّلة)": Decimal("26.67")}
 
 
 def test_empty_states(world: Any) -> None:
