@@ -37,6 +37,7 @@ from .services import (
 )
 
 WEEKS_SHOWN = 8
+WEEKS_CHOICES = (4, 8, 13, 26)
 reviewer_required = allowed_by(can_review)
 scorecard_manager_required = allowed_by(can_manage_scorecards)
 
@@ -45,7 +46,9 @@ def _overview_context(request: HttpRequest, sample_form: SampleForm | None = Non
     user = current_user(request)
     visible = reviews_visible_to(user)
     this_week = week_start(timezone.localdate())
-    weeks = weeks_ending(this_week, WEEKS_SHOWN)
+    shown = request.GET.get("weeks", "")
+    count = int(shown) if shown.isdigit() and int(shown) in WEEKS_CHOICES else WEEKS_SHOWN
+    weeks = weeks_ending(this_week, count)
     if sample_form is None:
         sample_form = SampleForm(
             agents=reviewable_agents(user), initial={"week": this_week - timedelta(weeks=1)}
@@ -54,6 +57,8 @@ def _overview_context(request: HttpRequest, sample_form: SampleForm | None = Non
         "sample_form": sample_form,
         "pending": pending_reviews(visible)[:100],
         "weeks": weeks,
+        "weeks_count": count,
+        "weeks_choices": WEEKS_CHOICES,
         "by_agent": weekly_table(visible, weeks, by="agent"),
         "by_team": weekly_table(visible, weeks, by="team"),
         "restricted": reviewer_team_id(user) is not None,

@@ -162,3 +162,12 @@ def test_pages_are_in_arabic(world: Any) -> None:
     page = world.client_for(world.supervisor).get("/workspace/quality/").content.decode()
     assert 'dir="rtl"' in page
     assert "مراجعات الجودة" in page and "الجودة الأسبوعية لكل موظف (%)" in page
+
+
+def test_weeks_shown_can_be_chosen_and_bad_values_fall_back(world: Any) -> None:
+    sup = world.client_for(world.supervisor)
+    assert sup.get("/workspace/quality/?weeks=13").context["weeks_count"] == 13
+    for bad in ("7", "abc", "-4", "99999999999999999999"):
+        response = sup.get(f"/workspace/quality/?weeks={bad}")
+        assert response.status_code == 200 and response.context["weeks_count"] == 8
+    assert len(sup.get("/workspace/quality/?weeks=26").context["weeks"]) == 26
