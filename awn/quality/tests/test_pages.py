@@ -6,6 +6,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.test import Client
+from django.utils import translation
+
 from awn.quality.models import Review, Scorecard
 from awn.quality.selectors import weekly_table
 from awn.quality.services import review_submit, sample_draw
@@ -171,3 +174,38 @@ def test_weeks_shown_can_be_chosen_and_bad_values_fall_back(world: Any) -> None:
         response = sup.get(f"/workspace/quality/?weeks={bad}")
         assert response.status_code == 200 and response.context["weeks_count"] == 8
     assert len(sup.get("/workspace/quality/?weeks=26").context["weeks"]) == 26
+
+
+def test_labels_follow_the_language(world: Any, card: Any) -> None:
+    first = card.criteria.first()
+    with translation.override("ar"):
+        assert (card.label, first.label) == ("جودة المحادثة", "الترحيب والتعريف بالنفس")
+    with translation.override("en"):
+        assert (card.label, first.label) == ("Conversation quality", "Greeting")
+    first.label_en = ""
+    with translation.override("en"):
+        assert first.label == "الترحيب والتعريف بالنفس"  # no English label: the Arabic one
+
+
+def test_posts_need_the_csrf_token(world: Any, card: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.supervisor)
+    assert client.post("/workspace/quality/scorecards/", {"name_ar": "بطاقة"}).status_code == 403
+    assert Scorecard.objects.count() == 1
+
+
+def test_a_vendor_supervisor_loses_an_agent_who_moves_out(
+    world: Any, card: Any, vendor_supervisor: Any
+) -> None:
+    resolved(world, world.vendor_agent, at(WEEK))
+    [review] = sample_draw(
+        agent=world.vendor_agent, week=WEEK, size=1, scorecard=card, reviewer=vendor_supervisor
+    )
+    client = world.client_for(vendor_supervisor)
+    assert client.get(f"/workspace/quality/reviews/{review.pk}/").status_code == 200
+    world.vendor_agent.team = world.in_house
+    world.vendor_agent.save(update_fields=["team"])
+    assert client.get(f"/workspace/quality/reviews/{review.pk}/").status_code == 404
+    assert (
+        world.client_for(world.supervisor).get(f"/workspace/quality/reviews/{review.pk}/").status_code == 200
+    )
