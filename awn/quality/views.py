@@ -165,10 +165,17 @@ def scorecard(request: HttpRequest, pk: int) -> HttpResponse | HttpResponseBase:
 @staff_required()
 @require_safe
 def my_reviews(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    weeks = weeks_ending(week_start(timezone.localdate()), WEEKS_SHOWN)
     reviews = (
-        own_reviews(current_user(request))
+        own_reviews(user)
         .select_related("ticket", "scorecard")
         .prefetch_related("scores__criterion")
         .order_by("-reviewed_at")[:100]
     )
-    return render(request, "quality/my_reviews.html", {"reviews": reviews})
+    context = {
+        "reviews": reviews,
+        "weeks": weeks,
+        "trend": weekly_table(own_reviews(user), weeks, by="agent"),
+    }
+    return render(request, "quality/my_reviews.html", context)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -16,8 +16,8 @@ from awn.quality.services import criterion_add, scorecard_create
 from awn.tickets.enums import Status
 from awn.tickets.models import Ticket
 
-# A Monday, in the past so "this week" never moves it.
-WEEK = date(2026, 11, 2)
+# The Monday two weeks ago: a finished week, inside the 8 weeks the pages show whatever day the tests run.
+WEEK = date.today() - timedelta(days=date.today().weekday(), weeks=2)
 
 
 def at(day: date, hour: int = 10, minute: int = 0) -> datetime:

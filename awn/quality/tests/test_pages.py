@@ -3,6 +3,7 @@ own page and nobody else's; a vendor team's supervisor sees and reviews only the
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -34,7 +35,12 @@ def test_supervisor_journey_from_scorecard_to_the_agents_page(world: Any) -> Non
 
     response = sup.post(
         "/workspace/quality/sample/",
-        {"agent": world.agent.pk, "scorecard": card.pk, "week": "2026-11-04", "size": 2},  # a Wednesday
+        {
+            "agent": world.agent.pk,
+            "scorecard": card.pk,
+            "week": (WEEK + timedelta(days=2)).isoformat(),
+            "size": 2,
+        },  # a Wednesday
     )
     assert response.status_code == 302
     reviews = list(Review.objects.order_by("pk"))
@@ -56,6 +62,8 @@ def test_supervisor_journey_from_scorecard_to_the_agents_page(world: Any) -> Non
     assert mine.status_code == 200
     assert "83.33%" in body and "انتبه إلى وضوح الخطوات" in body
     assert body.count('data-testid="my-review"') == 1  # the second one is not scored yet: not shown
+    [trend] = mine.context["trend"]  # their own weekly figure, and only theirs
+    assert trend.overall == Decimal("83.33") and trend.count == 1
 
     overview = sup.get("/workspace/quality/").content.decode()
     assert 'data-testid="by-agent"' in overview and "83.33" in overview
@@ -116,7 +124,7 @@ def test_a_vendor_supervisor_reviews_only_their_team(world: Any, card: Any, vend
 
     drawn = client.post(
         "/workspace/quality/sample/",
-        {"agent": world.agent.pk, "scorecard": card.pk, "week": "2026-11-02", "size": 1},
+        {"agent": world.agent.pk, "scorecard": card.pk, "week": WEEK.isoformat(), "size": 1},
     )
     assert drawn.status_code == 400  # not one of the agents offered
     # Scorecards are shared: a vendor's supervisor uses them, does not change them.
