@@ -7,7 +7,9 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from awn.quality.models import Review, Scorecard
@@ -217,3 +219,32 @@ def test_a_vendor_supervisor_loses_an_agent_who_moves_out(
     assert (
         world.client_for(world.supervisor).get(f"/workspace/quality/reviews/{review.pk}/").status_code == 200
     )
+
+
+def test_pages_read_a_fixed_number_of_queries(world: Any, card: Any) -> None:
+    """No query per review: the overview and My reviews cost the same with one review or six."""
+    sup, agent = world.client_for(world.supervisor), world.client_for(world.agent)
+
+    def cost() -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as overview:
+            assert sup.get("/workspace/quality/").status_code == 200
+        with CaptureQueriesContext(connection) as mine:
+            assert agent.get("/workspace/my-reviews/").status_code == 200
+        return len(overview), len(mine)
+
+    def add_reviews(count: int, week: Any) -> None:
+        for hour in range(count):
+            resolved(world, world.agent, at(week, 8 + hour))
+        for review in sample_draw(
+            agent=world.agent, week=week, size=count, scorecard=card, reviewer=world.supervisor
+        ):
+            review_submit(
+                review=review, reviewer=world.supervisor, scores=_scores(review, [5, 4, 3]), note="ملاحظة"
+            )
+
+    add_reviews(1, WEEK)
+    sup.get("/workspace/quality/")  # warm the nav cache and the session
+    agent.get("/workspace/my-reviews/")
+    small = cost()
+    add_reviews(5, WEEK - timedelta(weeks=1))
+    assert cost() == small
