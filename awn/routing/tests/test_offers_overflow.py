@@ -137,6 +137,8 @@ def test_the_periodic_pass_expires_stale_offers(offered: tuple[Any, Ticket, Any]
     route_waiting()
     assert RoutingDecision.objects.filter(ticket=ticket, reason__code="offer_expired").count() == 1
     assert assignee(ticket) == world.supervisor.pk
+    page = world.client_for(world.supervisor).get("/workspace/routing/decisions/").text
+    assert page.count("انتهى العرض: لم يُقبل في الوقت المحدد") == 1
 
 
 # ---- hybrid overflow ---------------------------------------------------------------------------------------------
@@ -186,6 +188,10 @@ def test_a_vendor_agent_sees_only_what_was_overflowed_to_it(world: Any, settings
     client = world.client_for(world.vendor_agent)
     assert client.get(f"/workspace/tickets/{uncovered.pk}/").status_code == 404
     assert assignee(third) is None  # not routed yet: still waiting
+    # Supervisors read why: the overflow (in Arabic, the default language) beside the in-house decisions.
+    page = world.client_for(world.supervisor).get("/workspace/routing/decisions/").text
+    assert page.count("تحويل إلى الشركة المشغّلة: تجاوز عدد المنتظرين الحدّ") == 1
+    assert page.count("دون حدّ التحويل: للفريق الداخلي وحده.") == 1
 
 
 def test_without_a_rule_vendors_take_their_categories_alongside(world: Any) -> None:
