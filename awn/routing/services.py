@@ -486,7 +486,9 @@ def route_ticket(
 
 @transaction.atomic
 def offer_accept(*, actor: User, ticket_id: int, now: datetime | None = None) -> RoutingOffer:
-    """The agent takes the contact offered to them: it stays theirs. Someone else's offer, or none: 404."""
+    """The agent takes the contact offered to them: it stays theirs. Someone else's offer, or none: 404. An offer
+    just past its time but not yet taken back by the periodic pass (every 15 s) may still be accepted: the contact
+    is still in the agent's hands, and the pass re-checks the offer under the same row lock."""
     offer = (
         RoutingOffer.objects.select_for_update()
         .filter(ticket_id=ticket_id, agent_id=actor.pk, state=OfferState.PENDING)
