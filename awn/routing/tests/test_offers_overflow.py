@@ -125,7 +125,8 @@ def test_accepting_over_http_only_ones_own_offer(offered: tuple[Any, Ticket, Any
     url = f"/workspace/routing/offers/{ticket.pk}/accept/"
     assert world.client_for(world.supervisor).post(url).status_code == 404
     assert world.client_for(world.vendor_agent).post(url).status_code == 404
-    assert 'data-testid="my-offers"' in world.client_for(world.agent).get("/workspace/routing/me/").text
+    mine = world.client_for(world.agent).get("/workspace/routing/me/").text
+    assert mine.count('data-testid="my-offers"') == 1 and mine.count(f'action="{url}"') == 1
     assert world.client_for(world.agent).post(url).status_code == 302
     assert RoutingOffer.objects.get(ticket=ticket).state == OfferState.ACCEPTED
 
