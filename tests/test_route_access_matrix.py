@@ -66,6 +66,10 @@ AUDIENCE: tuple[tuple[str, int | str], ...] = (
     ("workspace/ops/", SUPERVISOR),
     ("workspace/wallboard/", SUPERVISOR),
     ("workspace/surveys/", SUPERVISOR),
+    (
+        "workspace/quality/",
+        SUPERVISOR,
+    ),  # awn/quality; an agent's own reviews are /workspace/my-reviews/ (STAFF)
     ("workspace/incidents/", SUPERVISOR),
     ("workspace/automation/canned/", STAFF),
     ("workspace/automation/macros/", STAFF),
