@@ -2,7 +2,8 @@
 
 Top problems (topics.py) match tickets to existing articles, so a problem nobody has written an article for is
 invisible there. Here the subject and first message of each recent ticket are embedded (e5, batched, cached on
-disk by text hash), grouped by average-linkage agglomerative clustering under a cosine-distance threshold, and:
+disk by text hash; read as retrieval reads a question: Arabizi in Arabic, dialect words with their MSA
+equivalents), grouped by average-linkage agglomerative clustering under a cosine-distance threshold, and:
 - each cluster is labelled in Arabic from its own words: the terms most distinctive of it against the other
   clusters (class-based TF-IDF over normalized tokens), shown in their most common written form;
 - a cluster whose centroid is far from every published public article (best cosine below COVERED_MIN) is flagged
@@ -41,14 +42,16 @@ from awn.tickets.enums import Direction, MessageKind
 from awn.tickets.models import Message, Ticket
 
 from .embeddings import Embedder, PassageCache, default_embedder
+from .retrieval import dense_query
 
 MAX_TICKETS = 5_000
 DEFAULT_DAYS = 14
-# Average-linkage cosine distance under which two groups merge (bench/cluster_threshold.py: the value with the
-# best pairwise F1 against the intended topics of synthetic tickets, grouped cross-validation over topic sets).
-DISTANCE_THRESHOLD = 0.12
-# Best cosine between a cluster's centroid and any published article below which no article covers it.
-COVERED_MIN = 0.86
+# Average-linkage cosine distance under which two groups merge: the value with the best pairwise F1 against the
+# written topics of synthetic tickets (bench/cluster_threshold.py; cross-validated over halves of the topics).
+DISTANCE_THRESHOLD = 0.38
+# Best cosine between a cluster's centroid and any published article below which no article covers it: midpoint
+# between covered and uncovered synthetic topics (same bench).
+COVERED_MIN = 0.72
 MIN_CLUSTER_SIZE = 3
 LABEL_TERMS = 3
 MAX_STEPS = 8
@@ -80,6 +83,21 @@ class Cluster:
         return "، ".join(self.label_terms)
 
 
+class SymmetricEmbedder:
+    """Tickets and replies compared with one another are read as e5 reads symmetric tasks ("query: " on both
+    sides); a distinct name keeps their cached vectors apart from the passage vectors of the same text."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.inner = embedder
+        self.name = f"{embedder.name}:symmetric"
+
+    def queries(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.queries(texts)
+
+    def passages(self, texts: Sequence[str]) -> np.ndarray:
+        return self.inner.queries(texts)
+
+
 def ticket_text(subject: str, preview: str) -> str:
     return f"{subject}\n{preview}".strip()[:TICKET_TEXT_CHARS]
 
@@ -88,8 +106,10 @@ def cluster_cache() -> PassageCache:
     return PassageCache(Path(settings.VAR_DIR) / "models" / "ticket_embeddings.npz")
 
 
-def cluster_vectors(vectors: np.ndarray, *, threshold: float = DISTANCE_THRESHOLD) -> list[list[int]]:
-    """Groups of row indices (largest first) under average-linkage cosine distance ≤ threshold."""
+def cluster_vectors(
+    vectors: np.ndarray, *, threshold: float = DISTANCE_THRESHOLD, method: str = "average"
+) -> list[list[int]]:
+    """Groups of row indices (largest first) under `method`-linkage cosine distance ≤ threshold."""
     if len(vectors) == 0:
         return []
     if len(vectors) == 1:
@@ -97,7 +117,7 @@ def cluster_vectors(vectors: np.ndarray, *, threshold: float = DISTANCE_THRESHOL
     from scipy.cluster.hierarchy import fcluster, linkage
 
     unit = vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-    tree = linkage(unit.astype(np.float64), method="average", metric="cosine")
+    tree = linkage(unit.astype(np.float64), method=method, metric="cosine")
     assignment = fcluster(tree, t=threshold, criterion="distance")
     groups: dict[int, list[int]] = {}
     for index, group in enumerate(assignment):
@@ -239,7 +259,7 @@ def find_clusters(
     if not rows:
         return []
     texts = [ticket_text(subject, preview) for _pk, subject, preview, _c in rows]
-    vectors = cluster_cache().embed(embedder, texts)
+    vectors = cluster_cache().embed(SymmetricEmbedder(embedder), [dense_query(text) for text in texts])
     groups = cluster_vectors(vectors, threshold=threshold)
     kept = [g for g in groups if len(g) >= min_size]
     background = [texts[i] for g in groups if len(g) < min_size for i in g]
@@ -267,7 +287,9 @@ def find_clusters(
         if not cluster.covered:
             replies = _public_replies(cluster.ticket_ids)
             if replies:
-                cluster.steps = draft_steps(replies, cluster_cache().embed(embedder, replies))
+                cluster.steps = draft_steps(
+                    replies, cluster_cache().embed(SymmetricEmbedder(embedder), replies)
+                )
     return clusters
 
 
