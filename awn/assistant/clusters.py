@@ -12,7 +12,8 @@ equivalents), grouped by average-linkage agglomerative clustering under a cosine
   split into lines, deduplicated, as numbered steps. A supervisor may save it as a DRAFT article; nothing here
   ever publishes.
 
-Bounded work: at most MAX_TICKETS tickets of the window, each reply/ticket embedded once per text (PassageCache).
+Bounded work: at most MAX_TICKETS tickets of the window, each reply/ticket embedded once per text (PassageCache);
+a periodic job (tasks.refresh_new_problems) computes the clusters and the page reads its last result.
 The thresholds are chosen by bench/cluster_threshold.py on synthetic tickets written for it (criterion stated
 there); figures live in bench/RESULTS.md.
 """
@@ -57,7 +58,9 @@ LABEL_TERMS = 3
 MAX_STEPS = 8
 CENTRAL_REPLIES = 5
 TICKET_TEXT_CHARS = 300
-CACHE_SECONDS = 600
+REFRESH_SECONDS = 900  # the periodic job's period (config/schedule.py)
+KEEP_SECONDS = 6 * REFRESH_SECONDS
+LATEST_KEY = "awn:new-problems:latest"
 _WORD = re.compile(r"[0-9]+|[\u0621-\u064a\u0671-\u06d3\u064b-\u0652\u0640]+|[^\W\d_\u0600-\u06ff]+")
 _STEP_PREFIX = re.compile(r"^\s*(?:[0-9\u0660-\u0669]+\s*[-.)\u066b:]|[-*•·])\s*")
 _STEP_SPLIT = re.compile(r"[\n\r]+|(?<=[.!؟?])\s+")
@@ -293,15 +296,18 @@ def find_clusters(
     return clusters
 
 
-def recent_clusters(*, days: int = DEFAULT_DAYS) -> list[Cluster]:
-    """find_clusters for the supervisors' page, cached for CACHE_SECONDS (the same list answers the draft button)."""
-    hour = timezone.now().replace(minute=0, second=0, microsecond=0).isoformat()
-    cache_key = f"awn:new-problems:{hour}:{days}"
-    cached = cache.get(cache_key)
-    if cached is None:
-        cached = find_clusters(days=days)
-        cache.set(cache_key, cached, CACHE_SECONDS)
-    return list(cached)
+def refresh_clusters() -> list[Cluster]:
+    """Compute the clusters now and keep them for the page (the periodic job calls this: the first embedding of
+    5,000 tickets takes minutes on 2 cores, never inside a request)."""
+    clusters = find_clusters()
+    cache.set(LATEST_KEY, (timezone.now(), clusters), KEEP_SECONDS)
+    return clusters
+
+
+def latest_clusters() -> tuple[datetime, list[Cluster]] | None:
+    """(when computed, clusters) of the last refresh, or None before the first one."""
+    latest = cache.get(LATEST_KEY)
+    return None if latest is None else (latest[0], list(latest[1]))
 
 
 def guide_body(cluster: Cluster) -> str:

@@ -143,6 +143,7 @@ def test_the_draft_holds_the_agents_steps_once_and_no_internal_note(world: Any, 
     assert body.count("افتح ملف الطالب من صفحة") == 1  # the same step in three replies, kept once
     assert "شهادة التطعيم بصيغة PDF" in body and "اضغط زر رفع المرفق ثم حفظ" in body
     assert "سرية" not in body and "مرحبا" not in body
+    assert not any(text in body for text in VACCINE)  # the customers' own messages are not steps
 
 
 def test_saving_a_draft_never_publishes_and_is_idempotent(world: Any, var_dir: None) -> None:
@@ -211,3 +212,20 @@ def test_with_e5_and_the_chosen_thresholds_the_new_problem_stands_out(world: Any
     assert [sorted(c.ticket_ids) for c in uncovered] == [sorted(t.pk for t in vaccine)]
     assert "التطعيم" in uncovered[0].label_terms
     assert "اضغط زر رفع المرفق ثم حفظ" in guide_body(uncovered[0])
+
+
+def test_the_page_never_clusters_inside_the_request_and_queues_one_job(
+    world: Any, var_dir: None, monkeypatch: Any
+) -> None:
+    from awn.assistant.clusters import REFRESH_SECONDS
+    from config.schedule import SCHEDULE
+
+    queued: list[str] = []
+    monkeypatch.setattr("awn.workspace.views.problems.dispatch", queued.append)
+    client = world.client_for(world.supervisor)
+    for _ in range(2):
+        page = client.get(reverse("workspace:new-problems"))
+        assert page.status_code == 200 and 'data-testid="uncovered"' not in page.content.decode()
+    assert queued == ["awn.assistant.tasks.refresh_new_problems"]
+    periods = {entry.task: entry.every for entry in SCHEDULE}
+    assert periods["awn.assistant.tasks.refresh_new_problems"] == REFRESH_SECONDS

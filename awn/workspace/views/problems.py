@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from awn.accounts.policies import is_supervisor
-from awn.assistant.clusters import recent_clusters, save_guide_draft
+from awn.assistant.clusters import REFRESH_SECONDS, latest_clusters, save_guide_draft
+from awn.assistant.tasks import NEW_PROBLEMS_JOB
 from awn.assistant.topics import top_problems
+from awn.core.tasks import dispatch
 
 from ._common import current_user, staff_required
 
@@ -25,6 +28,9 @@ def top_problems_page(request: HttpRequest) -> HttpResponse:
     return render(request, "workspace/top_problems.html", {"topics": topics, "peak": peak})
 
 
+QUEUED_KEY = "awn:new-problems:queued"
+
+
 @staff_required()
 @require_http_methods(["GET", "POST"])
 def new_problems_page(request: HttpRequest) -> HttpResponse:
@@ -32,7 +38,13 @@ def new_problems_page(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if not is_supervisor(user):
         raise Http404()
-    clusters = recent_clusters()
+    latest = latest_clusters()
+    if latest is None and cache.add(
+        QUEUED_KEY, 1, REFRESH_SECONDS
+    ):  # first visit: one job, not one per reload
+        dispatch(NEW_PROBLEMS_JOB)
+        latest = latest_clusters()  # there already when jobs run inline
+    computed_at, clusters = latest or (None, [])
     if request.method == "POST":
         cluster = next((c for c in clusters if c.key == request.POST.get("cluster")), None)
         if cluster is None:
@@ -41,4 +53,5 @@ def new_problems_page(request: HttpRequest) -> HttpResponse:
         article = save_guide_draft(cluster, author=user)
         messages.success(request, _("The guide is saved as a draft article: review it before publishing."))
         return redirect("workspace:kb-edit", pk=article.pk)
-    return render(request, "workspace/new_problems.html", {"clusters": clusters})
+    context = {"clusters": clusters, "computed_at": computed_at}
+    return render(request, "workspace/new_problems.html", context)
