@@ -57,6 +57,7 @@ MIN_CLUSTER_SIZE = 3
 LABEL_TERMS = 3
 MAX_STEPS = 8
 CENTRAL_REPLIES = 5
+BOILERPLATE_CLUSTERS = 3
 TICKET_TEXT_CHARS = 300
 REFRESH_SECONDS = 900  # the periodic job's period (config/schedule.py)
 KEEP_SECONDS = 6 * REFRESH_SECONDS
@@ -195,16 +196,37 @@ def _same_step(a: set[str], b: set[str]) -> bool:
     return bool(a and b) and len(a & b) / len(a | b) >= 0.6
 
 
-def draft_steps(replies: Sequence[str], vectors: np.ndarray, *, limit: int = MAX_STEPS) -> list[str]:
-    """Numbered-guide lines from the replies nearest their own centroid, near-duplicates dropped (Jaccard ≥ 0.6 on
-    normalized terms); the most central reply's order first. Lines common to replies everywhere are not removed:
-    the supervisor edits the draft."""
+def boilerplate_lines(replies_per_cluster: Sequence[Sequence[str]]) -> list[set[str]]:
+    """Term sets of lines found in the replies of at least BOILERPLATE_CLUSTERS clusters (greetings, sign-offs,
+    "thank you for contacting us"): what agents write whatever the problem is not a step of this one."""
+    counts: list[tuple[set[str], set[int]]] = []
+    for cluster_index, replies in enumerate(replies_per_cluster):
+        for reply in replies:
+            for step in _split_steps(reply):
+                terms = set(_terms(step))
+                match = next((entry for entry in counts if _same_step(terms, entry[0])), None)
+                if match is None:
+                    counts.append((terms, {cluster_index}))
+                else:
+                    match[1].add(cluster_index)
+    return [terms for terms, clusters in counts if len(clusters) >= BOILERPLATE_CLUSTERS]
+
+
+def draft_steps(
+    replies: Sequence[str],
+    vectors: np.ndarray,
+    *,
+    limit: int = MAX_STEPS,
+    boilerplate: Sequence[set[str]] = (),
+) -> list[str]:
+    """Numbered-guide lines from the replies nearest their own centroid, near-duplicates (Jaccard ≥ 0.6 on
+    normalized terms) and boilerplate lines dropped; the most central reply's order first."""
     if not replies:
         return []
     centroid = _unit(vectors.mean(axis=0))
     order = np.argsort(-(vectors @ centroid), kind="stable")[:CENTRAL_REPLIES]
     steps: list[str] = []
-    seen: list[set[str]] = []
+    seen: list[set[str]] = list(boilerplate)
     for index in order:
         for step in _split_steps(replies[int(index)]):
             terms = set(_terms(step))
@@ -286,13 +308,12 @@ def find_clusters(
         )
     clusters.sort(key=lambda c: (c.covered, -c.size, c.key))
     clusters = clusters[:limit]
-    for cluster in clusters:
-        if not cluster.covered:
-            replies = _public_replies(cluster.ticket_ids)
-            if replies:
-                cluster.steps = draft_steps(
-                    replies, cluster_cache().embed(SymmetricEmbedder(embedder), replies)
-                )
+    replies = [_public_replies(cluster.ticket_ids) for cluster in clusters]
+    boilerplate = boilerplate_lines(replies)
+    for cluster, own in zip(clusters, replies, strict=True):
+        if not cluster.covered and own:
+            vectors = cluster_cache().embed(SymmetricEmbedder(embedder), own)
+            cluster.steps = draft_steps(own, vectors, boilerplate=boilerplate)
     return clusters
 
 
