@@ -213,6 +213,8 @@ def test_supervisor_page_lists_clusters_and_saves_a_draft(
     assert response.status_code == 302
     article = Article.objects.get(external_id=f"draft-{key}")
     assert article.status == ArticleStatus.DRAFT
+    assert response["Location"] == reverse("workspace:kb-edit", args=[article.pk])
+    assert world.client_for(world.supervisor).get(response["Location"]).status_code == 200
 
 
 def test_with_e5_and_the_chosen_thresholds_the_new_problem_stands_out(world: Any, var_dir: None) -> None:
