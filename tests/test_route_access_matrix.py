@@ -59,6 +59,7 @@ AUDIENCE: tuple[tuple[str, int | str], ...] = (
     ("workspace/routing/", SUPERVISOR),
     ("workspace/privacy/", SUPERVISOR),
     ("workspace/top-problems/", SUPERVISOR),
+    ("workspace/top-problems/new/", SUPERVISOR),
     (
         "workspace/ops/failed-deliveries/",
         STAFF,
