@@ -120,6 +120,9 @@ def _fresh_cache() -> None:
     from awn.sla import clocks as sla_clocks
 
     sla_clocks._policies.clear()  # the same for the policies kept per stamp (sla.clocks.active_policies_as_of)
+    from awn.accounts.services import forget_api_tokens
+
+    forget_api_tokens()  # tokens kept per process (accounts.services.TOKEN_CACHE_SECONDS)
 
 
 @pytest.fixture(autouse=True)

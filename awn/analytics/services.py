@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models import F
 
 from awn.sla.business_time import Calendar
 from awn.sla.selectors import calendar_for_team
@@ -40,6 +41,8 @@ def record_event(
         TicketFact.objects.bulk_create([TicketFact(**fact)], ignore_conflicts=True)
         _mark_repeats(repeat_trigger(kind, fact, payload), ticket_id)
         return
+    if _folded_in_one_update(kind, ticket_id, at, payload):
+        return
     before = TicketFact.objects.filter(pk=ticket_id).values(*FACT_FIELDS).first()
     if before is None:
         return
@@ -48,6 +51,28 @@ def record_event(
     if changes:
         TicketFact.objects.filter(pk=ticket_id).update(**changes)
     _mark_repeats(repeat_trigger(kind, after, payload), ticket_id)
+
+
+def _folded_in_one_update(kind: str, ticket_id: int, at: datetime, payload: Mapping[str, Any]) -> bool:
+    """The events whose fold (facts.apply) needs nothing read from the fact, written as one UPDATE: a bot's
+    reply, a reply after the first, a rating, a priority change. False: read, fold, write (a first reply, a
+    status, an assignment, a category that may make repeats). No fact (a ticket older than the log) updates no
+    row, as apply changes nothing."""
+    facts = TicketFact.objects.filter(pk=ticket_id)
+    if kind == FactEventKind.REPLY:
+        if payload.get("actor_id") is None:
+            facts.update(reply_count=F("reply_count") + 1, bot_reply_count=F("bot_reply_count") + 1)
+            return True
+        # After the first reply only the count moves; 0 rows: the first reply (or no fact), folded in full.
+        return bool(facts.filter(first_reply_at__isnull=False).update(reply_count=F("reply_count") + 1))
+    if kind == FactEventKind.RATED:
+        facts.update(csat_score=payload.get("score"), rated_at=at)
+        return True
+    if kind == FactEventKind.UPDATED and "category" not in payload:
+        if "priority" in payload:
+            facts.update(priority=payload["priority"])
+        return True
+    return False
 
 
 def _mark_repeats(trigger: tuple[Any, str, datetime] | None, ticket_id: int) -> None:

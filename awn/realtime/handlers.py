@@ -1,7 +1,14 @@
 """Reactions of live screens to what happens to tickets (config/event_subscriptions.py, all `on_commit`): the
-tickets and connectors apps never import realtime. Each pushes ids only; pages fetch the rest."""
+tickets and connectors apps never import realtime. Each pushes ids only; pages fetch the rest.
+
+Each reaction runs off the request (`services.in_background`): the audience query, the notification rows and the
+sends happen in the process's push thread once the request has returned (inline in tests)."""
 
 from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TypeVar
 
 from awn.connectors.events import CallAnswered, DeliveryStatusChanged
 from awn.sla.events import SlaBreached, SlaWarning
@@ -19,17 +26,30 @@ from awn.tickets.events import (
 from . import selectors, services
 from .models import NotificationKind
 
+E = TypeVar("E")
 
+
+def _off_request(reaction: Callable[[E], None]) -> Callable[[E], None]:
+    @functools.wraps(reaction)
+    def handler(event: E) -> None:
+        services.in_background(reaction, event)
+
+    return handler
+
+
+@_off_request
 def on_message_received(event: MessageReceived) -> None:
     """A customer's message from any channel: the ticket's open pages append it, queues refresh, watchers are
     told."""
     services.message_added(ticket_id=event.ticket_id, message_id=event.message_id, actor_id=None)
 
 
+@_off_request
 def on_reply_sent(event: ReplySent) -> None:
     services.message_added(ticket_id=event.ticket_id, message_id=event.message_id, actor_id=event.actor_id)
 
 
+@_off_request
 def on_note_added(event: NoteAdded) -> None:
     """An internal note: to staff screens only (customers have no agent socket), and to the agents it
     mentions when they may see the ticket."""
@@ -46,10 +66,12 @@ def on_note_added(event: NoteAdded) -> None:
     )
 
 
+@_off_request
 def on_ticket_created(event: TicketCreated) -> None:
     services.ticket_changed(event.ticket_id, "created")
 
 
+@_off_request
 def on_ticket_assigned(event: TicketAssigned) -> None:
     services.ticket_changed(event.ticket_id, "assigned")
     if event.assignee_id is not None:
@@ -62,23 +84,28 @@ def on_ticket_assigned(event: TicketAssigned) -> None:
         )
 
 
+@_off_request
 def on_ticket_updated(event: TicketUpdated) -> None:
     services.ticket_changed(event.ticket_id, "updated")
 
 
+@_off_request
 def on_ticket_status_changed(event: TicketStatusChanged) -> None:
     services.ticket_changed(event.ticket_id, "status")
 
 
+@_off_request
 def on_ticket_merged(event: TicketMerged) -> None:
     services.ticket_changed(event.source_id, "merged", target=event.target_id)
     services.ticket_changed(event.target_id, "merged", source=event.source_id)
 
 
+@_off_request
 def on_delivery_status_changed(event: DeliveryStatusChanged) -> None:
     services.ticket_changed(event.ticket_id, "delivery", message=event.message_id)
 
 
+@_off_request
 def on_call_answered(event: CallAnswered) -> None:
     """The screen pop: the answering agent is told of the call and its ticket (if they may see it)."""
     services.notify(
@@ -98,11 +125,13 @@ def _sla_alert(ticket_id: int, metric: str, due_at: object, kind: str, *, superv
     services.ticket_changed(ticket_id, "updated")  # open pages and queues redraw their due badges
 
 
+@_off_request
 def on_sla_warning(event: SlaWarning) -> None:
     """A clock is near its target: the assignee is told (due badges turn amber on open screens)."""
     _sla_alert(event.ticket_id, event.metric, event.due_at, NotificationKind.SLA_WARNING, supervisors=False)
 
 
+@_off_request
 def on_sla_breached(event: SlaBreached) -> None:
     """A clock passed its target: the assignee and the team's supervisors are told in real time."""
     _sla_alert(event.ticket_id, event.metric, event.due_at, NotificationKind.SLA_BREACHED, supervisors=True)

@@ -9,6 +9,12 @@ Notifications (`notify`) are rows first, then a frame to each allowed user.
 Sending: `push` is what services call: the frame leaves once the transaction commits (at once outside one), so a rolled
 back write never reaches a screen. A failed send is logged and never undoes the committed write.
 
+Off the request: the reactions to ticket events (handlers.py, after commit) run in one push thread per process
+(`in_background`), so a request returns before audiences are computed and frames sent; the thread takes each
+reaction at once, so a screen still sees the change within a second. When jobs run inline (AWN_TASKS_MODE=sync:
+tests) or the thread is BACKLOG_LIMIT reactions behind, the reaction runs in the caller (back-pressure, nothing
+dropped).
+
 The in-memory layer (one process) is sent to directly from the calling thread (it hands each message to its
 receiver's loop). Any other layer (channels-redis) is sent to from one event loop per process, in a daemon
 thread, so its Redis connections are opened once, not per push.
@@ -21,15 +27,17 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Coroutine, Iterable
+from collections.abc import Callable, Coroutine, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 from channels.layers import BaseChannelLayer, get_channel_layer
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connections, transaction
 from django.utils import timezone
 
 from awn.accounts.models import User
+from awn.core.tasks import tasks_mode
 from awn.tickets.models import Ticket
 from awn.tickets.policies import visible_tickets
 
@@ -43,6 +51,7 @@ SEND_TIMEOUT_SECONDS = 5.0
 QUEUE_FRAME_SECONDS = 1.0
 SOCKET_STALE_SECONDS = 300  # a page pings every 30 s; its row is written at most once a minute
 NOTIFICATION_DAYS = 30
+BACKLOG_LIMIT = 1000
 Frame = tuple[str, dict[str, Any]]  # (group, the layer message)
 
 
@@ -107,6 +116,95 @@ class _PushLoop:
 
 
 _loop = _PushLoop()
+
+
+# ---- reactions off the request ------------------------------------------------------------------------------
+
+
+class _PushThread:
+    """One thread per process (made on first use, again after a fork) that runs reactions in arrival order."""
+
+    def __init__(self) -> None:
+        self._executor: ThreadPoolExecutor | None = None
+        self._pid = 0
+        self._lock = threading.Lock()
+        self.pending = 0
+
+    def _pool(self) -> ThreadPoolExecutor:
+        with self._lock:
+            if self._executor is None or self._pid != os.getpid():
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="awn-push")
+                self._pid, self.pending = os.getpid(), 0
+            return self._executor
+
+    def submit(self, function: Callable[..., None], args: tuple[Any, ...]) -> Future[None] | None:
+        """Queue the reaction, or return None when the thread is too far behind (the caller runs it)."""
+        pool = self._pool()
+        with self._lock:
+            if self.pending >= BACKLOG_LIMIT:
+                return None
+            self.pending += 1
+        try:
+            return pool.submit(self._run, function, args)
+        except RuntimeError:  # the interpreter is stopping
+            with self._lock:
+                self.pending -= 1
+            return None
+
+    def _run(self, function: Callable[..., None], args: tuple[Any, ...]) -> None:
+        """The thread keeps its database connection between reactions (opening one per reaction cost more than
+        the reaction; CONN_MAX_AGE is for request threads), gives it back after each when it comes from the
+        pool, and makes a new one, once, when the kept one has died (a database restart)."""
+        try:
+            for attempt in (1, 2):
+                try:
+                    function(*args)
+                    break
+                except (OperationalError, InterfaceError):
+                    _close_connections()
+                    if attempt == 2:
+                        raise
+        except Exception:  # as any on_commit reaction: logged, the others still run
+            logger.exception("live screen reaction %s failed", getattr(function, "__name__", function))
+        finally:
+            _close_connections(pooled_only=True)
+            with self._lock:
+                self.pending -= 1
+
+    def wait(self, timeout: float = SEND_TIMEOUT_SECONDS) -> None:
+        """Until every queued reaction has run (tests; the process's exit)."""
+        if self._executor is None or self._pid != os.getpid():
+            return
+        try:
+            marker = self._executor.submit(lambda: None)
+        except RuntimeError:  # shut down: nothing more runs
+            return
+        marker.result(timeout=timeout)
+
+
+def _close_connections(*, pooled_only: bool = False) -> None:
+    for conn in connections.all(initialized_only=True):
+        if not pooled_only or conn.settings_dict.get("OPTIONS", {}).get("pool"):
+            conn.close()
+
+
+# At the interpreter's exit, concurrent.futures runs what is queued before it stops (its own exit hook).
+_pusher = _PushThread()
+
+
+def in_background(function: Callable[..., None], *args: Any) -> Future[None] | None:
+    """Run a reaction (audience, rows, frames) off the calling request: see the module's docstring. Returns the
+    future when it was queued, None when it ran here."""
+    if tasks_mode() != "sync":
+        future = _pusher.submit(function, args)
+        if future is not None:
+            return future
+    function(*args)
+    return None
+
+
+def wait_for_pushes(timeout: float = SEND_TIMEOUT_SECONDS) -> None:
+    _pusher.wait(timeout)
 
 
 # ---- agent sockets ------------------------------------------------------------------------------------------
