@@ -17,6 +17,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.notifications.tasks.sweep", every=15),
     # New tickets a crash left without triage.
     Periodic("awn.assistant.tasks.sweep_untriaged", every=60),
+    # Recent tickets clustered for the supervisors' "new problems" page (clusters.REFRESH_SECONDS).
+    Periodic("awn.assistant.tasks.refresh_new_problems", every=900),
     # Agent sockets a dead process left open (pushes would look for them), notifications past 30 days.
     Periodic("awn.realtime.tasks.sweep", every=60),
     # SLA warnings and breaches that came due (each once per ticket, metric and due time).

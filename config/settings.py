@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "awn.privacy",
     "awn.automation",
     "awn.surveys",
+    "awn.quality",
     "awn.incidents",
 ]
 

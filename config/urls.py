@@ -35,6 +35,8 @@ urlpatterns = [
     path("workspace/automation/", include("awn.automation.urls")),
     path("workspace/wallboard/", include("awn.analytics.wallboard_urls")),
     path("workspace/surveys/", include("awn.surveys.staff_urls")),
+    path("workspace/quality/", include("awn.quality.urls")),
+    path("workspace/my-reviews/", include("awn.quality.mine_urls")),
     path("workspace/incidents/", include("awn.incidents.urls")),
     path("workspace/", include("awn.workspace.urls")),
     path("chat/", include("awn.chat.urls")),

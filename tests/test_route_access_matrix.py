@@ -59,6 +59,7 @@ AUDIENCE: tuple[tuple[str, int | str], ...] = (
     ("workspace/routing/", SUPERVISOR),
     ("workspace/privacy/", SUPERVISOR),
     ("workspace/top-problems/", SUPERVISOR),
+    ("workspace/top-problems/new/", SUPERVISOR),
     (
         "workspace/ops/failed-deliveries/",
         STAFF,
@@ -66,6 +67,10 @@ AUDIENCE: tuple[tuple[str, int | str], ...] = (
     ("workspace/ops/", SUPERVISOR),
     ("workspace/wallboard/", SUPERVISOR),
     ("workspace/surveys/", SUPERVISOR),
+    (
+        "workspace/quality/",
+        SUPERVISOR,
+    ),  # awn/quality; an agent's own reviews are /workspace/my-reviews/ (STAFF)
     ("workspace/incidents/", SUPERVISOR),
     ("workspace/automation/canned/", STAFF),
     ("workspace/automation/macros/", STAFF),

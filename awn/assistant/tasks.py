@@ -10,11 +10,13 @@ from django.utils import timezone
 from awn.core.tasks import dispatch, job
 from awn.tickets.models import Ticket
 
+from .clusters import refresh_clusters
 from .first_line_channels import first_line_on_message
 from .triage.services import triage_ticket as _triage_ticket
 
 TRIAGE_JOB = "awn.assistant.tasks.triage_ticket"
 FIRST_LINE_JOB = "awn.assistant.tasks.first_line_reply"
+NEW_PROBLEMS_JOB = "awn.assistant.tasks.refresh_new_problems"
 # Tickets older than this without triage are left as they are (agents have seen them by then); the window also
 # bounds the sweep's scan (the created_at index).
 SWEEP_HOURS = 6
@@ -49,3 +51,9 @@ def sweep_untriaged(*, stale_seconds: int | None = None, limit: int = 500) -> in
     for ticket_id in ids:
         dispatch(TRIAGE_JOB, ticket_id)
     return len(ids)
+
+
+@job(queue="ai")
+def refresh_new_problems() -> int:
+    """Cluster the recent tickets for the supervisors' "new problems" page; how many clusters."""
+    return len(refresh_clusters())

@@ -13,6 +13,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 POLICIES = ("best", "round_robin")
+# Hybrid centers (issue 18, item 3): how vendor (outsourced) agents take part in one decision.
+VENDORS_ALONGSIDE = "alongside"  # no overflow rule for the category: everyone eligible, as before
+VENDORS_HELD = "held"  # a rule exists and the line is under its threshold: in-house agents only
+VENDORS_FIRST = (
+    "overflow"  # the line exceeds the threshold: vendor agents first, in-house if none can take it
+)
+VENDOR_MODES = (VENDORS_ALONGSIDE, VENDORS_HELD, VENDORS_FIRST)
 SKILL_KINDS = ("category", "language", "channel")
 
 
@@ -39,6 +46,10 @@ class Candidate:
     def room(self) -> int:
         return self.capacity - self.load
 
+    @property
+    def is_vendor(self) -> bool:
+        return self.categories is not None
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -56,7 +67,7 @@ class Decision:
     extra: dict[str, object] = field(default_factory=dict)
 
     def reason(self) -> dict[str, object]:
-        return {
+        return self.extra | {
             "code": self.reason_code,
             "policy": self.policy,
             "matched": list(self.matched),
@@ -69,16 +80,65 @@ class Decision:
         }
 
 
-def choose(need: Need, candidates: Sequence[Candidate], *, now: float, policy: str = "best") -> Decision:
+@dataclass(frozen=True)
+class Overflow:
+    """A category's overflow threshold (either may be None) and its line now."""
+
+    wait_threshold: int | None
+    queue_threshold: int | None
+    oldest_wait: float  # seconds the oldest waiting contact of the category has waited
+    queue_length: int  # waiting contacts of the category (this one included)
+
+    def exceeded(self) -> str:
+        """ "wait" or "queue" when the line is strictly above a threshold (at the threshold it is not), else ""."""
+        if self.wait_threshold is not None and self.oldest_wait > self.wait_threshold:
+            return "wait"
+        if self.queue_threshold is not None and self.queue_length > self.queue_threshold:
+            return "queue"
+        return ""
+
+    def mode(self) -> str:
+        return VENDORS_FIRST if self.exceeded() else VENDORS_HELD
+
+    def reason(self) -> dict[str, object]:
+        return {
+            "overflow": {
+                "exceeded": self.exceeded(),
+                "wait_threshold": self.wait_threshold,
+                "queue_threshold": self.queue_threshold,
+                "oldest_wait": round(self.oldest_wait),
+                "queue_length": self.queue_length,
+            }
+        }
+
+
+def choose(
+    need: Need,
+    candidates: Sequence[Candidate],
+    *,
+    now: float,
+    policy: str = "best",
+    vendors: str = VENDORS_ALONGSIDE,
+    exclude: frozenset[int] = frozenset(),
+) -> Decision:
     """The best eligible agent for `need`, or none (with the reason: nobody available, all full, or none covers
-    the category). One pass over the candidates: O(agents)."""
+    the category). `vendors` says how outsourced agents take part (VENDOR_MODES); `exclude` are agents who let an
+    offer of this contact expire a moment ago. One pass over the candidates: O(agents)."""
     if policy not in POLICIES:
         raise ValueError(f"unknown routing policy {policy!r}")
+    if vendors not in VENDOR_MODES:
+        raise ValueError(f"unknown vendor mode {vendors!r}")
     wanted = need.skills()
     best: tuple[tuple[float, ...], Candidate, int] | None = None
     eligible = 0
     covered = False
+    declined = False
     for candidate in candidates:
+        if candidate.user_id in exclude:
+            declined = True
+            continue
+        if candidate.is_vendor and vendors == VENDORS_HELD:
+            continue
         if candidate.categories is not None and need.category not in candidate.categories:
             continue
         covered = True
@@ -86,19 +146,23 @@ def choose(need: Need, candidates: Sequence[Candidate], *, now: float, policy: s
             continue
         eligible += 1
         match = sum(1 for skill in wanted if skill in candidate.skills)
+        side = 0 if vendors != VENDORS_FIRST or candidate.is_vendor else 1
         if policy == "best":
             key: tuple[float, ...] = (
+                side,
                 -match,
                 candidate.load / candidate.capacity,
                 candidate.last_routed,
                 candidate.user_id,
             )
         else:
-            key = (-match, candidate.last_routed, candidate.user_id)
+            key = (side, -match, candidate.last_routed, candidate.user_id)
         if best is None or key < best[0]:
             best = (key, candidate, match)
     if best is None:
         code = "nobody_available" if not candidates else ("all_full" if covered else "not_covered")
+        if declined and not covered:
+            code = "offer_declined"  # the only ones who could take it let its offer expire a moment ago
         return Decision(
             need.ticket_id, None, policy, considered=len(candidates), eligible=0, reason_code=code
         )
@@ -116,5 +180,9 @@ def choose(need: Need, candidates: Sequence[Candidate], *, now: float, policy: s
         idle_seconds=(now - agent.last_routed) if agent.last_routed else None,
         considered=len(candidates),
         eligible=eligible,
-        reason_code="skills_then_load" if policy == "best" else "round_robin",
+        reason_code=(
+            "overflow"
+            if vendors == VENDORS_FIRST and agent.is_vendor
+            else ("skills_then_load" if policy == "best" else "round_robin")
+        ),
     )

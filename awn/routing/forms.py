@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from awn.tickets.enums import Channel
+from awn.tickets.enums import Category, Channel
 
 from .enums import AgentState
 from .selectors import StaffingParams
@@ -104,4 +104,16 @@ class SkillsForm(forms.Form):
         required=False,
         max_length=2000,
         help_text=_("For example: category:registration, language:ar, channel:whatsapp"),
+    )
+
+
+class OverflowForm(forms.Form):
+    """A category's overflow thresholds (hybrid centers); both empty removes the rule."""
+
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    wait_seconds = forms.IntegerField(
+        label=_("Longest wait above (seconds)"), min_value=0, max_value=86400, required=False
+    )
+    queue_length = forms.IntegerField(
+        label=_("Contacts waiting above"), min_value=0, max_value=100000, required=False
     )

@@ -8,7 +8,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from awn.core.models import TimeStampedModel
-from awn.tickets.enums import Channel
+from awn.tickets.enums import Category, Channel
 from awn.tickets.models import Ticket
 
 from .enums import AgentState, SkillKind
@@ -120,3 +120,56 @@ class RoutingDecision(models.Model):
             models.Index(fields=["ticket", "-decided_at"], name="routing_decision_ticket"),
             models.Index(fields=["-decided_at"], name="routing_decision_recent"),
         ]
+
+
+class OfferState(models.TextChoices):
+    PENDING = "pending", _("Offered")
+    ACCEPTED = "accepted", _("Accepted")
+    EXPIRED = "expired", _("Expired")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class RoutingOffer(models.Model):
+    """A contact routed to an agent, theirs only once accepted: not accepted by `expires_at`, the periodic pass
+    takes it back and offers it to the next best agent (and not to them again for a while)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10, choices=OfferState.choices, default=OfferState.PENDING)
+    offered_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["state", "expires_at"], name="routing_offer_due"),
+            models.Index(fields=["ticket", "agent", "closed_at"], name="routing_offer_ticket"),
+        ]
+
+
+class OverflowRule(TimeStampedModel):
+    """Hybrid centers: when a category's waiting line is above a threshold (the oldest wait in seconds, or the
+    number waiting), its contacts overflow from the in-house team to an outsourced team covering the category.
+    While under it, vendor agents are not offered that category."""
+
+    category = models.CharField(_("category"), max_length=32, unique=True)
+    wait_seconds = models.PositiveIntegerField(_("longest wait (seconds)"), null=True, blank=True)
+    queue_length = models.PositiveIntegerField(_("contacts waiting"), null=True, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["category"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(wait_seconds__isnull=False) | models.Q(queue_length__isnull=False),
+                name="routing_overflow_has_threshold",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.category
+
+    def get_category_display(self) -> str:
+        return str(dict(Category.choices).get(self.category, self.category))

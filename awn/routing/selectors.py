@@ -22,7 +22,16 @@ from . import erlang
 from .engine import Candidate
 from .enums import AgentState
 from .forecast import DEFAULT_WEEKS, RIYADH, Peak, Profile, build_profile, forecast_day
-from .models import AgentSkill, AgentStatus, IntervalVolume, PeakEvent, RoutingDecision
+from .models import (
+    AgentSkill,
+    AgentStatus,
+    IntervalVolume,
+    OfferState,
+    OverflowRule,
+    PeakEvent,
+    RoutingDecision,
+    RoutingOffer,
+)
 from .wait import queue_wait_seconds
 
 PEAKS_SHOWN = 50
@@ -521,3 +530,20 @@ def recent_decisions() -> QuerySet[RoutingDecision]:
     return RoutingDecision.objects.select_related("ticket", "agent").order_by("-decided_at", "-id")[
         :DECISIONS_SHOWN
     ]
+
+
+def overflow_rules() -> QuerySet[OverflowRule]:
+    """Every category's overflow rule (at most one per category: a bounded list)."""
+    return OverflowRule.objects.select_related("updated_by").order_by("category")
+
+
+OFFERS_SHOWN = 20
+
+
+def pending_offers(user: User) -> QuerySet[RoutingOffer]:
+    """The contacts offered to `user` and not yet accepted, soonest to expire first."""
+    return (
+        RoutingOffer.objects.filter(agent=user, state=OfferState.PENDING)
+        .select_related("ticket")
+        .order_by("expires_at")[:OFFERS_SHOWN]
+    )

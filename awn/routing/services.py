@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Case, Count, IntegerField, Min, Q, Value, When
 from django.db.models.functions import TruncHour
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -25,11 +25,29 @@ from awn.tickets.enums import Category, Channel, Status
 from awn.tickets.models import Ticket
 from awn.tickets.services import ticket_update
 
-from .engine import POLICIES, SKILL_KINDS, Candidate, Decision, Need, choose
+from .engine import (
+    POLICIES,
+    SKILL_KINDS,
+    VENDORS_ALONGSIDE,
+    Candidate,
+    Decision,
+    Need,
+    Overflow,
+    choose,
+)
 from .enums import AgentState
 from .events import AgentStatusChanged
 from .forecast import DEFAULT_WEEKS, INTERVAL_MINUTES
-from .models import AgentSkill, AgentStatus, IntervalVolume, PeakEvent, RoutingDecision
+from .models import (
+    AgentSkill,
+    AgentStatus,
+    IntervalVolume,
+    OfferState,
+    OverflowRule,
+    PeakEvent,
+    RoutingDecision,
+    RoutingOffer,
+)
 from .policies import can_plan_staffing
 
 PEAK_NAME_MAX = 120
@@ -378,12 +396,55 @@ def auto_assign_enabled() -> bool:
 ROUTABLE_STATUSES = (Status.NEW, Status.OPEN)
 
 
+def offer_seconds() -> int:
+    """An offer not accepted for this long moves on (AWN_ROUTING_OFFER_SECONDS, default 30; 0: no offers, a
+    routed contact is the agent's at once)."""
+    return max(0, int(getattr(settings, "AWN_ROUTING_OFFER_SECONDS", 30)))
+
+
+def offer_cooldown_seconds() -> int:
+    """An agent who let an offer of a contact expire is not offered it again for this long
+    (AWN_ROUTING_OFFER_COOLDOWN_SECONDS, default 600)."""
+    return max(0, int(getattr(settings, "AWN_ROUTING_OFFER_COOLDOWN_SECONDS", 600)))
+
+
+def _declined_recently(ticket_id: int, now: datetime) -> frozenset[int]:
+    since = now - timedelta(seconds=offer_cooldown_seconds())
+    return frozenset(
+        RoutingOffer.objects.filter(
+            ticket_id=ticket_id, state=OfferState.EXPIRED, closed_at__gte=since
+        ).values_list("agent_id", flat=True)
+    )
+
+
+def category_overflow(category: str, now: datetime) -> Overflow | None:
+    """The category's overflow rule with its line now (waiting, unassigned, unanswered contacts of the category),
+    or None without a rule. Two small queries."""
+    rule = OverflowRule.objects.filter(category=category).values_list("wait_seconds", "queue_length").first()
+    if rule is None:
+        return None
+    line = Ticket.objects.filter(
+        category=category,
+        status__in=ROUTABLE_STATUSES,
+        assignee__isnull=True,
+        first_response_at__isnull=True,
+    ).aggregate(n=Count("id"), oldest=Min("created_at"))
+    oldest = line["oldest"]
+    return Overflow(
+        wait_threshold=rule[0],
+        queue_threshold=rule[1],
+        oldest_wait=max(0.0, (now - oldest).total_seconds()) if oldest else 0.0,
+        queue_length=line["n"] or 0,
+    )
+
+
 @transaction.atomic
 def route_ticket(
     ticket_id: int, *, record_miss: bool = True, now: datetime | None = None
 ) -> RoutingDecision | None:
-    """Give a waiting ticket to the best available agent (engine.choose) and record why; None when it is not
-    waiting any more, or nobody could take it and `record_miss` is off (the periodic pass)."""
+    """Offer a waiting ticket to the best available agent (engine.choose) and record why; None when it is not
+    waiting any more, or nobody could take it and `record_miss` is off (the periodic pass). The ticket is
+    assigned to them at once (their queue shows it) with an offer that expires after offer_seconds()."""
     from .selectors import load_channel
 
     now = now or timezone.now()
@@ -402,14 +463,84 @@ def route_ticket(
         return None
     need = Need(ticket.pk, ticket.category, ticket.requester.language or "ar", ticket.channel)
     group = load_channel(ticket.channel)
-    decision = _choose_verified(need, group, now)
+    overflow = category_overflow(ticket.category, now)
+    vendors = overflow.mode() if overflow is not None else VENDORS_ALONGSIDE
+    decision = _choose_verified(need, group, now, vendors=vendors, exclude=_declined_recently(ticket.pk, now))
     if decision.user_id is None and not record_miss:
         return None
+    if overflow is not None:
+        decision = replace(decision, extra=overflow.reason())
     if decision.user_id is not None:
         ticket_update(ticket=ticket, actor=None, changes={"assignee": decision.user_id})
         AgentStatus.objects.filter(user_id=decision.user_id).update(last_routed_at=now)
         roster_note_assignment(group, decision.user_id, now.timestamp())
+        if offer_seconds():
+            RoutingOffer.objects.create(
+                ticket=ticket,
+                agent_id=decision.user_id,
+                offered_at=now,
+                expires_at=now + timedelta(seconds=offer_seconds()),
+            )
     return RoutingDecision.objects.create(ticket=ticket, agent_id=decision.user_id, reason=decision.reason())
+
+
+@transaction.atomic
+def offer_accept(*, actor: User, ticket_id: int, now: datetime | None = None) -> RoutingOffer:
+    """The agent takes the contact offered to them: it stays theirs. Someone else's offer, or none: 404. An offer
+    just past its time but not yet taken back by the periodic pass (every 15 s) may still be accepted: the contact
+    is still in the agent's hands, and the pass re-checks the offer under the same row lock."""
+    offer = (
+        RoutingOffer.objects.select_for_update()
+        .filter(ticket_id=ticket_id, agent_id=actor.pk, state=OfferState.PENDING)
+        .first()
+    )
+    if offer is None or not is_staff_member(actor):
+        raise NotFound()
+    offer.state = OfferState.ACCEPTED
+    offer.closed_at = now or timezone.now()
+    offer.save(update_fields=["state", "closed_at"])
+    return offer
+
+
+def _expire_one(offer_id: int, now: datetime) -> bool:
+    """Take back one stale offer (True), or close it as accepted when the agent answered meanwhile, or as
+    withdrawn when the ticket moved on (reassigned, closed)."""
+    with transaction.atomic():
+        offer = RoutingOffer.objects.select_for_update().filter(pk=offer_id, state=OfferState.PENDING).first()
+        if offer is None:
+            return False
+        ticket = Ticket.objects.select_for_update().get(pk=offer.ticket_id)
+        offer.closed_at = now
+        if ticket.assignee_id != offer.agent_id or ticket.status not in ROUTABLE_STATUSES:
+            offer.state = OfferState.WITHDRAWN
+        elif ticket.first_response_at:
+            offer.state = OfferState.ACCEPTED  # answering is accepting
+        else:
+            offer.state = OfferState.EXPIRED
+        offer.save(update_fields=["state", "closed_at"])
+        if offer.state != OfferState.EXPIRED:
+            return False
+        ticket_update(ticket=ticket, actor=None, changes={"assignee": None})
+        RoutingDecision.objects.create(
+            ticket=ticket,
+            agent_id=offer.agent_id,
+            reason={
+                "code": "offer_expired",
+                "offered_at": offer.offered_at.isoformat(),
+                "offer_seconds": round((offer.expires_at - offer.offered_at).total_seconds()),
+            },
+        )
+    roster_forget()  # the agent's load dropped
+    route_ticket(offer.ticket_id, now=now)
+    return True
+
+
+def offers_expire(now: datetime | None = None, limit: int = 500) -> int:
+    """The periodic pass's first step: offers past their time go back and on to the next best agent (each
+    recorded as a decision "offer expired"). Returns how many expired."""
+    now = now or timezone.now()
+    due = RoutingOffer.objects.filter(state=OfferState.PENDING, expires_at__lte=now).order_by("expires_at")
+    return sum(_expire_one(offer_id, now) for offer_id in list(due.values_list("pk", flat=True)[:limit]))
 
 
 def route_waiting(limit: int = 200) -> int:
@@ -419,6 +550,7 @@ def route_waiting(limit: int = 200) -> int:
 
     if not auto_assign_enabled():
         return 0
+    offers_expire()
     assigned = 0
     for group in GROUP_CHANNELS:
         if not group_capacity(group).agents:
@@ -480,11 +612,20 @@ def _verified_load(group: str, user_id: int, now: datetime) -> int | None:
     return load if load < row else None
 
 
-def _choose_verified(need: Need, group: str, now: datetime) -> Decision:
+def _choose_verified(
+    need: Need,
+    group: str,
+    now: datetime,
+    *,
+    vendors: str = VENDORS_ALONGSIDE,
+    exclude: frozenset[int] = frozenset(),
+) -> Decision:
     candidates = list(roster(group, now))
     policy = routing_policy()
     for _attempt in range(3):
-        decision = choose(need, candidates, now=now.timestamp(), policy=policy)
+        decision = choose(
+            need, candidates, now=now.timestamp(), policy=policy, vendors=vendors, exclude=exclude
+        )
         if decision.user_id is None:
             break
         load = _verified_load(group, decision.user_id, now)
@@ -498,4 +639,45 @@ def _choose_verified(need: Need, group: str, now: datetime) -> Decision:
 
     fresh = routing_candidates(group, now)
     _rosters[group] = (time.monotonic() + ROSTER_SECONDS, fresh)
-    return choose(need, fresh, now=now.timestamp(), policy=policy)
+    return choose(need, fresh, now=now.timestamp(), policy=policy, vendors=vendors, exclude=exclude)
+
+
+# ---- hybrid overflow ---------------------------------------------------------------------------------------------
+
+OVERFLOW_MAX_SECONDS = 24 * 3600
+OVERFLOW_MAX_QUEUE = 100_000
+
+
+def _threshold(value: object, field: str, limit: int) -> int | None:
+    if value in (None, ""):
+        return None
+    try:
+        number = int(str(value))
+    except ValueError:
+        raise ValidationError(_("A threshold must be a whole number."), field=field) from None
+    if not 0 <= number <= limit:
+        raise ValidationError(
+            lazy_format(_("A threshold must be between 0 and %(limit)d."), limit=limit), field=field
+        )
+    return number
+
+
+@transaction.atomic
+def overflow_rule_set(
+    *, actor: User, category: str, wait_seconds: object = None, queue_length: object = None
+) -> OverflowRule | None:
+    """Set a category's overflow thresholds (supervisors and admins); both empty removes the rule (vendors then
+    take the category alongside the in-house team, as without a rule)."""
+    if not is_supervisor(actor) or not actor.is_active:
+        raise NotFound()
+    if category not in Category.values:
+        raise ValidationError(_("Unknown category."), field="category")
+    wait = _threshold(wait_seconds, "wait_seconds", OVERFLOW_MAX_SECONDS)
+    queue = _threshold(queue_length, "queue_length", OVERFLOW_MAX_QUEUE)
+    if wait is None and queue is None:
+        OverflowRule.objects.filter(category=category).delete()
+        return None
+    rule, _created = OverflowRule.objects.update_or_create(
+        category=category, defaults={"wait_seconds": wait, "queue_length": queue, "updated_by": actor}
+    )
+    return rule

@@ -22,18 +22,29 @@ from awn.core.errors import DomainError
 from awn.core.pagination import CappedPaginator
 
 from .enums import AgentState
-from .forms import CapacityForm, PeakForm, SkillsForm, StateForm, WhatIfForm
+from .forms import CapacityForm, OverflowForm, PeakForm, SkillsForm, StateForm, WhatIfForm
 from .policies import can_plan_staffing
 from .selectors import (
     agent_board_users,
     agent_rows,
+    overflow_rules,
     peak_list,
+    pending_offers,
     recent_decisions,
     skills_text,
     staffing_plan,
     state_counts,
 )
-from .services import capacity_set, peak_create, peak_delete, skills_set, status_for, status_set
+from .services import (
+    capacity_set,
+    offer_accept,
+    overflow_rule_set,
+    peak_create,
+    peak_delete,
+    skills_set,
+    status_for,
+    status_set,
+)
 
 View = Callable[..., HttpResponse]
 
@@ -133,7 +144,7 @@ def my_status(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "routing/me.html",
-        {"status": row, "form": StateForm(initial={"state": row.state})},
+        {"status": row, "form": StateForm(initial={"state": row.state}), "offers": pending_offers(user)},
         status=status,
     )
 
@@ -196,3 +207,42 @@ def agent_change(request: HttpRequest, pk: int) -> HttpResponse:
 def decisions(request: HttpRequest) -> HttpResponse:
     """The latest routing decisions with their reasons (why this agent, or why nobody)."""
     return render(request, "routing/decisions.html", {"decisions": recent_decisions()})
+
+
+# ---- offers and hybrid overflow ------------------------------------------------------------------------------
+
+
+@staff_required
+@require_POST
+def offer_take(request: HttpRequest, pk: int) -> HttpResponse:
+    """The agent accepts the contact (ticket `pk`) routing offered them; not theirs: 404."""
+    try:
+        offer_accept(actor=cast(User, request.user), ticket_id=pk)
+    except DomainError as exc:
+        raise Http404() from exc
+    messages.success(request, _("The contact is yours."))
+    return redirect("workspace:ticket", pk)
+
+
+@supervisor_required
+def overflow(request: HttpRequest) -> HttpResponse:
+    """Per category, the thresholds above which waiting contacts overflow from the in-house team to a vendor."""
+    status = 200
+    form = OverflowForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                overflow_rule_set(
+                    actor=cast(User, request.user),
+                    category=data["category"],
+                    wait_seconds=data.get("wait_seconds"),
+                    queue_length=data.get("queue_length"),
+                )
+            except DomainError as exc:
+                form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("routing:overflow")
+        status = 400
+    return render(request, "routing/overflow.html", {"form": form, "rules": overflow_rules()}, status=status)

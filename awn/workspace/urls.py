@@ -33,6 +33,7 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/read/", views.notification_read, name="notifications-read"),
     path("top-problems/", views.top_problems_page, name="top-problems"),
+    path("top-problems/new/", views.new_problems_page, name="new-problems"),
     path("kb/", views.kb_list, name="kb"),
     path("kb/new/", views.kb_edit, name="kb-new"),
     path("kb/<id:pk>/", views.kb_edit, name="kb-edit"),

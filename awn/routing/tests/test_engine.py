@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from awn.routing.engine import Candidate, Need, choose
+from awn.routing.engine import VENDORS_FIRST, VENDORS_HELD, Candidate, Need, Overflow, choose
 
 NEED = Need(ticket_id=7, category="registration", language="ar", channel="whatsapp")
 NOW = 10_000.0
@@ -52,3 +52,44 @@ def test_round_robin_ignores_load() -> None:
     assert choose(NEED, agents, now=NOW).user_id == 2
     with pytest.raises(ValueError):
         choose(NEED, agents, now=NOW, policy="random")
+
+
+# ---- hybrid overflow (issue 18, item 3) ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("oldest_wait", "exceeded"), [(119.0, ""), (120.0, ""), (121.0, "wait")])
+def test_overflow_by_wait_at_the_boundary(oldest_wait: float, exceeded: str) -> None:
+    # Threshold 120 s: "above" is strictly more than 120 s.
+    line = Overflow(wait_threshold=120, queue_threshold=None, oldest_wait=oldest_wait, queue_length=1)
+    assert line.exceeded() == exceeded
+
+
+@pytest.mark.parametrize(("waiting", "exceeded"), [(9, ""), (10, ""), (11, "queue")])
+def test_overflow_by_queue_at_the_boundary(waiting: int, exceeded: str) -> None:
+    line = Overflow(wait_threshold=None, queue_threshold=10, oldest_wait=10_000.0, queue_length=waiting)
+    assert line.exceeded() == exceeded
+
+
+def test_vendors_held_under_the_threshold_first_above_it() -> None:
+    in_house = agent(1, load=2)
+    vendor = agent(2, categories=frozenset({"registration"}))
+    # No rule: both take part and the idler vendor (load 0) wins, as before.
+    assert choose(NEED, [in_house, vendor], now=NOW).user_id == 2
+    held = choose(NEED, [in_house, vendor], now=NOW, vendors=VENDORS_HELD)
+    assert held.user_id == 1 and held.reason()["code"] == "skills_then_load"
+    assert choose(NEED, [vendor], now=NOW, vendors=VENDORS_HELD).user_id is None
+    first = choose(NEED, [in_house, vendor], now=NOW, vendors=VENDORS_FIRST)
+    assert first.user_id == 2 and first.reason()["code"] == "overflow"
+    # Overflowing but no vendor can take it (full, or not covering the category): the in-house team still does.
+    full_vendor = agent(2, load=3, categories=frozenset({"registration"}))
+    other_vendor = agent(3, categories=frozenset({"transfer"}))
+    fallback = choose(NEED, [in_house, full_vendor, other_vendor], now=NOW, vendors=VENDORS_FIRST)
+    assert fallback.user_id == 1 and fallback.reason()["code"] == "skills_then_load"
+
+
+def test_excluded_agents_are_skipped() -> None:
+    agents = [agent(1), agent(2, load=2)]
+    assert choose(NEED, agents, now=NOW).user_id == 1
+    assert choose(NEED, agents, now=NOW, exclude=frozenset({1})).user_id == 2
+    nobody = choose(NEED, agents, now=NOW, exclude=frozenset({1, 2}))
+    assert nobody.user_id is None and nobody.reason()["code"] == "offer_declined"

@@ -5,7 +5,7 @@ from .contacts import contact_detail, contact_list, contact_merge_view, contact_
 from .knowledge import kb_edit, kb_list
 from .notifications import notification_list, notification_read
 from .privacy import contact_erase_view, contact_export, guardian_link
-from .problems import top_problems_page
+from .problems import new_problems_page, top_problems_page
 from .queue import bulk, queue
 from .ticket import (
     add_message,
@@ -50,6 +50,7 @@ __all__ = [
     "message_fragment",
     "message_to_article",
     "messages_fragment",
+    "new_problems_page",
     "notification_list",
     "notification_read",
     "queue",

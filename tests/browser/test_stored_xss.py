@@ -1,4 +1,4 @@
-"""S2 in a real browser, on a sample: one payload per vector of the corpus (57) sent through the portal form, live
+"""S2 in a real browser (the corpus: tests/reliability/test_stored_xss.py), on a sample: one payload per vector of the corpus (57) sent through the portal form, live
 chat and a messaging channel, then the agent's ticket pages and queue opened in headless Chromium (Debian's), as
 the supervisor. Passes with 0 JavaScript dialogs, 0 console lines naming a payload, and 0 event-handler
 attributes, payload scripts, frames, objects or embeds in the live DOM (after the page's own scripts ran)."""
@@ -16,15 +16,8 @@ from playwright.sync_api import Browser, ConsoleMessage, Dialog
 
 from awn.connectors.services import inbox_save
 from awn.tickets.models import Ticket
-from tests.browser.conftest import (  # noqa: F401 - the browser tests' fixtures
-    _browser_settings,
-    _compiled_locale,
-    _vendored_static,
-    chromium,
-)
 from tests.browser.pages import arabic_context, sign_in
-
-from .test_stored_xss import CORPUS
+from tests.reliability.test_stored_xss import CORPUS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SAMPLE = [(m, p) for m, p in CORPUS if m.endswith("0")]  # every vector, bare
@@ -47,7 +40,7 @@ DOM_PROBE = """() => {
 
 
 def test_a_sample_of_the_corpus_runs_nothing_in_chromium(
-    chromium: Browser,  # noqa: F811
+    chromium: Browser,
     live_server: Any,
     world: Any,
     settings: Any,
