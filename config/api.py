@@ -90,7 +90,44 @@ class SupervisorSessionAuth(SessionAuth):
 # Routers whose every operation is for supervisors and admins (surge mode): an agent is refused the same way.
 SUPERVISOR_AUTH = [SupervisorTokenAuth(), SupervisorSessionAuth()]
 
-api = NinjaAPI(
+# The error envelope (`error_body`) the handlers below answer with, and when each status can happen to an
+# operation: every operation authenticates, may be refused and is throttled; only an operation that reads a path,
+# query or body can answer 404 (it names an object: `?ticket=`, `{id}`, a merge target) or 422; only one that reads
+# a body can answer 400 (not JSON) or 413 (too large).
+# Operations that declare a status themselves keep their own declaration.
+_ALWAYS_POSSIBLE = {401: "Authentication is required.", 403: "Not allowed.", 429: "Too many requests."}
+_WITH_INPUT = {404: "Not found.", 422: "Invalid fields."}
+_WITH_BODY = {400: "The body is not valid JSON.", 413: "The body is too large."}
+
+
+def declare_error_responses(schema: dict[str, Any]) -> dict[str, Any]:
+    error_schema = {"$ref": "#/components/schemas/ErrorOut"}
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            possible = dict(_ALWAYS_POSSIBLE)
+            if operation.get("parameters") or operation.get("requestBody"):
+                possible |= _WITH_INPUT
+            if operation.get("requestBody"):
+                possible |= _WITH_BODY
+            responses = operation.setdefault("responses", {})
+            for status, description in possible.items():
+                if status not in responses and str(status) not in responses:
+                    responses[status] = {
+                        "description": description,
+                        "content": {"application/json": {"schema": error_schema}},
+                    }
+    return schema
+
+
+class AwnAPI(NinjaAPI):
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return declare_error_responses(schema)
+
+
+api = AwnAPI(
     title="Awn API",
     version="1.0",
     description="عون — Arabic-first helpdesk API. Authenticate with `Authorization: Bearer <token>` or a session.",
