@@ -42,6 +42,8 @@ from awn.accounts.models import User
 from awn.accounts.services import user_create
 from awn.chat.models import Conversation, Line
 from awn.chat.services import token_for
+from awn.connectors.models import Conversation as Thread
+from awn.connectors.services import web_chat_inbox
 from awn.crm.models import Contact
 from awn.tickets.models import Ticket
 N = NUMBER
@@ -54,10 +56,15 @@ contacts = Contact.objects.bulk_create(
 tickets = Ticket.objects.bulk_create([
     Ticket(subject="سؤال في المحادثة", requester=c, channel="chat", status="open", assignee=agent, last_message_at=now)
     for c in contacts])
-chats = Conversation.objects.bulk_create([
-    Conversation(ticket=t, contact=c, key=secrets.token_urlsafe(24), status="assigned", agent=agent,
-                 visitor_name=c.name, visitor_email=c.email, accepted_at=now, queued_at=now)
+inbox = web_chat_inbox()
+threads = Thread.objects.bulk_create([
+    Thread(ticket=t, inbox=inbox, address=c.email, contact=c, last_inbound_at=now, created_at=now)
     for t, c in zip(tickets, contacts)])
+chats = Conversation.objects.bulk_create([
+    Conversation(thread=th, key=secrets.token_urlsafe(24), status="assigned", agent=agent,
+                 visitor_name=c.name, visitor_email=c.email, accepted_at=now, queued_at=now)
+    for th, c in zip(threads, contacts)])
+Thread.objects.bulk_update([Thread(pk=th.pk, external_id=str(x.pk)) for th, x in zip(threads, chats)], ["external_id"])
 Line.objects.bulk_create([Line(conversation=x, sender="visitor", body="سؤال في المحادثة", author_name=x.visitor_name)
                           for x in chats])
 session = SessionStore()

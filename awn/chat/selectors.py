@@ -17,9 +17,9 @@ from .services import chat_summary, line_json
 
 def chats_for_agent(user: User) -> QuerySet[Conversation]:
     return (
-        Conversation.objects.filter(ticket__in=visible_tickets(user).values("pk"))
+        Conversation.objects.filter(thread__ticket__in=visible_tickets(user).values("pk"))
         .filter(status__in=(ChatStatus.QUEUED, ChatStatus.ASSIGNED))
-        .select_related("ticket", "agent")
+        .select_related("thread__ticket", "agent")
         .order_by("queued_at", "pk")
     )
 

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from awn.accounts.models import Team, User
 from awn.accounts.policies import is_staff_member, is_supervisor
+from awn.connectors.services import web_chat_name, web_chat_open
 from awn.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from awn.core.events import publish
 from awn.crm.models import Contact
@@ -73,7 +74,7 @@ def conversation_for_token(token: str) -> Conversation | None:
         pk, key = signing.loads(token, salt=TOKEN_SALT)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    conversation = Conversation.objects.select_related("ticket").filter(pk=pk).first()
+    conversation = Conversation.objects.select_related("thread__ticket").filter(pk=pk).first()
     if conversation is None or not constant_time_compare(str(key), conversation.key):
         return None
     return conversation
@@ -212,7 +213,7 @@ def status_json(conversation: Conversation) -> dict[str, Any]:
 
 
 def visitor_snapshot(conversation_id: int) -> dict[str, Any]:
-    conversation = Conversation.objects.select_related("ticket", "agent").get(pk=conversation_id)
+    conversation = Conversation.objects.select_related("thread__ticket", "agent").get(pk=conversation_id)
     lines = conversation.lines.select_related("attachment").order_by("id")
     return {
         "type": "history",
@@ -232,7 +233,7 @@ def _push_line(conversation: Conversation, line: Line) -> None:
 
 def _push_state(conversation: Conversation) -> None:
     """The visitor's status and the agents' row of this chat; then every queued visitor's new position."""
-    conversation = Conversation.objects.select_related("ticket", "agent").get(pk=conversation.pk)
+    conversation = Conversation.objects.select_related("thread__ticket", "agent").get(pk=conversation.pk)
     realtime.push(chat_visitor_group(conversation.pk), status_json(conversation))
     realtime.push(
         CHAT_AGENTS_GROUP,
@@ -246,7 +247,9 @@ def _push_state(conversation: Conversation) -> None:
 
 def _push_queue_positions() -> None:
     queued = (
-        Conversation.objects.select_related("ticket").filter(status=ChatStatus.QUEUED).order_by("queued_at")
+        Conversation.objects.select_related("thread__ticket")
+        .filter(status=ChatStatus.QUEUED)
+        .order_by("queued_at")
     )
     online = agents_online()
     handle = average_handle_seconds()
@@ -278,7 +281,7 @@ def _system_line(conversation: Conversation, text: str) -> Line:
 def _lock(conversation_id: int) -> Conversation:
     conversation = (
         Conversation.objects.select_for_update(of=("self",))
-        .select_related("ticket", "agent")
+        .select_related("thread__ticket", "agent")
         .filter(pk=conversation_id)
         .first()
     )
@@ -319,9 +322,11 @@ def chat_start(
     contact = _find_or_create_contact(name, email, phone, language)
     subject = question if len(question) <= 80 else question[:79] + "…"
     ticket = ticket_create(requester=contact, subject=subject, body=question, channel=Channel.CHAT)
+    # The web-chat connector opens the ticket's channel thread (a conversation of the web-chat inbox): it holds
+    # the ticket and the contact; the live session below holds what the widget needs.
+    thread = web_chat_open(ticket_id=ticket.pk, contact_id=contact.pk, address=email or phone)
     conversation = Conversation.objects.create(
-        ticket=ticket,
-        contact=contact,
+        thread=thread,
         key=secrets.token_urlsafe(24),
         visitor_name=name,
         visitor_email=email,
@@ -332,7 +337,7 @@ def chat_start(
     Line.objects.create(
         conversation=conversation, sender=Sender.VISITOR, body=question, author_name=name, message=first
     )
-    # The web-chat connector opens the ticket's channel thread (a conversation of the web-chat inbox).
+    web_chat_name(thread_id=thread.pk, chat_id=conversation.pk)
     publish(
         ChatStarted(
             ticket_id=ticket.pk, chat_id=conversation.pk, contact_id=contact.pk, address=email or phone
@@ -654,8 +659,8 @@ def chat_line_for_reply(message_id: int) -> Line | None:
     with transaction.atomic():
         conversation = (
             Conversation.objects.select_for_update(of=("self",))
-            .select_related("ticket")
-            .filter(ticket_id=message.ticket_id)
+            .select_related("thread__ticket")
+            .filter(thread__ticket_id=message.ticket_id)
             .exclude(status=ChatStatus.CLOSED)
             .first()
         )
@@ -713,7 +718,7 @@ def transcript_text(conversation: Conversation) -> str:
 
 def chat_send_transcript(conversation_id: int) -> bool:
     """Email the whole conversation to the visitor once, through the notifications outbox."""
-    conversation = Conversation.objects.select_related("ticket").get(pk=conversation_id)
+    conversation = Conversation.objects.select_related("thread__ticket").get(pk=conversation_id)
     if not conversation.visitor_email or conversation.transcript_sent:
         return False
     with translation.override(conversation.language):
@@ -756,7 +761,7 @@ def presence_leave(channel_name: str) -> None:
 
 
 def ticket_of(conversation_id: int) -> Ticket:
-    return Conversation.objects.select_related("ticket").get(pk=conversation_id).ticket
+    return Conversation.objects.select_related("thread__ticket").get(pk=conversation_id).ticket
 
 
 ERASED_TEXT = "[محذوف]"
@@ -766,7 +771,7 @@ ERASED_TEXT = "[محذوف]"
 def chats_erase_contact(contact_id: int) -> int:
     """The reaction to crm's ContactErased: what the person typed in live chats and the name, email and phone
     they gave the widget are erased (a new key also ends every token they hold). Returns the lines erased."""
-    conversations = Conversation.objects.filter(contact_id=contact_id)
+    conversations = Conversation.objects.filter(thread__contact_id=contact_id)
     erased = Line.objects.filter(conversation__in=conversations, sender=Sender.VISITOR).update(
         body=ERASED_TEXT, author_name=""
     )

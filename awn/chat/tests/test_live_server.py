@@ -75,7 +75,7 @@ def test_visitor_and_agent_over_a_real_uvicorn_server(world: Any) -> None:
     cookie = session_cookie(world.agent).decode()
     with uvicorn_server() as base:
         _journey(base, cookie)
-    ticket = Conversation.objects.select_related("ticket").get().ticket
+    ticket = Conversation.objects.select_related("thread__ticket").get().ticket
     assert Message.objects.filter(ticket=ticket, direction=Direction.OUTBOUND, body="تم الربط").exists()
 
 
