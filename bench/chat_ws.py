@@ -40,7 +40,7 @@ from django.utils import timezone
 from awn.accounts.enums import Role
 from awn.accounts.models import User
 from awn.accounts.services import user_create
-from awn.chat.models import Conversation, Line
+from awn.chat.models import LiveSession, Line
 from awn.chat.services import token_for
 from awn.connectors.models import Conversation as Thread
 from awn.connectors.services import web_chat_inbox
@@ -49,7 +49,7 @@ from awn.tickets.models import Ticket
 N = NUMBER
 agent = User.objects.filter(username="bench-chat-agent").first() or user_create(
     username="bench-chat-agent", password=secrets.token_urlsafe(16), role=Role.AGENT)
-Conversation.objects.filter(agent=agent).update(status="closed")
+LiveSession.objects.filter(agent=agent).update(status="closed")
 now = timezone.now()
 contacts = Contact.objects.bulk_create(
     [Contact(name=f"زائر {i}", name_normalized=f"زاير {i}", email=f"v{i}@bench.example") for i in range(N)])
@@ -60,8 +60,8 @@ inbox = web_chat_inbox()
 threads = Thread.objects.bulk_create([
     Thread(ticket=t, inbox=inbox, address=c.email, contact=c, last_inbound_at=now, created_at=now)
     for t, c in zip(tickets, contacts)])
-chats = Conversation.objects.bulk_create([
-    Conversation(thread=th, key=secrets.token_urlsafe(24), status="assigned", agent=agent,
+chats = LiveSession.objects.bulk_create([
+    LiveSession(thread=th, key=secrets.token_urlsafe(24), status="assigned", agent=agent,
                  visitor_name=c.name, visitor_email=c.email, accepted_at=now, queued_at=now)
     for th, c in zip(threads, contacts)])
 Thread.objects.bulk_update([Thread(pk=th.pk, external_id=str(x.pk)) for th, x in zip(threads, chats)], ["external_id"])

@@ -1,5 +1,5 @@
-"""Live chat: a conversation is the live session of the widget on one ticket's channel thread (a conversation of
-the web-chat inbox, which owns the link to the ticket and the contact); lines are what the widget shows.
+"""Live chat: a LiveSession is a session of the live widget on one ticket's channel thread (a conversation of the
+web-chat inbox, which owns the link to the ticket and the contact); lines are what the widget shows.
 
 Visitor and agent lines are also ticket messages (the ticket is the record); the assistant's answers and system
 notices live only here (the agent gets a summary note on the ticket when the chat is handed over).
@@ -18,10 +18,10 @@ from awn.tickets.models import Attachment, Message, Ticket
 from .enums import ChatStatus, Sender
 
 
-class Conversation(models.Model):
+class LiveSession(models.Model):
     # The ticket's channel thread: it holds the ticket and the contact (a ticket has one thread, whatever the
     # channel); this row holds only what the live widget needs.
-    thread = models.OneToOneField(Thread, on_delete=models.CASCADE, related_name="live_chat")
+    thread = models.OneToOneField(Thread, on_delete=models.CASCADE, related_name="live_session")
     # Random secret inside the visitor's signed token; replacing it revokes every token handed out.
     key = models.CharField(max_length=48)
     status = models.CharField(max_length=10, choices=ChatStatus.choices, default=ChatStatus.BOT)
@@ -67,7 +67,7 @@ class Conversation(models.Model):
 
 
 class Line(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="lines")
+    conversation = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="lines")
     sender = models.CharField(max_length=8, choices=Sender.choices)
     body = models.TextField()
     author_name = models.CharField(max_length=150, blank=True)

@@ -14,7 +14,11 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 OLD = ("chat", "0001_initial")
-NEW = ("chat", "0004_drop_conversation_ticket_contact")
+OLD_CHAT = (
+    "chat",
+    "Conversation",
+)  # the old shape's model: a ticket and a contact of its own (LiveSession since 0005)
+NEW = ("chat", "0005_rename_conversation_livesession")  # linked, columns dropped, renamed LiveSession
 SESSION_FIELDS = (
     "key",
     "status",
@@ -58,7 +62,7 @@ def _load_old_rows(apps: Apps) -> dict[str, Any]:
     Ticket = apps.get_model("tickets", "Ticket")
     Inbox = apps.get_model("connectors", "Inbox")
     Thread = apps.get_model("connectors", "Conversation")
-    Chat: Any = apps.get_model("chat", "Conversation")  # its old shape (a ticket and a contact of its own)
+    Chat: Any = apps.get_model(*OLD_CHAT)
     Line = apps.get_model("chat", "Line")
     User = apps.get_model("accounts", "User")
     Team = apps.get_model("accounts", "Team")
@@ -152,7 +156,7 @@ def _load_old_rows(apps: Apps) -> dict[str, Any]:
 def test_every_live_session_is_linked_to_its_tickets_thread(old_shape: Apps) -> None:
     old = _load_old_rows(old_shape)
     apps = _migrate(NEW)
-    Chat = apps.get_model("chat", "Conversation")
+    Chat = apps.get_model("chat", "LiveSession")
     Thread = apps.get_model("connectors", "Conversation")
     Line = apps.get_model("chat", "Line")
     AuditEntry = apps.get_model("tickets", "AuditEntry")
@@ -194,7 +198,7 @@ def test_the_link_reverses_into_the_same_ticket_and_contact(old_shape: Apps) -> 
     old = _load_old_rows(old_shape)
     _migrate(NEW)
     apps = _migrate(OLD)
-    Chat: Any = apps.get_model("chat", "Conversation")  # its old shape (a ticket and a contact of its own)
+    Chat: Any = apps.get_model(*OLD_CHAT)
     rebuilt = {c.pk: (c.ticket_id, c.contact_id) for c in Chat.objects.all()}
     assert rebuilt == {was["pk"]: (was["ticket"], was["contact"]) for was in old["chats"].values()}
     assert not apps.get_model("tickets", "AuditEntry").objects.filter(action="web_chat").exists()

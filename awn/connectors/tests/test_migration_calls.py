@@ -16,6 +16,7 @@ OLD = ("connectors", "0007_kinds_registered_not_enumerated")
 NEW = ("connectors", "0010_drop_phone_call")
 PHONE_CALL = ("connectors", "PhoneCall")  # a model of the old shape only
 CHAT_BEFORE = ("chat", "0001_initial")  # live sessions with their own ticket and contact
+OLD_CHAT = ("chat", "Conversation")  # the live session's model before chat 0005 renamed it LiveSession
 
 
 def _targets(connectors_node: tuple[str, str]) -> list[tuple[str, str]]:
@@ -210,7 +211,7 @@ def test_every_live_chat_becomes_a_conversation_of_the_web_chat_inbox(before_web
     Ticket = apps.get_model("tickets", "Ticket")
     Inbox = apps.get_model("connectors", "Inbox")
     Conversation = apps.get_model("connectors", "Conversation")
-    Chat: Any = apps.get_model("chat", "Conversation")  # its old shape (a ticket and a contact of its own)
+    Chat: Any = apps.get_model(*OLD_CHAT)
     Line = apps.get_model("chat", "Line")
 
     sara = Contact.objects.create(name="سارة", email="sara@example.sa")
@@ -269,7 +270,7 @@ def test_every_live_chat_becomes_a_conversation_of_the_web_chat_inbox(before_web
     assert Conversation.objects.get(ticket_id=mailed_chat[1]).inbox_id == mail.pk
     entry = AuditEntry.objects.get(ticket_id=mailed_chat[1], action="web_chat")
     assert (entry.new_value, entry.created_at) == (f"{web_chat.pk}:{mailed_chat[0]}", _at(10))
-    assert apps.get_model("chat", "Conversation").objects.count() == 3  # the live sessions stay
+    assert apps.get_model(*OLD_CHAT).objects.count() == 3  # the live sessions stay
 
     apps = _migrate(BEFORE_WEB_CHAT)
     assert not apps.get_model("connectors", "Inbox").objects.filter(kind="web_chat").exists()

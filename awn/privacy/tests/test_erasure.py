@@ -12,8 +12,8 @@ from django.db import connection
 from django.urls import reverse
 
 from awn.accounts.models import User
-from awn.chat.models import Conversation as LiveChat
 from awn.chat.models import Line
+from awn.chat.models import LiveSession as LiveChat
 from awn.connectors.models import ChannelIdentity, InboundEvent, Inbox
 from awn.connectors.services import web_chat_open
 from awn.crm.models import Contact
