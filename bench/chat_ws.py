@@ -40,24 +40,31 @@ from django.utils import timezone
 from awn.accounts.enums import Role
 from awn.accounts.models import User
 from awn.accounts.services import user_create
-from awn.chat.models import Conversation, Line
+from awn.chat.models import LiveSession, Line
 from awn.chat.services import token_for
+from awn.connectors.models import Conversation as Thread
+from awn.connectors.services import web_chat_inbox
 from awn.crm.models import Contact
 from awn.tickets.models import Ticket
 N = NUMBER
 agent = User.objects.filter(username="bench-chat-agent").first() or user_create(
     username="bench-chat-agent", password=secrets.token_urlsafe(16), role=Role.AGENT)
-Conversation.objects.filter(agent=agent).update(status="closed")
+LiveSession.objects.filter(agent=agent).update(status="closed")
 now = timezone.now()
 contacts = Contact.objects.bulk_create(
     [Contact(name=f"زائر {i}", name_normalized=f"زاير {i}", email=f"v{i}@bench.example") for i in range(N)])
 tickets = Ticket.objects.bulk_create([
     Ticket(subject="سؤال في المحادثة", requester=c, channel="chat", status="open", assignee=agent, last_message_at=now)
     for c in contacts])
-chats = Conversation.objects.bulk_create([
-    Conversation(ticket=t, contact=c, key=secrets.token_urlsafe(24), status="assigned", agent=agent,
-                 visitor_name=c.name, visitor_email=c.email, accepted_at=now, queued_at=now)
+inbox = web_chat_inbox()
+threads = Thread.objects.bulk_create([
+    Thread(ticket=t, inbox=inbox, address=c.email, contact=c, last_inbound_at=now, created_at=now)
     for t, c in zip(tickets, contacts)])
+chats = LiveSession.objects.bulk_create([
+    LiveSession(thread=th, key=secrets.token_urlsafe(24), status="assigned", agent=agent,
+                 visitor_name=c.name, visitor_email=c.email, accepted_at=now, queued_at=now)
+    for th, c in zip(threads, contacts)])
+Thread.objects.bulk_update([Thread(pk=th.pk, external_id=str(x.pk)) for th, x in zip(threads, chats)], ["external_id"])
 Line.objects.bulk_create([Line(conversation=x, sender="visitor", body="سؤال في المحادثة", author_name=x.visitor_name)
                           for x in chats])
 session = SessionStore()

@@ -136,7 +136,5 @@ SUBSCRIPTIONS: Subscriptions = {
     UserSignedIn: [sync(routing.on_user_signed_in)],  # a staff member's presence: online
     UserSignedOut: [sync(routing.on_user_signed_out)],  # offline
     AgentStatusChanged: [sync(chat.on_agent_status_changed)],  # offline: their chats back to the line
-    ChatStarted: [
-        sync(connectors.on_chat_started)
-    ],  # the chat's thread: a conversation of the web-chat inbox
+    ChatStarted: [],  # no reaction: chat_start opens the chat's thread itself (the session links to it)
 }

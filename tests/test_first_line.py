@@ -13,7 +13,7 @@ from django.urls import reverse
 from awn.assistant import first_line
 from awn.assistant.first_line import NewTicket, answers_alone, first_line_ask, first_line_ticket
 from awn.chat.enums import ChatStatus, Sender
-from awn.chat.models import Conversation, Line
+from awn.chat.models import Line, LiveSession
 from awn.core.errors import ValidationError
 from awn.tickets.enums import Category, Channel, Direction, MessageKind
 from awn.tickets.models import Message, Ticket
@@ -114,7 +114,7 @@ def start_chat() -> Any:
 def test_the_chat_answer_and_the_attempt_commit_together(kb: None, world: Any) -> None:
     response = start_chat()
     assert response.status_code == 200
-    conversation = Conversation.objects.get()
+    conversation = LiveSession.objects.get()
     bot = Line.objects.get(conversation=conversation, sender=Sender.BOT)
     assert bot.article_id == "kb-009"
     [note] = notes()
@@ -125,7 +125,7 @@ def test_the_chat_keeps_no_answer_without_its_note(kb: None, world: Any, note_fa
     with pytest.raises(NoteFailed):
         start_chat()
     # The chat and its ticket were opened before the assistant spoke; its answer and note are not there.
-    conversation = Conversation.objects.get()
+    conversation = LiveSession.objects.get()
     assert conversation.status == ChatStatus.BOT
     assert not Line.objects.filter(conversation=conversation, sender=Sender.BOT).exists()
     assert notes() == []

@@ -191,7 +191,7 @@ class ChatProtocol(AgentProtocol):
 
         try:
             ticket = services.ticket_of(cid)
-        except services.Conversation.DoesNotExist:
+        except services.LiveSession.DoesNotExist:
             return False
         return can_work_ticket(self.socket.user, ticket)
 

@@ -1,4 +1,5 @@
-"""Live chat: a conversation is the live face of one chat ticket; lines are what the widget shows.
+"""Live chat: a LiveSession is a session of the live widget on one ticket's channel thread (a conversation of the
+web-chat inbox, which owns the link to the ticket and the contact); lines are what the widget shows.
 
 Visitor and agent lines are also ticket messages (the ticket is the record); the assistant's answers and system
 notices live only here (the agent gets a summary note on the ticket when the chat is handed over).
@@ -10,15 +11,17 @@ from django.conf import settings
 from django.db import models
 
 from awn.accounts.models import Team
+from awn.connectors.models import Conversation as Thread
 from awn.crm.models import Contact
 from awn.tickets.models import Attachment, Message, Ticket
 
 from .enums import ChatStatus, Sender
 
 
-class Conversation(models.Model):
-    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="live_chat")
-    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="+")
+class LiveSession(models.Model):
+    # The ticket's channel thread: it holds the ticket and the contact (a ticket has one thread, whatever the
+    # channel); this row holds only what the live widget needs.
+    thread = models.OneToOneField(Thread, on_delete=models.CASCADE, related_name="live_session")
     # Random secret inside the visitor's signed token; replacing it revokes every token handed out.
     key = models.CharField(max_length=48)
     status = models.CharField(max_length=10, choices=ChatStatus.choices, default=ChatStatus.BOT)
@@ -45,9 +48,26 @@ class Conversation(models.Model):
             models.Index(fields=["status", "closed_at"], name="chat_conv_status_closed"),
         ]
 
+    # Read through the thread (select_related("thread__ticket") where the ticket is needed).
+    @property
+    def ticket(self) -> Ticket:
+        return self.thread.ticket
+
+    @property
+    def ticket_id(self) -> int:
+        return self.thread.ticket_id
+
+    @property
+    def contact(self) -> Contact:
+        return self.thread.contact
+
+    @property
+    def contact_id(self) -> int:
+        return self.thread.contact_id
+
 
 class Line(models.Model):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="lines")
+    conversation = models.ForeignKey(LiveSession, on_delete=models.CASCADE, related_name="lines")
     sender = models.CharField(max_length=8, choices=Sender.choices)
     body = models.TextField()
     author_name = models.CharField(max_length=150, blank=True)

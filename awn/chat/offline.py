@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from awn.sla.business_time import from_local_second, to_local_second
 from awn.sla.selectors import calendar_for_team
 
-from .models import Conversation
+from .models import LiveSession
 
 RIYADH = ZoneInfo("Asia/Riyadh")
 
@@ -31,7 +31,7 @@ def next_opening(team_id: int | None, now: datetime | None = None) -> datetime |
     return from_local_second(max(opening, to_local_second(moment)))
 
 
-def how_we_answer(conversation: Conversation) -> str:
+def how_we_answer(conversation: LiveSession) -> str:
     if conversation.visitor_email:
         return _("We will answer here if you stay, and by email at %(email)s.") % {
             "email": conversation.visitor_email
@@ -55,7 +55,7 @@ def when_we_answer(team_id: int | None, now: datetime | None = None) -> str:
     }
 
 
-def offline_notice(conversation: Conversation, now: datetime | None = None) -> str:
+def offline_notice(conversation: LiveSession, now: datetime | None = None) -> str:
     return _(
         "No agent is online right now. Your request is ticket %(ref)s and stays open. %(how)s %(when)s"
     ) % {

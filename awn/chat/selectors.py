@@ -11,15 +11,15 @@ from awn.accounts.policies import covered_categories
 from awn.tickets.policies import visible_tickets
 
 from .enums import ChatStatus
-from .models import Conversation, Line
+from .models import Line, LiveSession
 from .services import chat_summary, line_json
 
 
-def chats_for_agent(user: User) -> QuerySet[Conversation]:
+def chats_for_agent(user: User) -> QuerySet[LiveSession]:
     return (
-        Conversation.objects.filter(ticket__in=visible_tickets(user).values("pk"))
+        LiveSession.objects.filter(thread__ticket__in=visible_tickets(user).values("pk"))
         .filter(status__in=(ChatStatus.QUEUED, ChatStatus.ASSIGNED))
-        .select_related("ticket", "agent")
+        .select_related("thread__ticket", "agent")
         .order_by("queued_at", "pk")
     )
 

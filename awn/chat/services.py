@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 
 from awn.accounts.models import Team, User
 from awn.accounts.policies import is_staff_member, is_supervisor
+from awn.connectors.services import web_chat_name, web_chat_open
 from awn.core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from awn.core.events import publish
 from awn.crm.models import Contact
@@ -41,7 +42,7 @@ from awn.tickets.services import ticket_add_message, ticket_create, ticket_updat
 
 from .enums import ChatStatus, Sender
 from .events import ChatStarted
-from .models import AgentPresence, Conversation, Line
+from .models import AgentPresence, Line, LiveSession
 from .offline import offline_notice
 from .text import clean_text, has_content
 
@@ -64,16 +65,16 @@ TEXT_MAX = 4000
 # ---- tokens -------------------------------------------------------------------------------------------------
 
 
-def token_for(conversation: Conversation) -> str:
+def token_for(conversation: LiveSession) -> str:
     return signing.dumps([conversation.pk, conversation.key], salt=TOKEN_SALT, compress=False)
 
 
-def conversation_for_token(token: str) -> Conversation | None:
+def conversation_for_token(token: str) -> LiveSession | None:
     try:
         pk, key = signing.loads(token, salt=TOKEN_SALT)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    conversation = Conversation.objects.select_related("ticket").filter(pk=pk).first()
+    conversation = LiveSession.objects.select_related("thread__ticket").filter(pk=pk).first()
     if conversation is None or not constant_time_compare(str(key), conversation.key):
         return None
     return conversation
@@ -107,7 +108,7 @@ def line_json(line: Line) -> dict[str, Any]:
     }
 
 
-def chat_summary(conversation: Conversation) -> dict[str, Any]:
+def chat_summary(conversation: LiveSession) -> dict[str, Any]:
     ticket = conversation.ticket
     agent = conversation.agent
     return {
@@ -147,7 +148,7 @@ def average_handle_seconds() -> float:
     if cached is not None:
         return float(cached)
     rows = list(
-        Conversation.objects.filter(
+        LiveSession.objects.filter(
             status=ChatStatus.CLOSED, accepted_at__isnull=False, closed_at__isnull=False
         )
         .order_by("-closed_at")
@@ -159,12 +160,10 @@ def average_handle_seconds() -> float:
     return value
 
 
-def queue_info(conversation: Conversation) -> QueueInfo | None:
+def queue_info(conversation: LiveSession) -> QueueInfo | None:
     if conversation.status != ChatStatus.QUEUED or conversation.queued_at is None:
         return None
-    ahead = Conversation.objects.filter(
-        status=ChatStatus.QUEUED, queued_at__lt=conversation.queued_at
-    ).count()
+    ahead = LiveSession.objects.filter(status=ChatStatus.QUEUED, queued_at__lt=conversation.queued_at).count()
     position = ahead + 1
     online = agents_online()
     handle = average_handle_seconds()
@@ -182,7 +181,7 @@ def queue_text(position: int, wait_seconds: int, language: str) -> str:
         }
 
 
-def status_json(conversation: Conversation) -> dict[str, Any]:
+def status_json(conversation: LiveSession) -> dict[str, Any]:
     if conversation.offline and conversation.status == ChatStatus.QUEUED:
         with translation.override(conversation.language):
             notice = offline_notice(conversation)
@@ -212,7 +211,7 @@ def status_json(conversation: Conversation) -> dict[str, Any]:
 
 
 def visitor_snapshot(conversation_id: int) -> dict[str, Any]:
-    conversation = Conversation.objects.select_related("ticket", "agent").get(pk=conversation_id)
+    conversation = LiveSession.objects.select_related("thread__ticket", "agent").get(pk=conversation_id)
     lines = conversation.lines.select_related("attachment").order_by("id")
     return {
         "type": "history",
@@ -224,15 +223,15 @@ def visitor_snapshot(conversation_id: int) -> dict[str, Any]:
 # ---- pushes ------------------------------------------------------------------------------------------------
 
 
-def _push_line(conversation: Conversation, line: Line) -> None:
+def _push_line(conversation: LiveSession, line: Line) -> None:
     data = {"type": "line", "conversation": conversation.pk, "line": line_json(line)}
     realtime.push(chat_visitor_group(conversation.pk), data)
     realtime.push(chat_watchers_group(conversation.pk), data, protocol=CHAT)
 
 
-def _push_state(conversation: Conversation) -> None:
+def _push_state(conversation: LiveSession) -> None:
     """The visitor's status and the agents' row of this chat; then every queued visitor's new position."""
-    conversation = Conversation.objects.select_related("ticket", "agent").get(pk=conversation.pk)
+    conversation = LiveSession.objects.select_related("thread__ticket", "agent").get(pk=conversation.pk)
     realtime.push(chat_visitor_group(conversation.pk), status_json(conversation))
     realtime.push(
         CHAT_AGENTS_GROUP,
@@ -246,7 +245,9 @@ def _push_state(conversation: Conversation) -> None:
 
 def _push_queue_positions() -> None:
     queued = (
-        Conversation.objects.select_related("ticket").filter(status=ChatStatus.QUEUED).order_by("queued_at")
+        LiveSession.objects.select_related("thread__ticket")
+        .filter(status=ChatStatus.QUEUED)
+        .order_by("queued_at")
     )
     online = agents_online()
     handle = average_handle_seconds()
@@ -269,16 +270,16 @@ def _push_queue_positions() -> None:
         )
 
 
-def _system_line(conversation: Conversation, text: str) -> Line:
+def _system_line(conversation: LiveSession, text: str) -> Line:
     line = Line.objects.create(conversation=conversation, sender=Sender.SYSTEM, body=text)
     _push_line(conversation, line)
     return line
 
 
-def _lock(conversation_id: int) -> Conversation:
+def _lock(conversation_id: int) -> LiveSession:
     conversation = (
-        Conversation.objects.select_for_update(of=("self",))
-        .select_related("ticket", "agent")
+        LiveSession.objects.select_for_update(of=("self",))
+        .select_related("thread__ticket", "agent")
         .filter(pk=conversation_id)
         .first()
     )
@@ -303,7 +304,7 @@ def _find_or_create_contact(name: str, email: str, phone: str, language: str) ->
 @transaction.atomic
 def chat_start(
     *, name: str, email: str = "", phone: str = "", question: str, language: str = "ar"
-) -> Conversation:
+) -> LiveSession:
     """The pre-chat form: who is writing (name, and a phone or an email) and the first question."""
     name = clean_text(name)[:NAME_MAX]
     if not name:
@@ -319,9 +320,11 @@ def chat_start(
     contact = _find_or_create_contact(name, email, phone, language)
     subject = question if len(question) <= 80 else question[:79] + "…"
     ticket = ticket_create(requester=contact, subject=subject, body=question, channel=Channel.CHAT)
-    conversation = Conversation.objects.create(
-        ticket=ticket,
-        contact=contact,
+    # The web-chat connector opens the ticket's channel thread (a conversation of the web-chat inbox): it holds
+    # the ticket and the contact; the live session below holds what the widget needs.
+    thread = web_chat_open(ticket_id=ticket.pk, contact_id=contact.pk, address=email or phone)
+    conversation = LiveSession.objects.create(
+        thread=thread,
         key=secrets.token_urlsafe(24),
         visitor_name=name,
         visitor_email=email,
@@ -332,7 +335,7 @@ def chat_start(
     Line.objects.create(
         conversation=conversation, sender=Sender.VISITOR, body=question, author_name=name, message=first
     )
-    # The web-chat connector opens the ticket's channel thread (a conversation of the web-chat inbox).
+    web_chat_name(thread_id=thread.pk, chat_id=conversation.pk)
     publish(
         ChatStarted(
             ticket_id=ticket.pk, chat_id=conversation.pk, contact_id=contact.pk, address=email or phone
@@ -376,7 +379,7 @@ def chat_bot_answer(conversation_id: int, question: str) -> Line | None:
     commit together (the first line's flow, assistant.first_line); on a handoff the chat goes to the queue."""
     from awn.assistant.first_line import first_line_ask, first_line_ticket
 
-    conversation = Conversation.objects.get(pk=conversation_id)
+    conversation = LiveSession.objects.get(pk=conversation_id)
     if conversation.status != ChatStatus.BOT:
         return None
     if not has_content(question):
@@ -402,7 +405,7 @@ def chat_bot_answer(conversation_id: int, question: str) -> Line | None:
     return line
 
 
-def _ask_what_the_problem_is(conversation: Conversation) -> Line:
+def _ask_what_the_problem_is(conversation: LiveSession) -> Line:
     """A greeting, a thank-you or a bare "help": no article is chosen for words the message does not contain."""
     with translation.override(conversation.language), transaction.atomic():
         line = Line.objects.create(
@@ -423,12 +426,12 @@ def chat_first_answer(conversation_id: int) -> Line | None:
     return chat_bot_answer(conversation_id, first.body) if first else None
 
 
-def _go_offline(conversation: Conversation) -> None:
+def _go_offline(conversation: LiveSession) -> None:
     """No agent online: the chat stays open and queued (the first agent back takes it), its ticket stays open for
     the team, and the visitor is told how and when they will be answered (issue 13, defect 7)."""
     now = timezone.now()
     queued_at = conversation.queued_at or now
-    Conversation.objects.filter(pk=conversation.pk).update(
+    LiveSession.objects.filter(pk=conversation.pk).update(
         status=ChatStatus.QUEUED, offline=True, queued_at=queued_at, agent=None
     )
     conversation.status, conversation.offline, conversation.queued_at = ChatStatus.QUEUED, True, queued_at
@@ -436,7 +439,7 @@ def _go_offline(conversation: Conversation) -> None:
         _system_line(conversation, offline_notice(conversation, now))
 
 
-def chat_request_human(conversation_id: int) -> Conversation:
+def chat_request_human(conversation_id: int) -> LiveSession:
     """Queue the chat for an agent; with no agent online it stays an open ticket answered by email/portal."""
     with transaction.atomic():
         conversation = _lock(conversation_id)
@@ -446,7 +449,7 @@ def chat_request_human(conversation_id: int) -> Conversation:
             _go_offline(conversation)
         else:
             now = timezone.now()
-            Conversation.objects.filter(pk=conversation.pk).update(status=ChatStatus.QUEUED, queued_at=now)
+            LiveSession.objects.filter(pk=conversation.pk).update(status=ChatStatus.QUEUED, queued_at=now)
             conversation.status, conversation.queued_at = ChatStatus.QUEUED, now
             with translation.override(conversation.language):
                 _system_line(conversation, _("You are in the queue; an agent will join you shortly."))
@@ -467,7 +470,7 @@ def chat_queue_check(conversation_id: int) -> bool:
     return True
 
 
-def _vote_last_answer(conversation: Conversation, *, helpful: bool) -> None:
+def _vote_last_answer(conversation: LiveSession, *, helpful: bool) -> None:
     """The visitor's "did this solve it?" counts on the article the assistant last answered from."""
     from awn.knowledge.models import Article
     from awn.knowledge.services import article_vote
@@ -483,15 +486,15 @@ def _vote_last_answer(conversation: Conversation, *, helpful: bool) -> None:
         article_vote(article=article, helpful=helpful, session_key=f"chat:{conversation.pk}")
 
 
-def chat_bot_declined(conversation_id: int) -> Conversation:
+def chat_bot_declined(conversation_id: int) -> LiveSession:
     """The visitor says the answer did not solve it: a not-helpful vote, then a person."""
-    conversation = Conversation.objects.get(pk=conversation_id)
+    conversation = LiveSession.objects.get(pk=conversation_id)
     if conversation.status == ChatStatus.BOT:
         _vote_last_answer(conversation, helpful=False)
     return chat_request_human(conversation_id)
 
 
-def chat_bot_solved(conversation_id: int) -> Conversation:
+def chat_bot_solved(conversation_id: int) -> LiveSession:
     """The visitor says the assistant's answer solved it: the chat and its ticket end there (deflection)."""
     with transaction.atomic():
         conversation = _lock(conversation_id)
@@ -509,7 +512,7 @@ def chat_bot_solved(conversation_id: int) -> Conversation:
 # ---- agent side ---------------------------------------------------------------------------------------------
 
 
-def _agent_conversation(conversation_id: int, agent: User) -> Conversation:
+def _agent_conversation(conversation_id: int, agent: User) -> LiveSession:
     conversation = _lock(conversation_id)
     if not is_staff_member(agent) or not can_work_ticket(agent, conversation.ticket):
         raise NotFound()
@@ -520,7 +523,7 @@ def _name(user: User) -> str:
     return user.get_full_name() or user.username
 
 
-def chat_accept(conversation_id: int, agent: User) -> Conversation:
+def chat_accept(conversation_id: int, agent: User) -> LiveSession:
     with transaction.atomic():
         conversation = _agent_conversation(conversation_id, agent)
         if conversation.status == ChatStatus.ASSIGNED and conversation.agent_id == agent.pk:
@@ -528,7 +531,7 @@ def chat_accept(conversation_id: int, agent: User) -> Conversation:
         if conversation.status not in (ChatStatus.QUEUED, ChatStatus.BOT):
             raise Conflict(_("Another agent already took this chat, or it is closed."))
         now = timezone.now()
-        Conversation.objects.filter(pk=conversation.pk).update(
+        LiveSession.objects.filter(pk=conversation.pk).update(
             status=ChatStatus.ASSIGNED, agent=agent, accepted_at=now, offline=False
         )
         conversation.offline = False
@@ -542,7 +545,7 @@ def chat_accept(conversation_id: int, agent: User) -> Conversation:
 
 def chat_transfer(
     conversation_id: int, actor: User, *, to_agent_id: int | None = None, to_team_id: int | None = None
-) -> Conversation:
+) -> LiveSession:
     """Hand the chat to another agent (who must cover it) or back to a team's queue."""
     with transaction.atomic():
         conversation = _agent_conversation(conversation_id, actor)
@@ -556,7 +559,7 @@ def chat_transfer(
                 target = User.objects.filter(pk=to_agent_id, is_active=True).first()
                 if target is None or not is_staff_member(target) or not can_work_ticket(target, ticket):
                     raise ValidationError(_("That agent cannot take this chat."), field="agent")
-                Conversation.objects.filter(pk=conversation.pk).update(
+                LiveSession.objects.filter(pk=conversation.pk).update(
                     status=ChatStatus.ASSIGNED, agent=target, accepted_at=timezone.now()
                 )
                 conversation.status, conversation.agent = ChatStatus.ASSIGNED, target
@@ -574,7 +577,7 @@ def chat_transfer(
                 if team is None:
                     raise ValidationError(_("Unknown team."), field="team")
                 now = timezone.now()
-                Conversation.objects.filter(pk=conversation.pk).update(
+                LiveSession.objects.filter(pk=conversation.pk).update(
                     status=ChatStatus.QUEUED, agent=None, team=team, queued_at=now
                 )
                 conversation.status, conversation.agent, conversation.team = ChatStatus.QUEUED, None, team
@@ -594,9 +597,7 @@ def chats_return_to_queue(agent_id: int) -> int:
     it had (its queued_at is kept), with a line telling the visitor. Returns how many."""
     returned = 0
     ids = list(
-        Conversation.objects.filter(agent_id=agent_id, status=ChatStatus.ASSIGNED).values_list(
-            "pk", flat=True
-        )
+        LiveSession.objects.filter(agent_id=agent_id, status=ChatStatus.ASSIGNED).values_list("pk", flat=True)
     )
     for conversation_id in ids:
         with transaction.atomic():
@@ -604,7 +605,7 @@ def chats_return_to_queue(agent_id: int) -> int:
             if conversation.status != ChatStatus.ASSIGNED or conversation.agent_id != agent_id:
                 continue
             queued_at = conversation.queued_at or conversation.created_at
-            Conversation.objects.filter(pk=conversation.pk).update(
+            LiveSession.objects.filter(pk=conversation.pk).update(
                 status=ChatStatus.QUEUED, agent=None, queued_at=queued_at
             )
             conversation.status, conversation.agent, conversation.queued_at = (
@@ -653,9 +654,9 @@ def chat_line_for_reply(message_id: int) -> Line | None:
         return None
     with transaction.atomic():
         conversation = (
-            Conversation.objects.select_for_update(of=("self",))
-            .select_related("ticket")
-            .filter(ticket_id=message.ticket_id)
+            LiveSession.objects.select_for_update(of=("self",))
+            .select_related("thread__ticket")
+            .filter(thread__ticket_id=message.ticket_id)
             .exclude(status=ChatStatus.CLOSED)
             .first()
         )
@@ -673,15 +674,15 @@ def chat_line_for_reply(message_id: int) -> Line | None:
     return line
 
 
-def _close(conversation: Conversation) -> None:
+def _close(conversation: LiveSession) -> None:
     now = timezone.now()
-    Conversation.objects.filter(pk=conversation.pk).update(status=ChatStatus.CLOSED, closed_at=now)
+    LiveSession.objects.filter(pk=conversation.pk).update(status=ChatStatus.CLOSED, closed_at=now)
     conversation.status, conversation.closed_at = ChatStatus.CLOSED, now
     _push_state(conversation)
     chat_send_transcript(conversation.pk)  # the outbox row commits with the close
 
 
-def chat_close(conversation_id: int, *, agent: User | None = None, resolve: bool = True) -> Conversation:
+def chat_close(conversation_id: int, *, agent: User | None = None, resolve: bool = True) -> LiveSession:
     """End the chat (the visitor, or the agent in it). An agent's close resolves the ticket by default."""
     with transaction.atomic():
         conversation = _agent_conversation(conversation_id, agent) if agent else _lock(conversation_id)
@@ -702,7 +703,7 @@ def chat_close(conversation_id: int, *, agent: User | None = None, resolve: bool
     return conversation
 
 
-def transcript_text(conversation: Conversation) -> str:
+def transcript_text(conversation: LiveSession) -> str:
     rows = []
     for line in conversation.lines.order_by("id"):
         when = timezone.localtime(line.created_at).strftime("%H:%M")
@@ -713,7 +714,7 @@ def transcript_text(conversation: Conversation) -> str:
 
 def chat_send_transcript(conversation_id: int) -> bool:
     """Email the whole conversation to the visitor once, through the notifications outbox."""
-    conversation = Conversation.objects.select_related("ticket").get(pk=conversation_id)
+    conversation = LiveSession.objects.select_related("thread__ticket").get(pk=conversation_id)
     if not conversation.visitor_email or conversation.transcript_sent:
         return False
     with translation.override(conversation.language):
@@ -732,7 +733,7 @@ def chat_send_transcript(conversation_id: int) -> bool:
         body=body,
         ticket_id=conversation.ticket_id,
     )
-    Conversation.objects.filter(pk=conversation.pk).update(transcript_sent=True)
+    LiveSession.objects.filter(pk=conversation.pk).update(transcript_sent=True)
     return notification is not None
 
 
@@ -756,7 +757,7 @@ def presence_leave(channel_name: str) -> None:
 
 
 def ticket_of(conversation_id: int) -> Ticket:
-    return Conversation.objects.select_related("ticket").get(pk=conversation_id).ticket
+    return LiveSession.objects.select_related("thread__ticket").get(pk=conversation_id).ticket
 
 
 ERASED_TEXT = "[محذوف]"
@@ -766,12 +767,12 @@ ERASED_TEXT = "[محذوف]"
 def chats_erase_contact(contact_id: int) -> int:
     """The reaction to crm's ContactErased: what the person typed in live chats and the name, email and phone
     they gave the widget are erased (a new key also ends every token they hold). Returns the lines erased."""
-    conversations = Conversation.objects.filter(contact_id=contact_id)
+    conversations = LiveSession.objects.filter(thread__contact_id=contact_id)
     erased = Line.objects.filter(conversation__in=conversations, sender=Sender.VISITOR).update(
         body=ERASED_TEXT, author_name=""
     )
     for pk in conversations.values_list("pk", flat=True):
-        Conversation.objects.filter(pk=pk).update(
+        LiveSession.objects.filter(pk=pk).update(
             visitor_name=ERASED_TEXT, visitor_email="", visitor_phone="", key=secrets.token_urlsafe(32)
         )
     return erased

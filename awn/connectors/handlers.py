@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from awn.chat.events import ChatStarted
 from awn.crm.events import ContactErased
 from awn.tickets.events import ReplySent
 
 from .outbound import outbound_create_for_reply
-from .services import identities_erase_contact, web_chat_open
+from .services import identities_erase_contact
 
 
 def on_reply_sent(event: ReplySent) -> None:
     outbound_create_for_reply(event.message_id)
-
-
-def on_chat_started(event: ChatStarted) -> None:
-    web_chat_open(
-        ticket_id=event.ticket_id, chat_id=event.chat_id, contact_id=event.contact_id, address=event.address
-    )
 
 
 def on_contact_erased(event: ContactErased) -> None:

@@ -98,6 +98,8 @@ class Conversation(models.Model):
     Asterisk) whose external id is the PBX's call id: the later events of the call find their ticket by it. A
     call needs no other column today, so it has no detail row; one would be added the day a call carries
     facts of its own (duration, recording).
+    A web chat is a conversation of the web-chat inbox (external id = its live session's id); the live session
+    (awn.chat) links to it one to one and reads its ticket and contact here.
     """
 
     ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="channel_conversation")

@@ -98,18 +98,23 @@ def web_chat_inbox() -> Inbox:
     return inbox or Inbox.objects.create(name=WEB_CHAT_INBOX_NAME, kind=WEB_CHAT_KIND)
 
 
-def web_chat_open(*, ticket_id: int, chat_id: int, contact_id: int, address: str) -> Conversation:
-    """A chat's thread: a conversation of the web-chat inbox whose external id is the live session's id."""
+def web_chat_open(*, ticket_id: int, contact_id: int, address: str) -> Conversation:
+    """A chat's thread: a conversation of the web-chat inbox. It owns the link to the ticket and the contact;
+    the live session (awn.chat) links to it, then names it with `web_chat_name`."""
     now = timezone.now()
     return Conversation.objects.create(
         ticket_id=ticket_id,
         inbox=web_chat_inbox(),
         address=address[:100],
         contact_id=contact_id,
-        external_id=str(chat_id),
         last_inbound_at=now,
         created_at=now,
     )
+
+
+def web_chat_name(*, thread_id: int, chat_id: int) -> None:
+    """The thread's external id is its live session's id, as a phone call's is the PBX's call id."""
+    Conversation.objects.filter(pk=thread_id).update(external_id=str(chat_id))
 
 
 def inbox_set_connection_error(inbox_id: int, code: str) -> None:

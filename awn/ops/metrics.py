@@ -87,7 +87,7 @@ def waiting_contacts(now: datetime) -> Iterator[Metric]:
     """New tickets nobody has taken yet, per channel (index ticket_status_created), and live chats in the queue
     (partial index chat_conv_queue)."""
     from awn.chat.enums import ChatStatus
-    from awn.chat.models import Conversation
+    from awn.chat.models import LiveSession
     from awn.tickets.enums import Channel, Status
     from awn.tickets.models import Ticket
 
@@ -110,7 +110,7 @@ def waiting_contacts(now: datetime) -> Iterator[Metric]:
         oldest.add_metric([channel], _age(row["oldest"] if row else None, now))
     yield waiting
     yield oldest
-    queue = Conversation.objects.filter(status=ChatStatus.QUEUED).aggregate(
+    queue = LiveSession.objects.filter(status=ChatStatus.QUEUED).aggregate(
         n=Count("id"), oldest=Min("queued_at")
     )
     yield _gauge("awn_chat_queue_waiting", "Live chats waiting for an agent", queue["n"])

@@ -56,7 +56,7 @@ def test_widget_visitor_and_agent_chat_live(chromium: Browser, asgi_server: str,
 
     # The agent gets the chat without reloading, accepts it and sees the conversation so far.
     ticket = Ticket.objects.get(channel=Channel.CHAT)
-    conversation_id = ticket.live_chat.pk
+    conversation_id = ticket.channel_conversation.live_session.pk
     agent.get_by_test_id(f"chat-accept-{conversation_id}").click()
     expect(agent.get_by_test_id("chat-line-visitor").first).to_contain_text(QUESTION)
     expect(visitor.get_by_test_id("chat-status")).to_contain_text("تتحدث الآن مع هند")

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.test import Client
 
 from awn.accounts.models import User
-from awn.chat.models import Conversation
+from awn.chat.models import LiveSession
 
 ORIGIN = (b"origin", b"http://testserver")
 
@@ -45,7 +45,7 @@ def start_chat(client: Client | None = None, **fields: Any) -> dict[str, Any]:
     return response.json()
 
 
-def conversation_of(token: str) -> Conversation:
+def conversation_of(token: str) -> LiveSession:
     from awn.chat.services import conversation_for_token
 
     conversation = conversation_for_token(token)

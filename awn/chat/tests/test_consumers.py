@@ -8,7 +8,7 @@ import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 
 from awn.chat.enums import ChatStatus, Sender
-from awn.chat.models import AgentPresence, Conversation, Line
+from awn.chat.models import AgentPresence, Line, LiveSession
 from awn.tickets.enums import Category, Channel, Direction, MessageKind
 from awn.tickets.models import Message
 
@@ -137,7 +137,7 @@ def test_message_handoff_accept_reply_typing_and_close(world: Any, mailoutbox: l
         assert not await sync_to_async(AgentPresence.objects.filter(user=world.agent).exists)()
 
     run(scenario)
-    conversation = Conversation.objects.select_related("ticket").get()
+    conversation = LiveSession.objects.select_related("thread__ticket").get()
     ticket = conversation.ticket
     reply = Message.objects.get(ticket=ticket, direction=Direction.OUTBOUND)
     assert (reply.author_user_id, reply.channel, reply.kind) == (
@@ -280,7 +280,7 @@ def test_a_queued_chat_becomes_a_ticket_when_the_last_agent_leaves(world: Any, m
         await visitor.disconnect()
 
     run(scenario)
-    conversation = Conversation.objects.select_related("ticket").get()
+    conversation = LiveSession.objects.select_related("thread__ticket").get()
     notice = Line.objects.filter(conversation=conversation, sender=Sender.SYSTEM).order_by("id").last()
     assert notice is not None and conversation.ticket.reference in notice.body
     assert conversation.ticket.status == "new"  # the ticket stays open for the team

@@ -14,7 +14,7 @@ from awn.accounts.enums import Role
 from awn.accounts.services import user_create
 from awn.chat import services
 from awn.chat.enums import ChatStatus, Sender
-from awn.chat.models import Conversation, Line
+from awn.chat.models import Line, LiveSession
 from awn.core.errors import ValidationError
 from awn.knowledge.models import Article
 from awn.portal.tests.files import HTML_BYTES, png_bytes
@@ -81,7 +81,7 @@ def test_upload_goes_through_the_attachment_checks(world: Any, settings: Any, tm
     settings.MEDIA_ROOT = tmp_path
     token = start_chat()["token"]
     conversation = conversation_of(token)
-    Conversation.objects.filter(pk=conversation.pk).update(status=ChatStatus.QUEUED)
+    LiveSession.objects.filter(pk=conversation.pk).update(status=ChatStatus.QUEUED)
     client = Client()
     ok = client.post(
         "/chat/upload/",
@@ -102,9 +102,9 @@ def test_upload_goes_through_the_attachment_checks(world: Any, settings: Any, tm
     assert forged.status_code == 404
 
 
-def _queued(world: Any) -> Conversation:
+def _queued(world: Any) -> LiveSession:
     conversation = conversation_of(start_chat()["token"])
-    Conversation.objects.filter(pk=conversation.pk).update(status=ChatStatus.QUEUED)
+    LiveSession.objects.filter(pk=conversation.pk).update(status=ChatStatus.QUEUED)
     conversation.refresh_from_db()
     return conversation
 
@@ -133,7 +133,7 @@ def test_accept_is_first_come_and_transfer_checks_coverage(world: Any) -> None:
 def test_queue_position_and_estimated_wait(world: Any) -> None:
     first, second = _queued(world), _queued(world)
     for pk in (first.pk, second.pk):
-        Conversation.objects.filter(pk=pk).update(queued_at=Conversation.objects.get(pk=pk).created_at)
+        LiveSession.objects.filter(pk=pk).update(queued_at=LiveSession.objects.get(pk=pk).created_at)
     second.refresh_from_db()
     info = services.queue_info(second)
     assert info is not None and info.position == 2

@@ -14,7 +14,7 @@ import websockets
 from asgiref.sync import async_to_sync
 
 from awn.chat.enums import ChatStatus
-from awn.chat.models import Conversation
+from awn.chat.models import LiveSession
 from awn.tickets.enums import Direction
 from awn.tickets.models import Message
 
@@ -75,7 +75,7 @@ def test_visitor_and_agent_over_a_real_uvicorn_server(world: Any) -> None:
     cookie = session_cookie(world.agent).decode()
     with uvicorn_server() as base:
         _journey(base, cookie)
-    ticket = Conversation.objects.select_related("ticket").get().ticket
+    ticket = LiveSession.objects.select_related("thread__ticket").get().ticket
     assert Message.objects.filter(ticket=ticket, direction=Direction.OUTBOUND, body="تم الربط").exists()
 
 

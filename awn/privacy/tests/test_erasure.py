@@ -12,9 +12,10 @@ from django.db import connection
 from django.urls import reverse
 
 from awn.accounts.models import User
-from awn.chat.models import Conversation as LiveChat
 from awn.chat.models import Line
+from awn.chat.models import LiveSession as LiveChat
 from awn.connectors.models import ChannelIdentity, InboundEvent, Inbox
+from awn.connectors.services import web_chat_open
 from awn.crm.models import Contact
 from awn.crm.services import contact_create, contact_merge, external_event_record
 from awn.notifications.models import Notification
@@ -98,9 +99,10 @@ def history(world, settings):
         external_id="wamid.1",
         payload={"from": wa_id, "text": {"body": f"هويتي {nid}"}, "n": int(wa_id)},
     )
+    chat_ticket = world.ticket()
+    thread = web_chat_open(ticket_id=chat_ticket.pk, contact_id=parent.pk, address=email)
     chat = LiveChat.objects.create(
-        ticket=world.ticket(),
-        contact=parent,
+        thread=thread,
         key="k",
         visitor_name="أحمد",
         visitor_email=email,

@@ -170,21 +170,21 @@ def test_an_agent_going_offline_returns_their_chats_to_the_line(world: Any) -> N
     place it had; away keeps them."""
     from awn.chat import services as chat
     from awn.chat.enums import ChatStatus
-    from awn.chat.models import Conversation
+    from awn.chat.models import LiveSession
 
     started = [
         chat.chat_start(name=f"زائر {i}", phone="0501234567", question="لا أستطيع الدخول") for i in range(3)
     ]
     for conversation in started:
-        Conversation.objects.filter(pk=conversation.pk).update(
+        LiveSession.objects.filter(pk=conversation.pk).update(
             status=ChatStatus.QUEUED, queued_at=timezone.now()
         )
         chat.chat_accept(conversation.pk, world.agent)
     status_set(actor=world.agent, user_id=world.agent.pk, state="away")
-    assert Conversation.objects.filter(agent=world.agent, status=ChatStatus.ASSIGNED).count() == 3
-    queued_at = {c.pk: c.queued_at for c in Conversation.objects.all()}
+    assert LiveSession.objects.filter(agent=world.agent, status=ChatStatus.ASSIGNED).count() == 3
+    queued_at = {c.pk: c.queued_at for c in LiveSession.objects.all()}
     status_set(actor=world.supervisor, user_id=world.agent.pk, state="offline")
-    rows = list(Conversation.objects.all())
+    rows = list(LiveSession.objects.all())
     assert len(rows) == 3 and all(c.status == ChatStatus.QUEUED and c.agent_id is None for c in rows)
     assert {c.pk: c.queued_at for c in rows} == queued_at  # same places in the line
     assert not Ticket.objects.filter(assignee=world.agent).exists()
