@@ -55,3 +55,18 @@ class Conflict(DomainError):
     status_code = 409
     code = "conflict"
     default_message = _("Someone else changed this in the meantime. Reload and try again.")
+
+
+def required_text(value: str, *, field: str, label: object, max_length: int) -> str:
+    """The text without NUL characters or surrounding spaces; refused (naming the field) when empty or too long."""
+    text = (value or "").replace("\x00", "").strip()
+    if not text:
+        raise ValidationError(lazy_format(_("%(field)s is required."), field=label), field=field)
+    if len(text) > max_length:
+        raise ValidationError(
+            lazy_format(
+                _("%(field)s is too long (at most %(max)d characters)."), field=label, max=max_length
+            ),
+            field=field,
+        )
+    return text

@@ -20,7 +20,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from awn.accounts.models import User
-from awn.core.errors import NotFound, PermissionDenied, ValidationError, lazy_format
+from awn.core.errors import NotFound, PermissionDenied, ValidationError, lazy_format, required_text
 from awn.core.tasks import dispatch, enqueue, enqueue_in
 from awn.crm.enums import ContactType
 from awn.crm.models import Contact
@@ -45,18 +45,7 @@ DEFAULT_RATES = {"whatsapp": 20, "telegram": 25, "email": 10, "portal": 10, "cha
 DEFAULT_DAILY_LIMITS = {"whatsapp": 100_000}
 
 
-def _require(value: str, *, field: str, label: object, max_length: int) -> str:
-    text = (value or "").replace("\x00", "").strip()
-    if not text:
-        raise ValidationError(lazy_format(_("%(field)s is required."), field=label), field=field)
-    if len(text) > max_length:
-        raise ValidationError(
-            lazy_format(
-                _("%(field)s is too long (at most %(max)d characters)."), field=label, max=max_length
-            ),
-            field=field,
-        )
-    return text
+_require = required_text
 
 
 def _check_guide_url(url: str) -> str:

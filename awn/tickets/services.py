@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from awn.accounts.enums import STAFF_ROLES
 from awn.accounts.models import Team, User
 from awn.accounts.policies import is_staff_member
-from awn.core.errors import Conflict, NotFound, ValidationError, lazy_format
+from awn.core.errors import Conflict, NotFound, ValidationError, lazy_format, required_text
 from awn.core.events import publish
 from awn.crm.models import Contact, Organization
 from awn.search import services as search
@@ -35,18 +35,7 @@ MENTIONS_MAX = 20
 TRACKED_FIELDS = ("subject", "priority", "category", "status", "team_id", "assignee_id")
 
 
-def _clean_text(value: str, *, field: str, max_length: int, label: object) -> str:
-    text = (value or "").replace("\x00", "").strip()
-    if not text:
-        raise ValidationError(lazy_format(_("%(field)s is required."), field=label), field=field)
-    if len(text) > max_length:
-        raise ValidationError(
-            lazy_format(
-                _("%(field)s is too long (at most %(max)d characters)."), field=label, max=max_length
-            ),
-            field=field,
-        )
-    return text
+_clean_text = required_text
 
 
 def _check_choice(value: str, choices: Any, *, field: str) -> str:
