@@ -119,7 +119,13 @@ def test_channel_jobs_are_shared_by_both_workers_and_none_is_done_twice(cluster:
 
     # Both workers took some, and no job id ran on both (or twice on one).
     pattern = re.compile(r"Task awn\.connectors\.tasks\.process_inbound_event\[([0-9a-f-]+)\] succeeded")
-    per_worker = {name: pattern.findall(cluster[name].log_text()) for name in ("worker1", "worker2")}
+
+    def logged() -> dict[str, list[str]]:
+        return {name: pattern.findall(cluster[name].log_text()) for name in ("worker1", "worker2")}
+
+    # A worker writes "succeeded" just after the job's commit: give the last lines a moment to reach the files.
+    wait_until(lambda: sum(map(len, logged().values())) >= EVENTS, 10, "the workers' logs lag", every=0.2)
+    per_worker = logged()
     assert all(per_worker.values()), {k: len(v) for k, v in per_worker.items()}
     runs = Counter(task for tasks in per_worker.values() for task in tasks)
     assert sum(runs.values()) == EVENTS and max(runs.values()) == 1, runs
