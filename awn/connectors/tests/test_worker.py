@@ -86,7 +86,9 @@ def test_failed_sends_retry_with_backoff_then_succeed(world, inboxes, deliver, r
     outbound = OutboundMessage.objects.get()
     assert outbound.status == DeliveryStatus.PENDING and outbound.attempts == 1
     # The first step is 5 s, half of it fixed and half drawn at random: the retry is 2.5–5 s after the attempt.
-    assert before + timedelta(seconds=2.5) <= outbound.next_attempt_at <= timezone.now() + timedelta(seconds=5)
+    assert (
+        before + timedelta(seconds=2.5) <= outbound.next_attempt_at <= timezone.now() + timedelta(seconds=5)
+    )
     assert "HTTP 500" in outbound.last_error
     page = client.get(f"/workspace/tickets/{ticket.pk}/")
     assert b'data-status="pending"' in page.content and b'data-testid="delivery-detail"' in page.content
