@@ -41,6 +41,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.run import fresh_database
+
 ROOT = Path(__file__).resolve().parent.parent
 LEASE = 5  # seconds a killed sender's rows stay claimed
 
@@ -100,16 +102,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["AWN_TASKS_MODE"] = "sync"
-    if args.db == "sqlite":
-        (ROOT / "var").mkdir(exist_ok=True)
-        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
-    else:
-        import psycopg
-
-        base, name = url.rsplit("/", 1)
-        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            conn.execute(f'CREATE DATABASE "{name}"')
+    fresh_database(url)
 
     import django
 
