@@ -14,7 +14,7 @@ from typing import Any, cast
 
 from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import Page
-from django.db.models import Case, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
@@ -305,34 +305,6 @@ def ticket_by_number(user: User, text: str) -> Ticket:
     if number is None:
         raise NotFound()
     return ticket_for_agent(user, number)
-
-
-def ticket_detail_for_agent(user: User, pk: int) -> Ticket:
-    """The ticket page: the row with its people, messages (with authors and attachments), tags and links."""
-    messages = Message.objects.select_related("author_user", "author_contact").prefetch_related("attachments")
-    incidents = visible_tickets(user).select_related("requester").order_by("-created_at")
-    ticket = (
-        visible_tickets(user)
-        .select_related(
-            "requester",
-            "about_contact",
-            "organization",
-            "team",
-            "assignee",
-            "problem",
-            "merged_into",
-        )
-        .prefetch_related(
-            Prefetch("messages", queryset=messages),
-            "tags",
-            Prefetch("incidents", queryset=incidents),
-        )
-        .filter(pk=pk)
-        .first()
-    )
-    if ticket is None:
-        raise NotFound()
-    return ticket
 
 
 @dataclass(frozen=True)
