@@ -49,6 +49,7 @@ AUDIENCE: tuple[tuple[str, int | str], ...] = (
     ("api/v1/incidents", SUPERVISOR),
     ("api/v1/", PUBLIC),
     ("portal/kb/", PUBLIC),
+    ("portal/account/", PUBLIC),  # customers sign in or sign up here (awn/identity)
     ("portal/", SIGNED_IN),
     ("workspace/admin/", ADMIN),
     ("workspace/inboxes/", ADMIN),
