@@ -99,6 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "awn.identity.context_processors.sign_in_options",
             ],
         },
     }
@@ -191,6 +192,7 @@ AWN_OIDC_CLIENT_SECRET = os.environ.get("AWN_OIDC_CLIENT_SECRET", "")
 AWN_OIDC_SCOPES = os.environ.get("AWN_OIDC_SCOPES", "openid profile national_id")
 AWN_OIDC_NATIONAL_ID_CLAIM = os.environ.get("AWN_OIDC_NATIONAL_ID_CLAIM", "national_id")
 AWN_OIDC_CHILDREN_CLAIM = os.environ.get("AWN_OIDC_CHILDREN_CLAIM", "children")
+AWN_OIDC_PENDING_SECONDS = 600  # between leaving for the provider and coming back
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

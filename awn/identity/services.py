@@ -13,6 +13,7 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import send_mail
@@ -27,13 +28,20 @@ from awn.accounts.services import user_create
 from awn.connectors.models import ChannelIdentity
 from awn.core.errors import DomainError, ValidationError
 from awn.core.ratelimit import allow
+from awn.crm.enums import ContactType, RelationKind
 from awn.crm.models import Contact
-from awn.crm.services import contact_create, contact_link_user, contact_update
+from awn.crm.services import (
+    contact_create,
+    contact_link_user,
+    contact_update,
+    relation_add,
+    relation_verify,
+)
 from awn.crm.validators import clean_email, clean_national_id, clean_phone
 
 from .codes import code_hash, code_matches, new_code, normalize_code
 from .enums import Channel, Purpose
-from .models import OneTimeCode, VerifiedAddress
+from .models import ExternalLogin, OneTimeCode, VerifiedAddress
 
 logger = logging.getLogger(__name__)
 
@@ -301,3 +309,84 @@ def codes_prune() -> int:
     """Delete codes a day past their expiry (periodic): the table stays small, nothing usable is kept."""
     deleted, _rows = OneTimeCode.objects.filter(expires_at__lt=timezone.now() - timedelta(days=1)).delete()
     return deleted
+
+
+class SsoRefused(DomainError):
+    code = "sso_refused"
+
+
+def _claim_national_id(value: Any) -> str:
+    try:
+        return clean_national_id(value) if isinstance(value, str) else ""
+    except ValidationError:
+        return ""
+
+
+def _children(claim: Any) -> list[tuple[str, str]]:
+    """(national id, name) of each child the claim lists: ids, or objects with `national_id` and `name`."""
+    if not isinstance(claim, list):
+        return []
+    found = []
+    for item in claim[:20]:
+        if isinstance(item, dict):
+            national_id, name = _claim_national_id(item.get("national_id")), str(item.get("name") or "")
+        else:
+            national_id, name = _claim_national_id(item), ""
+        if national_id:
+            found.append((national_id, name.strip()[:200]))
+    return found
+
+
+def _link_children(parent: Contact, claim: Any) -> None:
+    """Parent → child links the education system vouches for: created verified, or verified when they waited
+    for a check. A link that staff revoked stays revoked (the claim does not undo a revocation)."""
+    for national_id, name in _children(claim):
+        child = Contact.objects.filter(national_id=national_id, merged_into__isnull=True).first()
+        if child is None:
+            if not name:
+                continue  # a child the CRM does not know yet and the claim does not name
+            child = contact_create(name=name, national_id=national_id, contact_type=ContactType.STUDENT)
+        if child.pk == parent.pk:
+            continue
+        relation = relation_add(kind=RelationKind.PARENT_OF, contact=parent, other_contact=child)
+        if relation.verified_at is None and relation.revoked_at is None:
+            relation_verify(relation)
+
+
+def _account_by_national_id(national_id: str, name: str) -> tuple[User, Contact]:
+    """The contact holding the national id the provider vouches for (or a new one), and its portal account."""
+    contact = Contact.objects.filter(national_id=national_id, merged_into__isnull=True).first()
+    if contact is None:
+        contact = contact_create(name=(name or national_id)[:200], national_id=national_id)
+    user: User | None = contact.user
+    if user is None:
+        user = user_create(
+            username=f"c{secrets.token_hex(8)}", password=None, role=Role.CUSTOMER, first_name=name[:150]
+        )
+        contact_link_user(contact=contact, user=user)
+    return user, contact
+
+
+@transaction.atomic
+def oidc_sign_in(*, issuer: str, claims: dict[str, Any]) -> User:
+    """The customer the provider vouches for: found by (issuer, subject), else by the national id it asserts
+    (a verified identity: linking is safe), else created; their children linked from the claim."""
+    subject = str(claims.get("sub") or "")
+    national_id = _claim_national_id(claims.get(settings.AWN_OIDC_NATIONAL_ID_CLAIM))
+    if not subject or not national_id:
+        raise SsoRefused(_("The education system did not send a valid national id. Contact support."))
+    login = ExternalLogin.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
+    if login is not None:
+        user = login.user
+        contact = Contact.objects.filter(user=user, merged_into__isnull=True).first()
+    else:
+        user, contact = _account_by_national_id(national_id, str(claims.get("name") or "").strip())
+    if not user.is_active or user.role != Role.CUSTOMER:
+        raise SsoRefused(_("This account cannot sign in here. Contact support."))
+    if login is None:
+        ExternalLogin.objects.create(user=user, issuer=issuer, subject=subject)
+    else:
+        ExternalLogin.objects.filter(pk=login.pk).update(last_used_at=timezone.now())
+    if contact is not None:
+        _link_children(contact, claims.get(settings.AWN_OIDC_CHILDREN_CLAIM))
+    return user

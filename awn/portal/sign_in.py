@@ -3,15 +3,17 @@ awn.identity.services decides; what is waiting for its code is kept in the sessi
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from awn.accounts import session_keys
 from awn.accounts.views import complete_sign_in
@@ -19,6 +21,7 @@ from awn.core.addresses import client_address
 from awn.core.errors import DomainError
 from awn.core.ratelimit import limit_posts
 from awn.identity.enums import Purpose
+from awn.identity.oidc import PendingAuthorization, authorization_finish, authorization_start, oidc_config
 from awn.identity.services import (
     Destination,
     SignUpClaim,
@@ -26,6 +29,7 @@ from awn.identity.services import (
     code_sign_in,
     code_sign_up,
     destination_parse,
+    oidc_sign_in,
     sign_up_claim,
 )
 
@@ -173,3 +177,58 @@ def sign_up_verify(request: HttpRequest) -> HttpResponse:
             return redirect("portal:home")
     status = 400 if request.method == "POST" else 200
     return _page(request, "sign_up_verify.html", {"form": form, "pending": pending}, status=status)
+
+
+OIDC_PENDING = "awn.identity.oidc"
+
+
+def _oidc_pending(request: HttpRequest) -> PendingAuthorization | None:
+    """What the start of the sign-in left in the session, taken out: a state is good for one return only."""
+    kept = request.session.pop(OIDC_PENDING, None)
+    if not isinstance(kept, dict):
+        return None
+    if session_keys.now() - float(kept.pop("at", 0)) > settings.AWN_OIDC_PENDING_SECONDS:
+        return None
+    try:
+        return PendingAuthorization(**kept)
+    except TypeError:
+        return None
+
+
+@never_cache
+@require_safe
+def oidc_start(request: HttpRequest) -> HttpResponse:
+    """To the education system's sign-in page (authorization code + PKCE); 404 when no provider is set."""
+    config = oidc_config()
+    if config is None:
+        raise Http404
+    try:
+        authorization = authorization_start(
+            config, request.build_absolute_uri(reverse("sign_in:oidc_callback"))
+        )
+    except DomainError as error:
+        return _page(request, "oidc_error.html", {"error": error.message}, status=503)
+    request.session[OIDC_PENDING] = {**asdict(authorization.pending), "at": session_keys.now()}
+    return redirect(authorization.url)
+
+
+@never_cache
+@require_safe
+def oidc_callback(request: HttpRequest) -> HttpResponse:
+    """The provider sends the browser back with a code (or an error): checked, then signed in."""
+    config = oidc_config()
+    if config is None:
+        raise Http404
+    pending = _oidc_pending(request)
+    if request.GET.get("error"):
+        message = _("The sign-in was cancelled at the education system. You can start again.")
+        return _page(request, "oidc_error.html", {"error": message}, status=400)
+    try:
+        claims = authorization_finish(
+            config, pending, state=request.GET.get("state", ""), code=request.GET.get("code", "")
+        )
+        user = oidc_sign_in(issuer=config.issuer, claims=claims)
+    except DomainError as error:
+        return _page(request, "oidc_error.html", {"error": error.message}, status=400)
+    complete_sign_in(request, user, backend=BACKEND)
+    return redirect("portal:home")
