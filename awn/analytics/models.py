@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .enums import FactEventKind
+from .rollup_schema import VALUE_COLUMNS
 
 
 class FactEvent(models.Model):
@@ -79,3 +80,36 @@ class TicketFact(models.Model):
 
     def __str__(self) -> str:
         return f"fact #{self.ticket_id}"
+
+
+class DailyRollup(models.Model):
+    """The facts created on one Riyadh day with the same team, vendor kind, channel and category, added up
+    (rollups.py): counts, sums and fixed-bucket duration histograms, one column each (rollups.VALUE_COLUMNS,
+    added below). Written by the same fold as the facts, live and by the rebuild."""
+
+    day = models.DateField()
+    team_id = models.BigIntegerField(default=0)  # rollups.NO_TEAM_ID when the tickets have no team
+    team_kind = models.CharField(max_length=16, blank=True, default="")
+    channel = models.CharField(max_length=16)
+    category = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "team_id", "team_kind", "channel", "category"], name="rollup_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"rollup {self.day} team {self.team_id} {self.channel} {self.category}"
+
+
+def _add_rollup_columns() -> None:
+    for name in VALUE_COLUMNS:
+        # Sums of seconds may pass 2^31 on a busy day; counts stay small (int4 sums faster on PostgreSQL).
+        # A database default too: the live fold inserts a row with only the columns it adds to.
+        kind = models.BigIntegerField if name.endswith("_sum") else models.IntegerField
+        DailyRollup.add_to_class(name, kind(default=0, db_default=0))
+
+
+_add_rollup_columns()

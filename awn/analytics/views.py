@@ -27,7 +27,9 @@ from .policies import can_view_reports, restricted_team_id
 from .reports import (
     Report,
     breakdown_table,
+    bucket_edges_text,
     build_report,
+    exact_max_tickets,
     heatmap_table,
     kpi_table,
     tickets_table,
@@ -99,6 +101,8 @@ def reports(request: HttpRequest) -> HttpResponse:
         "tables": TABLE_LABELS.items(),
         "drill_url": reverse("analytics:drill"),  # once: the page links every number to it
         "restricted": only is not None,
+        "exact_max": exact_max_tickets(),
+        "bucket_edges": bucket_edges_text() if report and report.approximate else "",
     }
     return render(request, "analytics/reports.html", context, status=200 if form.is_valid() else 400)
 
