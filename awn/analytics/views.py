@@ -23,6 +23,7 @@ from awn.accounts.models import User
 from .exports import to_csv, to_xlsx
 from .forms import BREAKDOWNS, DEFAULT_DAYS, ReportFilterForm, today
 from .kpis import BY_KEY, KPIS, drill_filter
+from .pdf import report_pdf, to_pdf
 from .policies import can_view_reports, restricted_team_id
 from .reports import (
     Report,
@@ -138,7 +139,8 @@ def drill(request: HttpRequest) -> HttpResponse:
 
 @reports_required
 def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
-    if table not in TABLES or fmt not in ("csv", "xlsx"):
+    # Every table to CSV, XLSX or PDF; "report" (every table of the page) to PDF only.
+    if fmt not in ("csv", "xlsx", "pdf") or (table not in TABLES and (table, fmt) != ("report", "pdf")):
         raise Http404()
     user = cast(User, request.user)
     form, only = _form(request)
@@ -146,7 +148,14 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         return render(request, "analytics/drill.html", {"form": form, "page": None}, status=400)
     # National ids are masked unless an administrator asks for them; every export is logged (who, what).
     unmask = request.GET.get("unmask") == "1" and user.role == "admin"
-    if table == "tickets":
+    pdf: bytes | None = None
+    if table == "report":
+        report = build_report(
+            form.report_filter(), only_team_id=only, by=form.cleaned_data.get("by") or "team_id"
+        )
+        pdf = report_pdf(report)
+        result = kpi_table(report)  # for the log line: the rows of the indicators
+    elif table == "tickets":
         _kpi, facts = _drill_facts(request, form, only)
         rows = list(facts[:EXPORT_MAX_ROWS])
         result = tickets_table(rows, requester_identities(f.requester_id for f in rows), unmask=unmask)
@@ -171,7 +180,10 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         },
     )
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    if fmt == "csv":
+    if fmt == "pdf":
+        body = pdf if pdf is not None else to_pdf([result], title=str(result.title), lines=[])
+        response = HttpResponse(body, content_type="application/pdf")
+    elif fmt == "csv":
         response = HttpResponse(to_csv(result), content_type="text/csv; charset=utf-8")
     else:
         response = HttpResponse(
