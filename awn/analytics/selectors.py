@@ -254,3 +254,19 @@ def requester_identities(ids: Iterable[int | None]) -> dict[int, tuple[str, str]
         pk: (name, nid)
         for pk, name, nid in Contact.objects.filter(pk__in=wanted).values_list("pk", "name", "national_id")
     }
+
+
+def subscriptions_for(user: User) -> list[Any]:
+    """The scheduled reports a user manages (an administrator: everyone's), each with its last delivery."""
+    from .models import ReportDelivery, ReportSubscription
+
+    rows = ReportSubscription.objects.select_related("owner").order_by("-created_at")
+    if user.role != "admin":
+        rows = rows.filter(owner=user)
+    subscriptions = list(rows)
+    last: dict[int, Any] = {}
+    for delivery in ReportDelivery.objects.filter(subscription__in=subscriptions).order_by("period_start"):
+        last[delivery.subscription_id] = delivery
+    for sub in subscriptions:
+        sub.last_delivery = last.get(sub.pk)  # type: ignore[attr-defined]
+    return subscriptions

@@ -10,18 +10,21 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, cast
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from awn.accounts.models import User
 
 from .exports import to_csv, to_xlsx
-from .forms import BREAKDOWNS, DEFAULT_DAYS, ReportFilterForm, today
+from .forms import BREAKDOWNS, DEFAULT_DAYS, ReportFilterForm, ReportSubscriptionForm, today
 from .kpis import BY_KEY, KPIS, drill_filter
 from .pdf import report_pdf, to_pdf
 from .policies import can_view_reports, restricted_team_id
@@ -36,7 +39,15 @@ from .reports import (
     tickets_table,
     trend_table,
 )
-from .selectors import report_facts, requester_identities, team_choices, ticket_subjects
+from .scheduled import subscription_create
+from .scheduled import subscription_delete as subscription_delete_service
+from .selectors import (
+    report_facts,
+    requester_identities,
+    subscriptions_for,
+    team_choices,
+    ticket_subjects,
+)
 
 logger = logging.getLogger("awn.analytics.exports")
 View = Callable[..., HttpResponse]
@@ -192,3 +203,37 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="awn-{table}-{stamp}.{fmt}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@reports_required
+def subscriptions(request: HttpRequest) -> HttpResponse:
+    """The reader's scheduled reports and the form to add one (POST)."""
+    user = cast(User, request.user)
+    only = restricted_team_id(user)
+    form = ReportSubscriptionForm(
+        request.POST if request.method == "POST" else None,
+        teams=team_choices(only),
+        restricted=only is not None,
+    )
+    if request.method == "POST" and form.is_valid():
+        subscription_create(owner=user, **form.subscription_fields())
+        messages.success(request, _("The scheduled report is saved: it goes out after each period ends."))
+        return redirect("analytics:subscriptions")
+    teams = {pk: name for pk, name, _kind in team_choices(only)}
+    context = {
+        "form": form,
+        "rows": subscriptions_for(user),
+        "teams": teams,
+        "breakdowns": BREAKDOWNS,
+        "languages": dict(settings.LANGUAGES),
+    }
+    return render(request, "analytics/subscriptions.html", context, status=400 if form.is_bound else 200)
+
+
+@reports_required
+@require_POST
+def subscription_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    if not subscription_delete_service(owner=cast(User, request.user), subscription_id=pk):
+        raise Http404()
+    messages.success(request, _("The scheduled report is stopped."))
+    return redirect("analytics:subscriptions")
