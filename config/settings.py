@@ -439,3 +439,6 @@ AWN_METRICS_TOKEN = os.environ.get("AWN_METRICS_TOKEN", "")
 AWN_BACKUP_KEY = os.environ.get("AWN_BACKUP_KEY", "")
 AWN_BACKUP_DIR = os.environ.get("AWN_BACKUP_DIR", str(VAR_DIR / "backups"))
 AWN_BACKUP_KEEP = int(os.environ.get("AWN_BACKUP_KEEP", "7"))
+# Reports (awn/analytics): a selection of at most this many tickets is read from the facts (exact medians and
+# 90th percentiles); above it from the daily rollups (histograms: within one bucket).
+AWN_REPORTS_EXACT_MAX_TICKETS = int(os.environ.get("AWN_REPORTS_EXACT_MAX_TICKETS", "5000"))

@@ -357,3 +357,8 @@ def query_alternatives(text: str) -> list[tuple[str, ...]]:
         terms = [term for variant in variants for term in _word_terms(variant, ta_marbuta, query=True)]
         words.append(tuple(dict.fromkeys(terms)))
     return words
+
+
+def without_diacritics(text: str) -> str:
+    """The text without Arabic vowel marks and Quranic annotation signs (letters, hamzas and tatweel kept)."""
+    return _DIACRITICS.sub("", text)
