@@ -55,7 +55,9 @@ SUBSCRIPTIONS: Subscriptions = {
         on_commit(routing.on_ticket_created),  # skills routing: to the best available agent (opt-in)
         # Automation rules, run after the commit (the sync part only captures the rule chain: the loop guard).
         sync(automation.on_ticket_created),
-        on_commit(incidents.on_ticket_created),  # surge mode: about an active incident? linked and answered
+        # Surge mode: about an active incident? Linked and claimed in the transaction (the incident's reply is the
+        # one automatic first message: the assistant's first line sees the link), answered by a job.
+        sync(incidents.on_ticket_created),
     ],
     MessageReceived: [
         sync(sla.on_message_received),  # a customer's message starts next reply

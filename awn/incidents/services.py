@@ -30,12 +30,19 @@ from awn.tickets.enums import Category, Channel, Priority, Status
 from awn.tickets.models import Ticket
 
 from .enums import DONE_STATES, BroadcastKind, IncidentStatus, RecipientState
-from .models import Broadcast, Incident, Recipient
+from .models import Broadcast, FirstReply, Incident, Recipient
 from .policies import can_manage_incident, can_manage_incidents
-from .selectors import Criteria, forget_active_incidents, incident_for_reply, matching_tickets
+from .selectors import (
+    Criteria,
+    active_incidents,
+    forget_active_incidents,
+    incident_for_reply,
+    matching_tickets,
+)
 
 logger = logging.getLogger(__name__)
 SEND_JOB = "awn.incidents.tasks.send_broadcast"
+ANSWER_JOB = "awn.incidents.tasks.answer_new_ticket"
 LEASE_SECONDS = 120
 MAX_ATTEMPTS = 3
 TITLE_MAX = 200
@@ -141,6 +148,8 @@ def incident_declare(
     tickets.ticket_record_automation(
         ticket_id=problem.pk, name=f"incident:{incident.pk}", kind="incident", actor=actor
     )
+    # Now (creating the problem ticket above asked for the active incidents: none yet) and after the commit.
+    forget_active_incidents()
     transaction.on_commit(forget_active_incidents)
     return incident
 
@@ -182,9 +191,18 @@ def active_incident_reply(category: str = "", text: str = "", language: str = "a
     )
 
 
-def incident_answer_new_ticket(ticket_id: int) -> bool:
-    """A new ticket about an active incident: linked to its problem and answered at once, on its own channel,
-    with the incident's explanation and guide. Returns whether it was."""
+def _language_of(contact: Contact) -> str:
+    return "en" if (contact.language or "ar").startswith("en") else "ar"
+
+
+def incident_claim_new_ticket(ticket_id: int) -> bool:
+    """Inside the transaction that creates a ticket (a sync reaction to TicketCreated): when an active incident
+    with an automatic first reply matches it, the ticket is linked to the incident's problem and marked as the
+    incident's to answer, and the answering job follows the commit. The link is written before any job runs, so
+    the assistant's generic first answer (WhatsApp, Telegram, email, live chat) sees it and stays silent: the
+    incident's reply is the one automatic first message. Returns whether it was claimed."""
+    if not any(incident.auto_reply for incident in active_incidents()):
+        return False
     ticket = Ticket.objects.select_related("requester").filter(pk=ticket_id).first()
     if ticket is None or ticket.is_problem or ticket.problem_id or ticket.status == Status.CLOSED:
         return False
@@ -192,16 +210,59 @@ def incident_answer_new_ticket(ticket_id: int) -> bool:
     match = incident_for_reply(ticket.category, f"{ticket.subject}\n{first}")
     if match is None:
         return False
-    incident = Incident.objects.select_related("problem").filter(pk=match.pk).first()
+    incident = (
+        Incident.objects.select_related("problem").filter(pk=match.pk, status=IncidentStatus.ACTIVE).first()
+    )
     if incident is None:
         return False
-    language = "en" if (ticket.requester.language or "ar").startswith("en") else "ar"
-    body = incident_reply_text(match.title(language), match.message(language), match.guide_url, language)
+    if not tickets.tickets_link_to_problem(problem=incident.problem, ticket_ids=[ticket.pk], actor=None):
+        return False
+    _claim, created = FirstReply.objects.get_or_create(
+        ticket_id=ticket.pk, defaults={"incident": incident, "language": _language_of(ticket.requester)}
+    )
+    if created:
+        enqueue(ANSWER_JOB, ticket.pk)
+    return created
+
+
+def incident_answer_new_ticket(ticket_id: int) -> bool:
+    """The job after the claim: the incident's explanation and guide, once, on the ticket's own channel (the
+    outgoing services deliver it: the connectors' outbox, the notification email, the live chat's line). A
+    second delivery of the job, or the sweep, finds the claim answered and does nothing. Returns whether it
+    answered now."""
     with transaction.atomic():
-        if not tickets.tickets_link_to_problem(problem=incident.problem, ticket_ids=[ticket.pk], actor=None):
-            return False  # linked meanwhile (a second delivery of the event): answered already
-        tickets.ticket_add_bot_reply(ticket=ticket, body=body)
+        claim = (
+            FirstReply.objects.select_for_update()
+            .select_related("incident", "ticket")
+            .filter(ticket_id=ticket_id, message_id__isnull=True)
+            .first()
+        )
+        if claim is None:
+            return False
+        incident, language = claim.incident, claim.language
+        title = incident.title_en if language == "en" and incident.title_en else incident.title_ar
+        message = incident.message_en if language == "en" and incident.message_en else incident.message_ar
+        body = incident_reply_text(title, message, incident.guide_url, language)
+        try:
+            reply = tickets.ticket_add_bot_reply(ticket=claim.ticket, body=body)
+        except ValidationError:  # closed meanwhile: nothing to answer, and never tried again
+            FirstReply.objects.filter(pk=claim.pk).update(message_id=0)
+            return False
+        FirstReply.objects.filter(pk=claim.pk).update(message_id=reply.pk)
     return True
+
+
+def first_replies_resume(*, stale_seconds: int = 30) -> int:
+    """The sweep: claims a crash or a lost job left unanswered are answered (each once). Returns how many."""
+    since = timezone.now() - timedelta(seconds=stale_seconds)
+    ids = list(
+        FirstReply.objects.filter(message_id__isnull=True, created_at__lt=since)
+        .order_by("pk")
+        .values_list("ticket_id", flat=True)[:1000]
+    )
+    for ticket_id in ids:
+        dispatch(ANSWER_JOB, ticket_id)
+    return len(ids)
 
 
 # --- bulk linking -------------------------------------------------------------------------------------
