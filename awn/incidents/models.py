@@ -120,3 +120,18 @@ class FirstReply(models.Model):
                 fields=["created_at"], name="first_reply_pending", condition=Q(message_id__isnull=True)
             ),
         ]
+
+
+class SpikeAlert(models.Model):
+    """A spike the supervisors were alerted to: one row per category and hour, so a scan that runs twice (two
+    workers, a retry) alerts once."""
+
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices)
+    hour = models.DateTimeField()  # the start of the hour the spike was seen in
+    last_hour = models.PositiveIntegerField(default=0)
+    usual_per_hour = models.FloatField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["category", "hour"], name="spike_alert_once")]

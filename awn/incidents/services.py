@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from awn.accounts.models import User
 from awn.core.errors import NotFound, PermissionDenied, ValidationError, lazy_format, required_text
+from awn.core.events import publish
 from awn.core.tasks import dispatch, enqueue, enqueue_in
 from awn.crm.enums import ContactType
 from awn.crm.models import Contact
@@ -30,11 +31,14 @@ from awn.tickets.enums import Category, Channel, Priority, Status
 from awn.tickets.models import Ticket
 
 from .enums import DONE_STATES, BroadcastKind, IncidentStatus, RecipientState
-from .models import Broadcast, FirstReply, Incident, Recipient
+from .events import SpikeDetected
+from .models import Broadcast, FirstReply, Incident, Recipient, SpikeAlert
 from .policies import can_manage_incident, can_manage_incidents
 from .selectors import (
     Criteria,
+    Spike,
     active_incidents,
+    category_spikes,
     forget_active_incidents,
     incident_for_reply,
     matching_tickets,
@@ -263,6 +267,46 @@ def first_replies_resume(*, stale_seconds: int = 30) -> int:
     for ticket_id in ids:
         dispatch(ANSWER_JOB, ticket_id)
     return len(ids)
+
+
+# --- spike alerts ------------------------------------------------------------------------------------
+
+
+def spikes_alert(*, now: Any = None) -> list[SpikeAlert]:
+    """The periodic scan: each category top problems' spike detection flags (selectors.category_spikes) and no
+    active incident covers yet is alerted once per hour: a row, and SpikeDetected for the supervisors' screens
+    (awn/realtime computes who hears of it). Returns the alerts written now."""
+    now = now or timezone.now()
+    spikes = category_spikes(now=now)
+    if not spikes:
+        return []
+    covered = set(
+        Incident.objects.filter(status=IncidentStatus.ACTIVE)
+        .exclude(category="")
+        .values_list("category", flat=True)
+    )
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    return [alert for spike in spikes if spike.category not in covered if (alert := _alert_once(spike, hour))]
+
+
+@transaction.atomic
+def _alert_once(spike: Spike, hour: Any) -> SpikeAlert | None:
+    alert, created = SpikeAlert.objects.get_or_create(
+        category=spike.category,
+        hour=hour,
+        defaults={"last_hour": spike.last_hour, "usual_per_hour": round(spike.usual_per_hour, 2)},
+    )
+    if not created:
+        return None
+    publish(
+        SpikeDetected(
+            alert_id=alert.pk,
+            category=spike.category,
+            last_hour=spike.last_hour,
+            usual_per_hour=alert.usual_per_hour,
+        )
+    )
+    return alert
 
 
 # --- bulk linking -------------------------------------------------------------------------------------

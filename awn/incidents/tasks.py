@@ -25,3 +25,9 @@ def sweep() -> None:
 def answer_new_ticket(ticket_id: int) -> None:
     """A new ticket claimed by an active incident: answered with the explanation, once."""
     services.incident_answer_new_ticket(ticket_id)
+
+
+@job()
+def spike_scan() -> None:
+    """Top problems' spike detection, every minute: a new spike alerts the supervisors in real time."""
+    services.spikes_alert()
