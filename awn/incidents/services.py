@@ -388,7 +388,8 @@ def broadcast_create(
 ) -> Broadcast:
     """One Broadcast and one Recipient per affected person (their latest open linked ticket, on its channel),
     then the sending job. Refused before anything is written when nobody is affected or a provider's daily
-    limit would be passed."""
+    limit would be passed. A resolution also ends the incident and resolves the problem and every linked
+    ticket, in the same action (`_resolve`)."""
     if not can_manage_incident(actor, incident):
         raise NotFound()
     if kind not in BroadcastKind.values:
@@ -413,7 +414,27 @@ def broadcast_create(
         batch_size=1000,
     )
     enqueue(SEND_JOB, broadcast.pk)
+    if kind == BroadcastKind.RESOLUTION:
+        _resolve(actor, incident)
     return broadcast
+
+
+def _resolve(actor: User, incident: Incident) -> None:
+    """The resolution is one action: the broadcast tells everyone affected; the incident ends (banner and
+    automatic reply off); the problem ticket is resolved and so are its linked incidents, in batches after the
+    commit (tickets.tickets_resolve_incidents), without a "resolved" notice of their own: the broadcast is it."""
+    Incident.objects.filter(pk=incident.pk, status=IncidentStatus.ACTIVE).update(
+        status=IncidentStatus.RESOLVED, resolved_at=timezone.now()
+    )
+    forget_active_incidents()
+    transaction.on_commit(forget_active_incidents)
+    problem = Ticket.objects.get(pk=incident.problem_id)
+    if problem.status in (Status.RESOLVED, Status.CLOSED):
+        tickets.tickets_resolve_incidents(problem=problem, actor=actor, notify_requester=False)
+    else:
+        tickets.ticket_update(
+            ticket=problem, actor=actor, changes={"status": Status.RESOLVED}, notify_requester=False
+        )
 
 
 def lease_seconds() -> int:
