@@ -13,13 +13,14 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from awn.accounts.models import User
+from awn.core import leases
 from awn.core.errors import NotFound, PermissionDenied, ValidationError, lazy_format, required_text
 from awn.core.events import publish
 from awn.core.tasks import dispatch, enqueue, enqueue_in
@@ -444,22 +445,12 @@ def lease_seconds() -> int:
 
 
 def _claim(broadcast_id: int, channel: str, limit: int) -> list[int]:
-    """Up to `limit` recipients of one channel to send now: pending ones, or ones whose sender died (sending past
-    their lease). On PostgreSQL rows another sender holds are skipped (SKIP LOCKED); SQLite has one writer at a
-    time, so the same select-then-update in one transaction is as safe."""
-    now = timezone.now()
-    with transaction.atomic():
-        due = Recipient.objects.filter(broadcast_id=broadcast_id, channel=channel).filter(
-            Q(state=RecipientState.PENDING) | Q(state=RecipientState.SENDING, lease_until__lt=now)
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        ids = list(due.order_by("id").values_list("pk", flat=True)[:limit])
-        if ids:
-            Recipient.objects.filter(pk__in=ids).update(
-                state=RecipientState.SENDING, lease_until=now + timedelta(seconds=lease_seconds())
-            )
-    return ids
+    """Up to `limit` recipients of one channel to send now, under a lease (awn/core/leases.py)."""
+    return leases.claim(
+        Recipient.objects.filter(broadcast_id=broadcast_id, channel=channel),
+        limit=limit,
+        lease_seconds=lease_seconds(),
+    )
 
 
 def _body_for(broadcast: Broadcast, language: str) -> str:
