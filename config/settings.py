@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "awn.quality",
     "awn.incidents",
     "awn.identity",
+    "awn.queueviews",
 ]
 
 MIDDLEWARE = [

@@ -83,6 +83,10 @@ AUDIENCE: tuple[tuple[str, int | str], ...] = (
     ("workspace/automation/macros/", STAFF),
     ("workspace/automation/tickets/", STAFF),
     ("workspace/automation/", SUPERVISOR),
+    (
+        "workspace/views/",
+        STAFF,
+    ),  # saved views of the queue: each agent's own and their team's (awn/queueviews)
     ("workspace/", STAFF),
     ("chat/", PUBLIC),
     ("survey/", PUBLIC),  # each link carries its own signed token

@@ -45,6 +45,7 @@ from awn.tickets.services import (
 )
 from awn.tickets.transitions import ALLOWED_TRANSITIONS
 
+from ..composer_preview import reply_preview
 from ..forms import STATUS_AFTER_CHOICES, ComposerForm, TagsForm, TicketNumberForm, property_changes
 from ..ticket_page import (
     conversation_for_page,
@@ -97,10 +98,12 @@ def _ticket_context(request: HttpRequest, pk: int, composer: dict[str, Any] | No
     audit_minor_ids(request, page_minor_ids(ticket), kind=ObjectKind.TICKET, object_id=ticket.pk)
     composer = composer or {}
     teams = list(Team.objects.order_by("name"))
+    channel_state = channel_state_for_ticket(ticket.pk) if ticket.has_channel_conversation else None  # type: ignore[attr-defined]
     return {
         "ticket": ticket,
         "conversation": conversation_for_page(ticket),
-        "channel_state": channel_state_for_ticket(ticket.pk) if ticket.has_channel_conversation else None,  # type: ignore[attr-defined]
+        "channel_state": channel_state,
+        "preview": reply_preview(ticket, channel_state),
         "tag_names": ticket.tag_names,  # type: ignore[attr-defined]
         "tags_text": ", ".join(ticket.tag_names),  # type: ignore[attr-defined]
         "incidents": incidents_for_page(user, ticket),
