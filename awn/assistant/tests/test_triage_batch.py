@@ -174,3 +174,18 @@ def test_the_sweep_hands_the_worker_batches(world: Any, monkeypatch: Any) -> Non
     assert sweep_untriaged(stale_seconds=0) == len(tickets)
     assert [len(b) for b in batches] == [TRIAGE_BATCH, 5]
     assert sorted(pk for batch in batches for pk in batch) == sorted(t.pk for t in tickets)
+
+
+@pytest.mark.django_db
+def test_rank_many_scores_as_rank_does() -> None:
+    from awn.assistant.answering import current_index
+
+    load_kb()
+    index = current_index()
+    vectors = [index.query_vector(text) for text in TEXTS]
+    many = index.rank_many(TEXTS, vectors, include_internal=True)
+    for text, vector, ranking in zip(TEXTS, vectors, many, strict=True):
+        one = index.rank(text, include_internal=True, vector=vector)  # the reference
+        assert np.allclose(ranking.fused, one.fused) and np.allclose(ranking.lexical, one.lexical)
+        assert [h.article.pk for h in ranking.top(3)] == [h.article.pk for h in one.top(3)]
+    assert index.rank_many([], []) == []

@@ -38,20 +38,23 @@ def triage_many_with_knowledge(texts: Sequence[str]) -> list[TriageResult]:
         return []
     index = current_index()
     vectors = query_vectors(index, texts)
-    results = triage_texts(texts, embeddings=vectors)
-    out = []
-    for text, vector, triage in zip(texts, vectors, results, strict=True):
+    out = triage_texts(texts, embeddings=vectors)
+    ranked = []  # the texts whose category the retrieval has a say in
+    for i, (text, triage) in enumerate(zip(texts, out, strict=True)):
         if triage.category == OTHER:
-            out.append(triage)
             continue
         topic = cue_topic(handoff_cues(text), triage)
         if topic:
             confidence = max(
                 TOPIC_CUE_CONFIDENCE, triage.category_confidence if triage.category == topic else 0.0
             )
-            out.append(replace(triage, category=topic, category_confidence=confidence))
-            continue
-        ranking = index.rank(text, include_internal=True, vector=vector)
-        category, confidence = agreed_category(triage, ranking)
-        out.append(replace(triage, category=category, category_confidence=confidence))
+            out[i] = replace(triage, category=topic, category_confidence=confidence)
+        else:
+            ranked.append(i)
+    rankings = index.rank_many(
+        [texts[i] for i in ranked], [vectors[i] for i in ranked], include_internal=True
+    )
+    for i, ranking in zip(ranked, rankings, strict=True):
+        category, confidence = agreed_category(out[i], ranking)
+        out[i] = replace(out[i], category=category, category_confidence=confidence)
     return out
