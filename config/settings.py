@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "awn.surveys",
     "awn.quality",
     "awn.incidents",
+    "awn.outreach",
 ]
 
 MIDDLEWARE = [
