@@ -38,7 +38,7 @@ from awn.tickets.enums import Channel
 from awn.tickets.models import Message
 
 from . import selectors
-from .enums import CHANNELS, DONE_STATES, Audience, CampaignStatus, RecipientState
+from .enums import DONE_STATES, Audience, CampaignStatus, RecipientState
 from .models import Campaign, OptOut, Recipient, Segment
 from .policies import can_manage_outreach
 
@@ -391,6 +391,3 @@ def recipient_delivery_update(message_id: int, status: str) -> None:
     """A channel's delivery status (sent, delivered, read, failed) for an outreach message, per recipient."""
     Recipient.objects.filter(message_id=message_id).update(delivery=status[:16])
 
-
-def channels_offered() -> tuple[str, ...]:
-    return CHANNELS
