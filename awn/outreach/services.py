@@ -390,4 +390,3 @@ def opt_out_by_reply(message_id: int) -> bool:
 def recipient_delivery_update(message_id: int, status: str) -> None:
     """A channel's delivery status (sent, delivered, read, failed) for an outreach message, per recipient."""
     Recipient.objects.filter(message_id=message_id).update(delivery=status[:16])
-
