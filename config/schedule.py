@@ -49,4 +49,6 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.analytics.tasks.send_scheduled_reports", every=900),
     # Surge mode: spike detection; a category's new spike alerts the supervisors' screens (once an hour).
     Periodic("awn.incidents.tasks.spike_scan", every=60),
+    # Proactive outreach: campaigns a crash or a lost job left unfinished (outside quiet hours; nobody twice).
+    Periodic("awn.outreach.tasks.sweep", every=15),
 )
