@@ -13,7 +13,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .enums import DeliveryStatus, FactEventKind, ReportFrequency
-from .rollup_schema import VALUE_COLUMNS
+from .rollup_schema import HOURS, VALUE_COLUMNS
 
 
 class FactEvent(models.Model):
@@ -100,6 +100,13 @@ class DailyRollup(models.Model):
             models.UniqueConstraint(
                 fields=["monthly", "day", "team_id", "team_kind", "channel", "category"],
                 name="rollup_grain_key",
+            )
+        ]
+        indexes = [
+            # The trend and the heatmap read only these columns of every day of the period: on PostgreSQL an
+            # index-only scan over narrow entries instead of the wide rows (a year: 79k rows, ~75 MB of heap).
+            models.Index(
+                fields=["monthly", "day"], include=["tickets", "resolved", *HOURS], name="rollup_trend"
             )
         ]
 
