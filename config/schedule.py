@@ -45,4 +45,6 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.incidents.tasks.sweep", every=15),
     # Scheduled reports (awn/analytics/scheduled.py): each subscription's last complete week or month, once.
     Periodic("awn.analytics.tasks.send_scheduled_reports", every=900),
+    # Surge mode: spike detection; a category's new spike alerts the supervisors' screens (once an hour).
+    Periodic("awn.incidents.tasks.spike_scan", every=60),
 )
