@@ -18,6 +18,7 @@ from awn.connectors.events import CallAnswered, DeliveryStatusChanged
 from awn.core.events import Subscriptions, on_commit, sync
 from awn.crm.events import ContactErased, ContactMerged
 from awn.incidents import handlers as incidents
+from awn.incidents.events import SpikeDetected
 from awn.incidents.services import recipient_delivery_update
 from awn.notifications import handlers as notifications
 from awn.realtime import handlers as realtime
@@ -55,7 +56,9 @@ SUBSCRIPTIONS: Subscriptions = {
         on_commit(routing.on_ticket_created),  # skills routing: to the best available agent (opt-in)
         # Automation rules, run after the commit (the sync part only captures the rule chain: the loop guard).
         sync(automation.on_ticket_created),
-        on_commit(incidents.on_ticket_created),  # surge mode: about an active incident? linked and answered
+        # Surge mode: about an active incident? Linked and claimed in the transaction (the incident's reply is the
+        # one automatic first message: the assistant's first line sees the link), answered by a job.
+        sync(incidents.on_ticket_created),
     ],
     MessageReceived: [
         sync(sla.on_message_received),  # a customer's message starts next reply
@@ -136,5 +139,8 @@ SUBSCRIPTIONS: Subscriptions = {
     UserSignedIn: [sync(routing.on_user_signed_in)],  # a staff member's presence: online
     UserSignedOut: [sync(routing.on_user_signed_out)],  # offline
     AgentStatusChanged: [sync(chat.on_agent_status_changed)],  # offline: their chats back to the line
+    SpikeDetected: [
+        on_commit(realtime.on_spike_detected),  # supervisors' screens: the alert and "declare an incident"
+    ],
     ChatStarted: [],  # no reaction: chat_start opens the chat's thread itself (the session links to it)
 }

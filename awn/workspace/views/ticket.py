@@ -21,7 +21,7 @@ from awn.core.ids import is_id, parse_id
 from awn.notifications.selectors import notifications_failed_for_ticket
 from awn.privacy.enums import ObjectKind
 from awn.tickets.canned import canned_responses_for, render_canned
-from awn.tickets.enums import ALLOWED_TRANSITIONS, Category, MessageKind, Priority, Status
+from awn.tickets.enums import Category, MessageKind, Priority, Status
 from awn.tickets.models import CannedResponse, Message, Ticket
 from awn.tickets.selectors import (
     assignable_agents,
@@ -43,6 +43,7 @@ from awn.tickets.services import (
     ticket_update,
     ticket_watch,
 )
+from awn.tickets.transitions import ALLOWED_TRANSITIONS
 
 from ..composer_preview import reply_preview
 from ..forms import STATUS_AFTER_CHOICES, ComposerForm, TagsForm, TicketNumberForm, property_changes
