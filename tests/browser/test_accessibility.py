@@ -1,6 +1,6 @@
 """Accessibility in Chromium: axe-core (the npm package, vendored into tests/browser/vendor by bin/awn; nothing is
 served to users nor loaded from outside) runs on the queue, a ticket, the live chats panel, top problems and the
-portal's pages, in Arabic at 1366 px. Any serious or critical violation fails the test, named with its nodes."""
+portal's pages, in Arabic at 1366 px, in the light and the dark scheme. Any serious or critical violation fails the test, named with its nodes."""
 
 from __future__ import annotations
 
@@ -57,12 +57,13 @@ def _check(page: Page, url: str) -> list[str]:
     return [f"{url}: {line}" for line in _violations(page)]
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_serious_accessibility_violation_on_the_workspace_pages(
-    chromium: Browser, live_server: Any, world: Any, kb: None
+    chromium: Browser, live_server: Any, world: Any, kb: None, scheme: str
 ) -> None:
     base = live_server.url
     ticket = world.ticket(subject="لا أستطيع الدخول إلى حساب ولي الأمر")
-    page = arabic_context(chromium, viewport=DESKTOP).new_page()
+    page = arabic_context(chromium, viewport=DESKTOP, color_scheme=scheme).new_page()
     sign_in(page, base, "supervisor")
     found: list[str] = []
     for path in (
@@ -76,13 +77,14 @@ def test_no_serious_accessibility_violation_on_the_workspace_pages(
     assert found == [], "\n".join(found)
 
 
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_no_serious_accessibility_violation_on_the_portal_pages(
-    chromium: Browser, live_server: Any, world: Any, kb: None
+    chromium: Browser, live_server: Any, world: Any, kb: None, scheme: str
 ) -> None:
     base = live_server.url
     world.ticket(subject="نتيجة ابني لا تظهر")
     ticket = Ticket.objects.get()
-    page = arabic_context(chromium, viewport=DESKTOP).new_page()
+    page = arabic_context(chromium, viewport=DESKTOP, color_scheme=scheme).new_page()
     found = _check(page, f"{base}/portal/kb/")
     article = page.locator('a[href^="/portal/kb/"]').filter(has_not_text="").nth(1).get_attribute("href")
     found += _check(page, f"{base}/portal/kb/search?q=كلمة المرور")
