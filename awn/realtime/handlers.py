@@ -2,7 +2,9 @@
 tickets and connectors apps never import realtime. Each pushes ids only; pages fetch the rest.
 
 Each reaction runs off the request (`services.in_background`): the audience query, the notification rows and the
-sends happen in the process's push thread once the request has returned (inline in tests)."""
+sends happen in the process's push thread once the request has returned (inline in tests). Changes of a ticket's
+screens (created, assigned, updated, status) that reach the push thread together are pushed together, from one
+audience read (`services.ticket_changed_soon`)."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from awn.connectors.events import CallAnswered, DeliveryStatusChanged
+from awn.incidents.events import SpikeDetected
 from awn.sla.events import SlaBreached, SlaWarning
 from awn.tickets.events import (
     MessageReceived,
@@ -66,14 +69,17 @@ def on_note_added(event: NoteAdded) -> None:
     )
 
 
-@_off_request
 def on_ticket_created(event: TicketCreated) -> None:
-    services.ticket_changed(event.ticket_id, "created")
+    services.ticket_changed_soon(event.ticket_id, "created")
 
 
-@_off_request
 def on_ticket_assigned(event: TicketAssigned) -> None:
-    services.ticket_changed(event.ticket_id, "assigned")
+    services.ticket_changed_soon(event.ticket_id, "assigned")
+    if event.assignee_id is not None:
+        services.in_background(_notify_assignee, event)
+
+
+def _notify_assignee(event: TicketAssigned) -> None:
     if event.assignee_id is not None:
         services.notify(
             ticket_id=event.ticket_id,
@@ -84,14 +90,12 @@ def on_ticket_assigned(event: TicketAssigned) -> None:
         )
 
 
-@_off_request
 def on_ticket_updated(event: TicketUpdated) -> None:
-    services.ticket_changed(event.ticket_id, "updated")
+    services.ticket_changed_soon(event.ticket_id, "updated")
 
 
-@_off_request
 def on_ticket_status_changed(event: TicketStatusChanged) -> None:
-    services.ticket_changed(event.ticket_id, "status")
+    services.ticket_changed_soon(event.ticket_id, "status")
 
 
 @_off_request
@@ -135,3 +139,12 @@ def on_sla_warning(event: SlaWarning) -> None:
 def on_sla_breached(event: SlaBreached) -> None:
     """A clock passed its target: the assignee and the team's supervisors are told in real time."""
     _sla_alert(event.ticket_id, event.metric, event.due_at, NotificationKind.SLA_BREACHED, supervisors=True)
+
+
+@_off_request
+def on_spike_detected(event: SpikeDetected) -> None:
+    """Top problems' spike detection fired: the supervisors who may declare an incident for the category see an
+    alert with a one-click "declare an incident" link (agents get nothing)."""
+    services.spike_alert(
+        category=event.category, last_hour=event.last_hour, usual_per_hour=event.usual_per_hour
+    )

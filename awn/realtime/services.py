@@ -52,6 +52,8 @@ QUEUE_FRAME_SECONDS = 1.0
 SOCKET_STALE_SECONDS = 300  # a page pings every 30 s; its row is written at most once a minute
 NOTIFICATION_DAYS = 30
 BACKLOG_LIMIT = 1000
+# Ticket changes are pushed this long after the first of a burst, together (one audience read for all of them).
+BURST_SECONDS = 0.05
 Frame = tuple[str, dict[str, Any]]  # (group, the layer message)
 
 
@@ -204,6 +206,9 @@ def in_background(function: Callable[..., None], *args: Any) -> Future[None] | N
 
 
 def wait_for_pushes(timeout: float = SEND_TIMEOUT_SECONDS) -> None:
+    """Until every reaction queued so far has run, the changes of a burst still waiting for its timer included."""
+    if _burst.waiting():
+        in_background(_drain_burst)
     _pusher.wait(timeout)
 
 
@@ -289,6 +294,10 @@ def message_added(
 
 def _to_screens(ticket: Ticket, frame: dict[str, Any], screens: list[selectors.Screen]) -> None:
     """The frame to users with the ticket's page open; a bare queue frame (at most one a second) to the others."""
+    send_many(_screen_frames(ticket, frame, screens))
+
+
+def _screen_frames(ticket: Ticket, frame: dict[str, Any], screens: list[selectors.Screen]) -> list[Frame]:
     queue_frame = {"type": "queue", "ticket": ticket.pk}
     frames = []
     for screen in screens:
@@ -296,7 +305,80 @@ def _to_screens(ticket: Ticket, frame: dict[str, Any], screens: list[selectors.S
             frames.append((user_group(screen.user_id), message(frame)))
         elif _queue_frame_due(screen.user_id):
             frames.append((user_group(screen.user_id), message(queue_frame)))
+    return frames
+
+
+Change = tuple[int, str, dict[str, int]]  # (ticket id, kind, ids the frame carries)
+
+
+def tickets_changed(changes: list[Change]) -> None:
+    """`ticket_changed` of a burst of changes, in arrival order, with one audience read for the burst: the
+    tickets in one query, the teams once, the sockets once per distinct (category, team) of the tickets."""
+    if not changes:
+        return
+    tickets = selectors.tickets_for_audience(list(dict.fromkeys(change[0] for change in changes)))
+    screens = selectors.screens_of_tickets(list(tickets.values()))
+    frames: list[Frame] = []
+    for ticket_id, kind, ids in changes:
+        ticket = tickets.get(ticket_id)
+        if ticket is not None:  # deleted meanwhile: nobody is shown it any more
+            frames += _screen_frames(ticket, {"type": kind, "ticket": ticket_id, **ids}, screens[ticket_id])
     send_many(frames)
+
+
+class _Burst:
+    """Ticket changes waiting for the push thread. The first of a burst queues one drain; the changes that arrive
+    before it runs join it, so a burst of creations costs one audience read instead of one per ticket."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._changes: list[Change] = []
+        self._queued = False
+        self._pid = 0
+
+    def add(self, change: Change) -> bool:
+        """Keep the change; True when the caller must queue a drain (none is queued yet)."""
+        with self._lock:
+            if self._pid != os.getpid():  # a fork: the parent's changes are the parent's
+                self._changes, self._queued, self._pid = [], False, os.getpid()
+            self._changes.append(change)
+            if self._queued:
+                return False
+            self._queued = True
+            return True
+
+    def waiting(self) -> bool:
+        with self._lock:
+            return bool(self._changes) and self._pid == os.getpid()
+
+    def take(self) -> list[Change]:
+        with self._lock:
+            changes, self._changes, self._queued = self._changes, [], False
+            return changes
+
+
+_burst = _Burst()
+
+
+def _drain_burst() -> None:
+    tickets_changed(_burst.take())
+
+
+def _queue_drain() -> None:
+    in_background(_drain_burst)
+
+
+def ticket_changed_soon(ticket_id: int, kind: str, **ids: int) -> None:
+    """`ticket_changed` off the request, BURST_SECONDS later, joined with the other changes that arrive meanwhile
+    (a sync web worker serves one request at a time: without the wait each burst would be one ticket's events).
+    Inline where reactions run inline (tests); when the push thread is too far behind, in the caller of the
+    drain (nothing dropped)."""
+    if tasks_mode() == "sync":
+        ticket_changed(ticket_id, kind, **ids)
+    elif _burst.add((ticket_id, kind, ids)):
+        timer = threading.Timer(BURST_SECONDS, _queue_drain)
+        timer.daemon = True
+        timer.start()
 
 
 def _queue_frame_due(user_id: int) -> bool:
@@ -364,3 +446,54 @@ def _notify_allowed(
 
 def notifications_read(user: User) -> int:
     return AgentNotification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# ---- spike alerts ---------------------------------------------------------------------------------------------
+
+
+def spike_frame(*, category: str, last_hour: int, usual_per_hour: float, language: str) -> dict[str, Any]:
+    """The alert a supervisor's screen shows: what spiked, in their language, and the one-click link to the
+    incident form prefilled with the category."""
+    from django.utils import translation
+    from django.utils.http import urlencode
+    from django.utils.translation import gettext, ngettext
+
+    from awn.tickets.enums import Category
+
+    with translation.override("en" if language.startswith("en") else "ar"):
+        label = str(Category(category).label) if category in Category.values else category
+        text = ngettext(
+            "Spike in %(category)s: %(count)d new ticket in the last hour (usually %(usual)s).",
+            "Spike in %(category)s: %(count)d new tickets in the last hour (usually %(usual)s).",
+            last_hour,
+        ) % {"category": label, "count": last_hour, "usual": f"{usual_per_hour:.1f}"}
+        link_text = gettext("Declare an incident")
+    return {
+        "type": "spike",
+        "category": category,
+        "count": last_hour,
+        "text": text,
+        "link_text": link_text,
+        "url": "/workspace/incidents/?" + urlencode({"category": category}),
+    }
+
+
+def spike_alert(*, category: str, last_hour: int, usual_per_hour: float) -> list[int]:
+    """Push a spike alert to each supervisor who may act on it (selectors.spike_alert_recipients). Returns their
+    ids."""
+    users = selectors.spike_alert_recipients(category)
+    send_many(
+        (
+            user_group(user.pk),
+            message(
+                spike_frame(
+                    category=category,
+                    last_hour=last_hour,
+                    usual_per_hour=usual_per_hour,
+                    language=user.preferred_language or "ar",
+                )
+            ),
+        )
+        for user in users
+    )
+    return [user.pk for user in users]
