@@ -17,6 +17,7 @@ from awn.connectors import handlers as connectors
 from awn.connectors.events import CallAnswered, DeliveryStatusChanged
 from awn.core.events import Subscriptions, on_commit, sync
 from awn.crm.events import ContactErased, ContactMerged
+from awn.identity import handlers as identity
 from awn.incidents import handlers as incidents
 from awn.incidents.events import SpikeDetected
 from awn.incidents.services import recipient_delivery_update
@@ -127,6 +128,7 @@ SUBSCRIPTIONS: Subscriptions = {
             notifications.on_contact_erased
         ),  # the emails written to them lose their text; unsent: never sent
         sync(surveys.on_contact_erased),  # their survey comments
+        sync(identity.on_contact_erased),  # the phone/email they signed in with, their provider logins
     ],
     BusinessCalendarChanged: [
         sync(sla.on_calendar_changed),  # a recomputation of the open tickets' due times, its job after commit

@@ -401,3 +401,20 @@ def oidc_sign_in(*, issuer: str, claims: dict[str, Any]) -> User:
     if contact is not None:
         _link_children(contact, claims.get(settings.AWN_OIDC_CHILDREN_CLAIM))
     return user
+
+
+def sign_in_ways_erase(contact_id: int) -> int:
+    """The person was erased (PDPL): the phone or email they signed in with and their provider logins go, with
+    the codes sent to those addresses. Runs inside the erasure's transaction; how many rows went."""
+    user_ids = list(
+        Contact.objects.filter(pk=contact_id, user__isnull=False).values_list("user_id", flat=True)
+    ) + list(
+        Contact.objects.filter(merged_into_id=contact_id, user__isnull=False).values_list(
+            "user_id", flat=True
+        )
+    )
+    addresses = list(VerifiedAddress.objects.filter(user_id__in=user_ids).values_list("address", flat=True))
+    codes, _rows = OneTimeCode.objects.filter(address__in=addresses).delete()
+    verified, _rows = VerifiedAddress.objects.filter(user_id__in=user_ids).delete()
+    logins, _rows = ExternalLogin.objects.filter(user_id__in=user_ids).delete()
+    return codes + verified + logins

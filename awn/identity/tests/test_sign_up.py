@@ -141,3 +141,15 @@ def test_signing_up_again_with_the_same_address_signs_in(db: None) -> None:
     again, created = _sign_up("منى", national_id_from_seed(778), "0551112233")
     assert again == first and not created
     assert User.objects.count() == 1
+
+
+def test_erasing_the_person_removes_the_address_they_sign_in_with(world: Any) -> None:
+    from awn.crm.services import contact_erase
+    from awn.identity.models import OneTimeCode
+
+    user, _created = _sign_up("منى", NID, "0551112233")
+    contact_erase(contact=user.contact, actor=world.admin, reason="طلب حذف")
+    assert not VerifiedAddress.objects.exists()
+    assert not OneTimeCode.objects.filter(address="+966551112233").exists()
+    user.refresh_from_db()
+    assert not user.is_active
