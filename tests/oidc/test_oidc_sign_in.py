@@ -280,3 +280,15 @@ def test_the_provider_keys_are_fetched_once(sso: Provider, db: None, monkeypatch
     for _ in range(3):
         assert _sign_in(Client(), "known").status_code == 302
     assert [u.rsplit("/", 1)[-1] for u in fetched] == ["openid-configuration", "jwks"]
+
+
+def test_a_rotated_key_is_fetched_again(sso: Provider, db: None) -> None:
+    """The cached JWKS holds only a retired key: the token's key id is unknown, the JWKS is read again once."""
+    from django.core.cache import cache
+    from joserfc.jwk import RSAKey
+
+    retired = RSAKey.generate_key(2048, parameters={"kid": "retired-key", "use": "sig", "alg": "RS256"})
+    assert _sign_in(Client(), "known").status_code == 302  # discovery and keys now cached
+    cache.set(f"awn:oidc:jwks:{sso.issuer}", {"keys": [retired.as_dict(private=False)]}, 3600)
+    assert _sign_in(Client(), "known").status_code == 302
+    assert "test-key-1" in str(cache.get(f"awn:oidc:jwks:{sso.issuer}"))
