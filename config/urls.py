@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),
     path("portal/kb/", include("awn.knowledge.urls")),
+    path("portal/account/", include("awn.portal.sign_in_urls")),  # customers: one-time codes, sign-up, SSO
     path("portal/", include("awn.portal.urls")),
     path("workspace/admin/", include("awn.accounts.admin_urls")),
     path("workspace/inboxes/", include("awn.connectors.urls_admin")),

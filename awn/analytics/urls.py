@@ -7,4 +7,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.reports, name="reports"),
     path("tickets/", views.drill, name="drill"),
     path("export/<slug:table>.<slug:fmt>", views.export, name="export"),
+    path("subscriptions/", views.subscriptions, name="subscriptions"),
+    path("subscriptions/<int:pk>/delete/", views.subscription_delete, name="subscription_delete"),
 ]

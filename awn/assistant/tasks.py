@@ -12,9 +12,12 @@ from awn.tickets.models import Ticket
 
 from .clusters import refresh_clusters
 from .first_line_channels import first_line_on_message
-from .triage.services import triage_ticket as _triage_ticket
+from .triage.services import triage_tickets
 
 TRIAGE_JOB = "awn.assistant.tasks.triage_ticket"
+TRIAGE_BATCH_JOB = "awn.assistant.tasks.triage_batch"
+# Tickets triaged together by the sweep's jobs: one embedding batch, one classification, one insert each.
+TRIAGE_BATCH = 64
 FIRST_LINE_JOB = "awn.assistant.tasks.first_line_reply"
 NEW_PROBLEMS_JOB = "awn.assistant.tasks.refresh_new_problems"
 # Tickets older than this without triage are left as they are (agents have seen them by then); the window also
@@ -25,7 +28,13 @@ SWEEP_HOURS = 6
 @job(queue="ai")
 def triage_ticket(ticket_id: int) -> None:
     """Category, priority, sentiment, dialect of a new ticket (idempotent: a triaged ticket is left alone)."""
-    _triage_ticket(ticket_id)
+    triage_tickets([ticket_id])
+
+
+@job(queue="ai")
+def triage_batch(ticket_ids: list[int]) -> None:
+    """Triage these tickets together (the sweep's batches); each ticket once, a deleted one skipped."""
+    triage_tickets(ticket_ids)
 
 
 @job(queue="ai")
@@ -36,7 +45,8 @@ def first_line_reply(message_id: int) -> None:
 
 @job()
 def sweep_untriaged(*, stale_seconds: int | None = None, limit: int = 500) -> int:
-    """Enqueue again recent tickets still without triage `stale_seconds` after they were created; how many."""
+    """Enqueue recent tickets still without triage `stale_seconds` after they were created, in batches of
+    TRIAGE_BATCH (a worker process, AWN_TASKS_MODE=off, triages all its tickets this way); how many."""
     stale = settings.AWN_WORKER_STALE_SECONDS if stale_seconds is None else stale_seconds
     now = timezone.now()
     ids = list(
@@ -48,8 +58,8 @@ def sweep_untriaged(*, stale_seconds: int | None = None, limit: int = 500) -> in
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
-    for ticket_id in ids:
-        dispatch(TRIAGE_JOB, ticket_id)
+    for start in range(0, len(ids), TRIAGE_BATCH):
+        dispatch(TRIAGE_BATCH_JOB, ids[start : start + TRIAGE_BATCH])
     return len(ids)
 
 

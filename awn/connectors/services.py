@@ -26,11 +26,13 @@ from .secrets import decrypt_secrets, encrypt_secrets
 from .selectors import inbox_cache_clear
 
 logger = logging.getLogger(__name__)
-PROCESS_JOB = "awn.connectors.tasks.process_inbound_event"
+PROCESS_JOB = "awn.connectors.tasks.process_inbound_event"  # one event: retries, the sweep
+DRAIN_JOB = "awn.connectors.tasks.drain_inbound"  # a webhook's events, drained in batches
 
 
 def events_store(inbox: Inbox, items: list[RawItem]) -> tuple[int, int]:
-    """Store new raw items (status pending) and enqueue them; known (inbox, external id) pairs are no-ops.
+    """Store new raw items (status pending) and enqueue one drain job for them; known (inbox, external id) pairs
+    are no-ops.
 
     One statement on both databases: INSERT … ON CONFLICT DO NOTHING RETURNING id, so the webhook answers after
     a single round trip and a concurrent redelivery cannot insert twice. Returns (stored, duplicates).
@@ -64,8 +66,8 @@ def events_store(inbox: Inbox, items: list[RawItem]) -> tuple[int, int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         new_ids = [row[0] for row in cursor.fetchall()]
-    for pk in new_ids:
-        enqueue(PROCESS_JOB, pk)
+    if new_ids:
+        enqueue(DRAIN_JOB, new_ids)
     duplicates = len(items) - len(new_ids)
     if duplicates:
         logger.info("inbox %s: %d duplicate deliveries absorbed", inbox.pk, duplicates)

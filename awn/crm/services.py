@@ -113,6 +113,16 @@ def contact_update(*, contact: Contact, **fields: Any) -> Contact:
     return contact
 
 
+def contact_link_user(*, contact: Contact, user: User) -> Contact:
+    """The portal account of this person (a verified sign-up or single sign-on): one account per contact."""
+    if contact.user_id not in (None, user.pk):
+        raise ValidationError(_("This person already has an account."), field="user")
+    if contact.user_id is None:
+        contact.user = user
+        contact.save(update_fields=["user", "updated_at"])
+    return contact
+
+
 def organization_create(
     *,
     name: str,

@@ -2,7 +2,9 @@
 tickets and connectors apps never import realtime. Each pushes ids only; pages fetch the rest.
 
 Each reaction runs off the request (`services.in_background`): the audience query, the notification rows and the
-sends happen in the process's push thread once the request has returned (inline in tests)."""
+sends happen in the process's push thread once the request has returned (inline in tests). Changes of a ticket's
+screens (created, assigned, updated, status) that reach the push thread together are pushed together, from one
+audience read (`services.ticket_changed_soon`)."""
 
 from __future__ import annotations
 
@@ -67,14 +69,17 @@ def on_note_added(event: NoteAdded) -> None:
     )
 
 
-@_off_request
 def on_ticket_created(event: TicketCreated) -> None:
-    services.ticket_changed(event.ticket_id, "created")
+    services.ticket_changed_soon(event.ticket_id, "created")
 
 
-@_off_request
 def on_ticket_assigned(event: TicketAssigned) -> None:
-    services.ticket_changed(event.ticket_id, "assigned")
+    services.ticket_changed_soon(event.ticket_id, "assigned")
+    if event.assignee_id is not None:
+        services.in_background(_notify_assignee, event)
+
+
+def _notify_assignee(event: TicketAssigned) -> None:
     if event.assignee_id is not None:
         services.notify(
             ticket_id=event.ticket_id,
@@ -85,14 +90,12 @@ def on_ticket_assigned(event: TicketAssigned) -> None:
         )
 
 
-@_off_request
 def on_ticket_updated(event: TicketUpdated) -> None:
-    services.ticket_changed(event.ticket_id, "updated")
+    services.ticket_changed_soon(event.ticket_id, "updated")
 
 
-@_off_request
 def on_ticket_status_changed(event: TicketStatusChanged) -> None:
-    services.ticket_changed(event.ticket_id, "status")
+    services.ticket_changed_soon(event.ticket_id, "status")
 
 
 @_off_request

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db.models import BigIntegerField, BooleanField, Q, Value
@@ -10,7 +10,7 @@ from django.db.models import BigIntegerField, BooleanField, Q, Value
 from awn.accounts.enums import Role
 from awn.accounts.models import User
 from awn.tickets.models import Ticket, TicketWatcher
-from awn.tickets.policies import staff_who_can_view, visible_tickets
+from awn.tickets.policies import staff_who_can_view, staff_who_can_view_each, visible_tickets
 
 from .models import AgentNotification, AgentSocket, Page
 
@@ -84,6 +84,34 @@ def ticket_audience(ticket: Ticket, *, with_watchers: bool = False) -> Audience:
             open_by_user[user_id] = open_by_user.get(user_id, False) or open_ticket_id == ticket.pk
     screens = [Screen(user_id, is_open) for user_id, is_open in sorted(open_by_user.items())]
     return Audience(screens, sorted(watching))
+
+
+def tickets_for_audience(ticket_ids: Sequence[int]) -> dict[int, Ticket]:
+    """`ticket_for_audience` of many tickets, in one query (a ticket deleted meanwhile is missing)."""
+    return {t.pk: t for t in Ticket.objects.only("pk", "category", "team_id").filter(pk__in=list(ticket_ids))}
+
+
+def screens_of_tickets(tickets: Sequence[Ticket]) -> dict[int, list[Screen]]:
+    """`screens_for_ticket` of many tickets: the teams once, then one query of sockets per distinct (category,
+    team) of the tickets, whatever their number: what a burst of new tickets costs the push thread."""
+    groups: dict[tuple[str, int | None], list[Ticket]] = {}
+    for ticket in tickets:
+        groups.setdefault((ticket.category, ticket.team_id), []).append(ticket)
+    out: dict[int, list[Screen]] = {}
+    for key, allowed in staff_who_can_view_each(tickets).items():
+        group = groups[key]
+        rows = list(
+            AgentSocket.objects.filter(user__in=allowed)
+            .filter(Q(ticket_id__in=[t.pk for t in group]) | Q(page=Page.QUEUE))
+            .values_list("user_id", "ticket_id", "page")
+        )
+        for ticket in group:
+            open_by_user: dict[int, bool] = {}
+            for user_id, open_ticket_id, page in rows:
+                if open_ticket_id == ticket.pk or page == Page.QUEUE:
+                    open_by_user[user_id] = open_by_user.get(user_id, False) or open_ticket_id == ticket.pk
+            out[ticket.pk] = [Screen(user_id, is_open) for user_id, is_open in sorted(open_by_user.items())]
+    return out
 
 
 def screens_for_ticket(ticket: Ticket) -> list[Screen]:

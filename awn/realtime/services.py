@@ -289,6 +289,10 @@ def message_added(
 
 def _to_screens(ticket: Ticket, frame: dict[str, Any], screens: list[selectors.Screen]) -> None:
     """The frame to users with the ticket's page open; a bare queue frame (at most one a second) to the others."""
+    send_many(_screen_frames(ticket, frame, screens))
+
+
+def _screen_frames(ticket: Ticket, frame: dict[str, Any], screens: list[selectors.Screen]) -> list[Frame]:
     queue_frame = {"type": "queue", "ticket": ticket.pk}
     frames = []
     for screen in screens:
@@ -296,7 +300,68 @@ def _to_screens(ticket: Ticket, frame: dict[str, Any], screens: list[selectors.S
             frames.append((user_group(screen.user_id), message(frame)))
         elif _queue_frame_due(screen.user_id):
             frames.append((user_group(screen.user_id), message(queue_frame)))
+    return frames
+
+
+Change = tuple[int, str, dict[str, int]]  # (ticket id, kind, ids the frame carries)
+
+
+def tickets_changed(changes: list[Change]) -> None:
+    """`ticket_changed` of a burst of changes, in arrival order, with one audience read for the burst: the
+    tickets in one query, the teams once, the sockets once per distinct (category, team) of the tickets."""
+    if not changes:
+        return
+    tickets = selectors.tickets_for_audience(list(dict.fromkeys(change[0] for change in changes)))
+    screens = selectors.screens_of_tickets(list(tickets.values()))
+    frames: list[Frame] = []
+    for ticket_id, kind, ids in changes:
+        ticket = tickets.get(ticket_id)
+        if ticket is not None:  # deleted meanwhile: nobody is shown it any more
+            frames += _screen_frames(ticket, {"type": kind, "ticket": ticket_id, **ids}, screens[ticket_id])
     send_many(frames)
+
+
+class _Burst:
+    """Ticket changes waiting for the push thread. The first of a burst queues one drain; the changes that arrive
+    before it runs join it, so a burst of creations costs one audience read instead of one per ticket."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._changes: list[Change] = []
+        self._queued = False
+        self._pid = 0
+
+    def add(self, change: Change) -> bool:
+        """Keep the change; True when the caller must queue a drain (none is queued yet)."""
+        with self._lock:
+            if self._pid != os.getpid():  # a fork: the parent's changes are the parent's
+                self._changes, self._queued, self._pid = [], False, os.getpid()
+            self._changes.append(change)
+            if self._queued:
+                return False
+            self._queued = True
+            return True
+
+    def take(self) -> list[Change]:
+        with self._lock:
+            changes, self._changes, self._queued = self._changes, [], False
+            return changes
+
+
+_burst = _Burst()
+
+
+def _drain_burst() -> None:
+    tickets_changed(_burst.take())
+
+
+def ticket_changed_soon(ticket_id: int, kind: str, **ids: int) -> None:
+    """`ticket_changed` off the request, joined with the other changes that reach the push thread meanwhile.
+    Inline where reactions run inline (tests) or when the push thread is too far behind (nothing dropped)."""
+    if tasks_mode() == "sync":
+        ticket_changed(ticket_id, kind, **ids)
+    elif _burst.add((ticket_id, kind, ids)):
+        in_background(_drain_burst)
 
 
 def _queue_frame_due(user_id: int) -> bool:

@@ -3,6 +3,8 @@ outside it is reported as not found (no existence leak)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db.models import Q, QuerySet
 
 from awn.accounts.enums import STAFF_ROLES, Role
@@ -35,11 +37,34 @@ def staff_who_can_view(ticket: Ticket) -> QuerySet[User]:
     pushes to screens. Two queries whatever the number of agents (the teams now, the users when evaluated):
     supervisors, admins, agents without a team or in an unrestricted team, and agents of an outsourced team
     that covers the ticket's category or that the ticket is routed to."""
-    teams = [
+    return _staff_of_teams(_viewing_teams(ticket, _team_rows()))
+
+
+def staff_who_can_view_each(tickets: Iterable[Ticket]) -> dict[tuple[str, int | None], QuerySet[User]]:
+    """`staff_who_can_view` of many tickets, keyed by what it depends on (category, team): the teams are read
+    once for all of them (a burst of pushes computes one audience per distinct key)."""
+    rows = _team_rows()
+    out: dict[tuple[str, int | None], QuerySet[User]] = {}
+    for ticket in tickets:
+        key = (ticket.category, ticket.team_id)
+        if key not in out:
+            out[key] = _staff_of_teams(_viewing_teams(ticket, rows))
+    return out
+
+
+def _team_rows() -> list[tuple[int, str, list[str] | None]]:
+    return list(Team.objects.values_list("pk", "kind", "categories"))
+
+
+def _viewing_teams(ticket: Ticket, rows: list[tuple[int, str, list[str] | None]]) -> list[int]:
+    return [
         pk
-        for pk, kind, categories in Team.objects.values_list("pk", "kind", "categories")
+        for pk, kind, categories in rows
         if not Team(kind=kind).is_restricted or ticket.category in (categories or ()) or pk == ticket.team_id
     ]
+
+
+def _staff_of_teams(teams: list[int]) -> QuerySet[User]:
     return User.objects.filter(is_active=True, role__in=STAFF_ROLES).filter(
         Q(role__in=(Role.SUPERVISOR, Role.ADMIN)) | Q(team__isnull=True) | Q(team_id__in=teams)
     )

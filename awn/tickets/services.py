@@ -24,8 +24,9 @@ from awn.search.enums import Kind as SearchKind
 
 from . import events
 from .attachments import CheckedFile, IncomingFile, check_attachments
-from .enums import ALLOWED_TRANSITIONS, Category, Channel, Direction, MessageKind, Priority, Status
+from .enums import Category, Channel, Direction, MessageKind, Priority, Status
 from .models import Attachment, AuditEntry, Message, Tag, Ticket, TicketWatcher
+from .transitions import validate_transition
 
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
@@ -220,7 +221,7 @@ def ticket_add_message(
                 audit.append(_audit(locked.pk, actor, "reopened"))
         publish(events.MessageReceived(ticket_id=locked.pk, message_id=message.pk))
     if status_after and status_after != locked.status:
-        _validate_transition(locked.status, status_after)
+        validate_transition(locked.status, status_after)
         updates.update(_status_side_effects(locked, status_after, now))
         audit.append(_audit(locked.pk, actor, "changed", "status", locked.status, status_after))
         publish(
@@ -269,19 +270,6 @@ def ticket_add_bot_reply(*, ticket: Ticket, body: str) -> Message:
     publish(events.ReplySent(ticket_id=locked.pk, message_id=message.pk, actor_id=None))
     Ticket.objects.filter(pk=locked.pk).update(last_message_at=now, version=F("version") + 1, updated_at=now)
     return message
-
-
-def _validate_transition(old: str, new: str) -> None:
-    _check_choice(new, Status, field="status")
-    if new not in ALLOWED_TRANSITIONS[old]:
-        raise ValidationError(
-            lazy_format(
-                _("A ticket cannot move from “%(old)s” to “%(new)s”."),
-                old=Status(old).label,
-                new=Status(new).label,
-            ),
-            field="status",
-        )
 
 
 def _status_side_effects(ticket: Ticket, new: str, now: Any) -> dict[str, Any]:
@@ -376,7 +364,7 @@ def _validated_changes(ticket: Ticket, changes: Mapping[str, Any]) -> dict[str, 
             result["category"] = _check_choice(value, Category, field="category")
         elif field == "status":
             if value != ticket.status:
-                _validate_transition(ticket.status, value)
+                validate_transition(ticket.status, value)
             result["status"] = value
         elif field in ("team", "team_id"):
             result["team_id"] = _existing_team_id(value)

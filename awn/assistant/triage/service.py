@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -173,7 +174,62 @@ def _category(
     return label, round(min(1.0, max(0.0, confidence)), 3), version, scores
 
 
-# ── the one entry point ─────────────────────────────────────────────────────────────────────────────────
+# ── the entry points: one text, or many at once ─────────────────────────────────────────────────────────
+@dataclass(frozen=True)
+class _Rules:
+    """What the cue rules read of one text (everything but the category)."""
+
+    text: str
+    has_words: bool
+    priority: rules.PriorityGuess
+    sentiment: str
+    sentiment_confidence: float
+    language: str
+    dialect: str
+    dialect_confidence: float
+
+
+def _rules(text: str) -> _Rules:
+    normalized = normalize_arabic(text)
+    tokens = rules.words(normalized)
+    negative, positive = rules.sentiment_scores(normalized, text)
+    priority = rules.guess_priority(normalized, tokens, negative)
+    sentiment, sentiment_confidence = rules.guess_sentiment(negative, positive, priority.priority)
+    language, dialect, dialect_confidence = rules.guess_dialect(text, normalized, tokens)
+    return _Rules(
+        text, bool(tokens), priority, sentiment, sentiment_confidence, language, dialect, dialect_confidence
+    )
+
+
+def _result(read: _Rules, category: tuple[str, float, str, tuple[tuple[str, float], ...]]) -> TriageResult:
+    label, confidence, version, scores = category
+    priority = read.priority
+    out_of_scope = priority.priority == "low" and any(
+        c.code in ("out_of_scope", "chit_chat") for c in priority.cues
+    )
+    small_talk = priority.priority == "low" and not priority.cues
+    if (out_of_scope or small_talk) and confidence < OUT_OF_SCOPE_TRUST:
+        label, confidence = OTHER, 0.6
+    return TriageResult(
+        category=label,
+        category_confidence=confidence,
+        priority=priority.priority,
+        priority_confidence=round(priority.confidence, 3),
+        sentiment=read.sentiment,
+        sentiment_confidence=round(read.sentiment_confidence, 3),
+        language=read.language,
+        dialect=read.dialect,
+        dialect_confidence=round(read.dialect_confidence, 3),
+        cues=tuple(str(c.label) for c in priority.cues),
+        cue_codes=tuple(c.code for c in priority.cues),
+        model_version=version,
+        category_scores=scores,
+    )
+
+
+_NO_CATEGORY: tuple[str, float, str, tuple[tuple[str, float], ...]] = (OTHER, 0.1, "", ())
+
+
 def triage_text(text: str, *, embedding: np.ndarray | None = None) -> TriageResult:
     """Triage one message (a ticket's subject and first message, or a chat line).
 
@@ -182,35 +238,51 @@ def triage_text(text: str, *, embedding: np.ndarray | None = None) -> TriageResu
     text a second time. Ignored by models that read none or another embedder's; such a model embeds the text
     itself.
     """
-    text = text or ""
-    normalized = normalize_arabic(text)
-    tokens = rules.words(normalized)
-    negative, positive = rules.sentiment_scores(normalized, text)
-    priority = rules.guess_priority(normalized, tokens, negative)
-    sentiment, sentiment_confidence = rules.guess_sentiment(negative, positive, priority.priority)
-    language, dialect, dialect_confidence = rules.guess_dialect(text, normalized, tokens)
-    if tokens:
-        category, category_confidence, version, scores = _category(classifier_text(text, dialect), embedding)
-    else:
-        category, category_confidence, version, scores = OTHER, 0.1, "", ()
-    out_of_scope = priority.priority == "low" and any(
-        c.code in ("out_of_scope", "chit_chat") for c in priority.cues
-    )
-    small_talk = priority.priority == "low" and not priority.cues
-    if (out_of_scope or small_talk) and category_confidence < OUT_OF_SCOPE_TRUST:
-        category, category_confidence = OTHER, 0.6
-    return TriageResult(
-        category=category,
-        category_confidence=category_confidence,
-        priority=priority.priority,
-        priority_confidence=round(priority.confidence, 3),
-        sentiment=sentiment,
-        sentiment_confidence=round(sentiment_confidence, 3),
-        language=language,
-        dialect=dialect,
-        dialect_confidence=round(dialect_confidence, 3),
-        cues=tuple(str(c.label) for c in priority.cues),
-        cue_codes=tuple(c.code for c in priority.cues),
-        model_version=version,
-        category_scores=scores,
-    )
+    read = _rules(text or "")
+    if not read.has_words:
+        return _result(read, _NO_CATEGORY)
+    return _result(read, _category(classifier_text(read.text, read.dialect), embedding))
+
+
+def _categories(
+    texts: list[str], embeddings: np.ndarray | None
+) -> list[tuple[str, float, str, tuple[tuple[str, float], ...]]]:
+    """`_category` of many texts with one call of the model (one matrix product for the whole batch)."""
+    classifier, version = category_model()
+    if classifier is None:
+        return [(OTHER, 0.1, version, ())] * len(texts)
+    vectors = None
+    if embeddings is not None and classifier.uses_embeddings and _reads_default_vectors(classifier):
+        vectors = np.asarray(embeddings, dtype=np.float32).reshape(len(texts), -1)
+    out = []
+    for proba in classifier.predict_proba(texts, embeddings=vectors):
+        scores = tuple(
+            sorted(
+                ((label, round(float(p), 4)) for label, p in zip(classifier.labels, proba, strict=True)),
+                key=lambda item: -item[1],
+            )
+        )
+        label, confidence = scores[0]
+        out.append((label, round(min(1.0, max(0.0, confidence)), 3), version, scores))
+    return out
+
+
+def triage_texts(
+    texts: Sequence[str], *, embeddings: Sequence[np.ndarray | None] | None = None
+) -> list[TriageResult]:
+    """`triage_text` of many messages at once: the same results, the category model called once for all.
+
+    `embeddings`: one query vector (or None) per text, as `triage_text`'s `embedding`; they are used only when every
+    text with words has one (a model that reads vectors then embeds none of them again).
+    """
+    reads = [_rules(text or "") for text in texts]
+    worded = [i for i, read in enumerate(reads) if read.has_words]
+    categories = [_NO_CATEGORY] * len(reads)
+    if worded:
+        vectors = None
+        if embeddings is not None and all(embeddings[i] is not None for i in worded):
+            vectors = np.stack([np.asarray(embeddings[i], dtype=np.float32).ravel() for i in worded])
+        inputs = [classifier_text(reads[i].text, reads[i].dialect) for i in worded]
+        for i, category in zip(worded, _categories(inputs, vectors), strict=True):
+            categories[i] = category
+    return [_result(read, category) for read, category in zip(reads, categories, strict=True)]

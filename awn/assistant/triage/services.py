@@ -6,9 +6,11 @@ automatic one with no actor («System» in the history), a correction with the a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +23,7 @@ from awn.tickets.services import ticket_update
 
 from ..answering import triage_with_knowledge
 from ..models import Dialect, Sentiment, TicketTriage
+from .batch import triage_many_with_knowledge
 from .service import TriageResult
 
 # The automatic triage raises a ticket's priority only when this sure of it, and sets the category of a ticket
@@ -38,10 +41,7 @@ def ticket_triage_text(ticket: Ticket) -> str:
         .values_list("body", flat=True)
         .first()
     )
-    body = (first or ticket.body_preview or "")[:TEXT_LIMIT]
-    if body.startswith(ticket.subject):
-        return body
-    return f"{ticket.subject}\n{body}".strip()
+    return _triage_text(ticket.subject, first or ticket.body_preview or "")
 
 
 def _changes_for(ticket: Ticket, result: TriageResult) -> dict[str, str]:
@@ -63,43 +63,91 @@ def _changes_for(ticket: Ticket, result: TriageResult) -> dict[str, str]:
 
 def triage_ticket(ticket_id: int) -> TicketTriage | None:
     """Triage a ticket once (a redelivered event is a no-op); raise its priority / set its category if sure."""
-    ticket = Ticket.objects.filter(pk=ticket_id).first()
-    if ticket is None:
-        return None
-    existing = TicketTriage.objects.filter(ticket_id=ticket_id).first()
-    if existing is not None:
-        return existing
-    result = triage_with_knowledge(ticket_triage_text(ticket))
+    triage_tickets([ticket_id])
+    return TicketTriage.objects.filter(ticket_id=ticket_id).first()
+
+
+def _untriaged_texts(ticket_ids: Sequence[int]) -> dict[int, str]:
+    """The triage text of each ticket of `ticket_ids` that exists and has no triage yet (one query)."""
+    first_body = Subquery(
+        Message.objects.filter(ticket_id=OuterRef("pk")).order_by("created_at", "pk").values("body")[:1]
+    )
+    rows = (
+        Ticket.objects.filter(pk__in=ticket_ids, triage__isnull=True)
+        .annotate(first_body=first_body)
+        .order_by("pk")
+        .values_list("pk", "subject", "body_preview", "first_body")
+    )
+    return {pk: _triage_text(subject, first or preview or "") for pk, subject, preview, first in rows}
+
+
+def _triage_text(subject: str, body: str) -> str:
+    body = body[:TEXT_LIMIT]
+    if body.startswith(subject):
+        return body
+    return f"{subject}\n{body}".strip()
+
+
+def _triage_row(ticket_id: int, result: TriageResult) -> TicketTriage:
+    return TicketTriage(
+        ticket_id=ticket_id,
+        category=result.category if result.category in Category.values else Category.OTHER,
+        category_confidence=result.category_confidence,
+        priority=result.priority,
+        priority_confidence=result.priority_confidence,
+        sentiment=result.sentiment,
+        sentiment_confidence=result.sentiment_confidence,
+        language=result.language,
+        dialect=result.dialect,
+        dialect_confidence=result.dialect_confidence,
+        cues=list(result.cue_codes),
+        model_version=result.model_version[:64],
+    )
+
+
+def _apply(ticket: Ticket, result: TriageResult) -> list[str]:
+    """Raise the ticket's priority / set its category when the triage is sure; the fields changed."""
+    changes = _changes_for(ticket, result)
+    if not changes:
+        return []
+    seen = {field: getattr(ticket, field) for field in changes}
+    try:
+        with transaction.atomic():
+            ticket_update(ticket=ticket, actor=None, changes=changes, seen=seen)
+    except Conflict:
+        return []  # an agent changed it meanwhile: their value stands
+    return sorted(changes)
+
+
+def triage_tickets(ticket_ids: Sequence[int]) -> int:
+    """Triage these tickets together, each once; how many were triaged here.
+
+    One query reads the tickets still untriaged with their first messages; the texts are embedded and classified
+    in one batch (outside any transaction); then, in one transaction, the tickets still there are locked, the
+    triage rows are inserted in one statement and the sure fields applied through `ticket_update` (audited). A
+    ticket deleted meanwhile, or triaged meanwhile by another worker, is skipped.
+    """
+    texts = _untriaged_texts(list(dict.fromkeys(ticket_ids)))
+    if not texts:
+        return 0
+    results = dict(zip(texts, triage_many_with_knowledge(list(texts.values())), strict=True))
     with transaction.atomic():
-        triage, created = TicketTriage.objects.get_or_create(
-            ticket_id=ticket_id,
-            defaults={
-                "category": result.category if result.category in Category.values else Category.OTHER,
-                "category_confidence": result.category_confidence,
-                "priority": result.priority,
-                "priority_confidence": result.priority_confidence,
-                "sentiment": result.sentiment,
-                "sentiment_confidence": result.sentiment_confidence,
-                "language": result.language,
-                "dialect": result.dialect,
-                "dialect_confidence": result.dialect_confidence,
-                "cues": list(result.cue_codes),
-                "model_version": result.model_version[:64],
-            },
+        tickets = {t.pk: t for t in Ticket.objects.select_for_update().filter(pk__in=list(results))}
+        done = set(
+            TicketTriage.objects.filter(ticket_id__in=list(tickets)).values_list("ticket_id", flat=True)
         )
-        if not created:
-            return triage
-        changes = _changes_for(ticket, result)
-        if changes:
-            seen = {field: getattr(ticket, field) for field in changes}
-            try:
-                with transaction.atomic():
-                    ticket_update(ticket=ticket, actor=None, changes=changes, seen=seen)
-            except Conflict:
-                return triage  # an agent changed it meanwhile: their value stands
-            triage.applied_fields = sorted(changes)
-            triage.save(update_fields=["applied_fields", "updated_at"])
-    return triage
+        todo = [pk for pk in results if pk in tickets and pk not in done]
+        rows = TicketTriage.objects.bulk_create([_triage_row(pk, results[pk]) for pk in todo])
+        applied = []
+        for row in rows:
+            row.applied_fields = _apply(tickets[row.ticket_id], results[row.ticket_id])
+            if row.applied_fields:
+                applied.append(row)
+        now = timezone.now()
+        for row in applied:
+            row.updated_at = now
+        TicketTriage.objects.bulk_update(applied, ["applied_fields", "updated_at"])
+    return len(todo)
 
 
 def _choice(value: str, choices: Any, field: str) -> str:

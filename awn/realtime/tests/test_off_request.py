@@ -32,15 +32,15 @@ def test_the_request_returns_before_the_push_and_the_page_hears_within_a_second(
     release, computing = threading.Event(), threading.Event()
     caller = threading.get_ident()
     threads: list[int] = []
-    real = selectors.ticket_for_audience
+    real = selectors.tickets_for_audience
 
-    def slow_audience(ticket_id: int) -> Any:
+    def slow_audience(ticket_ids: Any) -> Any:
         threads.append(threading.get_ident())
         computing.set()
         assert release.wait(5)
-        return real(ticket_id)
+        return real(ticket_ids)
 
-    monkeypatch.setattr(selectors, "ticket_for_audience", slow_audience)
+    monkeypatch.setattr(selectors, "tickets_for_audience", slow_audience)
 
     def create() -> float:
         # The event map's after-commit reaction, as the request that created the ticket runs it.
