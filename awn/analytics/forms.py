@@ -162,3 +162,16 @@ class ReportSubscriptionForm(forms.Form):
             "team_id": int(d["team"]) if d.get("team") else None,
             "by": d["by"],
         }
+
+
+class CompareForm(forms.Form):
+    """Before and after a change (a guide published, a form fixed): one category, the day it changed, how many
+    days on each side."""
+
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    changed_on = forms.DateField(
+        label=_("Changed on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The first day after."),
+    )
+    days = forms.IntegerField(label=_("Days on each side"), min_value=1, max_value=180, initial=28)

@@ -18,7 +18,7 @@ from awn.core.channels import ChoiceSet
 from awn.tickets.enums import Category, Channel, Status
 
 from .forms import BREAKDOWNS
-from .kpis import KPIS, KpiValue, Unit, compute, compute_grouped
+from .kpis import BY_KEY, KPIS, KpiValue, Unit, compute, compute_grouped
 from .models import TicketFact
 from .rollup_schema import BUCKET_EDGES
 from .rollups import kpi_values, summed
@@ -211,6 +211,63 @@ def _assemble(
         for key, v in grouped
     ]
     return Report(flt, by, values, trend, top, heatmap, breakdown, approximate)
+
+
+@dataclass
+class Comparison:
+    """One category's figures over `days` days before a change and as many days from it."""
+
+    category: str
+    changed_on: date
+    days: int
+    before: Report
+    after: Report
+
+    def rows(self) -> list[tuple[str, str, Any, Any, str]]:
+        """(KPI key, label, before, after, unit) for the table: volumes, per-day volumes, medians, shares."""
+        out: list[tuple[str, str, Any, Any, str]] = []
+        b, a = self.before.values, self.after.values
+        out.append(("volume", _("Tickets"), b["volume"].population, a["volume"].population, "count"))
+        out.append(
+            (
+                "volume",
+                _("Tickets per day"),
+                round(b["volume"].population / self.days, 1),
+                round(a["volume"].population / self.days, 1),
+                "count",
+            )
+        )
+        for key in ("first_reply", "resolution"):
+            kb, ka = b[key].business, a[key].business
+            label = _("%(kpi)s, median (business hours)") % {"kpi": BY_KEY[key].label}
+            out.append((key, label, kb.median if kb else None, ka.median if ka else None, "duration"))
+            label = _("%(kpi)s, 90th percentile (business hours)") % {"kpi": BY_KEY[key].label}
+            out.append((key, label, kb.p90 if kb else None, ka.p90 if ka else None, "duration"))
+        for key in ("reopen_rate", "fcr", "csat"):
+            out.append((key, str(BY_KEY[key].label), b[key].share, a[key].share, "share"))
+        return out
+
+    def table(self) -> list[tuple[str, str, str, list[tuple[Any, Report]]]]:
+        """rows() for the page: (key, label, unit, [(before, its report), (after, its report)])."""
+        return [
+            (key, label, unit, [(b, self.before), (a, self.after)]) for key, label, b, a, unit in self.rows()
+        ]
+
+
+def before_after(category: str, changed_on: date, days: int, *, only_team_id: int | None) -> Comparison:
+    """The same report, restricted to one category, over the `days` days before `changed_on` and the `days` days
+    from it: read from the rollups (or the facts, by the exact rule) like any report."""
+    before = ReportFilter(
+        start=changed_on - timedelta(days=days), end=changed_on - timedelta(days=1), category=category
+    )
+    after = ReportFilter(start=changed_on, end=changed_on + timedelta(days=days - 1), category=category)
+    return Comparison(
+        category,
+        changed_on,
+        days,
+        build_report(before, only_team_id=only_team_id, by="channel"),
+        build_report(after, only_team_id=only_team_id, by="channel"),
+    )
 
 
 # --- the same figures as tables (exports) -----------------------------------------------------------------------

@@ -75,4 +75,7 @@ VALUE_COLUMNS: tuple[str, ...] = (
     *(column for metric in METRICS for column in metric_columns(metric)),
 )
 KEY_COLUMNS = ("day", "team_id", "team_kind", "channel", "category")
+# A stored row is a day's (monthly False) or a whole month's (monthly True, day = the 1st): long periods read
+# their whole months from the month rows, ~30 times fewer.
+STORED_KEY_COLUMNS = ("monthly", *KEY_COLUMNS)
 NO_TEAM_ID = 0  # the key's team when the ticket has none (a unique key has no NULLs)

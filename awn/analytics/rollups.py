@@ -128,6 +128,24 @@ def deltas(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) ->
     }
 
 
+StoredKey = tuple[bool, date, int, str, str, str]
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def with_months(rows: Mapping[Key, Mapping[str, int]]) -> dict[StoredKey, dict[str, int]]:
+    """The stored rows for these day rows: each day's own, and its share of its month's row."""
+    out: dict[StoredKey, dict[str, int]] = {}
+    for key, row in rows.items():
+        for stored in ((False, *key), (True, month_of(key[0]), *key[1:])):
+            into = out.setdefault(stored, {})
+            for column, n in row.items():
+                into[column] = into.get(column, 0) + n
+    return {key: {c: n for c, n in row.items() if n} for key, row in out.items() if any(row.values())}
+
+
 def add_into(total: dict[Key, dict[str, int]], more: Mapping[Key, Mapping[str, int]]) -> None:
     for key, row in more.items():
         into = total.setdefault(key, {})

@@ -152,9 +152,33 @@ def rollups_cover(flt: ReportFilter, by: str) -> bool:
     return by in ROLLUP_DIMENSIONS and flt.weekday is None and flt.hour is None and not flt.group
 
 
-def _rollup_rows(flt: ReportFilter, only_team_id: int | None) -> QuerySet[DailyRollup]:
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def period_rows(first: date, last: date, *, days_only: bool = False) -> Q:
+    """The stored rows that cover the days first..last once: the whole months inside from the month rows, the
+    days before and after them from the day rows (a year: ~12 + 30 rows per key instead of 365)."""
+    days = Q(monthly=False, day__gte=first, day__lte=last)
+    start = first if first.day == 1 else _next_month(first)
+    end = start  # the first day after the whole months
+    while _next_month(end) - timedelta(days=1) <= last:
+        end = _next_month(end)
+    if days_only or end == start:
+        return days
+    covered = Q(monthly=True, day__gte=start, day__lt=end)
+    if first < start:
+        covered |= Q(monthly=False, day__gte=first, day__lt=start)
+    if end <= last:
+        covered |= Q(monthly=False, day__gte=end, day__lte=last)
+    return covered
+
+
+def _rollup_rows(
+    flt: ReportFilter, only_team_id: int | None, *, days_only: bool = False
+) -> QuerySet[DailyRollup]:
     first, last = (flt.day, flt.day) if flt.day else (flt.start, flt.end)
-    rows = DailyRollup.objects.filter(day__gte=first, day__lte=last)
+    rows = DailyRollup.objects.filter(period_rows(first, last, days_only=days_only))
     if only_team_id is not None:
         rows = rows.filter(team_id=only_team_id)
     if flt.team == NO_TEAM:
@@ -192,7 +216,8 @@ def rollup_volume_by_day_and_hour_of_week(
     """volume_by_day_and_hour_of_week from the rollups (one query: tickets, resolved and the 24 hours per day)."""
     daily: dict[date, tuple[int, int]] = {}
     cells: dict[tuple[int, int], int] = {}
-    for row in _summed_by(_rollup_rows(flt, only_team_id), "day", ("tickets", "resolved", *HOURS)):
+    rows = _rollup_rows(flt, only_team_id, days_only=True)
+    for row in _summed_by(rows, "day", ("tickets", "resolved", *HOURS)):
         day: date = row["day"]
         daily[day] = (row["tickets"], row["resolved"])
         weekday = day.isoweekday()

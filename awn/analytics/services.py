@@ -20,7 +20,7 @@ from . import rollups
 from .enums import FactEventKind
 from .facts import REPEAT_WINDOW, Fact, apply, changed_fields, mark_repeats, repeat_trigger
 from .models import DailyRollup, FactEvent, TicketFact
-from .rollup_schema import KEY_COLUMNS, VALUE_COLUMNS
+from .rollup_schema import STORED_KEY_COLUMNS, VALUE_COLUMNS
 
 FACT_FIELDS = tuple(f.attname for f in TicketFact._meta.concrete_fields)
 
@@ -116,26 +116,34 @@ def _insert_fact(fact: Fact) -> bool:
 
 
 def write_rollup_deltas(changes: Mapping[rollups.Key, Mapping[str, int]]) -> None:
-    """Add each change to its rollup row (INSERT … ON CONFLICT DO UPDATE SET c = c + excluded.c); a row left with
-    no ticket (every ticket moved away) is deleted, as the rebuild would not write it."""
+    """Add each change to its day's row and its month's row, in one statement (INSERT … ON CONFLICT DO UPDATE SET
+    c = c + excluded.c); rows left with no ticket (every ticket moved away) are deleted, as the rebuild would
+    not write them."""
     table = DailyRollup._meta.db_table
-    keys = ", ".join(KEY_COLUMNS)
+    keys = ", ".join(STORED_KEY_COLUMNS)
     for key, row in changes.items():
-        columns = sorted(row)
-        day = connection.ops.adapt_datefield_value(key[0])
-        params = [day, *key[1:], *(row[c] for c in columns)]
+        columns = sorted(c for c, n in row.items() if n)
+        if not columns:
+            continue
+        day, month = (
+            connection.ops.adapt_datefield_value(key[0]),
+            connection.ops.adapt_datefield_value(rollups.month_of(key[0])),
+        )
+        values = [row[c] for c in columns]
+        params = [False, day, *key[1:], *values, True, month, *key[1:], *values]
+        one = f"({', '.join(['%s'] * (len(STORED_KEY_COLUMNS) + len(columns)))})"
         sql = (
             f"INSERT INTO {table} ({keys}, {', '.join(columns)}) "  # noqa: S608
-            f"VALUES ({', '.join(['%s'] * len(params))}) ON CONFLICT ({keys}) DO UPDATE SET "
+            f"VALUES {one}, {one} ON CONFLICT ({keys}) DO UPDATE SET "
             + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             if row.get("tickets", 0) < 0:
                 cursor.execute(
-                    f"DELETE FROM {table} WHERE day = %s AND team_id = %s AND team_kind = %s "  # noqa: S608
-                    "AND channel = %s AND category = %s AND tickets = 0",
-                    [day, *key[1:]],
+                    f"DELETE FROM {table} WHERE ((monthly = %s AND day = %s) OR (monthly = %s AND day = %s)) "  # noqa: S608
+                    "AND team_id = %s AND team_kind = %s AND channel = %s AND category = %s AND tickets = 0",
+                    [False, day, True, month, *key[1:]],
                 )
 
 
@@ -221,20 +229,22 @@ def rollups_of(facts: Iterable[Fact]) -> dict[rollups.Key, dict[str, int]]:
     return total
 
 
-def _replace_all_rollups(rows: Mapping[rollups.Key, Mapping[str, int]]) -> None:
-    """Every rollup row replaced: TRUNCATE and COPY on PostgreSQL, DELETE and bulk_create elsewhere."""
+def _replace_all_rollups(days: Mapping[rollups.Key, Mapping[str, int]]) -> None:
+    """Every rollup row (days and months) replaced: TRUNCATE and COPY on PostgreSQL, DELETE and bulk_create
+    elsewhere."""
+    rows = rollups.with_months(days)
     if connection.vendor == "postgresql":
         table = DailyRollup._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(f"TRUNCATE {table}")
-            columns = ", ".join((*KEY_COLUMNS, *VALUE_COLUMNS))
+            columns = ", ".join((*STORED_KEY_COLUMNS, *VALUE_COLUMNS))
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for key, row in rows.items():
                     copy.write_row((*key, *(row.get(c, 0) for c in VALUE_COLUMNS)))
         return
     DailyRollup.objects.all().delete()
     DailyRollup.objects.bulk_create(
-        [DailyRollup(**dict(zip(KEY_COLUMNS, key, strict=True)), **row) for key, row in rows.items()],
+        [DailyRollup(**dict(zip(STORED_KEY_COLUMNS, key, strict=True)), **row) for key, row in rows.items()],
         batch_size=100,
     )
 
@@ -244,9 +254,9 @@ def rollups_refresh(*, batch_size: int = 5000) -> int:
     """Every rollup row recomputed from the facts as they stand (facts written in bulk, outside the fold); the
     number of rows written."""
     facts = TicketFact.objects.order_by().values(*FACT_FIELDS).iterator(chunk_size=batch_size)
-    rows = rollups_of(facts)
-    _replace_all_rollups(rows)
-    return len(rows)
+    days = rollups_of(facts)
+    _replace_all_rollups(days)
+    return len(days)
 
 
 @dataclass(frozen=True)

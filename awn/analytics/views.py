@@ -24,12 +24,13 @@ from django.views.decorators.http import require_POST
 from awn.accounts.models import User
 
 from .exports import to_csv, to_xlsx
-from .forms import BREAKDOWNS, DEFAULT_DAYS, ReportFilterForm, ReportSubscriptionForm, today
+from .forms import BREAKDOWNS, DEFAULT_DAYS, CompareForm, ReportFilterForm, ReportSubscriptionForm, today
 from .kpis import BY_KEY, KPIS, drill_filter
 from .pdf import report_pdf, to_pdf
 from .policies import can_view_reports, restricted_team_id
 from .reports import (
     Report,
+    before_after,
     breakdown_table,
     bucket_edges_text,
     build_report,
@@ -237,3 +238,22 @@ def subscription_delete(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404()
     messages.success(request, _("The scheduled report is stopped."))
     return redirect("analytics:subscriptions")
+
+
+@reports_required
+def compare(request: HttpRequest) -> HttpResponse:
+    """Before and after a change: one category's figures on each side of a day (process analytics)."""
+    user = cast(User, request.user)
+    only = restricted_team_id(user)
+    form = CompareForm(request.GET or None)
+    comparison = None
+    if form.is_valid():
+        d = form.cleaned_data
+        comparison = before_after(d["category"], d["changed_on"], d["days"], only_team_id=only)
+    context = {"form": form, "comparison": comparison, "drill_url": reverse("analytics:drill")}
+    return render(
+        request,
+        "analytics/compare.html",
+        context,
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )

@@ -17,8 +17,8 @@ from awn.analytics.enums import FactEventKind as K
 from awn.analytics.kpis import KPIS, KpiValue, drill_filter, percentile
 from awn.analytics.models import DailyRollup, TicketFact
 from awn.analytics.reports import build_report
-from awn.analytics.rollup_schema import BUCKET_EDGES, KEY_COLUMNS, VALUE_COLUMNS
-from awn.analytics.rollups import ROLLUP_KPIS, bucket_bounds, bucket_of, histogram_percentile
+from awn.analytics.rollup_schema import BUCKET_EDGES, STORED_KEY_COLUMNS, VALUE_COLUMNS
+from awn.analytics.rollups import ROLLUP_KPIS, bucket_bounds, bucket_of, histogram_percentile, with_months
 from awn.analytics.selectors import ReportFilter, report_facts
 from awn.analytics.services import FACT_FIELDS, facts_rebuild, record_event, rollups_of
 
@@ -30,13 +30,16 @@ NOVEMBER = ReportFilter(start=date(2026, 11, 1), end=date(2026, 11, 30))
 
 
 def _rows() -> dict[tuple[Any, ...], dict[str, int]]:
-    rows = DailyRollup.objects.values(*KEY_COLUMNS, *VALUE_COLUMNS)
-    return {tuple(row[c] for c in KEY_COLUMNS): {c: row[c] for c in VALUE_COLUMNS if row[c]} for row in rows}
+    rows = DailyRollup.objects.values(*STORED_KEY_COLUMNS, *VALUE_COLUMNS)
+    return {
+        tuple(row[c] for c in STORED_KEY_COLUMNS): {c: row[c] for c in VALUE_COLUMNS if row[c]}
+        for row in rows
+    }
 
 
 def _expected_from_facts() -> dict[tuple[Any, ...], dict[str, int]]:
     facts = TicketFact.objects.values(*FACT_FIELDS)
-    return {key: {c: n for c, n in row.items() if n} for key, row in rollups_of(facts).items()}
+    return dict(with_months(rollups_of(facts)))
 
 
 def test_buckets_by_hand() -> None:
@@ -74,7 +77,9 @@ def test_live_rollups_equal_the_rebuilt_ones_and_the_sum_of_the_facts(world: Any
     )  # moves between teams, a category change, a merge, a reopening, repeats, a survey, a rating
     live = _rows()
     assert live and live == _expected_from_facts()
-    assert sum(row.get("tickets", 0) for row in live.values()) == 5  # six tickets, one merged away
+    days = [row for key, row in live.items() if not key[0]]
+    assert sum(row.get("tickets", 0) for row in days) == 5  # six tickets, one merged away
+    assert sum(row.get("tickets", 0) for key, row in live.items() if key[0]) == 5  # and the same in months
     assert all(row.get("tickets", 0) > 0 for row in live.values())  # rows every ticket left are deleted
     DailyRollup.objects.update(tickets=99, fcr=0)  # damage them: the rebuild must not read them
     DailyRollup.objects.create(day=date(2020, 1, 1), channel="email", category="other", tickets=7)
@@ -86,22 +91,26 @@ def test_live_rollups_equal_the_rebuilt_ones_and_the_sum_of_the_facts(world: Any
 def test_a_ticket_moved_to_another_team_moves_its_row_and_a_replay_counts_once(db: None) -> None:
     created(1, r(3, 9), requester=1, category="transfer")
     created(1, r(3, 9), requester=1, category="transfer")  # a creation published twice
-    (row,) = DailyRollup.objects.values("team_id", "tickets", "h09")
+    (row,) = DailyRollup.objects.filter(monthly=False).values("team_id", "tickets", "h09")
     assert row == {"team_id": 0, "tickets": 1, "h09": 1}
+    assert DailyRollup.objects.get(monthly=True).day == date(2026, 11, 1)
     record_event(
         kind=K.ASSIGNED,
         ticket_id=1,
         at=r(3, 10),
         payload={"team_id": 5, "assignee_id": None, "team_kind": "hybrid"},
     )
-    (row,) = DailyRollup.objects.values("day", "team_id", "team_kind", "tickets", "h09")
+    (row,) = DailyRollup.objects.filter(monthly=False).values("day", "team_id", "team_kind", "tickets", "h09")
     assert row == {"day": date(2026, 11, 3), "team_id": 5, "team_kind": "hybrid", "tickets": 1, "h09": 1}
+    assert DailyRollup.objects.filter(monthly=True).values_list("team_id", flat=True).get() == 5
     status(1, r(3, 11), "open", "resolved")
     record_event(kind=K.RATED, ticket_id=1, at=r(3, 12), payload={"score": 5})
     record_event(kind=K.RATED, ticket_id=1, at=r(3, 13), payload={"score": 3})  # a changed answer moves back
-    values = DailyRollup.objects.values(
-        "resolved", "fcr", "rated", "satisfied", "asked", "res_n", "res_sum"
-    ).get()
+    values = (
+        DailyRollup.objects.filter(monthly=False)
+        .values("resolved", "fcr", "rated", "satisfied", "asked", "res_n", "res_sum")
+        .get()
+    )
     assert values == {
         "resolved": 1, "fcr": 1, "rated": 1, "satisfied": 0, "asked": 1, "res_n": 1, "res_sum": 7200
     }  # fmt: skip
@@ -212,5 +221,41 @@ def test_the_migration_fills_the_rollups_of_facts_written_before_it(timeline: No
 
     live = _rows()
     DailyRollup.objects.all().delete()  # as before the migration: facts, no rollups
-    import_module("awn.analytics.migrations.0004_daily_rollup").fill_from_facts(apps, None)
+    import_module("awn.analytics.migrations.0004_daily_rollup").fill_from_facts(apps, None)  # the days
+    import_module("awn.analytics.migrations.0006_rollup_months").fill_months(apps, None)  # their months
     assert _rows() == live and live
+
+
+def test_a_period_reads_whole_months_from_month_rows_and_the_rest_from_days() -> None:
+    from awn.analytics.selectors import period_rows
+
+    # Worked out by hand: 15 Oct – 10 Dec 2026 = days 15–31 Oct, the whole of November, days 1–10 Dec.
+    q = str(period_rows(date(2026, 10, 15), date(2026, 12, 10)))
+    assert (
+        "('day__gte', datetime.date(2026, 11, 1)), ('day__lt', datetime.date(2026, 12, 1)), ('monthly', True)"
+        in q
+    )
+    assert "('day__gte', datetime.date(2026, 10, 15)), ('day__lt', datetime.date(2026, 11, 1))" in q
+    assert "('day__gte', datetime.date(2026, 12, 1)), ('day__lte', datetime.date(2026, 12, 10))" in q
+    # No whole month inside: days only.
+    assert "True" not in str(period_rows(date(2026, 11, 8), date(2026, 12, 7)))
+    assert "True" not in str(period_rows(date(2026, 11, 1), date(2026, 11, 29)))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [
+        (date(2026, 10, 20), date(2026, 12, 3)),
+        (date(2026, 11, 1), date(2026, 11, 30)),
+        (date(2026, 11, 2), date(2026, 11, 8)),
+    ],
+)
+def test_months_and_days_give_the_same_figures(timeline: None, start: date, end: date) -> None:
+    flt = ReportFilter(start=start, end=end)
+    with override_settings(AWN_REPORTS_EXACT_MAX_TICKETS=10**9):
+        exact = build_report(flt, only_team_id=None, by="category")
+    with override_settings(AWN_REPORTS_EXACT_MAX_TICKETS=0):
+        approx = build_report(flt, only_team_id=None, by="category")
+    _same(exact.values, approx.values, report_facts(flt, only_team_id=None))
+    assert [(b.day, b.count) for b in exact.trend] == [(b.day, b.count) for b in approx.trend]
