@@ -12,6 +12,7 @@ from awn.tickets.selectors import QUEUE_COUNT_CAP, queue_match_count
 
 from .models import SavedView
 from .policies import visible_views
+from .services import FILTERS
 
 MAX_SHOWN = 20
 
@@ -31,7 +32,10 @@ class ViewBadge:
 
 
 def view_query(view: SavedView) -> str:
-    return urlencode({"queue": view.queue, "sort": view.sort, **view.filters, "view": view.pk})
+    """The queue's query string of the view, its filters in one order whatever the database kept (PostgreSQL's
+    jsonb reorders keys): the same link before and after a save."""
+    filters = [(name, view.filters[name]) for name in FILTERS if name in view.filters]
+    return urlencode([("queue", view.queue), ("sort", view.sort), *filters, ("view", view.pk)])
 
 
 def view_for(user: User, pk: int) -> SavedView:
