@@ -3,7 +3,7 @@ generator): what a change to the intake path saves, measured so that a shared ma
 (issue 14). Production layout: AWN_TASKS_MODE=off (jobs are a worker's), so what is left is the request's own.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/awn_bench AWN_TASKS_MODE=off \
-        python -m bench.api_create_cpu [--creations 20] [--rounds 3] [--screens 20]
+        python -m bench.api_create_cpu [--creations 20] [--rounds 3] [--screens 20] [--burst [--threads 4]]
 
 Per round: `--creations` POSTs to /api/v1/tickets with one token, rotating requesters; reported per creation as
 the median of the round: `request_cpu_ms` (CPU of the request's thread: time.thread_time), `process_cpu_ms` (every
@@ -21,6 +21,7 @@ import os
 import statistics
 import sys
 import time
+from typing import Any
 
 import django
 
@@ -86,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--creations", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--screens", type=int, default=20)
+    parser.add_argument(
+        "--burst", action="store_true", help="Creations from --threads threads, pushes drained once a round."
+    )
+    parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args(argv)
     _, key = api_token_create(user=_agent(), name="bench-intake")
     _screens(args.screens)
@@ -111,6 +116,8 @@ def main(argv: list[str] | None = None) -> int:
 
     for _ in range(5):  # warm: imports, per-process caches, connections
         create()
+    if args.burst:
+        return _bursts(args, key, contacts)
     rounds = []
     for _ in range(args.rounds):
         runs = [create() for _ in range(args.creations)]
@@ -124,6 +131,68 @@ def main(argv: list[str] | None = None) -> int:
         )
     load = [round(x, 2) for x in os.getloadavg()]
     print(json.dumps({"creations": args.creations, "screens": args.screens, "rounds": rounds, "load": load}))
+    return 0
+
+
+def _counted_audience_reads() -> dict[str, int]:
+    """How many times the push thread reads a ticket's audience (`ticket_for_audience`: notifications, messages,
+    and every screen change in code before bursts) and a burst's (`tickets_for_audience`, when the code has it)."""
+    from awn.realtime import selectors
+
+    counts: dict[str, int] = {}
+    for name in ("ticket_for_audience", "tickets_for_audience"):
+        real = getattr(selectors, name, None)
+        if real is None:
+            continue
+        counts[name] = 0
+
+        def counted(*args: Any, _real: Any = real, _name: str = name, **kwargs: Any) -> Any:
+            counts[_name] += 1
+            return _real(*args, **kwargs)
+
+        setattr(selectors, name, counted)
+    return counts
+
+
+def _bursts(args: argparse.Namespace, key: str, contacts: list[int]) -> int:
+    """`--burst`: each round posts `--creations` tickets from `--threads` threads at once (as a gthread worker
+    or a busy machine would), then waits for the pushes; per creation: the process's CPU over the round, and the
+    audience reads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    counts = _counted_audience_reads()
+
+    def post(n: int) -> int:
+        body = {**BODY, "requester_id": contacts[n % len(contacts)]} if contacts else BODY
+        response = Client(HTTP_AUTHORIZATION=f"Bearer {key}").post(
+            "/api/v1/tickets", body, content_type="application/json"
+        )
+        connections.close_all()
+        return int(response.status_code)
+
+    rounds = []
+    with ThreadPoolExecutor(max_workers=args.threads) as pool:
+        for r in range(args.rounds):
+            _drain()
+            for name in counts:
+                counts[name] = 0
+            process, wall = time.process_time(), time.perf_counter()
+            statuses = list(pool.map(post, range(r * args.creations, (r + 1) * args.creations)))
+            _drain()
+            process_cpu, wall_s = time.process_time() - process, time.perf_counter() - wall
+            assert all(status in (200, 201) for status in statuses), statuses
+            rounds.append(
+                {
+                    "process_cpu_ms": round(process_cpu * 1000 / args.creations, 2),
+                    "wall_ms": round(wall_s * 1000 / args.creations, 2),
+                    **{name: round(count / args.creations, 3) for name, count in counts.items()},
+                }
+            )
+    load = [round(x, 2) for x in os.getloadavg()]
+    result = {"burst": True, "threads": args.threads, "creations": args.creations, "screens": args.screens}
+    print(json.dumps({**result, "rounds": rounds, "load": load}))
     return 0
 
 

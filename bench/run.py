@@ -329,8 +329,10 @@ def ticket_page_paths(ticket_ids: list[int]) -> list[str]:
     return [f"/workspace/tickets/{pk}/" for pk in ticket_ids]
 
 
-def start_server(env: dict[str, str], workers: int, worker_class: str = "sync") -> subprocess.Popen[bytes]:
-    threads = ["--threads", "2", "--keep-alive", "5"] if worker_class == "gthread" else []
+def start_server(
+    env: dict[str, str], workers: int, worker_class: str = "sync", threads: int = 2, wait: float = 30
+) -> subprocess.Popen[bytes]:
+    threading = ["--threads", str(threads), "--keep-alive", "5"] if worker_class == "gthread" else []
     cmd = [
         str(VENV_BIN / "gunicorn"),
         "config.wsgi:application",
@@ -338,7 +340,7 @@ def start_server(env: dict[str, str], workers: int, worker_class: str = "sync") 
         str(workers),
         "--worker-class",
         worker_class,
-        *threads,
+        *threading,
         "--bind",
         f"127.0.0.1:{PORT}",
         "--backlog",
@@ -347,7 +349,7 @@ def start_server(env: dict[str, str], workers: int, worker_class: str = "sync") 
         "warning",
     ]
     server = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.time() + 30
+    deadline = time.time() + wait
     while time.time() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"the server exited (port {PORT} taken?)")
@@ -469,12 +471,14 @@ def run_wrk(
 
 
 def create_ticket_lua(token: str, contact_ids: list[int]) -> str:
-    """POSTs rotating over many requesters, as real traffic is (one requester would pile up every ticket)."""
+    """POSTs rotating over many requesters, as real traffic is (one requester would pile up every ticket). Each
+    body carries the request's own number (REQNO, replaced per request), so no two tickets have the same text:
+    a repeated text would be triaged from a vector computed once (the assistant's QueryMemo), not measured."""
     bodies = [
         json.dumps(
             {
                 "subject": "لا أستطيع الدخول إلى حسابي في النظام",
-                "body": "تظهر رسالة أن كلمة المرور غير صحيحة مع أنني متأكد منها.",
+                "body": "تظهر رسالة أن كلمة المرور غير صحيحة مع أنني متأكد منها. رقم الطلب REQNO",
                 "category": "account_access",
                 "priority": "normal",
                 "requester_id": contact_id,
@@ -490,10 +494,15 @@ def create_ticket_lua(token: str, contact_ids: list[int]) -> str:
         'wrk.method = "POST"\n'
         'wrk.headers["Content-Type"] = "application/json; charset=utf-8"\n'
         f'wrk.headers["Authorization"] = "Bearer {token}"\n'
-        # Requests are formatted once per thread, so the load generator spends its CPU on sending.
-        "local requests = {}\n"
-        "init = function() for k, body in ipairs(bodies) do requests[k] = wrk.format(nil, nil, nil, body) end end\n"
-        "request = function() i = i + 1; return requests[(i % #requests) + 1] end\n"
+        # Each request formats its own body with its number (the run's start time, the thread, the count), so
+        # texts never repeat within a run, across threads or across the warm-up and measured runs.
+        "local run = tostring(os.time())\n"
+        "local threads = 0\n"
+        "setup = function(thread) threads = threads + 1; thread:set('tid', threads) end\n"
+        "request = function() i = i + 1\n"
+        "  local number = run .. '-' .. tostring(tid or 0) .. '-' .. tostring(i)\n"
+        "  local body = bodies[(i % #bodies) + 1]:gsub('REQNO', number)\n"
+        "  return wrk.format(nil, nil, nil, body) end\n"
     )
 
 

@@ -21,6 +21,7 @@ from awn.incidents import handlers as incidents
 from awn.incidents.events import SpikeDetected
 from awn.incidents.services import recipient_delivery_update
 from awn.notifications import handlers as notifications
+from awn.outreach import handlers as outreach
 from awn.realtime import handlers as realtime
 from awn.routing import handlers as routing
 from awn.routing.events import AgentStatusChanged
@@ -66,6 +67,7 @@ SUBSCRIPTIONS: Subscriptions = {
         # Before the assistant: a digit that answers a survey is folded into the surveyed ticket, not answered.
         on_commit(surveys.on_message_received),  # a digit on WhatsApp/Telegram may answer a survey (job)
         on_commit(assistant.on_message_received),  # the assistant answers first on messaging channels
+        on_commit(outreach.on_message_received),  # "STOP" after an outreach message: opted out (job)
         sync(automation.on_message_received),  # rules on a customer's message, after the commit
     ],
     ReplySent: [
@@ -108,6 +110,7 @@ SUBSCRIPTIONS: Subscriptions = {
     DeliveryStatusChanged: [
         on_commit(realtime.on_delivery_status_changed),  # the reply's sent/delivered/read/failed badge
         sync(broadcast_delivery),  # a broadcast recipient's delivery status (surge mode)
+        sync(outreach.on_delivery_status_changed),  # an outreach recipient's delivery status (statistics)
     ],
     CallAnswered: [
         on_commit(realtime.on_call_answered),  # the screen pop: the answering agent's notification

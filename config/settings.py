@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "awn.incidents",
     "awn.identity",
     "awn.queueviews",
+    "awn.outreach",
 ]
 
 MIDDLEWARE = [

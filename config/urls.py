@@ -39,6 +39,7 @@ urlpatterns = [
     path("workspace/quality/", include("awn.quality.urls")),
     path("workspace/my-reviews/", include("awn.quality.mine_urls")),
     path("workspace/incidents/", include("awn.incidents.urls")),
+    path("workspace/outreach/", include("awn.outreach.urls")),
     path("workspace/", include("awn.workspace.urls")),
     path("chat/", include("awn.chat.urls")),
     path("survey/", include("awn.surveys.urls")),

@@ -79,6 +79,7 @@ AUDIENCE: tuple[tuple[str, int | str], ...] = (
         SUPERVISOR,
     ),  # awn/quality; an agent's own reviews are /workspace/my-reviews/ (STAFF)
     ("workspace/incidents/", SUPERVISOR),
+    ("workspace/outreach/", SUPERVISOR),  # awn/outreach: segments, campaigns, statistics
     ("workspace/automation/canned/", STAFF),
     ("workspace/automation/macros/", STAFF),
     ("workspace/automation/tickets/", STAFF),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -111,6 +112,25 @@ def web_chat_open(*, ticket_id: int, contact_id: int, address: str) -> Conversat
         contact_id=contact_id,
         last_inbound_at=now,
         created_at=now,
+    )
+
+
+def outbound_thread_open(*, ticket_id: int, contact_id: int, inbox_id: int, address: str) -> Conversation:
+    """The channel thread of a ticket the center opens to write first (proactive outreach), to an address the
+    person used before. Its last inbound time is the address's own (never "now"), so the 24-hour window stays
+    honest: outside it WhatsApp sends the inbox's template."""
+    last = (
+        Conversation.objects.filter(inbox_id=inbox_id, address=address)
+        .order_by("-last_inbound_at")
+        .values_list("last_inbound_at", flat=True)
+        .first()
+    )
+    return Conversation.objects.create(
+        ticket_id=ticket_id,
+        inbox_id=inbox_id,
+        address=address[:100],
+        contact_id=contact_id,
+        last_inbound_at=last or timezone.now() - timedelta(days=365),
     )
 
 

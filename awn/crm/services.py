@@ -149,6 +149,7 @@ def relation_add(
     other_contact: Contact | None = None,
     organization: Organization | None = None,
     verified: bool = True,
+    grade: int | None = None,
 ) -> Relation:
     """`verified`: the link comes from a trusted source (the education system, an agent who checked it). An
     unverified parent_of link discloses nothing to the guardian until `relation_verify`."""
@@ -169,8 +170,11 @@ def relation_add(
             kind=kind,
             contact=contact,
             organization=organization,
-            defaults={"verified_at": timezone.now() if verified else None},
+            defaults={"verified_at": timezone.now() if verified else None, "grade": grade},
         )
+        if grade is not None and relation.grade != grade:
+            relation.grade = grade
+            relation.save(update_fields=["grade", "updated_at"])
         return relation
     raise ValidationError(_("Unknown relation."), field="kind")
 

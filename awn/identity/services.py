@@ -39,7 +39,7 @@ from awn.crm.services import (
 )
 from awn.crm.validators import clean_email, clean_national_id, clean_phone
 
-from .codes import code_hash, code_matches, new_code, normalize_code
+from .codes import code_hash, new_code, normalize_code
 from .enums import Channel, Purpose
 from .models import ExternalLogin, OneTimeCode, VerifiedAddress
 
@@ -120,12 +120,12 @@ def _check_rates(destination: Destination, client: str) -> None:
 
 
 def _account_for(address: str) -> User | None:
-    found = (
-        VerifiedAddress.objects.filter(address=address, user__is_active=True, user__role=Role.CUSTOMER)
-        .select_related("user")
-        .first()
-    )
-    return found.user if found else None
+    """The active customer who verified `address`. By the unique address alone (the user's columns checked
+    here): a filter on the user's role would let SQLite walk the role index of every customer."""
+    found = VerifiedAddress.objects.filter(address=address).select_related("user").first()
+    if found is None or not found.user.is_active or found.user.role != Role.CUSTOMER:
+        return None
+    return found.user
 
 
 def _message(purpose: str, code: str, has_account: bool) -> tuple[str, str]:
@@ -193,22 +193,33 @@ def _refusal(row: OneTimeCode | None) -> CodeRefused | None:
 
 def code_consume(*, code_id: int, address: str, purpose: str, code: str) -> None:
     """Mark the code used when `code` is right; otherwise count the wrong try (kept: it is written before
-    the refusal is raised) and raise CodeRefused saying why."""
+    the refusal is raised) and raise CodeRefused saying why.
+
+    The right code is one conditional UPDATE (unused, unexpired, tries left, the same keyed hash): it either
+    uses the code or changes nothing, so two requests racing with the same code cannot both succeed. Only a
+    refusal reads the row, locked, to count the try and say why."""
+    now = timezone.now()
+    used = OneTimeCode.objects.filter(
+        pk=code_id,
+        address=address,
+        purpose=purpose,
+        code_hash=code_hash(address, normalize_code(code)),
+        used_at__isnull=True,
+        expires_at__gt=now,
+        attempts__lt=settings.AWN_OTP_MAX_ATTEMPTS,
+    ).update(used_at=now)
+    if used:
+        return
     with transaction.atomic():
         row = (
             OneTimeCode.objects.select_for_update()
             .filter(pk=code_id, address=address, purpose=purpose)
             .first()
         )
-        refusal = _refusal(row)
-        if row is not None and refusal is None:
-            if code_matches(row.code_hash, address, normalize_code(code)):
-                OneTimeCode.objects.filter(pk=row.pk).update(used_at=timezone.now())
-            else:
-                OneTimeCode.objects.filter(pk=row.pk).update(attempts=row.attempts + 1)
-                refusal = CodeRefused()
-    if refusal is not None:
-        raise refusal
+        refusal = _refusal(row) or CodeRefused()
+        if row is not None and _refusal(row) is None:
+            OneTimeCode.objects.filter(pk=row.pk).update(attempts=row.attempts + 1)
+    raise refusal
 
 
 def code_sign_in(*, code_id: int, address: str, code: str) -> User:

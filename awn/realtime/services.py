@@ -52,6 +52,8 @@ QUEUE_FRAME_SECONDS = 1.0
 SOCKET_STALE_SECONDS = 300  # a page pings every 30 s; its row is written at most once a minute
 NOTIFICATION_DAYS = 30
 BACKLOG_LIMIT = 1000
+# Ticket changes are pushed this long after the first of a burst, together (one audience read for all of them).
+BURST_SECONDS = 0.05
 Frame = tuple[str, dict[str, Any]]  # (group, the layer message)
 
 
@@ -204,6 +206,9 @@ def in_background(function: Callable[..., None], *args: Any) -> Future[None] | N
 
 
 def wait_for_pushes(timeout: float = SEND_TIMEOUT_SECONDS) -> None:
+    """Until every reaction queued so far has run, the changes of a burst still waiting for its timer included."""
+    if _burst.waiting():
+        in_background(_drain_burst)
     _pusher.wait(timeout)
 
 
@@ -342,6 +347,10 @@ class _Burst:
             self._queued = True
             return True
 
+    def waiting(self) -> bool:
+        with self._lock:
+            return bool(self._changes) and self._pid == os.getpid()
+
     def take(self) -> list[Change]:
         with self._lock:
             changes, self._changes, self._queued = self._changes, [], False
@@ -355,13 +364,21 @@ def _drain_burst() -> None:
     tickets_changed(_burst.take())
 
 
+def _queue_drain() -> None:
+    in_background(_drain_burst)
+
+
 def ticket_changed_soon(ticket_id: int, kind: str, **ids: int) -> None:
-    """`ticket_changed` off the request, joined with the other changes that reach the push thread meanwhile.
-    Inline where reactions run inline (tests) or when the push thread is too far behind (nothing dropped)."""
+    """`ticket_changed` off the request, BURST_SECONDS later, joined with the other changes that arrive meanwhile
+    (a sync web worker serves one request at a time: without the wait each burst would be one ticket's events).
+    Inline where reactions run inline (tests); when the push thread is too far behind, in the caller of the
+    drain (nothing dropped)."""
     if tasks_mode() == "sync":
         ticket_changed(ticket_id, kind, **ids)
     elif _burst.add((ticket_id, kind, ids)):
-        in_background(_drain_burst)
+        timer = threading.Timer(BURST_SECONDS, _queue_drain)
+        timer.daemon = True
+        timer.start()
 
 
 def _queue_frame_due(user_id: int) -> bool:

@@ -125,6 +125,28 @@ def ticket_create(
     return ticket
 
 
+def ticket_open_proactive(
+    *, requester: Contact, subject: str, channel: str, actor: User | None = None
+) -> Ticket:
+    """A ticket the center opens to write first (proactive outreach): born resolved, so it waits in nobody's
+    queue and runs no SLA clock (nobody asked anything), and it is no contact in the KPIs (no TicketCreated).
+    The caller adds its one message with `ticket_add_bot_reply`, which delivers it on the ticket's channel. If the
+    person answers, their message opens a ticket of its own (threads follow active tickets)."""
+    subject = _clean_text(subject, field="subject", max_length=SUBJECT_MAX, label=_("The subject"))
+    _check_choice(channel, Channel, field="channel")
+    now = timezone.now()
+    ticket = Ticket.objects.create(
+        subject=subject,
+        requester=requester,
+        channel=channel,
+        status=Status.RESOLVED,
+        resolved_at=now,
+        last_message_at=now,
+    )
+    AuditEntry.objects.create(ticket_id=ticket.pk, actor=actor, action="created", new_value="outreach")
+    return ticket
+
+
 def _lock(ticket_id: int) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket_id)
 

@@ -7,8 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from playwright.sync_api import Browser, expect
 
+from awn.queueviews import services
 from awn.queueviews.models import SavedView
 from awn.tickets.enums import Category
 from tests.browser.pages import arabic_context, sign_in
@@ -49,4 +51,19 @@ def test_an_agent_saves_the_filtered_queue_and_reopens_it_from_the_keyboard(
     page.keyboard.press("1")
     expect(page).to_have_url(f"{base}/workspace/?queue=all&sort=newest&category=registration&view={view.pk}")
     expect(page.get_by_test_id("queue-row")).to_have_count(2)
+
+    # On a phone, with a long name (the longest allowed), the bar wraps: nothing scrolls sideways.
+    services.saved_view_create(
+        actor=world.agent,
+        name="طلبات نقل الطلاب بين المدارس في منتصف الفصل الدراسي الثاني"[:60],
+        queue="all",
+        sort="newest",
+        filters={"category": "transfer"},
+    )
+    cache.clear()  # made outside the agent's session: their cached bar would show it within 5 s
+    page.set_viewport_size({"width": 360, "height": 800})
+    page.goto(f"{base}/workspace/?queue=all")
+    expect(page.get_by_test_id("saved-view")).to_have_count(2)
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    page.screenshot(path=str(screenshot_dir / "queue-saved-views-phone-ar.png"), full_page=True)
     page.context.close()

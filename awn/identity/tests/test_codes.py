@@ -192,3 +192,13 @@ def test_a_deactivated_account_cannot_sign_in(account: Any) -> None:
     assert not re.search(r"\d{6}", sms.outbox[0]["text"])
     with pytest.raises(CodeRefused):
         code_sign_in(code_id=row.pk, address=PHONE, code="123456")
+
+
+def test_codes_a_day_past_their_expiry_are_pruned(db: None) -> None:
+    from awn.identity.tasks import prune_codes
+
+    old = code_request(destination=Destination("sms", PHONE), purpose=Purpose.SIGN_IN, client="10.0.0.1")
+    fresh = code_request(destination=Destination("sms", PHONE), purpose=Purpose.SIGN_IN, client="10.0.0.1")
+    OneTimeCode.objects.filter(pk=old.pk).update(expires_at=timezone.now() - timedelta(days=1, seconds=1))
+    assert prune_codes() == 1
+    assert list(OneTimeCode.objects.values_list("pk", flat=True)) == [fresh.pk]
