@@ -243,7 +243,7 @@ class Comparison:
             out.append((key, label, kb.median if kb else None, ka.median if ka else None, "duration"))
             label = _("%(kpi)s, 90th percentile (business hours)") % {"kpi": BY_KEY[key].label}
             out.append((key, label, kb.p90 if kb else None, ka.p90 if ka else None, "duration"))
-        for key in ("reopen_rate", "fcr", "csat"):
+        for key in ("reopen_rate", "fcr", "reassigned", "csat"):
             out.append((key, str(BY_KEY[key].label), b[key].share, a[key].share, "share"))
         return out
 

@@ -54,6 +54,8 @@ logger = logging.getLogger("awn.analytics.exports")
 View = Callable[..., HttpResponse]
 PAGE_SIZE = 50
 EXPORT_MAX_ROWS = 50_000
+# A PDF is for reading: laying out tens of thousands of rows takes minutes and hundreds of MB; CSV/XLSX hold them.
+PDF_MAX_ROWS = 2_000
 TABLE_LABELS = {
     "kpis": _("Indicators"),
     "trend": _("Tickets by day"),
@@ -169,7 +171,7 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         result = kpi_table(report)  # for the log line: the rows of the indicators
     elif table == "tickets":
         _kpi, facts = _drill_facts(request, form, only)
-        rows = list(facts[:EXPORT_MAX_ROWS])
+        rows = list(facts[: PDF_MAX_ROWS if fmt == "pdf" else EXPORT_MAX_ROWS])
         result = tickets_table(rows, requester_identities(f.requester_id for f in rows), unmask=unmask)
     else:
         report = build_report(
@@ -193,7 +195,15 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     )
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     if fmt == "pdf":
-        body = pdf if pdf is not None else to_pdf([result], title=str(result.title), lines=[])
+        lines = []
+        if table == "tickets" and len(result.rows) >= PDF_MAX_ROWS:
+            lines.append(
+                str(
+                    _("The first %(n)s tickets only: export CSV or XLSX for all of them.")
+                    % {"n": PDF_MAX_ROWS}
+                )
+            )
+        body = pdf if pdf is not None else to_pdf([result], title=str(result.title), lines=lines)
         response = HttpResponse(body, content_type="application/pdf")
     elif fmt == "csv":
         response = HttpResponse(to_csv(result), content_type="text/csv; charset=utf-8")

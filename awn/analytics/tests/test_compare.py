@@ -9,8 +9,10 @@ from typing import Any
 import pytest
 from django.test import override_settings
 
+from awn.analytics.enums import FactEventKind as K
 from awn.analytics.reports import before_after
 from awn.analytics.rollups import bucket_bounds, bucket_of
+from awn.analytics.services import record_event
 
 from .test_kpis import created, r, status
 
@@ -21,6 +23,10 @@ CHANGED = date(2026, 11, 15)  # say a guide on transfers was published that morn
 def guide_timeline(db: None) -> None:
     # Before (8–14 Nov): two transfer tickets, each resolved two days later.
     created(1, r(9, 10), requester=1, category="transfer")
+    for minute, agent in ((5, 7), (6, 8)):  # assigned, then moved to another agent: one reassignment
+        record_event(
+            kind=K.ASSIGNED, ticket_id=1, at=r(9, 10, minute), payload={"assignee_id": agent, "team_id": None}
+        )
     status(1, r(11, 10), "open", "resolved")
     created(2, r(10, 10), requester=2, category="transfer")
     status(2, r(12, 10), "open", "resolved")
@@ -45,6 +51,7 @@ def test_before_and_after_from_the_facts(guide_timeline: None) -> None:
     assert before.median == 2 * 86400 and after.median == 3600
     rows = {label: (b, a) for _key, label, b, a, _unit in c.rows()}
     assert rows["التذاكر في اليوم"] == (0.3, 0.4)  # 2/7 and 3/7
+    assert rows["التذاكر المُعاد إسنادها"] == (0.5, 0.0)  # ticket 1 moved from one agent to another
 
 
 @pytest.mark.django_db

@@ -89,3 +89,13 @@ def test_the_pdf_follows_no_url_from_user_content(world: Any) -> None:
     world.ticket(requester=sly)
     response = export(world.client_for(world.supervisor), "tickets")
     assert response.status_code == 200 and "ولي أمر" in pdf_text(response.content)
+
+
+@pytest.mark.django_db
+def test_a_long_tickets_pdf_is_cut_and_says_so(world: Any, resolved: list[Any], monkeypatch: Any) -> None:
+    from awn.analytics import views
+
+    monkeypatch.setattr(views, "PDF_MAX_ROWS", 2)
+    text = pdf_text(export(world.client_for(world.supervisor), "tickets").content)
+    assert text.count("AWN-") == 2  # three tickets, two rows
+    assert "فقط" in text and "CSV" in text  # the note says the list is cut and where the rest is
