@@ -2,12 +2,15 @@
 
     python -m bench.inbound_drain --events 3000 --senders 600 --concurrency 1 [--broker redis://127.0.0.1:6379/13]
     python -m bench.inbound_drain --events 500 --profile      # one process, inline, cProfile's top functions
+    python -m bench.inbound_drain --events 500 --inline       # one process, inline: CPU ms and queries per event
+    ... --job process                                          # the one-event job per event (the path before batches)
 
 A fresh PostgreSQL database (`awn_drain`) gets `--events` signed-WhatsApp-shaped raw events from `--senders`
 distinct numbers (so about senders/events of them open a ticket and the rest thread into it), stored as the
-webhook stores them. Their jobs are put on the broker, then one `celery -A config worker -Q inbound,default`
-with `--concurrency` processes starts; the figure is events done per second from its first to its last, and the
-worker's CPU seconds per event. Triage jobs go to the `ai` queue, which this worker does not serve: the figure is
+webhook stores them. Their jobs are put on the broker as one-message webhooks would put them (`--job drain`: one
+drain job naming its event, each; `--job process`: the one-event job), then one `celery -A config worker -Q
+inbound,default` with `--concurrency` processes starts; the figures are events done per second from its first to
+its last, the worker's CPU ms per event and the SQL statements its processes ran per event. Triage jobs go to the `ai` queue, which this worker does not serve: the figure is
 intake alone. Target (issue 11): one worker process drains ≥ 500 events/s.
 """
 
@@ -47,10 +50,13 @@ print(json.dumps({"stored": len(items)}))
 
 ENQUEUE_SNIPPET = """
 from awn.connectors.models import InboundEvent
-from awn.connectors.services import PROCESS_JOB
+from awn.connectors.services import DRAIN_JOB, PROCESS_JOB
 from awn.core.tasks import dispatch
 for pk in InboundEvent.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True):
-    dispatch(PROCESS_JOB, pk)
+    if JOB == "drain":
+        dispatch(DRAIN_JOB, [pk])
+    else:
+        dispatch(PROCESS_JOB, pk)
 """
 
 COUNT_SNIPPET = """
@@ -61,18 +67,42 @@ print(json.dumps({s: InboundEvent.objects.filter(status=s).count() for s in ("pe
 
 PROFILE_SNIPPET = """
 import cProfile, pstats, time
-from awn.connectors.inbound import inbound_event_process
+from awn.connectors import tasks
 from awn.connectors.models import InboundEvent
 ids = list(InboundEvent.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True))
 profile = cProfile.Profile()
 started = time.perf_counter()
 profile.enable()
 for pk in ids:
-    inbound_event_process(pk)
+    if JOB == "drain":
+        tasks.drain_inbound([pk])
+    else:
+        tasks.process_inbound_event(pk)
 profile.disable()
 elapsed = time.perf_counter() - started
 print(f"{len(ids)} events inline in {elapsed:.2f} s: {len(ids) / elapsed:.0f} events/s, {1000 * elapsed / len(ids):.2f} ms each")
 pstats.Stats(profile).sort_stats("cumulative").print_stats(35)
+"""
+
+INLINE_SNIPPET = """
+import json, time
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from awn.connectors import tasks
+from awn.connectors.models import InboundEvent
+ids = list(InboundEvent.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True))
+cpu, wall = time.process_time(), time.perf_counter()
+with CaptureQueriesContext(connection) as queries:
+    if JOB == "drain":
+        for pk in ids:
+            tasks.drain_inbound([pk])
+    else:
+        for pk in ids:
+            tasks.process_inbound_event(pk)
+cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+print(json.dumps({"events": len(ids), "done": InboundEvent.objects.filter(status="done").count(),
+                  "events_per_s": round(len(ids) / wall, 1), "cpu_ms_per_event": round(1000 * cpu / len(ids), 2),
+                  "queries_per_event": round(len(queries.captured_queries) / len(ids), 2)}))
 """
 
 QUERIES_SNIPPET = """
@@ -128,6 +158,41 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+QUERY_COUNTS = ROOT / "var" / "drain-queries"
+
+
+def counting_worker() -> None:
+    """`celery worker …` (the arguments after -c) whose pool processes count their SQL statements: each writes its
+    running total to var/drain-queries/<pid> after every job."""
+    from celery.__main__ import main as celery_main
+    from celery.signals import task_postrun, worker_process_init
+
+    counted = {"queries": 0}
+
+    def count_queries(**_: Any) -> None:
+        from django.db.backends import utils
+
+        execute = utils.CursorWrapper._execute_with_wrappers  # type: ignore[attr-defined]
+
+        def counting(self: Any, *args: Any, **kwargs: Any) -> Any:
+            counted["queries"] += 1
+            return execute(self, *args, **kwargs)
+
+        utils.CursorWrapper._execute_with_wrappers = counting  # type: ignore[attr-defined]
+
+    def write_total(**_: Any) -> None:
+        (QUERY_COUNTS / str(os.getpid())).write_text(str(counted["queries"]))
+
+    worker_process_init.connect(count_queries, weak=False)
+    task_postrun.connect(write_total, weak=False)
+    sys.argv = ["celery", *sys.argv[1:]]
+    celery_main()
+
+
+def _queries_counted() -> int:
+    return sum(int(path.read_text() or 0) for path in QUERY_COUNTS.glob("*"))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--events", type=int, default=3000)
@@ -135,6 +200,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/13")
     parser.add_argument("--profile", action="store_true", help="process inline in one process under cProfile")
+    parser.add_argument("--inline", action="store_true", help="process inline in one process: CPU, queries")
+    parser.add_argument(
+        "--job", choices=("drain", "process"), default="drain", help="the batch drain or the one-event job"
+    )
     parser.add_argument(
         "--queries", action="store_true", help="list the SQL of one new-ticket and one threaded event"
     )
@@ -167,19 +236,29 @@ def main(argv: list[str] | None = None) -> int:
             )
         )
         return 0
+    job = repr(args.job)
     if args.profile:
-        print(manage(env, "shell", "-c", PROFILE_SNIPPET))
+        print(manage(env, "shell", "-c", PROFILE_SNIPPET.replace("JOB", job)))
+        return 0
+    if args.inline:
+        result = json.loads(
+            manage(env, "shell", "-c", INLINE_SNIPPET.replace("JOB", job)).strip().splitlines()[-1]
+        )
+        print(json.dumps({**result, "job": args.job, "senders": senders, "load_avg": os.getloadavg()[0]}))
         return 0
 
     import redis
 
     redis.Redis.from_url(args.broker).flushdb()
-    manage({**env, "AWN_TASKS_MODE": "celery"}, "shell", "-c", ENQUEUE_SNIPPET)
+    manage({**env, "AWN_TASKS_MODE": "celery"}, "shell", "-c", ENQUEUE_SNIPPET.replace("JOB", job))
+    QUERY_COUNTS.mkdir(parents=True, exist_ok=True)
+    for path in QUERY_COUNTS.glob("*"):
+        path.unlink()
     worker = subprocess.Popen(
         [
             sys.executable,
-            "-m",
-            "celery",
+            "-c",
+            "from bench.inbound_drain import counting_worker; counting_worker()",
             "-A",
             "config",
             "worker",
@@ -230,6 +309,9 @@ def main(argv: list[str] | None = None) -> int:
         "failed": counts["failed"],
         "events_per_s": round(processed / seconds, 1),
         "worker_cpu_ms_per_event": round(1000 * cpu / max(processed, 1), 2),
+        # Every statement of the worker's pool processes (no-op jobs included) over every event.
+        "queries_per_event": round(_queries_counted() / max(counts["done"], 1), 2),
+        "job": args.job,
         "load_avg": os.getloadavg()[0],
     }
     print(json.dumps(result))

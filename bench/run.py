@@ -329,8 +329,10 @@ def ticket_page_paths(ticket_ids: list[int]) -> list[str]:
     return [f"/workspace/tickets/{pk}/" for pk in ticket_ids]
 
 
-def start_server(env: dict[str, str], workers: int, worker_class: str = "sync") -> subprocess.Popen[bytes]:
-    threads = ["--threads", "2", "--keep-alive", "5"] if worker_class == "gthread" else []
+def start_server(
+    env: dict[str, str], workers: int, worker_class: str = "sync", threads: int = 2, wait: float = 30
+) -> subprocess.Popen[bytes]:
+    threading = ["--threads", str(threads), "--keep-alive", "5"] if worker_class == "gthread" else []
     cmd = [
         str(VENV_BIN / "gunicorn"),
         "config.wsgi:application",
@@ -338,7 +340,7 @@ def start_server(env: dict[str, str], workers: int, worker_class: str = "sync") 
         str(workers),
         "--worker-class",
         worker_class,
-        *threads,
+        *threading,
         "--bind",
         f"127.0.0.1:{PORT}",
         "--backlog",
@@ -347,7 +349,7 @@ def start_server(env: dict[str, str], workers: int, worker_class: str = "sync") 
         "warning",
     ]
     server = subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
-    deadline = time.time() + 30
+    deadline = time.time() + wait
     while time.time() < deadline:
         if server.poll() is not None:
             raise RuntimeError(f"the server exited (port {PORT} taken?)")

@@ -1,7 +1,8 @@
 """ASGI entry point: HTTP goes to Django, WebSockets to Channels consumers.
 
 `/ws/agent/` (awn/realtime/routing.py): every workspace page's socket, with the staff session and only
-ALLOWED_HOSTS as origin; live chat's agent side talks over it (awn/chat/consumers.ChatProtocol).
+ALLOWED_HOSTS as origin; live chat's agent side talks over it (awn/chat/consumers.ChatProtocol), and so does collision detection
+on ticket pages (awn/realtime/presence.TicketPresence).
 `/ws/chat/<token>/` (awn/chat/routing.py): the chat widget's visitor, also from the sites that embed it.
 """
 
@@ -17,6 +18,7 @@ from django.conf import settings  # noqa: E402
 
 from awn.chat.consumers import ChatProtocol  # noqa: E402
 from awn.chat.routing import websocket_urlpatterns as chat_urlpatterns  # noqa: E402
+from awn.realtime.presence import TicketPresence  # noqa: E402
 from awn.realtime.routing import agent_urlpatterns  # noqa: E402
 
 if settings.AWN_EMBEDDED:
@@ -34,6 +36,6 @@ if settings.AWN_AMI_EMBEDDED:  # one-process mode: Asterisk screen pops reach th
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": URLRouter([*agent_urlpatterns(ChatProtocol), *chat_urlpatterns]),
+        "websocket": URLRouter([*agent_urlpatterns(ChatProtocol, TicketPresence), *chat_urlpatterns]),
     }
 )

@@ -18,8 +18,10 @@ from awn.connectors.events import CallAnswered, DeliveryStatusChanged
 from awn.core.events import Subscriptions, on_commit, sync
 from awn.crm.events import ContactErased, ContactMerged
 from awn.incidents import handlers as incidents
+from awn.incidents.events import SpikeDetected
 from awn.incidents.services import recipient_delivery_update
 from awn.notifications import handlers as notifications
+from awn.outreach import handlers as outreach
 from awn.realtime import handlers as realtime
 from awn.routing import handlers as routing
 from awn.routing.events import AgentStatusChanged
@@ -55,7 +57,9 @@ SUBSCRIPTIONS: Subscriptions = {
         on_commit(routing.on_ticket_created),  # skills routing: to the best available agent (opt-in)
         # Automation rules, run after the commit (the sync part only captures the rule chain: the loop guard).
         sync(automation.on_ticket_created),
-        on_commit(incidents.on_ticket_created),  # surge mode: about an active incident? linked and answered
+        # Surge mode: about an active incident? Linked and claimed in the transaction (the incident's reply is the
+        # one automatic first message: the assistant's first line sees the link), answered by a job.
+        sync(incidents.on_ticket_created),
     ],
     MessageReceived: [
         sync(sla.on_message_received),  # a customer's message starts next reply
@@ -63,6 +67,7 @@ SUBSCRIPTIONS: Subscriptions = {
         # Before the assistant: a digit that answers a survey is folded into the surveyed ticket, not answered.
         on_commit(surveys.on_message_received),  # a digit on WhatsApp/Telegram may answer a survey (job)
         on_commit(assistant.on_message_received),  # the assistant answers first on messaging channels
+        on_commit(outreach.on_message_received),  # "STOP" after an outreach message: opted out (job)
         sync(automation.on_message_received),  # rules on a customer's message, after the commit
     ],
     ReplySent: [
@@ -105,6 +110,7 @@ SUBSCRIPTIONS: Subscriptions = {
     DeliveryStatusChanged: [
         on_commit(realtime.on_delivery_status_changed),  # the reply's sent/delivered/read/failed badge
         sync(broadcast_delivery),  # a broadcast recipient's delivery status (surge mode)
+        sync(outreach.on_delivery_status_changed),  # an outreach recipient's delivery status (statistics)
     ],
     CallAnswered: [
         on_commit(realtime.on_call_answered),  # the screen pop: the answering agent's notification
@@ -136,5 +142,8 @@ SUBSCRIPTIONS: Subscriptions = {
     UserSignedIn: [sync(routing.on_user_signed_in)],  # a staff member's presence: online
     UserSignedOut: [sync(routing.on_user_signed_out)],  # offline
     AgentStatusChanged: [sync(chat.on_agent_status_changed)],  # offline: their chats back to the line
+    SpikeDetected: [
+        on_commit(realtime.on_spike_detected),  # supervisors' screens: the alert and "declare an incident"
+    ],
     ChatStarted: [],  # no reaction: chat_start opens the chat's thread itself (the session links to it)
 }

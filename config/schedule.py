@@ -35,6 +35,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.routing.tasks.presence_sweep", every=60),
     # The sign-in registry's rows of sessions past their age (awn/accounts: "end all my sessions").
     Periodic("awn.accounts.tasks.prune_signed_in_sessions", every=3600),
+    # Customers' one-time codes a day past their 10 minutes (awn/identity): only hashes, but none kept for long.
+    Periodic("awn.identity.tasks.prune_codes", every=3600),
     # Skills routing (AWN_ROUTING_AUTO_ASSIGN): waiting tickets to agents who became available.
     Periodic("awn.routing.tasks.route_waiting", every=15),
     # Personal data past its retention (AWN_RETENTION_DAYS): raw channel payloads, sent emails, SIS events.
@@ -43,4 +45,10 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.surveys.tasks.send_reminders", every=3600),
     # Surge mode: broadcasts a crash or a lost job left unfinished (each person still gets one message).
     Periodic("awn.incidents.tasks.sweep", every=15),
+    # Scheduled reports (awn/analytics/scheduled.py): each subscription's last complete week or month, once.
+    Periodic("awn.analytics.tasks.send_scheduled_reports", every=900),
+    # Surge mode: spike detection; a category's new spike alerts the supervisors' screens (once an hour).
+    Periodic("awn.incidents.tasks.spike_scan", every=60),
+    # Proactive outreach: campaigns a crash or a lost job left unfinished (outside quiet hours; nobody twice).
+    Periodic("awn.outreach.tasks.sweep", every=15),
 )

@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "awn.surveys",
     "awn.quality",
     "awn.incidents",
+    "awn.identity",
+    "awn.queueviews",
+    "awn.outreach",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +101,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "awn.identity.context_processors.sign_in_options",
             ],
         },
     }
@@ -172,6 +176,25 @@ AWN_MFA_PENDING_SECONDS = 300  # between the password and the code
 AWN_STAFF_IDLE_MINUTES = int(os.environ.get("AWN_STAFF_IDLE_MINUTES", "30"))
 AWN_STAFF_MAX_HOURS = int(os.environ.get("AWN_STAFF_MAX_HOURS", "12"))
 AWN_INVITATION_DAYS = 7
+# Customers sign in with a one-time code (awn/identity): sent by SMS through AWN_SMS_BACKEND (a class with
+# `send(to=, text=)`; the file backend writes var/sms/outbox.jsonl) or by email. 6 digits, 10 minutes, a few tries.
+AWN_SMS_BACKEND = os.environ.get("AWN_SMS_BACKEND", "awn.identity.sms.FileSmsBackend")
+AWN_SMS_FILE_PATH = Path(os.environ.get("AWN_SMS_FILE_PATH", VAR_DIR / "sms" / "outbox.jsonl"))
+AWN_OTP_TTL_SECONDS = 600
+AWN_OTP_MAX_ATTEMPTS = 5
+# Codes asked for per hour: per phone number or email address, and per client address (a school's shared
+# address holds many families).
+AWN_OTP_PER_ADDRESS_HOUR = int(os.environ.get("AWN_OTP_PER_ADDRESS_HOUR", "5"))
+AWN_OTP_PER_CLIENT_HOUR = int(os.environ.get("AWN_OTP_PER_CLIENT_HOUR", "60"))
+# Single sign-on with the education system's OpenID Connect provider (authorization code + PKCE); the button
+# shows only when all three are set. AWN_OIDC_CHILDREN_CLAIM: the claim listing a parent's children's ids.
+AWN_OIDC_ISSUER = os.environ.get("AWN_OIDC_ISSUER", "").rstrip("/")
+AWN_OIDC_CLIENT_ID = os.environ.get("AWN_OIDC_CLIENT_ID", "")
+AWN_OIDC_CLIENT_SECRET = os.environ.get("AWN_OIDC_CLIENT_SECRET", "")
+AWN_OIDC_SCOPES = os.environ.get("AWN_OIDC_SCOPES", "openid profile national_id")
+AWN_OIDC_NATIONAL_ID_CLAIM = os.environ.get("AWN_OIDC_NATIONAL_ID_CLAIM", "national_id")
+AWN_OIDC_CHILDREN_CLAIM = os.environ.get("AWN_OIDC_CHILDREN_CLAIM", "children")
+AWN_OIDC_PENDING_SECONDS = 600  # between leaving for the provider and coming back
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
@@ -443,3 +466,6 @@ AWN_METRICS_TOKEN = os.environ.get("AWN_METRICS_TOKEN", "")
 AWN_BACKUP_KEY = os.environ.get("AWN_BACKUP_KEY", "")
 AWN_BACKUP_DIR = os.environ.get("AWN_BACKUP_DIR", str(VAR_DIR / "backups"))
 AWN_BACKUP_KEEP = int(os.environ.get("AWN_BACKUP_KEEP", "7"))
+# Reports (awn/analytics): a selection of at most this many tickets is read from the facts (exact medians and
+# 90th percentiles); above it from the daily rollups (histograms: within one bucket).
+AWN_REPORTS_EXACT_MAX_TICKETS = int(os.environ.get("AWN_REPORTS_EXACT_MAX_TICKETS", "5000"))

@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),
     path("portal/kb/", include("awn.knowledge.urls")),
+    path("portal/account/", include("awn.portal.sign_in_urls")),  # customers: one-time codes, sign-up, SSO
     path("portal/", include("awn.portal.urls")),
     path("workspace/admin/", include("awn.accounts.admin_urls")),
     path("workspace/inboxes/", include("awn.connectors.urls_admin")),
@@ -38,6 +39,7 @@ urlpatterns = [
     path("workspace/quality/", include("awn.quality.urls")),
     path("workspace/my-reviews/", include("awn.quality.mine_urls")),
     path("workspace/incidents/", include("awn.incidents.urls")),
+    path("workspace/outreach/", include("awn.outreach.urls")),
     path("workspace/", include("awn.workspace.urls")),
     path("chat/", include("awn.chat.urls")),
     path("survey/", include("awn.surveys.urls")),

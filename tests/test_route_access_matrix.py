@@ -27,8 +27,14 @@ SIGN_IN_STEP = "sign-in step"  # only reachable in the middle of signing in: ref
 WEBHOOK = "webhook"  # anyone may call it; an unsigned call is refused
 HOME = "home"  # sends each visitor where they belong (sign-in, portal or workspace)
 # Served to the right people, but empty here: no logo uploaded; the API's root lists nothing (its docs do);
-# the new-inbox form needs ?kind=.
-EMPTY_HERE = {"accounts/logo/", "api/v1/", "workspace/inboxes/new/"}
+# the new-inbox form needs ?kind=; single sign-on answers 404 while no provider is set (tests/oidc opens it).
+EMPTY_HERE = {
+    "accounts/logo/",
+    "api/v1/",
+    "workspace/inboxes/new/",
+    "portal/account/oidc/",
+    "portal/account/oidc/callback/",
+}
 
 AUDIENCE: tuple[tuple[str, int | str], ...] = (
     ("accounts/2fa/setup/", STAFF),
@@ -49,6 +55,7 @@ AUDIENCE: tuple[tuple[str, int | str], ...] = (
     ("api/v1/incidents", SUPERVISOR),
     ("api/v1/", PUBLIC),
     ("portal/kb/", PUBLIC),
+    ("portal/account/", PUBLIC),  # customers sign in or sign up here (awn/identity)
     ("portal/", SIGNED_IN),
     ("workspace/admin/", ADMIN),
     ("workspace/inboxes/", ADMIN),
@@ -72,10 +79,15 @@ AUDIENCE: tuple[tuple[str, int | str], ...] = (
         SUPERVISOR,
     ),  # awn/quality; an agent's own reviews are /workspace/my-reviews/ (STAFF)
     ("workspace/incidents/", SUPERVISOR),
+    ("workspace/outreach/", SUPERVISOR),  # awn/outreach: segments, campaigns, statistics
     ("workspace/automation/canned/", STAFF),
     ("workspace/automation/macros/", STAFF),
     ("workspace/automation/tickets/", STAFF),
     ("workspace/automation/", SUPERVISOR),
+    (
+        "workspace/views/",
+        STAFF,
+    ),  # saved views of the queue: each agent's own and their team's (awn/queueviews)
     ("workspace/", STAFF),
     ("chat/", PUBLIC),
     ("survey/", PUBLIC),  # each link carries its own signed token

@@ -269,8 +269,10 @@ def audit_record(
 def session_started(*, user: User, session_key: str | None, address: str | None = None) -> None:
     """Remember a session a user signed in with (to end it with the others)."""
     if session_key:
-        SignedInSession.objects.update_or_create(
-            session_key=session_key, defaults={"user": user, "address": address or None}
+        # One statement: the key was just rotated, so it is new (a repeat is left as it is).
+        SignedInSession.objects.bulk_create(
+            [SignedInSession(user=user, session_key=session_key, address=address or None)],
+            ignore_conflicts=True,
         )
 
 

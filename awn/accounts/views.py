@@ -2,8 +2,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import SESSION_KEY, update_session_auth_hash
 from django.contrib.auth import login as auth_login
-from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
@@ -39,7 +39,8 @@ def complete_sign_in(
 ) -> None:
     """The one place a user becomes signed in: always a new session id, the times the session rules of
     awn/accounts/middleware.py read, and the session remembered, to end it with the others later."""
-    request.session.cycle_key()
+    if SESSION_KEY in request.session:  # auth_login rotates the key itself when nobody was signed in
+        request.session.cycle_key()
     auth_login(request, user, backend=backend)  # stamps the session's sign-in time (apps.py)
     if second_factor:
         request.session[MFA_AT] = session_keys.now()
@@ -47,7 +48,8 @@ def complete_sign_in(
     services.session_started(
         user=user, session_key=request.session.session_key, address=client_address(request)
     )
-    publish(UserSignedIn(user_id=user.pk))  # routing sets a staff member online
+    if is_staff_member(user):
+        publish(UserSignedIn(user_id=user.pk))  # routing sets a staff member online
 
 
 def begin_second_factor(request: HttpRequest, user: User, backend: str | None, next_url: str) -> HttpResponse:

@@ -14,3 +14,16 @@ class FactEventKind(models.TextChoices):
     RATED = "rated", _("Rated")
     CONTACT_MERGED = "contact_merged", _("Contacts merged")
     SURVEYED = "surveyed", _("Survey sent")
+
+
+class ReportFrequency(models.TextChoices):
+    """How often a scheduled report goes out: each complete Saudi week (Sunday to Saturday) or calendar month."""
+
+    WEEKLY = "weekly", _("Weekly")
+    MONTHLY = "monthly", _("Monthly")
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")

@@ -3,16 +3,21 @@ the reader's language, never a 500, and the page then shows no figures."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from awn.accounts.enums import TeamKind
 from awn.tickets.enums import Category, Channel
 
+from .enums import ReportFrequency
 from .selectors import NO_TEAM, REPORT_TZ, ReportFilter
 
 
@@ -98,3 +103,75 @@ class ReportFilterForm(forms.Form):
             group=d.get("group") or "",
             value=d.get("value") or "",
         )
+
+
+MAX_RECIPIENTS = 20
+_SEPARATORS = re.compile(r"[\s,;،]+")
+
+
+class ReportSubscriptionForm(forms.Form):
+    """A scheduled report: how often, to whom, in which language, for which team, broken down by what."""
+
+    frequency = forms.ChoiceField(label=_("Frequency"), choices=ReportFrequency.choices)
+    recipients = forms.CharField(
+        label=_("Recipients"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "dir": "ltr"}),
+        help_text=_("Email addresses, separated by commas or new lines (at most 20)."),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES, initial="ar")
+    team = forms.ChoiceField(label=_("Team"), required=False)
+    by = forms.ChoiceField(label=_("Breakdown by"), choices=list(BREAKDOWNS.items()), initial="team_id")
+
+    def __init__(
+        self, *args: Any, teams: list[tuple[int, str, str]], restricted: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        team_field = self.fields["team"]
+        assert isinstance(team_field, forms.ChoiceField)
+        choices: list[tuple[str, Any]] = [] if restricted else [("", _("All"))]
+        team_field.choices = choices + [(str(pk), name) for pk, name, _kind in teams]
+
+    def clean_recipients(self) -> list[str]:
+        found: list[str] = []
+        for address in _SEPARATORS.split(self.cleaned_data["recipients"]):
+            if not address:
+                continue
+            try:
+                validate_email(address)
+            except ValidationError as error:
+                raise forms.ValidationError(
+                    _("“%(address)s” is not an email address.") % {"address": address[:80]}, code="invalid"
+                ) from error
+            if address.lower() not in (a.lower() for a in found):
+                found.append(address)
+        if not found:
+            raise forms.ValidationError(_("Give at least one email address."), code="required")
+        if len(found) > MAX_RECIPIENTS:
+            raise forms.ValidationError(
+                _("At most %(n)s recipients.") % {"n": MAX_RECIPIENTS}, code="too_many"
+            )
+        return found
+
+    def subscription_fields(self) -> dict[str, Any]:
+        d = self.cleaned_data
+        return {
+            "frequency": d["frequency"],
+            "recipients": d["recipients"],
+            "language": d["language"],
+            "team_id": int(d["team"]) if d.get("team") else None,
+            "by": d["by"],
+        }
+
+
+class CompareForm(forms.Form):
+    """Before and after a change (a guide published, a form fixed): one category, the day it changed, how many
+    days on each side."""
+
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    changed_on = forms.DateField(
+        label=_("Changed on"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("The first day after."),
+    )
+    days = forms.IntegerField(label=_("Days on each side"), min_value=1, max_value=180, initial=28)

@@ -204,6 +204,12 @@ CONVENTIONS: tuple[Promise, ...] = (
         "Every time is shown as a mean, a median and a 90th percentile (linear interpolation between the closest "
         "ranks)."
     ),
+    _(
+        "Counts, shares and means are always exact. Medians and 90th percentiles are exact for a selection of at "
+        "most AWN_REPORTS_EXACT_MAX_TICKETS tickets (5,000 by default), read from the ticket facts; above that they "
+        "come from the daily rollups' histograms with fixed buckets, are within one bucket of the exact figure and "
+        "are marked ≈."
+    ),
 )
 
 SLA_DEFINITION = _(

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from hijridate import Gregorian
 
@@ -17,12 +18,17 @@ from awn.core.channels import ChoiceSet
 from awn.tickets.enums import Category, Channel, Status
 
 from .forms import BREAKDOWNS
-from .kpis import KPIS, KpiValue, Unit, compute, compute_grouped
+from .kpis import BY_KEY, KPIS, KpiValue, Unit, compute, compute_grouped
 from .models import TicketFact
+from .rollup_schema import BUCKET_EDGES
+from .rollups import kpi_values, summed
 from .selectors import (
     ReportFilter,
     organization_names,
     report_facts,
+    rollup_breakdown,
+    rollup_volume_by_day_and_hour_of_week,
+    rollups_cover,
     team_choices,
     volume_by_day_and_hour_of_week,
 )
@@ -97,6 +103,8 @@ class Report:
     trend_max: int
     heatmap: list[tuple[int, str, list[tuple[int, int, float]]]]  # (weekday, name, [(hour, n, intensity)])
     breakdown: list[tuple[str, str, dict[str, KpiValue]]]  # (filter value, label, values)
+    # Medians and 90th percentiles from the rollups' histograms (within one bucket), not from the facts.
+    approximate: bool = False
 
     @property
     def bar_width(self) -> float:
@@ -143,11 +151,45 @@ def _group_labels(by: str, keys: list[Any], only_team_id: int | None) -> dict[An
     return {value: str(label) for value, label in choices.choices}
 
 
+def exact_max_tickets() -> int:
+    """The rule for exact percentiles: a selection of at most this many tickets is read from the facts."""
+    return int(getattr(settings, "AWN_REPORTS_EXACT_MAX_TICKETS", 5000))
+
+
+def bucket_edges_text() -> str:
+    return ", ".join(duration_text(edge) for edge in BUCKET_EDGES[1:])
+
+
 def build_report(flt: ReportFilter, *, only_team_id: int | None, by: str = "team_id") -> Report:
+    """The report from the daily rollups (two queries: the breakdown, whose rows add up to the totals, and the
+    days), or from the facts when the rollups cannot answer (a school or office breakdown, an hour of the week)
+    or when the selection is small enough for exact percentiles (exact_max_tickets)."""
     by = by if by in BREAKDOWNS else "team_id"
+    if rollups_cover(flt, by):
+        rows = rollup_breakdown(flt, only_team_id=only_team_id, by=by)
+        total = summed(rows)
+        if total.get("tickets", 0) > exact_max_tickets():
+            daily, cells = rollup_volume_by_day_and_hour_of_week(flt, only_team_id=only_team_id)
+            grouped = [(row[by], kpi_values(row)) for row in rows if row["tickets"]]
+            return _assemble(
+                flt, by, only_team_id, kpi_values(total), daily, cells, grouped, approximate=True
+            )
     facts = report_facts(flt, only_team_id=only_team_id)
-    values = compute(facts)
     daily, cells = volume_by_day_and_hour_of_week(facts)
+    return _assemble(flt, by, only_team_id, compute(facts), daily, cells, compute_grouped(facts, by))
+
+
+def _assemble(
+    flt: ReportFilter,
+    by: str,
+    only_team_id: int | None,
+    values: dict[str, KpiValue],
+    daily: dict[date, tuple[int, int]],
+    cells: dict[tuple[int, int], int],
+    grouped: list[tuple[Any, dict[str, KpiValue]]],
+    *,
+    approximate: bool = False,
+) -> Report:
     trend, top = _trend(flt, daily)
     peak = max(cells.values(), default=0)
     heatmap = [
@@ -158,7 +200,6 @@ def build_report(flt: ReportFilter, *, only_team_id: int | None, by: str = "team
         )
         for wd in WEEK
     ]
-    grouped = compute_grouped(facts, by)
     labels = _group_labels(by, [key for key, _v in grouped], only_team_id)
     none_label = _("No team") if by in ("team_id", "team_kind") else _("Not set")
     breakdown = [
@@ -169,7 +210,64 @@ def build_report(flt: ReportFilter, *, only_team_id: int | None, by: str = "team
         )
         for key, v in grouped
     ]
-    return Report(flt, by, values, trend, top, heatmap, breakdown)
+    return Report(flt, by, values, trend, top, heatmap, breakdown, approximate)
+
+
+@dataclass
+class Comparison:
+    """One category's figures over `days` days before a change and as many days from it."""
+
+    category: str
+    changed_on: date
+    days: int
+    before: Report
+    after: Report
+
+    def rows(self) -> list[tuple[str, str, Any, Any, str]]:
+        """(KPI key, label, before, after, unit) for the table: volumes, per-day volumes, medians, shares."""
+        out: list[tuple[str, str, Any, Any, str]] = []
+        b, a = self.before.values, self.after.values
+        out.append(("volume", _("Tickets"), b["volume"].population, a["volume"].population, "count"))
+        out.append(
+            (
+                "volume",
+                _("Tickets per day"),
+                round(b["volume"].population / self.days, 1),
+                round(a["volume"].population / self.days, 1),
+                "count",
+            )
+        )
+        for key in ("first_reply", "resolution"):
+            kb, ka = b[key].business, a[key].business
+            label = _("%(kpi)s, median (business hours)") % {"kpi": BY_KEY[key].label}
+            out.append((key, label, kb.median if kb else None, ka.median if ka else None, "duration"))
+            label = _("%(kpi)s, 90th percentile (business hours)") % {"kpi": BY_KEY[key].label}
+            out.append((key, label, kb.p90 if kb else None, ka.p90 if ka else None, "duration"))
+        for key in ("reopen_rate", "fcr", "csat"):
+            out.append((key, str(BY_KEY[key].label), b[key].share, a[key].share, "share"))
+        return out
+
+    def table(self) -> list[tuple[str, str, str, list[tuple[Any, Report]]]]:
+        """rows() for the page: (key, label, unit, [(before, its report), (after, its report)])."""
+        return [
+            (key, label, unit, [(b, self.before), (a, self.after)]) for key, label, b, a, unit in self.rows()
+        ]
+
+
+def before_after(category: str, changed_on: date, days: int, *, only_team_id: int | None) -> Comparison:
+    """The same report, restricted to one category, over the `days` days before `changed_on` and the `days` days
+    from it: read from the rollups (or the facts, by the exact rule) like any report."""
+    before = ReportFilter(
+        start=changed_on - timedelta(days=days), end=changed_on - timedelta(days=1), category=category
+    )
+    after = ReportFilter(start=changed_on, end=changed_on + timedelta(days=days - 1), category=category)
+    return Comparison(
+        category,
+        changed_on,
+        days,
+        build_report(before, only_team_id=only_team_id, by="channel"),
+        build_report(after, only_team_id=only_team_id, by="channel"),
+    )
 
 
 # --- the same figures as tables (exports) -----------------------------------------------------------------------

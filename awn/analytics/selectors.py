@@ -7,9 +7,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractHour, ExtractIsoWeekDay, TruncHour
 
 from awn.accounts.models import Team, User
@@ -18,7 +17,9 @@ from awn.crm.models import Contact, Organization
 from awn.tickets.models import Ticket
 from awn.tickets.policies import visible_tickets
 
-from .models import TicketFact
+from .models import DailyRollup, TicketFact
+from .rollup_schema import HOURS, NO_TEAM_ID, VALUE_COLUMNS
+from .rollups import REPORT_TZ
 
 
 def ticket_snapshot(ticket_id: int) -> tuple[datetime, dict[str, Any]] | None:
@@ -77,7 +78,6 @@ def team_kind(team_id: int | None) -> str:
 
 # --- the reports: facts filtered by period and dimensions ------------------------------------------------------
 
-REPORT_TZ = ZoneInfo("Asia/Riyadh")
 NO_TEAM = "none"
 GROUP_COLUMNS = ("team_id", "team_kind", "channel", "category", "school_id", "education_office_id")
 
@@ -143,6 +143,90 @@ def report_facts(flt: ReportFilter, *, only_team_id: int | None) -> QuerySet[Tic
     return facts
 
 
+ROLLUP_DIMENSIONS = ("team_id", "team_kind", "channel", "category")
+
+
+def rollups_cover(flt: ReportFilter, by: str) -> bool:
+    """Whether the daily rollups can answer this report: its filters and breakdown are rollup dimensions (not a
+    school, an office or an hour of the week)."""
+    return by in ROLLUP_DIMENSIONS and flt.weekday is None and flt.hour is None and not flt.group
+
+
+def _next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def period_rows(first: date, last: date, *, days_only: bool = False) -> Q:
+    """The stored rows that cover the days first..last once: the whole months inside from the month rows, the
+    days before and after them from the day rows (a year: ~12 + 30 rows per key instead of 365)."""
+    days = Q(monthly=False, day__gte=first, day__lte=last)
+    start = first if first.day == 1 else _next_month(first)
+    end = start  # the first day after the whole months
+    while _next_month(end) - timedelta(days=1) <= last:
+        end = _next_month(end)
+    if days_only or end == start:
+        return days
+    covered = Q(monthly=True, day__gte=start, day__lt=end)
+    if first < start:
+        covered |= Q(monthly=False, day__gte=first, day__lt=start)
+    if end <= last:
+        covered |= Q(monthly=False, day__gte=end, day__lte=last)
+    return covered
+
+
+def _rollup_rows(
+    flt: ReportFilter, only_team_id: int | None, *, days_only: bool = False
+) -> QuerySet[DailyRollup]:
+    first, last = (flt.day, flt.day) if flt.day else (flt.start, flt.end)
+    rows = DailyRollup.objects.filter(period_rows(first, last, days_only=days_only))
+    if only_team_id is not None:
+        rows = rows.filter(team_id=only_team_id)
+    if flt.team == NO_TEAM:
+        rows = rows.filter(team_id=NO_TEAM_ID)
+    elif flt.team:
+        rows = rows.filter(team_id=int(flt.team))
+    for name in ("team_kind", "channel", "category"):
+        value = getattr(flt, name)
+        if value:
+            rows = rows.filter(**{name: value})
+    return rows.order_by()
+
+
+def _summed_by(rows: QuerySet[DailyRollup], dimension: str, columns: tuple[str, ...]) -> list[dict[str, Any]]:
+    # Annotations may not reuse a field's name: summed as s_<column>, handed back as <column>.
+    sums = rows.values(dimension).annotate(**{f"s_{c}": Sum(c) for c in columns}).order_by(dimension)
+    return [
+        {dimension: row[dimension], **{c: row[f"s_{c}"] or 0 for c in columns}} for row in sums.iterator()
+    ]
+
+
+def rollup_breakdown(flt: ReportFilter, *, only_team_id: int | None, by: str) -> list[dict[str, Any]]:
+    """Every rollup counter summed per value of `by` over the report's rows (one query); a team of none is
+    handed back as None, like the facts'."""
+    rows = _summed_by(_rollup_rows(flt, only_team_id), by, VALUE_COLUMNS)
+    if by == "team_id":
+        for row in rows:
+            row["team_id"] = None if row["team_id"] == NO_TEAM_ID else row["team_id"]
+    return rows
+
+
+def rollup_volume_by_day_and_hour_of_week(
+    flt: ReportFilter, *, only_team_id: int | None
+) -> tuple[dict[date, tuple[int, int]], dict[tuple[int, int], int]]:
+    """volume_by_day_and_hour_of_week from the rollups (one query: tickets, resolved and the 24 hours per day)."""
+    daily: dict[date, tuple[int, int]] = {}
+    cells: dict[tuple[int, int], int] = {}
+    rows = _rollup_rows(flt, only_team_id, days_only=True)
+    for row in _summed_by(rows, "day", ("tickets", "resolved", *HOURS)):
+        day: date = row["day"]
+        daily[day] = (row["tickets"], row["resolved"])
+        weekday = day.isoweekday()
+        for hour, column in enumerate(HOURS):
+            if row[column]:
+                cells[weekday, hour] = cells.get((weekday, hour), 0) + row[column]
+    return daily, cells
+
+
 def volume_by_day_and_hour_of_week(
     facts: QuerySet[TicketFact],
 ) -> tuple[dict[date, tuple[int, int]], dict[tuple[int, int], int]]:
@@ -195,3 +279,19 @@ def requester_identities(ids: Iterable[int | None]) -> dict[int, tuple[str, str]
         pk: (name, nid)
         for pk, name, nid in Contact.objects.filter(pk__in=wanted).values_list("pk", "name", "national_id")
     }
+
+
+def subscriptions_for(user: User) -> list[Any]:
+    """The scheduled reports a user manages (an administrator: everyone's), each with its last delivery."""
+    from .models import ReportDelivery, ReportSubscription
+
+    rows = ReportSubscription.objects.select_related("owner").order_by("-created_at")
+    if user.role != "admin":
+        rows = rows.filter(owner=user)
+    subscriptions = list(rows)
+    last: dict[int, Any] = {}
+    for delivery in ReportDelivery.objects.filter(subscription__in=subscriptions).order_by("period_start"):
+        last[delivery.subscription_id] = delivery
+    for sub in subscriptions:
+        sub.last_delivery = last.get(sub.pk)  # type: ignore[attr-defined]
+    return subscriptions

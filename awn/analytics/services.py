@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,9 +16,11 @@ from django.db.models import F
 from awn.sla.business_time import Calendar
 from awn.sla.selectors import calendar_for_team
 
+from . import rollups
 from .enums import FactEventKind
 from .facts import REPEAT_WINDOW, Fact, apply, changed_fields, mark_repeats, repeat_trigger
-from .models import FactEvent, TicketFact
+from .models import DailyRollup, FactEvent, TicketFact
+from .rollup_schema import STORED_KEY_COLUMNS, VALUE_COLUMNS
 
 FACT_FIELDS = tuple(f.attname for f in TicketFact._meta.concrete_fields)
 
@@ -37,8 +39,9 @@ def record_event(
     if kind == FactEventKind.CREATED:
         fact = apply(None, kind, ticket_id, at, payload, calendar_for_team)
         assert fact is not None
-        # ON CONFLICT DO NOTHING: a creation published twice keeps the first fact, as the rebuild does.
-        TicketFact.objects.bulk_create([TicketFact(**fact)], ignore_conflicts=True)
+        # A creation published twice keeps the first fact (and counts once in the rollups), as the rebuild does.
+        if _insert_fact(fact):
+            write_rollup_deltas(rollups.deltas(None, fact))
         _mark_repeats(repeat_trigger(kind, fact, payload), ticket_id)
         return
     if _folded_in_one_update(kind, ticket_id, at, payload):
@@ -50,13 +53,14 @@ def record_event(
     changes = changed_fields(before, after or {})
     if changes:
         TicketFact.objects.filter(pk=ticket_id).update(**changes)
+        write_rollup_deltas(rollups.deltas(before, after))
     _mark_repeats(repeat_trigger(kind, after, payload), ticket_id)
 
 
 def _folded_in_one_update(kind: str, ticket_id: int, at: datetime, payload: Mapping[str, Any]) -> bool:
-    """The events whose fold (facts.apply) needs nothing read from the fact, written as one UPDATE: a bot's
-    reply, a reply after the first, a rating, a priority change. False: read, fold, write (a first reply, a
-    status, an assignment, a category that may make repeats). No fact (a ticket older than the log) updates no
+    """The events whose fold (facts.apply) needs nothing read from the fact and moves no rollup counter, written
+    as one UPDATE: a bot's reply, a reply after the first, a priority change. False: read, fold, write (a first
+    reply, a status, an assignment, a rating, a category that may make repeats). No fact (a ticket older than the log) updates no
     row, as apply changes nothing."""
     facts = TicketFact.objects.filter(pk=ticket_id)
     if kind == FactEventKind.REPLY:
@@ -65,9 +69,6 @@ def _folded_in_one_update(kind: str, ticket_id: int, at: datetime, payload: Mapp
             return True
         # After the first reply only the count moves; 0 rows: the first reply (or no fact), folded in full.
         return bool(facts.filter(first_reply_at__isnull=False).update(reply_count=F("reply_count") + 1))
-    if kind == FactEventKind.RATED:
-        facts.update(csat_score=payload.get("score"), rated_at=at)
-        return True
     if kind == FactEventKind.UPDATED and "category" not in payload:
         if "priority" in payload:
             facts.update(priority=payload["priority"])
@@ -80,13 +81,70 @@ def _mark_repeats(trigger: tuple[Any, str, datetime] | None, ticket_id: int) -> 
     if trigger is None or trigger[0] is None:
         return
     requester_id, category, at = trigger
-    TicketFact.objects.filter(
-        requester_id=requester_id,
-        category=category,
-        resolved_at__gte=at - REPEAT_WINDOW,
-        resolved_at__lt=at,
-        repeat_contact=False,
-    ).exclude(pk=ticket_id).update(repeat_contact=True)
+    found = list(
+        TicketFact.objects.filter(
+            requester_id=requester_id,
+            category=category,
+            resolved_at__gte=at - REPEAT_WINDOW,
+            resolved_at__lt=at,
+            repeat_contact=False,
+        )
+        .exclude(pk=ticket_id)
+        .values(*FACT_FIELDS)
+    )
+    if not found:
+        return
+    TicketFact.objects.filter(pk__in=[f["ticket_id"] for f in found]).update(repeat_contact=True)
+    moved: dict[rollups.Key, dict[str, int]] = {}
+    for fact in found:
+        rollups.add_into(moved, rollups.deltas(fact, {**fact, "repeat_contact": True}))
+    write_rollup_deltas(moved)
+
+
+def _insert_fact(fact: Fact) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING: whether the row is new (False: a replayed creation)."""
+    fields = TicketFact._meta.concrete_fields
+    values = [field.get_db_prep_save(fact[field.attname], connection) for field in fields]
+    table = TicketFact._meta.db_table
+    sql = (
+        f"INSERT INTO {table} ({', '.join(FACT_FIELDS)}) VALUES ({', '.join(['%s'] * len(values))}) "  # noqa: S608
+        "ON CONFLICT (ticket_id) DO NOTHING RETURNING ticket_id"  # names from the model, values bound
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        return cursor.fetchone() is not None
+
+
+def write_rollup_deltas(changes: Mapping[rollups.Key, Mapping[str, int]]) -> None:
+    """Add each change to its day's row and its month's row, in one statement (INSERT … ON CONFLICT DO UPDATE SET
+    c = c + excluded.c); rows left with no ticket (every ticket moved away) are deleted, as the rebuild would
+    not write them."""
+    table = DailyRollup._meta.db_table
+    keys = ", ".join(STORED_KEY_COLUMNS)
+    for key, row in changes.items():
+        columns = sorted(c for c, n in row.items() if n)
+        if not columns:
+            continue
+        day, month = (
+            connection.ops.adapt_datefield_value(key[0]),
+            connection.ops.adapt_datefield_value(rollups.month_of(key[0])),
+        )
+        values = [row[c] for c in columns]
+        params = [False, day, *key[1:], *values, True, month, *key[1:], *values]
+        one = f"({', '.join(['%s'] * (len(STORED_KEY_COLUMNS) + len(columns)))})"
+        sql = (
+            f"INSERT INTO {table} ({keys}, {', '.join(columns)}) "  # noqa: S608
+            f"VALUES {one}, {one} ON CONFLICT ({keys}) DO UPDATE SET "
+            + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            if row.get("tickets", 0) < 0:
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE ((monthly = %s AND day = %s) OR (monthly = %s AND day = %s)) "  # noqa: S608
+                    "AND team_id = %s AND team_kind = %s AND channel = %s AND category = %s AND tickets = 0",
+                    [False, day, True, month, *key[1:]],
+                )
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -157,6 +215,50 @@ def _replace_all_facts(facts: list[Fact], batch_size: int) -> None:
         TicketFact.objects.bulk_create([TicketFact(**fact) for fact in facts[start : start + batch_size]])
 
 
+def rollups_of(facts: Iterable[Fact]) -> dict[rollups.Key, dict[str, int]]:
+    """Every rollup row as the sum of its facts' contributions (what the live deltas add up to)."""
+    total: dict[rollups.Key, dict[str, int]] = {}
+    key_of, contribution = rollups.key_of, rollups.contribution
+    for fact in facts:
+        added = contribution(fact)
+        if not added:
+            continue
+        row = total.setdefault(key_of(fact), {})
+        for column, n in added.items():
+            row[column] = row.get(column, 0) + n
+    return total
+
+
+def _replace_all_rollups(days: Mapping[rollups.Key, Mapping[str, int]]) -> None:
+    """Every rollup row (days and months) replaced: TRUNCATE and COPY on PostgreSQL, DELETE and bulk_create
+    elsewhere."""
+    rows = rollups.with_months(days)
+    if connection.vendor == "postgresql":
+        table = DailyRollup._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(f"TRUNCATE {table}")
+            columns = ", ".join((*STORED_KEY_COLUMNS, *VALUE_COLUMNS))
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for key, row in rows.items():
+                    copy.write_row((*key, *(row.get(c, 0) for c in VALUE_COLUMNS)))
+        return
+    DailyRollup.objects.all().delete()
+    DailyRollup.objects.bulk_create(
+        [DailyRollup(**dict(zip(STORED_KEY_COLUMNS, key, strict=True)), **row) for key, row in rows.items()],
+        batch_size=100,
+    )
+
+
+@transaction.atomic
+def rollups_refresh(*, batch_size: int = 5000) -> int:
+    """Every rollup row recomputed from the facts as they stand (facts written in bulk, outside the fold); the
+    number of rows written."""
+    facts = TicketFact.objects.order_by().values(*FACT_FIELDS).iterator(chunk_size=batch_size)
+    days = rollups_of(facts)
+    _replace_all_rollups(days)
+    return len(days)
+
+
 @dataclass(frozen=True)
 class RebuildResult:
     events: int
@@ -205,6 +307,7 @@ def facts_rebuild(*, batch_size: int = 5000) -> RebuildResult:
         if trigger is not None and trigger[0] is not None:
             mark_repeats(by_requester.get(trigger[0], ()), trigger, ticket_id)
     _replace_all_facts(list(facts.values()), batch_size)
+    _replace_all_rollups(rollups_of(facts.values()))
     return RebuildResult(
         events=count,
         facts=len(facts),

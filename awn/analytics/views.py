@@ -10,30 +10,45 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, cast
 
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 
 from awn.accounts.models import User
 
 from .exports import to_csv, to_xlsx
-from .forms import BREAKDOWNS, DEFAULT_DAYS, ReportFilterForm, today
+from .forms import BREAKDOWNS, DEFAULT_DAYS, CompareForm, ReportFilterForm, ReportSubscriptionForm, today
 from .kpis import BY_KEY, KPIS, drill_filter
+from .pdf import report_pdf, to_pdf
 from .policies import can_view_reports, restricted_team_id
 from .reports import (
     Report,
+    before_after,
     breakdown_table,
+    bucket_edges_text,
     build_report,
+    exact_max_tickets,
     heatmap_table,
     kpi_table,
     tickets_table,
     trend_table,
 )
-from .selectors import report_facts, requester_identities, team_choices, ticket_subjects
+from .scheduled import subscription_create
+from .scheduled import subscription_delete as subscription_delete_service
+from .selectors import (
+    report_facts,
+    requester_identities,
+    subscriptions_for,
+    team_choices,
+    ticket_subjects,
+)
 
 logger = logging.getLogger("awn.analytics.exports")
 View = Callable[..., HttpResponse]
@@ -99,6 +114,8 @@ def reports(request: HttpRequest) -> HttpResponse:
         "tables": TABLE_LABELS.items(),
         "drill_url": reverse("analytics:drill"),  # once: the page links every number to it
         "restricted": only is not None,
+        "exact_max": exact_max_tickets(),
+        "bucket_edges": bucket_edges_text() if report and report.approximate else "",
     }
     return render(request, "analytics/reports.html", context, status=200 if form.is_valid() else 400)
 
@@ -134,7 +151,8 @@ def drill(request: HttpRequest) -> HttpResponse:
 
 @reports_required
 def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
-    if table not in TABLES or fmt not in ("csv", "xlsx"):
+    # Every table to CSV, XLSX or PDF; "report" (every table of the page) to PDF only.
+    if fmt not in ("csv", "xlsx", "pdf") or (table not in TABLES and (table, fmt) != ("report", "pdf")):
         raise Http404()
     user = cast(User, request.user)
     form, only = _form(request)
@@ -142,7 +160,14 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         return render(request, "analytics/drill.html", {"form": form, "page": None}, status=400)
     # National ids are masked unless an administrator asks for them; every export is logged (who, what).
     unmask = request.GET.get("unmask") == "1" and user.role == "admin"
-    if table == "tickets":
+    pdf: bytes | None = None
+    if table == "report":
+        report = build_report(
+            form.report_filter(), only_team_id=only, by=form.cleaned_data.get("by") or "team_id"
+        )
+        pdf = report_pdf(report)
+        result = kpi_table(report)  # for the log line: the rows of the indicators
+    elif table == "tickets":
         _kpi, facts = _drill_facts(request, form, only)
         rows = list(facts[:EXPORT_MAX_ROWS])
         result = tickets_table(rows, requester_identities(f.requester_id for f in rows), unmask=unmask)
@@ -167,7 +192,10 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
         },
     )
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    if fmt == "csv":
+    if fmt == "pdf":
+        body = pdf if pdf is not None else to_pdf([result], title=str(result.title), lines=[])
+        response = HttpResponse(body, content_type="application/pdf")
+    elif fmt == "csv":
         response = HttpResponse(to_csv(result), content_type="text/csv; charset=utf-8")
     else:
         response = HttpResponse(
@@ -176,3 +204,56 @@ def export(request: HttpRequest, table: str, fmt: str) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="awn-{table}-{stamp}.{fmt}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@reports_required
+def subscriptions(request: HttpRequest) -> HttpResponse:
+    """The reader's scheduled reports and the form to add one (POST)."""
+    user = cast(User, request.user)
+    only = restricted_team_id(user)
+    form = ReportSubscriptionForm(
+        request.POST if request.method == "POST" else None,
+        teams=team_choices(only),
+        restricted=only is not None,
+    )
+    if request.method == "POST" and form.is_valid():
+        subscription_create(owner=user, **form.subscription_fields())
+        messages.success(request, _("The scheduled report is saved: it goes out after each period ends."))
+        return redirect("analytics:subscriptions")
+    teams = {pk: name for pk, name, _kind in team_choices(only)}
+    context = {
+        "form": form,
+        "rows": subscriptions_for(user),
+        "teams": teams,
+        "breakdowns": BREAKDOWNS,
+        "languages": dict(settings.LANGUAGES),
+    }
+    return render(request, "analytics/subscriptions.html", context, status=400 if form.is_bound else 200)
+
+
+@reports_required
+@require_POST
+def subscription_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    if not subscription_delete_service(owner=cast(User, request.user), subscription_id=pk):
+        raise Http404()
+    messages.success(request, _("The scheduled report is stopped."))
+    return redirect("analytics:subscriptions")
+
+
+@reports_required
+def compare(request: HttpRequest) -> HttpResponse:
+    """Before and after a change: one category's figures on each side of a day (process analytics)."""
+    user = cast(User, request.user)
+    only = restricted_team_id(user)
+    form = CompareForm(request.GET or None)
+    comparison = None
+    if form.is_valid():
+        d = form.cleaned_data
+        comparison = before_after(d["category"], d["changed_on"], d["days"], only_team_id=only)
+    context = {"form": form, "comparison": comparison, "drill_url": reverse("analytics:drill")}
+    return render(
+        request,
+        "analytics/compare.html",
+        context,
+        status=400 if form.is_bound and not form.is_valid() else 200,
+    )

@@ -41,6 +41,7 @@ from .handoff import (
     handoff_cues,
 )
 from .llm import answer_composer
+from .rerank import reranked
 from .retrieval import ArticleDoc, Hit, KnowledgeIndex, Ranking
 from .triage.service import OTHER, TriageResult, triage_text
 
@@ -260,9 +261,13 @@ class Question:
     @classmethod
     def read(cls, text: str, index: KnowledgeIndex, *, include_internal: bool = False) -> Question:
         vector = index.query_vector(text)  # embedded once: retrieval, the decision and triage read it
-        ranking = index.rank(text, include_internal=include_internal, vector=vector)
+        retrieved = index.rank(text, include_internal=include_internal, vector=vector)
+        # The decision reads retrieval's own order (it was fitted on it); the reranker then picks which of the
+        # close neighbours comes first (rerank.py, a no-op without its weights file).
+        retrieved_hits = retrieved.top(3)
+        features = DecisionInput.of(text, vector, retrieved_hits, index.shared_text(retrieved_hits))
+        ranking = reranked(text, retrieved, index, vector)
         hits = tuple(ranking.top(3))
-        features = DecisionInput.of(text, vector, hits, index.shared_text(hits))
         return cls(text, detect_language(text), vector, ranking, hits, features)
 
 

@@ -3,7 +3,8 @@ live chat: a customer's first message gets the article's steps and "did this sol
 the ticket (and teaches the article the question), "2" or any handoff puts the ticket in the agents' line with the
 attempt as an internal note. The reply leaves through the ticket's own channel thread (the connectors react to
 ReplySent), right after the customer wrote, so WhatsApp's 24-hour window is open. The assistant never answers
-with an internal article, never after an agent has written, and never again once it handed off.
+with an internal article, never after an agent has written, never again once it handed off, and never on a ticket linked to a problem
+(an active incident's automatic reply is then the one first answer: awn/incidents).
 """
 
 from __future__ import annotations
@@ -96,6 +97,9 @@ def first_line_on_message(message_id: int) -> str:
     ticket = message.ticket
     if ticket.channel not in first_line_channels() or ticket.status == Status.CLOSED:
         return "ignored"
+    if ticket.problem_id is not None:
+        # A known problem (surge mode linked it when it was created): the incident's reply is the first answer.
+        return "silent"
     state = FirstLineConversation.objects.filter(ticket=ticket).first()
     if (state and state.state != FirstLineState.ANSWERED) or _people_have_written(ticket.pk):
         return "silent"

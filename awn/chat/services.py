@@ -422,6 +422,10 @@ def _ask_what_the_problem_is(conversation: LiveSession) -> Line:
 
 
 def chat_first_answer(conversation_id: int) -> Line | None:
+    """The assistant's answer to the pre-chat question; none when the chat's ticket was linked to a problem as it
+    was created (an active incident's automatic reply is the first answer, as a line of its own)."""
+    if LiveSession.objects.filter(pk=conversation_id, thread__ticket__problem__isnull=False).exists():
+        return None
     first = Line.objects.filter(conversation_id=conversation_id, sender=Sender.VISITOR).order_by("id").first()
     return chat_bot_answer(conversation_id, first.body) if first else None
 
@@ -664,9 +668,10 @@ def chat_line_for_reply(message_id: int) -> Line | None:
             return None
         line = Line.objects.create(
             conversation=conversation,
-            sender=Sender.AGENT,
+            # No author: the system wrote it (an incident's automatic reply, a broadcast): the assistant's line.
+            sender=Sender.AGENT if message.author_user else Sender.BOT,
             body=message.body,
-            author_name=_name(message.author_user) if message.author_user else "",
+            author_name=_name(message.author_user) if message.author_user else _("Awn assistant"),
             message=message,
             attachment=message.attachments.order_by("pk").first(),
         )

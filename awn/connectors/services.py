@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
@@ -25,11 +26,13 @@ from .secrets import decrypt_secrets, encrypt_secrets
 from .selectors import inbox_cache_clear
 
 logger = logging.getLogger(__name__)
-PROCESS_JOB = "awn.connectors.tasks.process_inbound_event"
+PROCESS_JOB = "awn.connectors.tasks.process_inbound_event"  # one event: retries, the sweep
+DRAIN_JOB = "awn.connectors.tasks.drain_inbound"  # a webhook's events, drained in batches
 
 
 def events_store(inbox: Inbox, items: list[RawItem]) -> tuple[int, int]:
-    """Store new raw items (status pending) and enqueue them; known (inbox, external id) pairs are no-ops.
+    """Store new raw items (status pending) and enqueue one drain job for them; known (inbox, external id) pairs
+    are no-ops.
 
     One statement on both databases: INSERT … ON CONFLICT DO NOTHING RETURNING id, so the webhook answers after
     a single round trip and a concurrent redelivery cannot insert twice. Returns (stored, duplicates).
@@ -63,8 +66,8 @@ def events_store(inbox: Inbox, items: list[RawItem]) -> tuple[int, int]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         new_ids = [row[0] for row in cursor.fetchall()]
-    for pk in new_ids:
-        enqueue(PROCESS_JOB, pk)
+    if new_ids:
+        enqueue(DRAIN_JOB, new_ids)
     duplicates = len(items) - len(new_ids)
     if duplicates:
         logger.info("inbox %s: %d duplicate deliveries absorbed", inbox.pk, duplicates)
@@ -109,6 +112,25 @@ def web_chat_open(*, ticket_id: int, contact_id: int, address: str) -> Conversat
         contact_id=contact_id,
         last_inbound_at=now,
         created_at=now,
+    )
+
+
+def outbound_thread_open(*, ticket_id: int, contact_id: int, inbox_id: int, address: str) -> Conversation:
+    """The channel thread of a ticket the center opens to write first (proactive outreach), to an address the
+    person used before. Its last inbound time is the address's own (never "now"), so the 24-hour window stays
+    honest: outside it WhatsApp sends the inbox's template."""
+    last = (
+        Conversation.objects.filter(inbox_id=inbox_id, address=address)
+        .order_by("-last_inbound_at")
+        .values_list("last_inbound_at", flat=True)
+        .first()
+    )
+    return Conversation.objects.create(
+        ticket_id=ticket_id,
+        inbox_id=inbox_id,
+        address=address[:100],
+        contact_id=contact_id,
+        last_inbound_at=last or timezone.now() - timedelta(days=365),
     )
 
 

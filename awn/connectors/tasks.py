@@ -10,19 +10,32 @@ from django.utils import timezone
 
 from awn.core.tasks import backoff_seconds, dispatch, enqueue_in, job
 
+from .drain import inbound_drain
 from .enums import DeliveryStatus, EventStatus
 from .inbound import inbound_event_failed, inbound_event_process
 from .models import InboundEvent, Inbox, OutboundMessage
 from .outbound import UnknownProviderMessage, outbound_send
 from .registry import connector_for, connectors
-from .services import PROCESS_JOB, events_store
+from .services import DRAIN_JOB, PROCESS_JOB, events_store
 
 logger = logging.getLogger(__name__)
 SEND_JOB = "awn.connectors.tasks.send_outbound"
 
 
 @job(queue="inbound")
+def drain_inbound(event_ids: list[int]) -> int:
+    """The webhook's job: its events and, in batches, whatever else is freshly pending (awn/connectors/drain.py).
+    Returns the events this run claimed."""
+    return inbound_drain(event_ids, process_one=_process_one, retry=_retry)
+
+
+@job(queue="inbound")
 def process_inbound_event(event_id: int) -> None:
+    """One event alone: a retry after a failed attempt, and the sweep's."""
+    _process_one(event_id)
+
+
+def _process_one(event_id: int) -> None:
     try:
         inbound_event_process(event_id)
     except UnknownProviderMessage as exc:
@@ -33,10 +46,20 @@ def process_inbound_event(event_id: int) -> None:
             enqueue_in(PROCESS_JOB, event_id, seconds=backoff_seconds(attempts))
     except Exception as exc:
         attempts = inbound_event_failed(event_id, repr(exc))
-        if attempts:
-            # e.g. two first messages of one new sender raced on the identity row: try again shortly.
-            enqueue_in(PROCESS_JOB, event_id, seconds=backoff_seconds(attempts))
+        _retry_later(event_id, attempts)
         logger.exception("raw event %s failed (attempt %s)", event_id, attempts)
+
+
+def _retry(event_id: int, error: str) -> None:
+    """A batch's failed event (its attempt already counted): alone, after the backoff."""
+    row = InboundEvent.objects.filter(pk=event_id, status=EventStatus.PENDING).values("attempts").first()
+    _retry_later(event_id, row["attempts"] if row else 0)
+
+
+def _retry_later(event_id: int, attempts: int) -> None:
+    if attempts:
+        # e.g. two first messages of one new sender raced on the identity row: try again shortly.
+        enqueue_in(PROCESS_JOB, event_id, seconds=backoff_seconds(attempts))
 
 
 @job(queue="outbound")
@@ -66,15 +89,19 @@ def sweep(*, stale_seconds: int | None = None, limit: int = 500) -> tuple[int, i
     message) and the outgoing messages that are due (a retry's time came); how many of each."""
     stale = settings.AWN_WORKER_STALE_SECONDS if stale_seconds is None else stale_seconds
     now = timezone.now()
-    event_ids = list(
+    stranded = list(
         InboundEvent.objects.filter(
             status=EventStatus.PENDING, received_at__lte=now - timedelta(seconds=stale)
         )
         .order_by("received_at", "pk")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", "attempts")[:limit]
     )
-    for event_id in event_ids:
-        dispatch(PROCESS_JOB, event_id)
+    fresh = [event_id for event_id, attempts in stranded if not attempts]
+    if fresh:  # never tried (a crash, a lost job): drained in batches
+        dispatch(DRAIN_JOB, fresh)
+    for event_id, attempts in stranded:
+        if attempts:  # failed before: alone, as its retries go
+            dispatch(PROCESS_JOB, event_id)
     outbound_ids = list(
         OutboundMessage.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
         .order_by("next_attempt_at", "pk")
@@ -82,4 +109,4 @@ def sweep(*, stale_seconds: int | None = None, limit: int = 500) -> tuple[int, i
     )
     for outbound_id in outbound_ids:
         dispatch(SEND_JOB, outbound_id)
-    return len(event_ids), len(outbound_ids)
+    return len(stranded), len(outbound_ids)

@@ -95,6 +95,9 @@ class Relation(TimeStampedModel):
     # portal, the assistant and the API read `children_ids`, which keeps to those, on every request.
     verified_at = models.DateTimeField(_("verified at"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # student_at: the grade the student is in at that school (1–12), as the education system sends it; outreach
+    # segments select on it ("parents of grade 1 students at school X").
+    grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
 
     class Meta:
         indexes = [

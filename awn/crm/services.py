@@ -113,6 +113,16 @@ def contact_update(*, contact: Contact, **fields: Any) -> Contact:
     return contact
 
 
+def contact_link_user(*, contact: Contact, user: User) -> Contact:
+    """The portal account of this person (a verified sign-up or single sign-on): one account per contact."""
+    if contact.user_id not in (None, user.pk):
+        raise ValidationError(_("This person already has an account."), field="user")
+    if contact.user_id is None:
+        contact.user = user
+        contact.save(update_fields=["user", "updated_at"])
+    return contact
+
+
 def organization_create(
     *,
     name: str,
@@ -139,6 +149,7 @@ def relation_add(
     other_contact: Contact | None = None,
     organization: Organization | None = None,
     verified: bool = True,
+    grade: int | None = None,
 ) -> Relation:
     """`verified`: the link comes from a trusted source (the education system, an agent who checked it). An
     unverified parent_of link discloses nothing to the guardian until `relation_verify`."""
@@ -159,8 +170,11 @@ def relation_add(
             kind=kind,
             contact=contact,
             organization=organization,
-            defaults={"verified_at": timezone.now() if verified else None},
+            defaults={"verified_at": timezone.now() if verified else None, "grade": grade},
         )
+        if grade is not None and relation.grade != grade:
+            relation.grade = grade
+            relation.save(update_fields=["grade", "updated_at"])
         return relation
     raise ValidationError(_("Unknown relation."), field="kind")
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from awn.core.tasks import enqueue
+from awn.tickets.enums import Channel
 from awn.tickets.events import TicketCreated
 
-from .selectors import active_incidents
+from .services import incident_claim_new_ticket
 
 
 def on_ticket_created(event: TicketCreated) -> None:
-    """While an incident with an automatic first reply is active, new tickets are checked against it (a job:
-    the ticket's category and text are read after the commit)."""
-    if any(incident.auto_reply for incident in active_incidents()):
-        enqueue("awn.incidents.tasks.answer_new_ticket", event.ticket_id)
+    """Sync, in the creating transaction: a new ticket about an active incident with an automatic first reply is
+    linked to its problem and claimed for the incident's answer (sent by a job after the commit), before the
+    assistant's first-line job can look at it. A ticket staff open in the workspace (another incident's problem
+    ticket among them) is no customer's new contact: never claimed."""
+    if event.channel == Channel.AGENT:
+        return
+    incident_claim_new_ticket(event.ticket_id)

@@ -101,3 +101,37 @@ class Recipient(FastChoiceDisplayMixin, models.Model):
 
     def get_channel_display(self) -> str:
         return str(Channel.label(self.channel))
+
+
+class FirstReply(models.Model):
+    """A new ticket an active incident answers first: written with the link, in the transaction that creates the
+    ticket (so the assistant's generic first answer sees it and stays silent), and marked with the reply's message
+    once the reply is written (so a second delivery of the job or the sweep answers nobody twice)."""
+
+    ticket = models.OneToOneField(Ticket, on_delete=models.CASCADE, related_name="+")
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="first_replies")
+    language = models.CharField(max_length=8, default="ar")
+    message_id = models.PositiveBigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["created_at"], name="first_reply_pending", condition=Q(message_id__isnull=True)
+            ),
+        ]
+
+
+class SpikeAlert(models.Model):
+    """A spike the supervisors were alerted to: one row per category and hour, so a scan that runs twice (two
+    workers, a retry) alerts once."""
+
+    category = models.CharField(_("category"), max_length=32, choices=Category.choices)
+    hour = models.DateTimeField()  # the start of the hour the spike was seen in
+    last_hour = models.PositiveIntegerField(default=0)
+    usual_per_hour = models.FloatField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [models.UniqueConstraint(fields=["category", "hour"], name="spike_alert_once")]

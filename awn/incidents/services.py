@@ -13,14 +13,16 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from awn.accounts.models import User
+from awn.core import leases
 from awn.core.errors import NotFound, PermissionDenied, ValidationError, lazy_format, required_text
+from awn.core.events import publish
 from awn.core.tasks import dispatch, enqueue, enqueue_in
 from awn.crm.enums import ContactType
 from awn.crm.models import Contact
@@ -30,12 +32,22 @@ from awn.tickets.enums import Category, Channel, Priority, Status
 from awn.tickets.models import Ticket
 
 from .enums import DONE_STATES, BroadcastKind, IncidentStatus, RecipientState
-from .models import Broadcast, Incident, Recipient
+from .events import SpikeDetected
+from .models import Broadcast, FirstReply, Incident, Recipient, SpikeAlert
 from .policies import can_manage_incident, can_manage_incidents
-from .selectors import Criteria, forget_active_incidents, incident_for_reply, matching_tickets
+from .selectors import (
+    Criteria,
+    Spike,
+    active_incidents,
+    category_spikes,
+    forget_active_incidents,
+    incident_for_reply,
+    matching_tickets,
+)
 
 logger = logging.getLogger(__name__)
 SEND_JOB = "awn.incidents.tasks.send_broadcast"
+ANSWER_JOB = "awn.incidents.tasks.answer_new_ticket"
 LEASE_SECONDS = 120
 MAX_ATTEMPTS = 3
 TITLE_MAX = 200
@@ -141,6 +153,8 @@ def incident_declare(
     tickets.ticket_record_automation(
         ticket_id=problem.pk, name=f"incident:{incident.pk}", kind="incident", actor=actor
     )
+    # Now (creating the problem ticket above asked for the active incidents: none yet) and after the commit.
+    forget_active_incidents()
     transaction.on_commit(forget_active_incidents)
     return incident
 
@@ -182,9 +196,18 @@ def active_incident_reply(category: str = "", text: str = "", language: str = "a
     )
 
 
-def incident_answer_new_ticket(ticket_id: int) -> bool:
-    """A new ticket about an active incident: linked to its problem and answered at once, on its own channel,
-    with the incident's explanation and guide. Returns whether it was."""
+def _language_of(contact: Contact) -> str:
+    return "en" if (contact.language or "ar").startswith("en") else "ar"
+
+
+def incident_claim_new_ticket(ticket_id: int) -> bool:
+    """Inside the transaction that creates a ticket (a sync reaction to TicketCreated): when an active incident
+    with an automatic first reply matches it, the ticket is linked to the incident's problem and marked as the
+    incident's to answer, and the answering job follows the commit. The link is written before any job runs, so
+    the assistant's generic first answer (WhatsApp, Telegram, email, live chat) sees it and stays silent: the
+    incident's reply is the one automatic first message. Returns whether it was claimed."""
+    if not any(incident.auto_reply for incident in active_incidents()):
+        return False
     ticket = Ticket.objects.select_related("requester").filter(pk=ticket_id).first()
     if ticket is None or ticket.is_problem or ticket.problem_id or ticket.status == Status.CLOSED:
         return False
@@ -192,16 +215,99 @@ def incident_answer_new_ticket(ticket_id: int) -> bool:
     match = incident_for_reply(ticket.category, f"{ticket.subject}\n{first}")
     if match is None:
         return False
-    incident = Incident.objects.select_related("problem").filter(pk=match.pk).first()
+    incident = (
+        Incident.objects.select_related("problem").filter(pk=match.pk, status=IncidentStatus.ACTIVE).first()
+    )
     if incident is None:
         return False
-    language = "en" if (ticket.requester.language or "ar").startswith("en") else "ar"
-    body = incident_reply_text(match.title(language), match.message(language), match.guide_url, language)
+    if not tickets.tickets_link_to_problem(problem=incident.problem, ticket_ids=[ticket.pk], actor=None):
+        return False
+    _claim, created = FirstReply.objects.get_or_create(
+        ticket_id=ticket.pk, defaults={"incident": incident, "language": _language_of(ticket.requester)}
+    )
+    if created:
+        enqueue(ANSWER_JOB, ticket.pk)
+    return created
+
+
+def incident_answer_new_ticket(ticket_id: int) -> bool:
+    """The job after the claim: the incident's explanation and guide, once, on the ticket's own channel (the
+    outgoing services deliver it: the connectors' outbox, the notification email, the live chat's line). A
+    second delivery of the job, or the sweep, finds the claim answered and does nothing. Returns whether it
+    answered now."""
     with transaction.atomic():
-        if not tickets.tickets_link_to_problem(problem=incident.problem, ticket_ids=[ticket.pk], actor=None):
-            return False  # linked meanwhile (a second delivery of the event): answered already
-        tickets.ticket_add_bot_reply(ticket=ticket, body=body)
+        claim = (
+            FirstReply.objects.select_for_update()
+            .select_related("incident", "ticket")
+            .filter(ticket_id=ticket_id, message_id__isnull=True)
+            .first()
+        )
+        if claim is None:
+            return False
+        incident, language = claim.incident, claim.language
+        title = incident.title_en if language == "en" and incident.title_en else incident.title_ar
+        message = incident.message_en if language == "en" and incident.message_en else incident.message_ar
+        body = incident_reply_text(title, message, incident.guide_url, language)
+        try:
+            reply = tickets.ticket_add_bot_reply(ticket=claim.ticket, body=body)
+        except ValidationError:  # closed meanwhile: nothing to answer, and never tried again
+            FirstReply.objects.filter(pk=claim.pk).update(message_id=0)
+            return False
+        FirstReply.objects.filter(pk=claim.pk).update(message_id=reply.pk)
     return True
+
+
+def first_replies_resume(*, stale_seconds: int = 30) -> int:
+    """The sweep: claims a crash or a lost job left unanswered are answered (each once). Returns how many."""
+    since = timezone.now() - timedelta(seconds=stale_seconds)
+    ids = list(
+        FirstReply.objects.filter(message_id__isnull=True, created_at__lt=since)
+        .order_by("pk")
+        .values_list("ticket_id", flat=True)[:1000]
+    )
+    for ticket_id in ids:
+        dispatch(ANSWER_JOB, ticket_id)
+    return len(ids)
+
+
+# --- spike alerts ------------------------------------------------------------------------------------
+
+
+def spikes_alert(*, now: Any = None) -> list[SpikeAlert]:
+    """The periodic scan: each category top problems' spike detection flags (selectors.category_spikes) and no
+    active incident covers yet is alerted once per hour: a row, and SpikeDetected for the supervisors' screens
+    (awn/realtime computes who hears of it). Returns the alerts written now."""
+    now = now or timezone.now()
+    spikes = category_spikes(now=now)
+    if not spikes:
+        return []
+    covered = set(
+        Incident.objects.filter(status=IncidentStatus.ACTIVE)
+        .exclude(category="")
+        .values_list("category", flat=True)
+    )
+    hour = now.replace(minute=0, second=0, microsecond=0)
+    return [alert for spike in spikes if spike.category not in covered if (alert := _alert_once(spike, hour))]
+
+
+@transaction.atomic
+def _alert_once(spike: Spike, hour: Any) -> SpikeAlert | None:
+    alert, created = SpikeAlert.objects.get_or_create(
+        category=spike.category,
+        hour=hour,
+        defaults={"last_hour": spike.last_hour, "usual_per_hour": round(spike.usual_per_hour, 2)},
+    )
+    if not created:
+        return None
+    publish(
+        SpikeDetected(
+            alert_id=alert.pk,
+            category=spike.category,
+            last_hour=spike.last_hour,
+            usual_per_hour=alert.usual_per_hour,
+        )
+    )
+    return alert
 
 
 # --- bulk linking -------------------------------------------------------------------------------------
@@ -283,7 +389,8 @@ def broadcast_create(
 ) -> Broadcast:
     """One Broadcast and one Recipient per affected person (their latest open linked ticket, on its channel),
     then the sending job. Refused before anything is written when nobody is affected or a provider's daily
-    limit would be passed."""
+    limit would be passed. A resolution also ends the incident and resolves the problem and every linked
+    ticket, in the same action (`_resolve`)."""
     if not can_manage_incident(actor, incident):
         raise NotFound()
     if kind not in BroadcastKind.values:
@@ -308,7 +415,27 @@ def broadcast_create(
         batch_size=1000,
     )
     enqueue(SEND_JOB, broadcast.pk)
+    if kind == BroadcastKind.RESOLUTION:
+        _resolve(actor, incident)
     return broadcast
+
+
+def _resolve(actor: User, incident: Incident) -> None:
+    """The resolution is one action: the broadcast tells everyone affected; the incident ends (banner and
+    automatic reply off); the problem ticket is resolved and so are its linked incidents, in batches after the
+    commit (tickets.tickets_resolve_incidents), without a "resolved" notice of their own: the broadcast is it."""
+    Incident.objects.filter(pk=incident.pk, status=IncidentStatus.ACTIVE).update(
+        status=IncidentStatus.RESOLVED, resolved_at=timezone.now()
+    )
+    forget_active_incidents()
+    transaction.on_commit(forget_active_incidents)
+    problem = Ticket.objects.get(pk=incident.problem_id)
+    if problem.status in (Status.RESOLVED, Status.CLOSED):
+        tickets.tickets_resolve_incidents(problem=problem, actor=actor, notify_requester=False)
+    else:
+        tickets.ticket_update(
+            ticket=problem, actor=actor, changes={"status": Status.RESOLVED}, notify_requester=False
+        )
 
 
 def lease_seconds() -> int:
@@ -318,22 +445,12 @@ def lease_seconds() -> int:
 
 
 def _claim(broadcast_id: int, channel: str, limit: int) -> list[int]:
-    """Up to `limit` recipients of one channel to send now: pending ones, or ones whose sender died (sending past
-    their lease). On PostgreSQL rows another sender holds are skipped (SKIP LOCKED); SQLite has one writer at a
-    time, so the same select-then-update in one transaction is as safe."""
-    now = timezone.now()
-    with transaction.atomic():
-        due = Recipient.objects.filter(broadcast_id=broadcast_id, channel=channel).filter(
-            Q(state=RecipientState.PENDING) | Q(state=RecipientState.SENDING, lease_until__lt=now)
-        )
-        if connection.features.has_select_for_update_skip_locked:
-            due = due.select_for_update(skip_locked=True)
-        ids = list(due.order_by("id").values_list("pk", flat=True)[:limit])
-        if ids:
-            Recipient.objects.filter(pk__in=ids).update(
-                state=RecipientState.SENDING, lease_until=now + timedelta(seconds=lease_seconds())
-            )
-    return ids
+    """Up to `limit` recipients of one channel to send now, under a lease (awn/core/leases.py)."""
+    return leases.claim(
+        Recipient.objects.filter(broadcast_id=broadcast_id, channel=channel),
+        limit=limit,
+        lease_seconds=lease_seconds(),
+    )
 
 
 def _body_for(broadcast: Broadcast, language: str) -> str:

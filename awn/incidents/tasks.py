@@ -15,11 +15,19 @@ def send_broadcast(broadcast_id: int) -> None:
 
 @job()
 def sweep() -> None:
-    """Broadcasts a crash or a lost job left unfinished are sent on (nobody gets anything twice)."""
+    """Broadcasts and automatic first replies a crash or a lost job left unfinished are sent on (nobody gets
+    anything twice)."""
     services.broadcasts_resume()
+    services.first_replies_resume()
 
 
 @job()
 def answer_new_ticket(ticket_id: int) -> None:
-    """A new ticket about an active incident: linked to its problem and answered with the explanation."""
+    """A new ticket claimed by an active incident: answered with the explanation, once."""
     services.incident_answer_new_ticket(ticket_id)
+
+
+@job()
+def spike_scan() -> None:
+    """Top problems' spike detection, every minute: a new spike alerts the supervisors in real time."""
+    services.spikes_alert()

@@ -42,8 +42,8 @@ def on_reply_sent(event: ReplySent) -> None:
 
 
 def on_status_changed(event: TicketStatusChanged) -> None:
-    if event.new_status != Status.RESOLVED:
-        return
+    if event.new_status != Status.RESOLVED or not event.notify_requester:
+        return  # not resolved, or the requester is told otherwise (an incident's resolution broadcast)
     ticket = Ticket.objects.select_related("requester").get(pk=event.ticket_id)
     email, language = _requester_email(ticket)
     with translation.override(language):

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from awn.connectors.events import CallAnswered, DeliveryStatusChanged
+from awn.incidents.events import SpikeDetected
 from awn.sla.events import SlaBreached, SlaWarning
 from awn.tickets.events import (
     MessageReceived,
@@ -138,3 +139,12 @@ def on_sla_warning(event: SlaWarning) -> None:
 def on_sla_breached(event: SlaBreached) -> None:
     """A clock passed its target: the assignee and the team's supervisors are told in real time."""
     _sla_alert(event.ticket_id, event.metric, event.due_at, NotificationKind.SLA_BREACHED, supervisors=True)
+
+
+@_off_request
+def on_spike_detected(event: SpikeDetected) -> None:
+    """Top problems' spike detection fired: the supervisors who may declare an incident for the category see an
+    alert with a one-click "declare an incident" link (agents get nothing)."""
+    services.spike_alert(
+        category=event.category, last_hour=event.last_hour, usual_per_hour=event.usual_per_hour
+    )

@@ -139,3 +139,18 @@ def unread_count(user: User) -> int:
     return AgentNotification.objects.filter(
         user=user, read_at__isnull=True, ticket__in=visible_tickets(user)
     ).count()
+
+
+def spike_alert_recipients(category: str) -> list[User]:
+    """Who is alerted to a spike: the active supervisors and admins who may run surge mode
+    (incidents.policies) and whose teams cover the category; an agent never is."""
+    from awn.accounts.policies import covered_categories
+    from awn.incidents.policies import can_manage_incidents
+
+    staff = User.objects.filter(is_active=True, role__in=(Role.SUPERVISOR, Role.ADMIN)).select_related("team")
+    return [
+        user
+        for user in staff.order_by("pk")
+        if can_manage_incidents(user)
+        and ((covered := covered_categories(user)) is None or category in covered)
+    ]

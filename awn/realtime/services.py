@@ -446,3 +446,54 @@ def _notify_allowed(
 
 def notifications_read(user: User) -> int:
     return AgentNotification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+# ---- spike alerts ---------------------------------------------------------------------------------------------
+
+
+def spike_frame(*, category: str, last_hour: int, usual_per_hour: float, language: str) -> dict[str, Any]:
+    """The alert a supervisor's screen shows: what spiked, in their language, and the one-click link to the
+    incident form prefilled with the category."""
+    from django.utils import translation
+    from django.utils.http import urlencode
+    from django.utils.translation import gettext, ngettext
+
+    from awn.tickets.enums import Category
+
+    with translation.override("en" if language.startswith("en") else "ar"):
+        label = str(Category(category).label) if category in Category.values else category
+        text = ngettext(
+            "Spike in %(category)s: %(count)d new ticket in the last hour (usually %(usual)s).",
+            "Spike in %(category)s: %(count)d new tickets in the last hour (usually %(usual)s).",
+            last_hour,
+        ) % {"category": label, "count": last_hour, "usual": f"{usual_per_hour:.1f}"}
+        link_text = gettext("Declare an incident")
+    return {
+        "type": "spike",
+        "category": category,
+        "count": last_hour,
+        "text": text,
+        "link_text": link_text,
+        "url": "/workspace/incidents/?" + urlencode({"category": category}),
+    }
+
+
+def spike_alert(*, category: str, last_hour: int, usual_per_hour: float) -> list[int]:
+    """Push a spike alert to each supervisor who may act on it (selectors.spike_alert_recipients). Returns their
+    ids."""
+    users = selectors.spike_alert_recipients(category)
+    send_many(
+        (
+            user_group(user.pk),
+            message(
+                spike_frame(
+                    category=category,
+                    last_hour=last_hour,
+                    usual_per_hour=usual_per_hour,
+                    language=user.preferred_language or "ar",
+                )
+            ),
+        )
+        for user in users
+    )
+    return [user.pk for user in users]

@@ -32,7 +32,8 @@ def _first_name(contact: Contact | None) -> str:
 
 def render_canned(body: str, *, ticket: Ticket, agent: User | None) -> str:
     """Fill {{contact.name}}, {{contact.first_name}}, {{ticket.reference}}, {{ticket.subject}},
-    {{agent.name}} (and {{agent.first_name}}); leave every other placeholder as it is."""
+    {{agent.name}} (and {{agent.first_name}}), also written {{customer.name}}, {{customer.first_name}} and
+    {{ticket.number}}; leave every other placeholder as it is."""
     contact = ticket.requester if ticket.requester_id else None
     values: dict[str, Callable[[], str]] = {
         "contact.name": lambda: contact.name if contact else "",
@@ -42,6 +43,10 @@ def render_canned(body: str, *, ticket: Ticket, agent: User | None) -> str:
         "agent.name": lambda: _agent_name(agent),
         "agent.first_name": lambda: (agent.first_name or _agent_name(agent)) if agent else "",
     }
+    # The words agents use for the same values (issue 13): the customer is the contact, the number the reference.
+    values["customer.name"] = values["contact.name"]
+    values["customer.first_name"] = values["contact.first_name"]
+    values["ticket.number"] = values["ticket.reference"]
 
     def replace(match: re.Match[str]) -> str:
         getter = values.get(match.group(1))

@@ -13,15 +13,6 @@ class Status(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
-# Which status may follow which. Closed is final; a customer reply reopens a resolved ticket.
-ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.NEW: frozenset({Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}),
-    Status.OPEN: frozenset({Status.PENDING, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}),
-    Status.PENDING: frozenset({Status.OPEN, Status.ON_HOLD, Status.RESOLVED, Status.CLOSED}),
-    Status.ON_HOLD: frozenset({Status.OPEN, Status.PENDING, Status.RESOLVED, Status.CLOSED}),
-    Status.RESOLVED: frozenset({Status.OPEN, Status.CLOSED}),
-    Status.CLOSED: frozenset(),
-}
 ACTIVE_STATUSES = frozenset({Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD})
 
 

@@ -56,6 +56,8 @@ class TicketStatusChanged(DomainEvent):
     old_status: str
     new_status: str
     actor_id: int | None = None
+    # False when the requester is told otherwise (surge mode's resolution broadcast): no "resolved" notice.
+    notify_requester: bool = True
 
 
 @dataclass(frozen=True, kw_only=True)

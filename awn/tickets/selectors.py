@@ -291,6 +291,15 @@ def queue_counts(user: User) -> dict[str, int]:
     return {name: capped_count(_queue_queryset(user, name), QUEUE_COUNT_CAP + 1) for name in COUNTED_QUEUES}
 
 
+def queue_match_count(
+    user: User, *, queue: str, filters: Mapping[str, Any], limit: int = QUEUE_COUNT_CAP + 1
+) -> int:
+    """The tickets of one queue tab with these filters (a saved view's badge), counted up to `limit`: a LIMITed
+    scan, as the tabs' counts."""
+    queue = queue if queue in QUEUES else DEFAULT_QUEUE
+    return capped_count(_apply_filters(_queue_queryset(user, queue), filters), limit)
+
+
 def ticket_for_agent(user: User, pk: int) -> Ticket:
     """The bare ticket row if `user` may see it, else NotFound (no existence leak)."""
     ticket = visible_tickets(user).filter(pk=pk).first()

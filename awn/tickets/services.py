@@ -17,14 +17,16 @@ from awn.accounts.models import Team, User
 from awn.accounts.policies import is_staff_member
 from awn.core.errors import Conflict, NotFound, ValidationError, lazy_format, required_text
 from awn.core.events import publish
+from awn.core.tasks import enqueue
 from awn.crm.models import Contact, Organization
 from awn.search import services as search
 from awn.search.enums import Kind as SearchKind
 
 from . import events
 from .attachments import CheckedFile, IncomingFile, check_attachments
-from .enums import ALLOWED_TRANSITIONS, Category, Channel, Direction, MessageKind, Priority, Status
+from .enums import Category, Channel, Direction, MessageKind, Priority, Status
 from .models import Attachment, AuditEntry, Message, Tag, Ticket, TicketWatcher
+from .transitions import validate_transition
 
 SUBJECT_MAX = 200
 BODY_MAX = 20_000
@@ -123,6 +125,28 @@ def ticket_create(
     return ticket
 
 
+def ticket_open_proactive(
+    *, requester: Contact, subject: str, channel: str, actor: User | None = None
+) -> Ticket:
+    """A ticket the center opens to write first (proactive outreach): born resolved, so it waits in nobody's
+    queue and runs no SLA clock (nobody asked anything), and it is no contact in the KPIs (no TicketCreated).
+    The caller adds its one message with `ticket_add_bot_reply`, which delivers it on the ticket's channel. If the
+    person answers, their message opens a ticket of its own (threads follow active tickets)."""
+    subject = _clean_text(subject, field="subject", max_length=SUBJECT_MAX, label=_("The subject"))
+    _check_choice(channel, Channel, field="channel")
+    now = timezone.now()
+    ticket = Ticket.objects.create(
+        subject=subject,
+        requester=requester,
+        channel=channel,
+        status=Status.RESOLVED,
+        resolved_at=now,
+        last_message_at=now,
+    )
+    AuditEntry.objects.create(ticket_id=ticket.pk, actor=actor, action="created", new_value="outreach")
+    return ticket
+
+
 def _lock(ticket_id: int) -> Ticket:
     return Ticket.objects.select_for_update().get(pk=ticket_id)
 
@@ -197,7 +221,7 @@ def ticket_add_message(
                 audit.append(_audit(locked.pk, actor, "reopened"))
         publish(events.MessageReceived(ticket_id=locked.pk, message_id=message.pk))
     if status_after and status_after != locked.status:
-        _validate_transition(locked.status, status_after)
+        validate_transition(locked.status, status_after)
         updates.update(_status_side_effects(locked, status_after, now))
         audit.append(_audit(locked.pk, actor, "changed", "status", locked.status, status_after))
         publish(
@@ -248,19 +272,6 @@ def ticket_add_bot_reply(*, ticket: Ticket, body: str) -> Message:
     return message
 
 
-def _validate_transition(old: str, new: str) -> None:
-    _check_choice(new, Status, field="status")
-    if new not in ALLOWED_TRANSITIONS[old]:
-        raise ValidationError(
-            lazy_format(
-                _("A ticket cannot move from “%(old)s” to “%(new)s”."),
-                old=Status(old).label,
-                new=Status(new).label,
-            ),
-            field="status",
-        )
-
-
 def _status_side_effects(ticket: Ticket, new: str, now: Any) -> dict[str, Any]:
     changes: dict[str, Any] = {"status": new}
     if new == Status.RESOLVED and ticket.resolved_at is None:
@@ -278,8 +289,12 @@ def ticket_update(
     changes: Mapping[str, Any],
     seen: Mapping[str, Any] | None = None,
     expected_version: int | None = None,
+    notify_requester: bool = True,
 ) -> Ticket:
     """Change tracked fields of a ticket under a row lock.
+
+    `notify_requester` False: a resolution tells the requester nothing (they are told otherwise: an incident's
+    resolution broadcast); it carries to the incidents of a problem resolved this way.
 
     Concurrent edits of different fields by two agents both land. An edit of a field that changed since the
     editor loaded it (`seen` holds the values the editor saw) or of a stale `expected_version` is refused with
@@ -322,11 +337,15 @@ def ticket_update(
     if "status" in updates:
         publish(
             events.TicketStatusChanged(
-                ticket_id=locked.pk, old_status=locked.status, new_status=updates["status"], actor_id=actor_id
+                ticket_id=locked.pk,
+                old_status=locked.status,
+                new_status=updates["status"],
+                actor_id=actor_id,
+                notify_requester=notify_requester,
             )
         )
         if updates["status"] == Status.RESOLVED and locked.is_problem:
-            _resolve_incidents(locked, actor)
+            tickets_resolve_incidents(problem=locked, actor=actor, notify_requester=notify_requester)
     publish(events.TicketUpdated(ticket_id=locked.pk, fields=tuple(updates), actor_id=actor_id))
     locked.refresh_from_db()
     return locked
@@ -345,7 +364,7 @@ def _validated_changes(ticket: Ticket, changes: Mapping[str, Any]) -> dict[str, 
             result["category"] = _check_choice(value, Category, field="category")
         elif field == "status":
             if value != ticket.status:
-                _validate_transition(ticket.status, value)
+                validate_transition(ticket.status, value)
             result["status"] = value
         elif field in ("team", "team_id"):
             result["team_id"] = _existing_team_id(value)
@@ -389,15 +408,52 @@ def _covers(user: User, ticket: Ticket) -> bool:
     return categories is None or ticket.category in categories
 
 
-def _resolve_incidents(problem: Ticket, actor: User | None) -> None:
-    incident_ids = list(
-        Ticket.objects.filter(problem_id=problem.pk)
+RESOLVE_BATCH = 200
+RESOLVE_JOB = "awn.tickets.tasks.resolve_incidents"
+
+
+def tickets_resolve_incidents(*, problem: Ticket, actor: User | None, notify_requester: bool = True) -> None:
+    """A resolved problem resolves its linked incidents: in batches of RESOLVE_BATCH, each its own transaction and
+    job, after this one commits (thousands of incidents never hold one long transaction or one request)."""
+    enqueue(RESOLVE_JOB, problem.pk, actor.pk if actor else None, notify_requester, 0)
+
+
+def tickets_resolve_incidents_batch(
+    *,
+    problem_id: int,
+    actor_id: int | None,
+    notify_requester: bool = True,
+    after_id: int = 0,
+    limit: int = RESOLVE_BATCH,
+) -> int | None:
+    """One batch: the next `limit` open incidents of the problem (by id, past `after_id`) resolved in one
+    transaction, each as a resolution of its own (history, SLA, reports, the requester's notice unless told
+    otherwise). Returns the last id done, or None when none remain or the problem was reopened meanwhile. An
+    incident that cannot move to resolved is left as it is and skipped."""
+    if not Ticket.objects.filter(pk=problem_id, status__in=(Status.RESOLVED, Status.CLOSED)).exists():
+        return None
+    ids = list(
+        Ticket.objects.filter(problem_id=problem_id, pk__gt=after_id)
         .exclude(status__in=(Status.RESOLVED, Status.CLOSED))
-        .values_list("pk", flat=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
     )
-    for incident_id in incident_ids:
-        incident = Ticket.objects.get(pk=incident_id)
-        ticket_update(ticket=incident, actor=actor, changes={"status": Status.RESOLVED})
+    if not ids:
+        return None
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    with transaction.atomic():
+        for ticket_id in ids:
+            try:
+                with transaction.atomic():
+                    ticket_update(
+                        ticket=Ticket(pk=ticket_id),
+                        actor=actor,
+                        changes={"status": Status.RESOLVED},
+                        notify_requester=notify_requester,
+                    )
+            except ValidationError:
+                continue
+    return ids[-1]
 
 
 def _set_tags(ticket: Ticket, names: Iterable[str]) -> None:

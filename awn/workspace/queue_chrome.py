@@ -34,6 +34,7 @@ from django.utils.translation import get_language
 from awn.accounts.models import Team, User
 from awn.core.channels import ChoiceSet
 from awn.core.pagination import capped_count
+from awn.queueviews.selectors import ViewBadge, view_badges
 from awn.tickets.models import Ticket
 from awn.tickets.selectors import queue_counts, staff_members
 
@@ -117,3 +118,9 @@ def cached_row_counter(
 def refresh_counts(session: SessionBase) -> None:
     """After the agent changed tickets: their next queue page counts afresh, on any server process."""
     session[COUNTS_GENERATION] = int(session.get(COUNTS_GENERATION, 0)) + 1
+
+
+def cached_saved_views(user: User, session: SessionBase) -> list[ViewBadge]:
+    """The agent's saved views (theirs, and their team's shared ones) with their counts, reused like the tab
+    counts: one cache read on most loads; saving or deleting a view starts afresh (refresh_counts)."""
+    return list(_cached_for_agent(_agent_key(user, session, "views"), lambda: view_badges(user)))

@@ -43,7 +43,7 @@ def test_every_table_exports_in_both_formats(world: Any, resolved: list[Any]) ->
             assert f".{fmt}" in response["Content-Disposition"]
             assert response["Cache-Control"] == "private, no-store"
     assert export(client, "secrets", "csv").status_code == 404
-    assert export(client, "kpis", "pdf").status_code == 404
+    assert export(client, "report", "xlsx").status_code == 404  # the whole report is a PDF only
     assert export(world.client_for(world.agent), "kpis", "csv").status_code == 404
 
 

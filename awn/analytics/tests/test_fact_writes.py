@@ -1,6 +1,6 @@
 """The events whose fold needs nothing read from the fact cost one UPDATE beside their log row (no read, modify,
-write): a bot's reply, a reply after the first, a rating, a priority change; the same values as the full fold
-(test_facts.py rebuilds the log and compares every row)."""
+write): a bot's reply, a reply after the first, a priority change; the same values as the full fold
+(test_facts.py rebuilds the log and compares every row). A rating moves rollup counters (rollups.py): it reads."""
 
 from __future__ import annotations
 
@@ -32,7 +32,8 @@ def test_later_replies_bot_replies_ratings_and_priorities_are_one_update(world: 
     assert "SELECT" in first  # the first reply reads the fact: its time and business seconds
     assert _writes(K.REPLY, ticket.pk, {"actor_id": world.agent.pk}) == ["INSERT", "UPDATE"]
     assert _writes(K.REPLY, ticket.pk, {"actor_id": None}) == ["INSERT", "UPDATE"]
-    assert _writes(K.RATED, ticket.pk, {"score": 2}) == ["INSERT", "UPDATE"]
+    # read the fact, write it and add the change to its rollup row
+    assert _writes(K.RATED, ticket.pk, {"score": 2}) == ["INSERT", "SELECT", "UPDATE", "INSERT"]
     assert _writes(K.UPDATED, ticket.pk, {"priority": "urgent"}) == ["INSERT", "UPDATE"]
     fact.refresh_from_db()
     assert (fact.reply_count, fact.bot_reply_count, fact.csat_score, fact.priority) == (3, 1, 2, "urgent")

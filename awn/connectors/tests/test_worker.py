@@ -44,13 +44,11 @@ def test_a_crash_mid_batch_loses_and_doubles_nothing(world, inboxes, deliver, mo
 
     monkeypatch.setattr(inbound, "fault_point", crash_on_third)
     assert deliver(inboxes["fake"], _batch(6)).json() == {"stored": 6, "duplicates": 0}
-    crashed = InboundEvent.objects.get(external_id="evt-2")
-    assert (
-        crashed.status == EventStatus.PENDING
-        and crashed.attempts == 1
-        and "worker killed" in crashed.last_error
-    )
-    assert Message.objects.filter(body="رسالة 2").count() == 0
+    # The drain takes one sender's events together: the third processed is not necessarily the third stored.
+    crashed = InboundEvent.objects.get(attempts=1)
+    assert crashed.status == EventStatus.PENDING and "worker killed" in crashed.last_error
+    assert InboundEvent.objects.filter(status=EventStatus.DONE).count() == 5
+    assert Message.objects.filter(body=f"رسالة {crashed.external_id[4:]}").count() == 0
     monkeypatch.setattr(inbound, "fault_point", lambda at: None)
     assert deliver(inboxes["fake"], _batch(6)).json() == {"stored": 0, "duplicates": 6}  # redelivery: no-op
     assert sweep(stale_seconds=0) == (1, 0)
@@ -151,10 +149,10 @@ def test_the_in_process_background_path_processes_after_commit(settings, provide
         headers=sign("fake", body, secret="s3"),
     )
     assert response.status_code == 200
-    assert len(tasks.submitted) == 4
+    assert len(tasks.submitted) == 1  # one drain job for the webhook's four events
     done, _pending = wait(list(tasks.submitted), timeout=30)
     tasks.shutdown()  # leave no pool nor sweeper thread running into other tests
-    assert len(done) == 4
+    assert len(done) == 1
     assert InboundEvent.objects.filter(status=EventStatus.DONE).count() == 4
     assert Message.objects.filter(channel="api").count() == 4
 

@@ -168,7 +168,7 @@ def stem(token: str) -> str:
 
     Measured against Snowball's Arabic stemmer on normalized text: Snowball stems «مدرسه» to «مدرس» but
     «المدرسه» to «مدرسه», and keeps «وال»/«فال» prefixes, so variants users type do not meet.
-    (The intent classifier reads this function: search-only rules live in `search_stem`.)
+    (The intent classifier reads this function: search-only prefix rules live in `_search_prefix`, used by `_stem_forms`.)
     """
     if not token or not _is_arabic(token):
         return token
@@ -274,13 +274,6 @@ def _search_prefix(token: str) -> str:
     return token
 
 
-def search_stem(token: str) -> str:
-    """`stem` with the search-only prefix rules: «وبال»/«ولل»/«فلل» go, and «ال» stays in words like «إلهام»."""
-    if not token or not _is_arabic(token):
-        return token
-    return _strip_suffix(_search_prefix(token))
-
-
 # Suffixes after which the word ended in ة (شهادات، شهادتي، نتيجته): the stem also stands for the ة form.
 _FEMININE_SUFFIXES = ("اتها", "اتهم", "اتي", "اته", "ات", "تي", "ته")
 
@@ -364,3 +357,8 @@ def query_alternatives(text: str) -> list[tuple[str, ...]]:
         terms = [term for variant in variants for term in _word_terms(variant, ta_marbuta, query=True)]
         words.append(tuple(dict.fromkeys(terms)))
     return words
+
+
+def without_diacritics(text: str) -> str:
+    """The text without Arabic vowel marks and Quranic annotation signs (letters, hamzas and tatweel kept)."""
+    return _DIACRITICS.sub("", text)

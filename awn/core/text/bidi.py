@@ -26,10 +26,6 @@ _VISIBLE = str.maketrans({char: f"[{name}]" for char, name in BIDI_CONTROLS.item
 UTF8_PATTERN = re.compile(rb"\xe2\x80[\xaa-\xae]|\xe2\x81[\xa6-\xa9]")
 
 
-def has_bidi_controls(text: str) -> bool:
-    return any(char in BIDI_CONTROLS for char in text)
-
-
 def reveal_bidi_controls(text: str) -> str:
     return text.translate(_VISIBLE)
 

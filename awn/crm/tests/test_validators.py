@@ -91,3 +91,13 @@ def test_validation_messages_are_bilingual():
     with translation.override("en"):
         english = str(info.value.message)
     assert english == "The phone number is not valid." and arabic != english
+
+
+def test_masks_leave_values_of_another_shape_alone():
+    # Only a 10-digit id is masked: anything else is not an id and showing it hides nothing.
+    assert mask_national_id("123456789") == "123456789"
+    assert mask_national_id("12345678901") == "12345678901"
+    assert mask_national_id("") == ""
+    # A phone is masked from 8 characters on (4 shown + 3 shown would leave nothing hidden below that).
+    assert mask_phone("1234567") == "1234567"
+    assert mask_phone("12345678") == "1234*****678"

@@ -203,3 +203,15 @@ def test_incident_of_a_problem_the_user_may_not_see_is_not_found(world: Any) -> 
         services.incident_for(world.agent, incident.pk)
     with pytest.raises(NotFound):
         services.incident_for(world.supervisor, incident.pk + 1000)
+
+
+def test_a_second_incidents_problem_ticket_is_never_claimed_by_the_first(
+    world: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """Its title holds the first incident's keyword, but staff opened it: no link, no automatic reply."""
+    with django_capture_on_commit_callbacks(execute=True):
+        declare(world, category="", keywords="نور")
+        second = declare(world, title_ar="تعطل نور في المدارس", category="", keywords="المدارس")
+    problem = Ticket.objects.get(pk=second.problem_id)
+    assert problem.is_problem and problem.problem_id is None
+    assert not Message.objects.filter(ticket=problem, direction=Direction.OUTBOUND).exists()

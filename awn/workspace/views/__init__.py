@@ -7,6 +7,7 @@ from .notifications import notification_list, notification_read
 from .privacy import contact_erase_view, contact_export, guardian_link
 from .problems import new_problems_page, top_problems_page
 from .queue import bulk, queue
+from .saved_views import saved_view_delete, saved_view_open, saved_view_save, saved_views_bar
 from .ticket import (
     add_message,
     assign_to_me,
@@ -55,6 +56,10 @@ __all__ = [
     "notification_read",
     "queue",
     "run_triage",
+    "saved_view_delete",
+    "saved_view_open",
+    "saved_view_save",
+    "saved_views_bar",
     "set_tags",
     "ticket_page",
     "top_problems_page",

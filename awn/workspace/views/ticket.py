@@ -21,7 +21,7 @@ from awn.core.ids import is_id, parse_id
 from awn.notifications.selectors import notifications_failed_for_ticket
 from awn.privacy.enums import ObjectKind
 from awn.tickets.canned import canned_responses_for, render_canned
-from awn.tickets.enums import ALLOWED_TRANSITIONS, Category, MessageKind, Priority, Status
+from awn.tickets.enums import Category, MessageKind, Priority, Status
 from awn.tickets.models import CannedResponse, Message, Ticket
 from awn.tickets.selectors import (
     assignable_agents,
@@ -43,7 +43,9 @@ from awn.tickets.services import (
     ticket_update,
     ticket_watch,
 )
+from awn.tickets.transitions import ALLOWED_TRANSITIONS
 
+from ..composer_preview import reply_preview
 from ..forms import STATUS_AFTER_CHOICES, ComposerForm, TagsForm, TicketNumberForm, property_changes
 from ..ticket_page import (
     conversation_for_page,
@@ -96,10 +98,12 @@ def _ticket_context(request: HttpRequest, pk: int, composer: dict[str, Any] | No
     audit_minor_ids(request, page_minor_ids(ticket), kind=ObjectKind.TICKET, object_id=ticket.pk)
     composer = composer or {}
     teams = list(Team.objects.order_by("name"))
+    channel_state = channel_state_for_ticket(ticket.pk) if ticket.has_channel_conversation else None  # type: ignore[attr-defined]
     return {
         "ticket": ticket,
         "conversation": conversation_for_page(ticket),
-        "channel_state": channel_state_for_ticket(ticket.pk) if ticket.has_channel_conversation else None,  # type: ignore[attr-defined]
+        "channel_state": channel_state,
+        "preview": reply_preview(ticket, channel_state),
         "tag_names": ticket.tag_names,  # type: ignore[attr-defined]
         "tags_text": ", ".join(ticket.tag_names),  # type: ignore[attr-defined]
         "incidents": incidents_for_page(user, ticket),

@@ -55,6 +55,7 @@
     box.setSelectionRange(caret, caret);
     box.focus();
     close();
+    box.dispatchEvent(new Event("input", { bubbles: true })); // the composer's preview follows
   }
   box.addEventListener("input", () => {
     const found = trigger();

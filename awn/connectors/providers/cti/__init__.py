@@ -14,8 +14,6 @@ call ticket are never routed here.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import logging
 import re
@@ -31,9 +29,10 @@ from awn.core.channels import INBOUND, LIVE, VOICE, ChannelKind
 from awn.core.errors import ValidationError, lazy_format
 from awn.core.events import publish
 from awn.crm.validators import clean_phone
-from awn.tickets.enums import ALLOWED_TRANSITIONS, Category, Channel, MessageKind, Priority, Status
+from awn.tickets.enums import Category, Channel, MessageKind, Priority, Status
 from awn.tickets.models import Message, Ticket
 from awn.tickets.services import ticket_add_message, ticket_create, ticket_set_tags, ticket_update
+from awn.tickets.transitions import may_move
 
 from ...base import (
     Connector,
@@ -48,6 +47,7 @@ from ...base import (
     WebhookRequest,
 )
 from ...events import CallAnswered
+from ...signatures import hmac_sha256_valid
 
 if TYPE_CHECKING:
     from ...models import Inbox
@@ -181,12 +181,8 @@ class CtiConnector(Connector):
                     )
 
     def verify_request(self, inbox: Inbox, request: WebhookRequest) -> bool:
-        secret = self.secret(inbox, "signing_secret")
         header = request.headers.get(SIGNATURE_HEADER, "")
-        if not secret or not header.startswith("sha256="):
-            return False
-        expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(header.removeprefix("sha256=").encode(), expected.encode())
+        return hmac_sha256_valid(self.secret(inbox, "signing_secret"), request.body, header, prefix="sha256=")
 
     def split_events(self, inbox: Inbox, body: bytes) -> list[RawItem]:
         try:
@@ -303,7 +299,7 @@ def _call_back_task(ticket: Ticket) -> None:
     tags = set(ticket.tags.values_list("name", flat=True)) | {CALLBACK_TAG}
     ticket_set_tags(ticket=ticket, actor=None, tags=tags)
     changes: dict[str, str] = {"priority": Priority.HIGH}
-    if ticket.status != Status.OPEN and Status.OPEN in ALLOWED_TRANSITIONS[ticket.status]:
+    if ticket.status != Status.OPEN and may_move(ticket.status, Status.OPEN):
         changes["status"] = Status.OPEN
     if ticket.status != Status.CLOSED:
         ticket_update(ticket=ticket, actor=None, changes=changes)

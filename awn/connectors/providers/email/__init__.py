@@ -12,8 +12,6 @@ answered; a bounce marks the reply it returns as not delivered.
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import json
 import logging
 import re
@@ -39,6 +37,7 @@ from ...base import (
     StatusUpdate,
     WebhookRequest,
 )
+from ...signatures import hmac_sha256_valid
 from .parsing import parse_mail, raw_item
 from .sending import build_message, domain_of, reply_message_id, reply_subject, smtp_send
 
@@ -108,10 +107,8 @@ class EmailConnector(Connector):
     # --- a relay's webhook: {"mime": "<the raw message>"} or {"mime_base64": …}, signed like the other channels -
 
     def verify_request(self, inbox: Inbox, request: WebhookRequest) -> bool:
-        secret = self.secret(inbox, "relay_secret")
         given = request.headers.get("x-awn-mail-signature", "")
-        expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
-        return bool(secret) and hmac.compare_digest(given.encode(), expected.encode())
+        return hmac_sha256_valid(self.secret(inbox, "relay_secret"), request.body, given)
 
     def split_events(self, inbox: Inbox, body: bytes) -> list[RawItem]:
         try:

@@ -5,8 +5,6 @@ It also documents the smallest connector a new channel needs.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +26,7 @@ from ...base import (
     WebhookRequest,
 )
 from ...http import request_bytes, request_json
+from ...signatures import hmac_sha256_valid
 
 if TYPE_CHECKING:
     from ...models import Inbox
@@ -43,10 +42,8 @@ class FakeConnector(Connector):
     secret_fields = (SecretField("signing_secret", _("Signing secret")),)
 
     def verify_request(self, inbox: Inbox, request: WebhookRequest) -> bool:
-        secret = self.secret(inbox, "signing_secret")
         given = request.headers.get("x-fake-signature", "")
-        expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
-        return bool(secret) and hmac.compare_digest(given.encode(), expected.encode())
+        return hmac_sha256_valid(self.secret(inbox, "signing_secret"), request.body, given)
 
     def split_events(self, inbox: Inbox, body: bytes) -> list[RawItem]:
         try:

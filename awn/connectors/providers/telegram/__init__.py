@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import mimetypes
 from datetime import UTC, datetime
@@ -27,6 +26,7 @@ from ...base import (
     WebhookRequest,
 )
 from ...http import post_multipart, request_bytes, request_json
+from ...signatures import shared_token_valid
 
 if TYPE_CHECKING:
     from ...models import Inbox
@@ -53,9 +53,8 @@ class TelegramConnector(Connector):
         return f"{self.api_base(inbox)}/bot{self.secret(inbox, 'bot_token')}"
 
     def verify_request(self, inbox: Inbox, request: WebhookRequest) -> bool:
-        expected = self.secret(inbox, "secret_token")
         given = request.headers.get("x-telegram-bot-api-secret-token", "")
-        return bool(expected) and hmac.compare_digest(given.encode(), expected.encode())
+        return shared_token_valid(self.secret(inbox, "secret_token"), given)
 
     def split_events(self, inbox: Inbox, body: bytes) -> list[RawItem]:
         try:

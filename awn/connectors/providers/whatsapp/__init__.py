@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import mimetypes
 from datetime import UTC, datetime
@@ -29,6 +27,7 @@ from ...base import (
     WebhookRequest,
 )
 from ...http import post_multipart, request_bytes, request_json
+from ...signatures import hmac_sha256_valid, shared_token_valid
 
 if TYPE_CHECKING:
     from ...models import Inbox
@@ -67,19 +66,13 @@ class WhatsAppConnector(Connector):
     def handshake(self, inbox: Inbox, request: WebhookRequest) -> str | None:
         expected = self.secret(inbox, "verify_token")
         given = request.query.get("hub.verify_token", "")
-        if request.query.get("hub.mode") != "subscribe" or not expected:
-            return None
-        if not hmac.compare_digest(given.encode(), expected.encode()):
+        if request.query.get("hub.mode") != "subscribe" or not shared_token_valid(expected, given):
             return None
         return request.query.get("hub.challenge", "")
 
     def verify_request(self, inbox: Inbox, request: WebhookRequest) -> bool:
-        secret = self.secret(inbox, "app_secret")
         header = request.headers.get("x-hub-signature-256", "")
-        if not secret or not header.startswith("sha256="):
-            return False
-        expected = hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(header.removeprefix("sha256=").encode(), expected.encode())
+        return hmac_sha256_valid(self.secret(inbox, "app_secret"), request.body, header, prefix="sha256=")
 
     def split_events(self, inbox: Inbox, body: bytes) -> list[RawItem]:
         try:

@@ -156,7 +156,29 @@
     body.append(text, close);
     box.appendChild(body);
     toasts.appendChild(box);
-    setTimeout(function () { box.remove(); }, item.dataset.kind === "call" ? 30000 : 10000);
+    var keep = item.dataset.kind === "call" || item.dataset.kind === "spike";
+    setTimeout(function () { box.remove(); }, keep ? 30000 : 10000);
+  }
+
+  // A spike alert (supervisors only: the server chose the audience): its text and the one-click link to the
+  // incident form, prefilled. Text only (textContent), and only a same-site path as the link.
+  function spikeToast(frame) {
+    if (!toasts || typeof frame.text !== "string") return;
+    var item = document.createElement("div");
+    item.dataset.kind = "spike";
+    var text = document.createElement("div");
+    text.textContent = frame.text;
+    item.appendChild(text);
+    var url = String(frame.url || "");
+    if (url.charAt(0) === "/" && url.charAt(1) !== "/") {
+      var link = document.createElement("a");
+      link.href = url;
+      link.className = "btn btn-sm btn-danger mt-1";
+      link.setAttribute("data-testid", "spike-declare");
+      link.textContent = String(frame.link_text || "");
+      item.appendChild(link);
+    }
+    toast(item);
   }
 
   function refreshNotifications() {
@@ -186,6 +208,7 @@
       if (live.received.length > 200) live.received.shift();
     }
     (handlers[frame.type] || []).forEach(function (fn) { fn(frame); });
+    if (frame.type === "spike") spikeToast(frame);
     if (frame.type === "notification") {
       if (unread === null) unread = 0;
       refreshNotifications();

@@ -132,6 +132,23 @@
     }
   }
 
+  // Saved views (the queue's bar): "v" focuses the first, 1–9 open the nth.
+  function savedViews() {
+    return Array.prototype.slice.call(document.querySelectorAll('[data-testid="saved-view"]'));
+  }
+
+  function focusSavedViews() {
+    var first = savedViews()[0] || document.querySelector('[data-testid="save-view-toggle"]');
+    if (first) first.focus();
+  }
+
+  function openSavedView(n) {
+    var link = savedViews()[n - 1];
+    if (!link) return false;
+    window.location.href = link.href;
+    return true;
+  }
+
   function goQueue() {
     var root = document.getElementById("awn-workspace");
     window.location.href = (root && root.dataset.queueUrl) || "/workspace/";
@@ -201,6 +218,12 @@
         break;
       case "/":
         focusSearch();
+        break;
+      case "v":
+        focusSavedViews();
+        break;
+      case "1": case "2": case "3": case "4": case "5": case "6": case "7": case "8": case "9":
+        handled = openSavedView(Number(key));
         break;
       case "g":
         pendingG = true;

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "outreach"
+urlpatterns = [
+    path("", views.outreach_home, name="home"),
+    path("segments/", views.segment_new, name="segment-new"),
+    path("campaigns/", views.campaign_new, name="campaign-new"),
+    path("campaigns/<id:pk>/", views.campaign_detail, name="campaign"),
+]

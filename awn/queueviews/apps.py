@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class QueueViewsConfig(AppConfig):
+    name = "awn.queueviews"
+    label = "queueviews"
