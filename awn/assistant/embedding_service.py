@@ -21,11 +21,13 @@ import socket
 import socketserver
 import struct
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .vectors import DIMENSIONS, QueryMemo
 
 logger = logging.getLogger(__name__)
 LENGTH = struct.Struct("!I")
@@ -118,10 +120,12 @@ class _Handler(socketserver.BaseRequestHandler):
 class _Server(socketserver.ThreadingMixIn, socketserver.BaseServer):
     daemon_threads = True
 
-    def embedder(self, model: str) -> Any:
-        from .embeddings import local_default_embedder, local_embedder_named
+    # Set by make_server: the model's name ("" = the default) -> the in-process embedder that holds it. Given by the
+    # caller (serve_assistant), so this module never imports the engines it serves (embeddings.py imports it).
+    embedder_for: Callable[[str], Any]
 
-        return local_default_embedder() if not model else local_embedder_named(model)
+    def embedder(self, model: str) -> Any:
+        return self.embedder_for(model)
 
 
 class _UnixServer(_Server, socketserver.UnixStreamServer):
@@ -132,8 +136,9 @@ class _TcpServer(_Server, socketserver.TCPServer):
     allow_reuse_address = True
 
 
-def make_server(address: str) -> _Server:
-    """The service on `address` (a unix socket path, replaced if stale, or 127.0.0.1:port; port 0 picks one)."""
+def make_server(address: str, embedder_for: Callable[[str], Any]) -> _Server:
+    """The service on `address` (a unix socket path, replaced if stale, or 127.0.0.1:port; port 0 picks one),
+    answering with the embedders `embedder_for(model name)` gives."""
     family, where = parse_address(address)
     if family == socket.AF_UNIX:
         path = Path(where)
@@ -142,8 +147,10 @@ def make_server(address: str) -> _Server:
             path.unlink()
         server: _Server = _UnixServer(str(path), _Handler)
         os.chmod(path, 0o660)  # the deployment's user and group only
-        return server
-    return _TcpServer(where, _Handler)
+    else:
+        server = _TcpServer(where, _Handler)
+    server.embedder_for = embedder_for
+    return server
 
 
 # ── the client ──────────────────────────────────────────────────────────────────────────────────────────────
@@ -151,8 +158,6 @@ class RemoteEmbedder:
     """An Embedder whose vectors come from the assistant service (one kept connection per thread)."""
 
     def __init__(self, address: str, model: str = "") -> None:
-        from .embeddings import QueryMemo
-
         self.address, self.model = address, model
         self._local = threading.local()
         self.name = str(self._call({"op": "name"})[0]["name"])
@@ -190,8 +195,6 @@ class RemoteEmbedder:
         return answer, body
 
     def _vectors(self, op: str, texts: Sequence[str]) -> np.ndarray:
-        from .embeddings import DIMENSIONS
-
         parts = [np.zeros((0, DIMENSIONS), dtype=np.float32)]
         for start in range(0, len(texts), MAX_TEXTS):
             answer, body = self._call({"op": op, "texts": list(texts[start : start + MAX_TEXTS])})

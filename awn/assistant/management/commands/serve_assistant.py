@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from awn.assistant.embedding_service import make_server
-from awn.assistant.embeddings import local_default_embedder
+from awn.assistant.embeddings import local_default_embedder, local_embedder_named
 
 
 class Command(BaseCommand):
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         if embedder is None:
             raise CommandError("The e5 model cannot be loaded here (AWN_ASSISTANT_DENSE=false or no wheel).")
         embedder.queries(["warm up"])
-        server = make_server(address)
+        server = make_server(address, _embedder_for)
         signal.signal(signal.SIGTERM, _stop)
         where = server.server_address
         self.stdout.write(f"assistant service: {embedder.name} on {where}", ending="\n")
@@ -48,6 +48,9 @@ class Command(BaseCommand):
 
 
 def _stop(*_: Any) -> None:
-    raise SystemExit(
-        0
-    )  # out of serve_forever, in its own thread (shutdown() from here would wait for itself)
+    # Out of serve_forever, in its own thread (shutdown() from here would wait for itself).
+    raise SystemExit(0)
+
+
+def _embedder_for(model: str) -> Any:
+    return local_default_embedder() if not model else local_embedder_named(model)
