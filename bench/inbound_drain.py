@@ -53,7 +53,7 @@ from awn.connectors.models import InboundEvent
 from awn.connectors.services import DRAIN_JOB, PROCESS_JOB
 from awn.core.tasks import dispatch
 for pk in InboundEvent.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True):
-    if JOB == "drain":
+    if WHICH == "drain":
         dispatch(DRAIN_JOB, [pk])
     else:
         dispatch(PROCESS_JOB, pk)
@@ -74,7 +74,7 @@ profile = cProfile.Profile()
 started = time.perf_counter()
 profile.enable()
 for pk in ids:
-    if JOB == "drain":
+    if WHICH == "drain":
         tasks.drain_inbound([pk])
     else:
         tasks.process_inbound_event(pk)
@@ -93,7 +93,7 @@ from awn.connectors.models import InboundEvent
 ids = list(InboundEvent.objects.filter(status="pending").order_by("pk").values_list("pk", flat=True))
 cpu, wall = time.process_time(), time.perf_counter()
 with CaptureQueriesContext(connection) as queries:
-    if JOB == "drain":
+    if WHICH == "drain":
         for pk in ids:
             tasks.drain_inbound([pk])
     else:
@@ -238,11 +238,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     job = repr(args.job)
     if args.profile:
-        print(manage(env, "shell", "-c", PROFILE_SNIPPET.replace("JOB", job)))
+        print(manage(env, "shell", "-c", PROFILE_SNIPPET.replace("WHICH", job)))
         return 0
     if args.inline:
         result = json.loads(
-            manage(env, "shell", "-c", INLINE_SNIPPET.replace("JOB", job)).strip().splitlines()[-1]
+            manage(env, "shell", "-c", INLINE_SNIPPET.replace("WHICH", job)).strip().splitlines()[-1]
         )
         print(json.dumps({**result, "job": args.job, "senders": senders, "load_avg": os.getloadavg()[0]}))
         return 0
@@ -250,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     import redis
 
     redis.Redis.from_url(args.broker).flushdb()
-    manage({**env, "AWN_TASKS_MODE": "celery"}, "shell", "-c", ENQUEUE_SNIPPET.replace("JOB", job))
+    manage({**env, "AWN_TASKS_MODE": "celery"}, "shell", "-c", ENQUEUE_SNIPPET.replace("WHICH", job))
     QUERY_COUNTS.mkdir(parents=True, exist_ok=True)
     for path in QUERY_COUNTS.glob("*"):
         path.unlink()

@@ -32,11 +32,12 @@ from django.utils import timezone
 
 from awn.core.tasks import tasks_mode
 from awn.tickets.attachments import IncomingFile
+from awn.tickets.enums import ACTIVE_STATUSES
 
 from . import inbound
 from .base import Connector, InboundMessage, StatusUpdate
 from .enums import EventStatus
-from .models import InboundEvent
+from .models import ChannelIdentity, Conversation, InboundEvent
 from .registry import connector_for
 
 logger = logging.getLogger(__name__)
@@ -146,8 +147,7 @@ def inbound_batch_process(event_ids: Sequence[int], *, limit: int = BATCH_SIZE) 
         # One sender's events in their order; senders in one order for every worker, so two batches lock
         # identity rows in the same order and never deadlock.
         ready.sort(key=lambda r: (r.connector.kind, r.parsed.identity, r.event.pk))
-        for item in ready:
-            error = _process_in_savepoint(item)
+        for item, error in zip(ready, _process_all(ready), strict=True):
             if error is None:
                 finished.append((item.event, EventStatus.DONE, ""))
             else:
@@ -162,18 +162,89 @@ def inbound_batch_process(event_ids: Sequence[int], *, limit: int = BATCH_SIZE) 
     return result
 
 
-def _process_in_savepoint(item: _Ready) -> str | None:
-    """One event's contact and thread in a savepoint; the error (repr) if it raised, its savepoint undone."""
+class _OneFailed(Exception):
+    """Leaves the batch's common savepoint: one event raised, the batch is done again event by event."""
+
+
+def _process_all(ready: list[_Ready]) -> list[str | None]:
+    """Each event's contact and thread; per event, None or the error (repr) that undid it.
+
+    First all together in one savepoint (no savepoint an event: two statements an event saved); if one raises,
+    that savepoint is undone and each event runs again in a savepoint of its own, so it fails alone."""
+    if not ready:
+        return []
     try:
         with transaction.atomic():
-            contact = inbound.resolve_contact(item.connector.kind, item.parsed)
-            inbound.fault_point("contact_resolved")
-            item.event.message = inbound._thread(
-                item.connector, item.event.inbox, item.parsed, contact, item.body, item.files
+            identities, threads = _senders_and_threads(ready)
+            for item in ready:
+                try:
+                    _process(item, identities, threads)
+                except Exception as exc:
+                    raise _OneFailed from exc
+        return [None] * len(ready)
+    except _OneFailed as exc:
+        logger.info("a batch event raised (%r): the batch again, event by event", exc.__cause__)
+    identities, threads = _senders_and_threads(ready)
+    return [_process_in_savepoint(item, identities, threads) for item in ready]
+
+
+def _senders_and_threads(ready: list[_Ready]) -> tuple[inbound.Identities, inbound.Threads]:
+    """The batch's channel identities, locked in one statement (in (kind, id) order, like every batch), and its
+    senders' open threads, read in one statement: what each event looked up alone before."""
+    identities: inbound.Identities = {(r.connector.kind, r.parsed.identity): None for r in ready}
+    by_kind: dict[str, set[str]] = {}
+    for kind, external_id in identities:
+        by_kind.setdefault(kind, set()).add(external_id)
+    for kind, external_ids in by_kind.items():
+        rows = (
+            ChannelIdentity.objects.select_for_update(of=("self",))
+            .select_related("contact")
+            .filter(kind=kind, external_id__in=sorted(external_ids))
+            .order_by("external_id")
+        )
+        for identity in rows:
+            identities[(kind, identity.external_id)] = identity
+    threads: inbound.Threads = {
+        (r.event.inbox_id, r.parsed.address): None for r in ready if r.connector.threads_by_address
+    }
+    if threads:
+        open_threads = (
+            Conversation.objects.select_related("ticket")
+            .filter(
+                inbox_id__in={inbox_id for inbox_id, _a in threads},
+                address__in={address for _i, address in threads},
+                ticket__status__in=ACTIVE_STATUSES,
             )
-            inbound.fault_point("message_stored")
+            .order_by("ticket__last_message_at", "pk")  # the latest last: it stays in the map
+        )
+        for conversation in open_threads:
+            key = (conversation.inbox_id, conversation.address)
+            if key in threads:
+                threads[key] = conversation
+    return identities, threads
+
+
+def _process(item: _Ready, identities: inbound.Identities, threads: inbound.Threads) -> None:
+    contact = inbound.resolve_contact(item.connector.kind, item.parsed, identities)
+    inbound.fault_point("contact_resolved")
+    item.event.message = inbound._thread(
+        item.connector, item.event.inbox, item.parsed, contact, item.body, item.files, threads
+    )
+    inbound.fault_point("message_stored")
+
+
+def _process_in_savepoint(
+    item: _Ready, identities: inbound.Identities, threads: inbound.Threads
+) -> str | None:
+    """One event in a savepoint; the error (repr) if it raised, its savepoint undone."""
+    try:
+        with transaction.atomic():
+            _process(item, identities, threads)
     except Exception as exc:
         logger.exception("raw event %s failed in a batch", item.event.pk)
+        # What it wrote is undone: its sender and thread are looked up again by the next event.
+        identities.pop((item.connector.kind, item.parsed.identity), None)
+        threads.pop((item.event.inbox_id, item.parsed.address), None)
         return repr(exc)
     return None
 

@@ -62,19 +62,31 @@ def _active(contact: Contact) -> Contact:
     return contact
 
 
-def resolve_contact(kind: str, parsed: InboundMessage) -> Contact:
+# A batch's identities, locked and read at once (awn/connectors/drain.py): (kind, external id) → the row, or None
+# when it does not exist yet. A key missing is looked up here.
+Identities = dict[tuple[str, str], "ChannelIdentity | None"]
+# A batch's open threads of chat channels: (inbox id, address) → the conversation (its ticket joined), or None.
+Threads = dict[tuple[int, str], "Conversation | None"]
+
+
+def resolve_contact(kind: str, parsed: InboundMessage, identities: Identities | None = None) -> Contact:
     """One CRM profile per person: a stored channel identity, else the E.164 phone, else a new contact."""
-    # Locking the identity row serializes one sender's messages: two of them never both open a new ticket.
-    identity = (
-        ChannelIdentity.objects.select_for_update(of=("self",))
-        .select_related("contact")
-        .filter(kind=kind, external_id=parsed.identity)
-        .first()
-    )
+    key = (kind, parsed.identity)
+    if identities is not None and key in identities:
+        identity = identities[key]
+    else:
+        # Locking the identity row serializes one sender's messages: two of them never both open a new ticket.
+        identity = (
+            ChannelIdentity.objects.select_for_update(of=("self",))
+            .select_related("contact")
+            .filter(kind=kind, external_id=parsed.identity)
+            .first()
+        )
     if identity is not None:
         contact = _active(identity.contact)
         if contact.pk != identity.contact_id:
             ChannelIdentity.objects.filter(pk=identity.pk).update(contact=contact)
+            identity.contact = contact
     else:
         phone = _e164(parsed.phone)
         found = (
@@ -94,6 +106,8 @@ def resolve_contact(kind: str, parsed: InboundMessage) -> Contact:
         identity = ChannelIdentity.objects.create(
             kind=kind, external_id=parsed.identity, contact=contact, display_name=parsed.name[:200]
         )
+        if identities is not None:
+            identities[key] = identity
     if parsed.shared_phone:
         contact = _link_shared_phone(identity, contact, parsed.shared_phone)
     return contact
@@ -240,9 +254,10 @@ def _thread(
     contact: Contact,
     body: str,
     files: list[IncomingFile],
+    threads: Threads | None = None,
 ) -> Message:
     """Into the ticket the channel's own threading names (email headers), else the contact's open ticket on this
-    inbox and address (chat channels), else a new ticket."""
+    inbox and address (chat channels), else a new ticket. `threads`: a batch's open threads, read at once."""
     now = timezone.now()
     found = connector.find_ticket(inbox, parsed, contact)
     if found is not None:
@@ -258,14 +273,18 @@ def _thread(
             channel=connector.channel,
             attachments=files,
         )
-    conversation = (
-        Conversation.objects.select_related("ticket")
-        .filter(inbox=inbox, address=parsed.address, ticket__status__in=ACTIVE_STATUSES)
-        .order_by("-ticket__last_message_at")
-        .first()
-        if connector.threads_by_address
-        else None
-    )
+    key = (inbox.pk, parsed.address)
+    if not connector.threads_by_address:
+        conversation = None
+    elif threads is not None and key in threads:
+        conversation = threads[key]
+    else:
+        conversation = (
+            Conversation.objects.select_related("ticket")
+            .filter(inbox=inbox, address=parsed.address, ticket__status__in=ACTIVE_STATUSES)
+            .order_by("-ticket__last_message_at")
+            .first()
+        )
     if conversation is not None:
         Conversation.objects.filter(pk=conversation.pk).update(last_inbound_at=now, contact=contact)
         return ticket_add_message(
@@ -283,9 +302,11 @@ def _thread(
         channel=connector.channel,
         attachments=files,
     )
-    Conversation.objects.create(
+    created = Conversation.objects.create(
         ticket=ticket, inbox=inbox, address=parsed.address, contact=contact, last_inbound_at=now
     )
+    if threads is not None and connector.threads_by_address:
+        threads[key] = created  # the sender's next message in the batch threads into it
     return Message.objects.filter(ticket=ticket).order_by("id").first()  # type: ignore[return-value]
 
 
