@@ -9,8 +9,9 @@ article's title the question names — plus a learned weight for each word share
 candidate (hashed into WORD_BUCKETS). None of that names an article: it reads any knowledge base.
 
 For the articles the training corpus was written for, it also reads each article's profile, learned from the
-corpus's questions (awn/assistant/data): the centroid of their e5 vectors and how much more often each word occurs
-in them than in the other articles' questions (smoothed log-odds). A profile needs the question's e5 vector from
+corpus's questions (awn/assistant/data): the centroid of their e5 vectors, how much more often each word occurs
+in them than in the other articles' questions (smoothed log-odds), and a ridge classifier's score for the article
+from the e5 vector. A profile needs the question's e5 vector from
 the embedder the profiles were made with; when one candidate has no profile (a new article) or the vector is
 missing, the generic weights decide alone.
 
