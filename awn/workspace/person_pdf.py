@@ -25,6 +25,10 @@ from awn.tickets.enums import Category, Channel, Direction, Status
 
 Row = list[tuple[str, str, bool]]  # (label, text, left-to-right)
 
+# Laying out costs about 55 ms of CPU per ticket with two messages (bench/RESULTS.md, "dsar"): the PDF shows the
+# first PDF_MAX_TICKETS tickets and says so; the JSON export holds them all (person_data.MAX_TICKETS).
+PDF_MAX_TICKETS = 200
+
 
 def _no_fetch(url: str, *args: Any, **kwargs: Any) -> Any:
     raise ValueError(f"the person's PDF fetches nothing: {url[:80]}")
@@ -142,7 +146,13 @@ def person_pdf(data: dict[str, Any]) -> bytes:
         "ticket_label": plain(_("Ticket")),
         "contact": contact_table(data["contact"]),
         "relations": relations_table(data["relations"]),
-        "tickets": [ticket_block(t) for t in data["tickets"]],
+        "tickets": [ticket_block(t) for t in data["tickets"][:PDF_MAX_TICKETS]],
+        "cut_note": plain(
+            _("Only the first %(shown)s of %(total)s tickets are shown here; the JSON export holds them all.")
+            % {"shown": PDF_MAX_TICKETS, "total": len(data["tickets"])}
+        )
+        if len(data["tickets"]) > PDF_MAX_TICKETS
+        else "",
         "after": [
             events_table(data["education_system_events"]),
             identities_table(data["channel_identities"]),

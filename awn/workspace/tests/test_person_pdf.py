@@ -114,3 +114,13 @@ def test_a_contact_with_no_tickets_gives_a_valid_pdf(world: Any) -> None:
     assert "ليلى الحربي" in text
     assert "لا يوجد" in text  # the empty sections say so
     assert AccessRecord.objects.filter(action="export", subject_id=world.teacher.pk).count() == 1
+
+
+def test_a_person_with_many_tickets_gets_the_first_ones_and_a_note(world: Any, monkeypatch: Any) -> None:
+    from awn.workspace import person_pdf
+
+    monkeypatch.setattr(person_pdf, "PDF_MAX_TICKETS", 2)
+    tickets = [world.ticket(subject=f"طلب رقم {i}") for i in range(3)]
+    flat = pdf_text(pdf_of(world.client_for(world.supervisor), world.parent.pk).content).replace("\n", " ")
+    assert [t.reference in flat for t in tickets] == [True, True, False]
+    assert "JSON" in flat and "فقط" in flat  # the note says the list is cut and where the rest is
