@@ -88,6 +88,8 @@ AUDIENCE: tuple[tuple[str, int | str], ...] = (
         "workspace/views/",
         STAFF,
     ),  # saved views of the queue: each agent's own and their team's (awn/queueviews)
+    # A person's data (PDPL export, JSON and PDF): supervisors and administrators only.
+    ("workspace/contacts/<id:pk>/export.", SUPERVISOR),
     ("workspace/", STAFF),
     ("chat/", PUBLIC),
     ("survey/", PUBLIC),  # each link carries its own signed token

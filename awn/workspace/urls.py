@@ -46,6 +46,7 @@ urlpatterns = [
     path("contacts/<id:pk>/merge/", views.contact_merge_view, name="contact-merge"),
     path("contacts/<id:pk>/unmask/", views.contact_unmask, name="contact-unmask"),
     path("contacts/<id:pk>/export.json", views.contact_export, name="contact-export"),
+    path("contacts/<id:pk>/export.pdf", views.contact_export_pdf, name="contact-export-pdf"),
     path("contacts/<id:pk>/erase/", views.contact_erase_view, name="contact-erase"),
     path("admin/teams/", admin_teams.team_list, name="admin-teams"),
     path("admin/teams/new/", admin_teams.team_edit, name="admin-team-new"),

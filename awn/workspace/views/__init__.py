@@ -4,7 +4,7 @@ from .assist import assist_card, message_to_article
 from .contacts import contact_detail, contact_list, contact_merge_view, contact_unmask
 from .knowledge import kb_edit, kb_list
 from .notifications import notification_list, notification_read
-from .privacy import contact_erase_view, contact_export, guardian_link
+from .privacy import contact_erase_view, contact_export, contact_export_pdf, guardian_link
 from .problems import new_problems_page, top_problems_page
 from .queue import bulk, queue
 from .saved_views import saved_view_delete, saved_view_open, saved_view_save, saved_views_bar
@@ -36,6 +36,7 @@ __all__ = [
     "contact_detail",
     "contact_erase_view",
     "contact_export",
+    "contact_export_pdf",
     "contact_list",
     "contact_merge_view",
     "contact_unmask",

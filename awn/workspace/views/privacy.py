@@ -1,5 +1,5 @@
-"""A person's data on request (PDPL; issue 15, item 4): export as JSON and erasure, supervisors and admins only
-(anyone else: 404). Both are recorded in the access audit; the erasure also in the erasure ledger."""
+"""A person's data on request (PDPL; issue 15, item 4): export as JSON or as a readable PDF, and erasure,
+supervisors and admins only (anyone else: 404). Both are recorded in the access audit; the erasure also in the erasure ledger."""
 
 from __future__ import annotations
 
@@ -22,6 +22,7 @@ from awn.privacy.enums import REASON_MAX, AccessAction, ObjectKind
 from awn.privacy.services import Access, clean_reason, record_request_accesses, request_id_of
 
 from ..person_data import person_data
+from ..person_pdf import person_pdf
 from ._common import current_user, staff_required
 from .contacts import _contact_or_404
 
@@ -34,19 +35,37 @@ def _supervisor_contact(request: HttpRequest, pk: int) -> Contact:
     return _contact_or_404(request, pk)
 
 
+def _exported(request: HttpRequest, pk: int) -> tuple[Contact, dict[str, object]]:
+    """The person's document, for a supervisor or an administrator; the export is recorded in the access audit
+    (the same record whatever the format)."""
+    contact = _supervisor_contact(request, pk)
+    data = person_data(contact)
+    record_request_accesses(request, Access(AccessAction.EXPORT, ObjectKind.CONTACT, contact.pk, contact.pk))
+    return contact, data
+
+
+def _download(body: bytes | str, content_type: str, filename: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @staff_required()
 @require_GET
 def contact_export(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything Awn holds of the person, as a JSON download; the export is audited."""
-    contact = _supervisor_contact(request, pk)
-    data = person_data(contact)
-    record_request_accesses(request, Access(AccessAction.EXPORT, ObjectKind.CONTACT, contact.pk, contact.pk))
-    response = HttpResponse(
-        json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="person-{contact.pk}.json"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    contact, data = _exported(request, pk)
+    body = json.dumps(data, ensure_ascii=False, indent=2)
+    return _download(body, "application/json; charset=utf-8", f"person-{contact.pk}.json")
+
+
+@staff_required()
+@require_GET
+def contact_export_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The same document as the JSON export, as a readable PDF (Arabic, right-to-left); audited the same way."""
+    contact, data = _exported(request, pk)
+    return _download(person_pdf(data), "application/pdf", f"person-{contact.pk}.pdf")
 
 
 @staff_required()

@@ -4,6 +4,10 @@
 
 Destructive: the database's tables are replaced by the backup's. Stop the web and worker processes first; run
 `manage.py restore_drill` to rehearse without touching anything.
+
+Then the erasure ledger is replayed (`manage.py reapply_erasures`, issue 15 item 4): a person erased after the
+backup was made is erased again before anyone reads the restored data. The ledger file lives outside the backup
+(AWN_ERASURE_LEDGER), so the erasures the restored database no longer knows of are still listed there.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from awn.ops.backup import BackupError, backup_restore, live_target
@@ -51,3 +56,5 @@ class Command(BaseCommand):
             f"restored {options['archive']} (made {manifest['created_at']}): {len(manifest['tables'])} tables, "
             f"{len(manifest['media'])} files in {time.monotonic() - started:.2f} s"
         )
+        # The restored database may predate erasures: replay the ledger (the file survives the restore).
+        call_command("reapply_erasures", stdout=self.stdout, stderr=self.stderr)
