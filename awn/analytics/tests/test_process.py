@@ -226,7 +226,9 @@ def test_the_page_reads_a_fixed_number_of_queries(timeline: Any, django_assert_m
     with django_assert_max_num_queries(12) as few:
         assert client.get(URL, PERIOD).status_code == 200
     for ticket in range(10, 30):  # more tickets, categories and repeats: not more queries
-        created(ticket, u(5, 8, ticket), requester=ticket % 3, category=("transfer", "grade_entry")[ticket % 2])
+        created(
+            ticket, u(5, 8, ticket), requester=ticket % 3, category=("transfer", "grade_entry")[ticket % 2]
+        )
         status(ticket, u(5, 9, ticket), "new", "resolved")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(URL, PERIOD).status_code == 200
