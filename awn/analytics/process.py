@@ -61,41 +61,64 @@ class ProcessReport:
 
 def build_process(flt: ReportFilter, *, only_team_id: int | None) -> ProcessReport:
     facts = report_facts(flt, only_team_id=only_team_id)
-    counts = facts.aggregate(**_count_aggregates())
+    rows = _per_category(facts)
+    counts = {name: sum(row[name] for row in rows) for name in _count_aggregates()}
     report = ProcessReport(flt=flt, tickets=counts["n_volume"])
     if report.empty:
         return report
     report.funnel = [(BY_KEY[key], counts[f"n_{key}"]) for key in FUNNEL_KEYS]
     report.rates = [Rate(BY_KEY[key], counts["n_volume"], counts[f"n_{key}"]) for key in RATE_KEYS]
-    report.status_rows = status_times(facts)
-    report.repeat_topics = repeat_topics(facts)
+    report.status_rows = (
+        _status_rows_from(rows) if connection.vendor == "postgresql" else _status_rows_in_python(facts)
+    )
+    repeats = sorted((-row["n_repeat_contacts"], row["category"]) for row in rows if row["n_repeat_contacts"])
+    report.repeat_topics = [(category, -n) for n, category in repeats[:TOP_REPEAT_TOPICS]]
     return report
 
 
 def _count_aggregates() -> dict[str, Any]:
-    keys = {*FUNNEL_KEYS, *RATE_KEYS}
     # Prefixed: an aggregate may not share its name with a fact column (bot_then_human).
-    return {f"n_{key}": Count("pk", filter=BY_KEY[key].population & hit_filter(BY_KEY[key])) for key in keys}
+    keys = (*FUNNEL_KEYS, *RATE_KEYS, "repeat_contacts")
+    aggregates: dict[str, Any] = {
+        f"n_{key}": Count("pk", filter=BY_KEY[key].population & hit_filter(BY_KEY[key])) for key in keys
+    }
+    aggregates["n_resolved"] = Count("pk", filter=RESOLVED)
+    return aggregates
 
 
-def status_times(facts: QuerySet[TicketFact]) -> list[StatusRow]:
-    """Median and 90th percentile of the time in each status of the resolved tickets, per category (on
-    PostgreSQL percentile_cont in one grouped query; elsewhere the same interpolation in Python)."""
-    resolved = facts.filter(RESOLVED).order_by()
-    kpis = [BY_KEY[key] for key in STATUS_TIME_COLUMNS]
+def _status_kpis() -> list[Kpi]:
+    return [BY_KEY[key] for key in STATUS_TIME_COLUMNS]
+
+
+def _per_category(facts: QuerySet[TicketFact]) -> list[dict[str, Any]]:
+    """Every count of the page per category in one scan of the period's facts; on PostgreSQL the medians and
+    90th percentiles of the time in each status too (percentile_cont over the resolved tickets)."""
+    aggregates = _count_aggregates()
     if connection.vendor == "postgresql":
-        aggregates: dict[str, Any] = {"n": Count("pk")}
-        aggregates.update({k.key: MedianAndP90(STATUS_TIME_COLUMNS[k.key]) for k in kpis})
-        rows: Any = resolved.values("category").annotate(**aggregates).order_by("category")
-        return [
-            StatusRow(
-                row["category"],
-                row["n"],
-                [StatusCell(k, *(row[k.key] or (None, None))) for k in kpis],
-            )
-            for row in rows
-        ]
+        for k in _status_kpis():
+            aggregates[f"pct_{k.key}"] = MedianAndP90(STATUS_TIME_COLUMNS[k.key], filter=RESOLVED)
+    rows: Any = facts.order_by().values("category").annotate(**aggregates).order_by("category")
+    return list(rows)
+
+
+def _status_rows_from(rows: list[dict[str, Any]]) -> list[StatusRow]:
+    kpis = _status_kpis()
+    return [
+        StatusRow(
+            row["category"],
+            row["n_resolved"],
+            [StatusCell(k, *(row[f"pct_{k.key}"] or (None, None))) for k in kpis],
+        )
+        for row in rows
+        if row["n_resolved"]
+    ]
+
+
+def _status_rows_in_python(facts: QuerySet[TicketFact]) -> list[StatusRow]:
+    """The same figures as percentile_cont, by linear interpolation in Python (SQLite has no percentile)."""
+    kpis = _status_kpis()
     found: dict[str, dict[str, list[float]]] = {}
+    resolved = facts.filter(RESOLVED).order_by()
     for record in resolved.values("category", *STATUS_TIME_COLUMNS.values()):
         values = found.setdefault(record["category"], {k.key: [] for k in kpis})
         for k in kpis:
@@ -108,15 +131,3 @@ def status_times(facts: QuerySet[TicketFact]) -> list[StatusRow]:
         )
         for category, values in sorted(found.items())
     ]
-
-
-def repeat_topics(facts: QuerySet[TicketFact]) -> list[tuple[str, int]]:
-    """The categories with the most repeated contacts, most first (ties by category)."""
-    rows = (
-        facts.filter(BY_KEY["repeat_contacts"].population)
-        .order_by()
-        .values("category")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "category")[:TOP_REPEAT_TOPICS]
-    )
-    return [(row["category"], row["n"]) for row in rows]
