@@ -1,7 +1,7 @@
 """Memory of a web worker after warm-up (issue 14: <= 120 MB), with and without the assistant service.
 
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/awn_intake \
-        python -m bench.web_memory [--workers 2] [--rounds 20] [--service] [--tickets 2000]
+        python -m bench.web_memory [--workers 2] [--rounds 20] [--service] [--without-assist] [--tickets 2000]
 
 Starts gunicorn as bench.run does (sync workers, WSGI, a free port, AWN_TASKS_MODE=off), warms every worker with
 what an agent and the API do: the queue page, ticket pages with their fragments (the assistant's card, the customer
@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.run import PORT, ROOT, prepare, queue_paths, start_server
+
+FRAGMENTS = ("assist/", "customer/", "history/")
 
 
 def memory(pid: int) -> dict[str, float]:
@@ -65,16 +67,14 @@ def request(path: str, *, session: str = "", token: str = "", body: dict[str, An
         return int(error.code)
 
 
-def warm_up(state: dict[str, Any], rounds: int) -> dict[str, int]:
+def warm_up(state: dict[str, Any], rounds: int, fragments: tuple[str, ...] = FRAGMENTS) -> dict[str, int]:
     statuses: dict[str, int] = {}
     tickets = state["ticket_ids"][:10] or []
     for n in range(rounds):
         ticket = tickets[n % len(tickets)] if tickets else None
         paths = [queue_paths()[n % 5]]
         if ticket:
-            paths += [
-                f"/workspace/tickets/{ticket}/{tail}" for tail in ("", "assist/", "customer/", "history/")
-            ]
+            paths += [f"/workspace/tickets/{ticket}/{tail}" for tail in ("", *fragments)]
         for path in paths:
             status = request(path, session=state["session"])
             statuses[f"{status}"] = statuses.get(f"{status}", 0) + 1
@@ -95,6 +95,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--tickets", type=int, default=2000)
     parser.add_argument("--service", action="store_true")
+    parser.add_argument(
+        "--without-assist",
+        action="store_true",
+        help="Skip the assistant's card (the one fragment that needs the retrieval): what the imports alone cost.",
+    )
     args = parser.parse_args(argv)
     url = os.environ["BENCH_DATABASE_URL"]
     env = {**os.environ, "DATABASE_URL": url, "AWN_TASKS_MODE": "off"}
@@ -115,11 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     server = start_server(env, args.workers)
     try:
         started = time.time()
-        statuses = warm_up(state, args.rounds)
+        fragments = tuple(f for f in FRAGMENTS if f != "assist/") if args.without_assist else FRAGMENTS
+        statuses = warm_up(state, args.rounds, fragments)
         time.sleep(1)
         workers = children(server.pid)
         result = {
             "service": args.service,
+            "fragments": list(fragments),
             "workers": [memory(pid) for pid in workers],
             "master": memory(server.pid),
             "assistant_service": memory(service.pid) if service is not None else None,

@@ -27,8 +27,6 @@ from awn.crm.schemas import API_ERRORS, CleanStr, ObjectId
 from awn.crm.selectors import children_ids
 from awn.tickets.policies import visible_tickets
 
-from .answering import assistant_ask
-
 router = Router(tags=["assistant"])
 MAX_QUESTION_LENGTH = 20_000
 
@@ -103,6 +101,10 @@ def ask(request: HttpRequest, payload: AskIn) -> Any:
     if payload.contact_id is not None:
         _check_contact(user, payload.contact_id)
     staff = bool(user.is_authenticated and is_staff_member(user))
+    from .answering import (
+        assistant_ask,
+    )  # the models load on the first question, not with the URLs (issue 14)
+
     result = assistant_ask(payload.question, include_internal=staff)
     suggestions = [
         SuggestionOut(

@@ -8,6 +8,7 @@ greeting and a closing in the customer's language; the agent edits it before sen
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -19,8 +20,8 @@ from awn.tickets.enums import Direction, Status
 from awn.tickets.models import Message, Ticket
 from awn.tickets.policies import visible_tickets
 
-from .answering import ARTICLE_SURE, article_confidence, current_index, detect_language, grounded_answer
-from .retrieval import Hit
+if TYPE_CHECKING:
+    from .retrieval import Hit
 
 SIMILAR_LIMIT = 5
 QUESTION_CHARS = 1500
@@ -36,6 +37,8 @@ class TicketAssist:
 
     @property
     def confident(self) -> bool:
+        from .answering import ARTICLE_SURE
+
         return self.confidence >= ARTICLE_SURE
 
 
@@ -56,6 +59,8 @@ def draft_reply(ticket: Ticket, hit: Hit, language: str) -> str:
         greeting = _("Hello %(name)s,") % {"name": name} if name else _("Hello,")
         intro = _("Thank you for contacting us. Here is how to solve this:")
         closing = _("If this does not solve it, reply to this message and we will help you further.")
+    from .answering import grounded_answer
+
     return "\n\n".join([greeting, intro, grounded_answer(hit.article, language), closing])
 
 
@@ -74,6 +79,9 @@ def similar_tickets(user: User, ticket: Ticket, *, limit: int = SIMILAR_LIMIT) -
 
 
 def ticket_assist(user: User, ticket: Ticket) -> TicketAssist:
+    # The retrieval (NumPy, scikit-learn) loads on the first assist card, not with the URLs (issue 14).
+    from .answering import article_confidence, current_index, detect_language
+
     question = ticket_question(ticket)
     index = current_index()
     hits = index.search(question, limit=3, include_internal=True)

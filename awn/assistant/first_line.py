@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -22,7 +23,8 @@ from awn.tickets.enums import Category, Channel, MessageKind
 from awn.tickets.models import Ticket
 from awn.tickets.services import ticket_add_message, ticket_create
 
-from .answering import AssistantAnswer, assistant_ask, attempt_note
+if TYPE_CHECKING:
+    from .answering import AssistantAnswer
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,10 @@ class NewTicket:
 
 def first_line_ask(question: str) -> AssistantAnswer:
     """The assistant's attempt at a customer's question (call it outside any transaction)."""
+    from .answering import (
+        assistant_ask,
+    )  # the models load on the first question, not with the URLs (issue 14)
+
     return assistant_ask(question)
 
 
@@ -71,6 +77,8 @@ def first_line_ticket(
             attachments=ticket.attachments,
         )
     if attempt is not None:
+        from .answering import attempt_note
+
         ticket_add_message(
             ticket=ticket, body=attempt_note(attempt, declined=declined), actor=None, kind=MessageKind.NOTE
         )

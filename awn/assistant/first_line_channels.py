@@ -10,6 +10,7 @@ with an internal article, never after an agent has written, never again once it 
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -25,9 +26,11 @@ from awn.tickets.enums import Direction, MessageKind, Status
 from awn.tickets.models import Message, Ticket
 from awn.tickets.services import ticket_add_bot_reply, ticket_add_message, ticket_update
 
-from .answering import AssistantAnswer, attempt_note
 from .first_line import answers_alone, first_line_ask
 from .models import FirstLineConversation, FirstLineState
+
+if TYPE_CHECKING:
+    from .answering import AssistantAnswer
 
 logger = logging.getLogger(__name__)
 
@@ -128,6 +131,8 @@ def _first_answer(ticket: Ticket, message: Message, attempt: AssistantAnswer) ->
             state=FirstLineState.ANSWERED, article_external_id=attempt.article.external_id
         )
         return "answered"
+    from .answering import attempt_note  # with the models, on a channel's first question (issue 14)
+
     ticket_add_message(
         ticket=ticket, body=attempt_note(attempt, declined=False), actor=None, kind=MessageKind.NOTE
     )

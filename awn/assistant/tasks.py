@@ -10,7 +10,6 @@ from django.utils import timezone
 from awn.core.tasks import dispatch, job
 from awn.tickets.models import Ticket
 
-from .clusters import refresh_clusters
 from .first_line_channels import first_line_on_message
 from .triage.services import triage_tickets
 
@@ -66,4 +65,8 @@ def sweep_untriaged(*, stale_seconds: int | None = None, limit: int = 500) -> in
 @job(queue="ai")
 def refresh_new_problems() -> int:
     """Cluster the recent tickets for the supervisors' "new problems" page; how many clusters."""
+    from .clusters import (
+        refresh_clusters,
+    )  # NumPy: in the worker that runs it, not in every web worker (issue 14)
+
     return len(refresh_clusters())

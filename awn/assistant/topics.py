@@ -22,8 +22,6 @@ from django.utils import timezone, translation
 from awn.tickets.enums import Category
 from awn.tickets.models import Ticket
 
-from .answering import current_index
-
 MAX_RECENT = 20_000
 MAX_BASELINE = 20_000
 MATCH_MIN = 0.18  # lexical cosine below which a ticket is not about that article
@@ -54,6 +52,8 @@ class Topic:
 def _assign_topics(texts: list[str], categories: list[str]) -> tuple[list[str], dict[str, str]]:
     """(topic key per text, label per key): the best-matching article, else the ticket's category."""
     labels = {f"category:{value}": str(label) for value, label in Category.choices}
+    from .answering import current_index  # the retrieval loads when topics are computed (issue 14)
+
     index = current_index()
     docs = index.docs
     keys = [f"category:{category}" for category in categories]

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib import messages
@@ -22,7 +22,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from awn.accounts.models import User
 from awn.accounts.policies import is_staff_member
-from awn.assistant.answering import AssistantAnswer
 from awn.assistant.first_line import NewTicket, answers_alone, first_line_ask, first_line_ticket
 from awn.core.errors import DomainError
 from awn.core.ratelimit import limit_posts
@@ -39,6 +38,9 @@ from awn.tickets.models import Attachment, Message, Ticket
 from awn.tickets.services import ticket_add_message, ticket_rate
 
 from .forms import RatingForm, ReplyForm, TicketForm, incoming_files
+
+if TYPE_CHECKING:
+    from awn.assistant.answering import AssistantAnswer
 
 View = Callable[..., HttpResponse]
 

@@ -7,7 +7,7 @@ automatic one with no actor («System» in the history), a correction with the a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
@@ -21,16 +21,30 @@ from awn.tickets.models import Message, Ticket
 from awn.tickets.policies import can_work_ticket
 from awn.tickets.services import ticket_update
 
-from ..answering import triage_with_knowledge
 from ..models import Dialect, Sentiment, TicketTriage
-from .batch import triage_many_with_knowledge
-from .service import TriageResult
+
+if TYPE_CHECKING:
+    from .service import TriageResult
 
 # The automatic triage raises a ticket's priority only when this sure of it, and sets the category of a ticket
 # filed under «other» only when the model is this sure.
 PRIORITY_APPLY_CONFIDENCE = 0.7
 CATEGORY_APPLY_CONFIDENCE = 0.6
 TEXT_LIMIT = 2000
+
+
+# The models (NumPy, SciPy, scikit-learn) are imported on the first triage, not when the URL configuration loads
+# this module (issue 14: a web worker that never triages stays small).
+def triage_with_knowledge(text: str) -> TriageResult:
+    from ..answering import triage_with_knowledge as triage
+
+    return triage(text)
+
+
+def triage_many_with_knowledge(texts: Sequence[str]) -> list[TriageResult]:
+    from .batch import triage_many_with_knowledge as triage_many
+
+    return triage_many(texts)
 
 
 def ticket_triage_text(ticket: Ticket) -> str:

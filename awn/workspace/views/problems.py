@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from awn.accounts.policies import is_supervisor
-from awn.assistant.clusters import REFRESH_SECONDS, latest_clusters, save_guide_draft
 from awn.assistant.tasks import NEW_PROBLEMS_JOB
 from awn.assistant.topics import top_problems
 from awn.core.tasks import dispatch
@@ -38,6 +37,9 @@ def new_problems_page(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if not is_supervisor(user):
         raise Http404()
+    # NumPy (the clustering) loads on a supervisor's first visit, not with the URLs (issue 14).
+    from awn.assistant.clusters import REFRESH_SECONDS, latest_clusters, save_guide_draft
+
     latest = latest_clusters()
     if latest is None and cache.add(
         QUEUED_KEY, 1, REFRESH_SECONDS
