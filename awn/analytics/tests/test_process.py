@@ -232,3 +232,48 @@ def test_the_page_reads_a_fixed_number_of_queries(timeline: Any, django_assert_m
         status(ticket, u(5, 9, ticket), "new", "resolved")
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(URL, PERIOD).status_code == 200
+
+
+def test_the_fold_boundaries_reopening_human_first_and_unassigned_in_between() -> None:
+    from awn.analytics.facts import apply
+
+    def fold(events: list[tuple[str, datetime, dict[str, Any]]]) -> dict[str, Any]:
+        fact = None
+        for kind, at, payload in events:
+            fact = apply(fact, kind, 1, at, payload, lambda _team: None)
+        assert fact is not None
+        return fact
+
+    base = {"channel": "email", "category": "transfer", "status": "new", "requester_id": 1}
+    fact = fold(
+        [
+            (K.CREATED, u(1, 8), base),
+            (K.REPLY, u(1, 8, 5), {"actor_id": A}),  # a person first: not "assistant, then a person"
+            (K.REPLY, u(1, 8, 6), {"actor_id": None}),
+            (K.STATUS, u(1, 8, 10), {"old": "new", "new": "open"}),  # new: 10 min
+            (K.ASSIGNED, u(1, 8, 20), {"assignee_id": A, "team_id": None}),
+            (K.ASSIGNED, u(1, 8, 30), {"assignee_id": None, "team_id": None}),  # unassigned…
+            (K.ASSIGNED, u(1, 8, 40), {"assignee_id": B, "team_id": None}),  # …then B: not agent to agent
+            (K.STATUS, u(1, 9), {"old": "open", "new": "resolved"}),  # open: 50 min
+            (K.STATUS, u(2, 9), {"old": "resolved", "new": "open"}),  # a day resolved: counts nowhere
+            (K.STATUS, u(2, 9, 20), {"old": "open", "new": "resolved"}),  # open: +20 min after the reopening
+        ]
+    )
+    assert (fact["new_seconds"], fact["open_seconds"], fact["pending_seconds"], fact["on_hold_seconds"]) == (
+        600,
+        4200,
+        0,
+        0,
+    )
+    assert (
+        fact["bot_then_human"],
+        fact["agent_change_count"],
+        fact["transfer_count"],
+        fact["escalated"],
+    ) == (
+        False,
+        0,
+        0,
+        False,
+    )
+    assert fact["reopen_count"] == 1
