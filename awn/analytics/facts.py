@@ -23,6 +23,8 @@ REPEAT_WINDOW = timedelta(days=7)
 RESOLVED = "resolved"
 CLOSED = "closed"
 PENDING = "pending"
+# Time in each status before resolution (process analytics, calendar time): the fact column of each status.
+STATUS_SECONDS = {"new": "new_seconds", "open": "open_seconds", "on_hold": "on_hold_seconds"}
 
 
 def new_fact(ticket_id: int, at: datetime, p: Mapping[str, Any]) -> Fact:
@@ -47,9 +49,16 @@ def new_fact(ticket_id: int, at: datetime, p: Mapping[str, Any]) -> Fact:
         "resolution_business_seconds": None,
         "pending_seconds": 0,
         "pending_business_seconds": 0,
+        "new_seconds": 0,
+        "open_seconds": 0,
+        "on_hold_seconds": 0,
         "status_since": at,
         "reopen_count": 0,
         "reassignment_count": 0,
+        "agent_change_count": 0,
+        "transfer_count": 0,
+        "bot_then_human": False,
+        "escalated": False,
         "reply_count": 0,
         "bot_reply_count": 0,
         "csat_score": None,
@@ -74,7 +83,21 @@ def _leave_status(fact: Fact, at: datetime, calendar_of: CalendarOf) -> None:
     if fact["status"] == PENDING and fact["status_since"] is not None:
         fact["pending_seconds"] += _seconds(fact["status_since"], at)
         fact["pending_business_seconds"] += _business(calendar_of, fact, fact["status_since"], at) or 0
+    column = STATUS_SECONDS.get(fact["status"])
+    if column is not None and fact["status_since"] is not None:
+        fact[column] += _seconds(fact["status_since"], at)
     fact["status_since"] = at
+
+
+def _count_moves(fact: Fact, assignee_id: Any, team_id: Any) -> None:
+    """Process analytics: an agent change hands the ticket from one person straight to another; a transfer moves
+    it from one team to another; a transfer after the first human reply is an escalation to a second tier."""
+    if fact["assignee_id"] is not None and assignee_id is not None and assignee_id != fact["assignee_id"]:
+        fact["agent_change_count"] += 1
+    if fact["team_id"] is not None and team_id != fact["team_id"]:
+        fact["transfer_count"] += 1
+        if fact["first_reply_at"] is not None:
+            fact["escalated"] = True
 
 
 def apply(
@@ -97,6 +120,8 @@ def apply(
         if payload.get("actor_id") is None:
             fact["bot_reply_count"] += 1
         elif fact["first_reply_at"] is None:
+            # The assistant answered first and a person took over: the first step of the handoff funnel.
+            fact["bot_then_human"] = fact["bot_reply_count"] > 0
             fact["first_reply_at"] = at
             fact["first_reply_seconds"] = _seconds(fact["created_at"], at)
             fact["first_reply_business_seconds"] = _business(calendar_of, fact, fact["created_at"], at)
@@ -117,6 +142,7 @@ def apply(
             fact["team_id"] is not None and team_id != fact["team_id"]
         ):
             fact["reassignment_count"] += 1
+        _count_moves(fact, assignee_id, team_id)
         fact["assignee_id"] = assignee_id
         fact["team_id"] = team_id
         fact["team_kind"] = payload.get("team_kind", "")

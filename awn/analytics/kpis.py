@@ -188,7 +188,115 @@ KPIS: tuple[Kpi, ...] = (
         hit=Q(reassignment_count__gt=0),
     ),
 )
-BY_KEY = {kpi.key: kpi for kpi in KPIS}
+
+# Process analytics (issue 17 item 4): where the time goes and how tickets move between people, teams and the
+# assistant. Shown on the process page (/workspace/analytics/process/), drilled down like every KPI.
+STATUS_TIME_COLUMNS: dict[str, str] = {
+    "time_new": "new_seconds",
+    "time_open": "open_seconds",
+    "time_pending": "pending_seconds",
+    "time_on_hold": "on_hold_seconds",
+}
+PROCESS_KPIS: tuple[Kpi, ...] = (
+    Kpi(
+        "time_new",
+        _("Time in status new"),
+        _(
+            "Time the resolved tickets spent in the status “new” (not yet taken), "
+            "every finished stay added up, in calendar time; a ticket that never had the status counts zero."
+        ),
+        Unit.DURATION,
+        RESOLVED,
+    ),
+    Kpi(
+        "time_open",
+        _("Time in status open"),
+        _(
+            "Time the resolved tickets spent in the status “open” (being worked on), "
+            "every finished stay added up, in calendar time; a ticket that never had the status counts zero."
+        ),
+        Unit.DURATION,
+        RESOLVED,
+    ),
+    Kpi(
+        "time_pending",
+        _("Time in status pending"),
+        _(
+            "Time the resolved tickets spent in the status “pending” (waiting on the customer), "
+            "every finished stay added up, in calendar time; a ticket that never had the status counts zero."
+        ),
+        Unit.DURATION,
+        RESOLVED,
+    ),
+    Kpi(
+        "time_on_hold",
+        _("Time in status on hold"),
+        _(
+            "Time the resolved tickets spent in the status “on hold” (waiting on a third party), "
+            "every finished stay added up, in calendar time; a ticket that never had the status counts zero."
+        ),
+        Unit.DURATION,
+        RESOLVED,
+    ),
+    Kpi(
+        "agent_changes",
+        _("Reassignment rate"),
+        _(
+            "Share of the tickets handed from one agent straight to another agent at least once (the first "
+            "assignment is not a reassignment)."
+        ),
+        Unit.SHARE,
+        NOT_MERGED,
+        hit=Q(agent_change_count__gt=0),
+    ),
+    Kpi(
+        "transfers",
+        _("Transfer rate"),
+        _("Share of the tickets moved from one team to another team at least once."),
+        Unit.SHARE,
+        NOT_MERGED,
+        hit=Q(transfer_count__gt=0),
+    ),
+    Kpi(
+        "bot_answered",
+        _("Answered by the assistant"),
+        _("Tickets that received at least one automatic answer of the assistant."),
+        Unit.COUNT,
+        NOT_MERGED & Q(bot_reply_count__gt=0),
+    ),
+    Kpi(
+        "bot_then_human",
+        _("Assistant, then a person"),
+        _("Tickets the assistant answered first and whose first reply by a person came after that answer."),
+        Unit.COUNT,
+        NOT_MERGED & Q(bot_then_human=True),
+    ),
+    Kpi(
+        "second_tier",
+        _("Escalated to a second tier"),
+        _("Tickets moved to another team after the first reply by a person (a second tier took them over)."),
+        Unit.COUNT,
+        NOT_MERGED & Q(escalated=True),
+    ),
+    Kpi(
+        "bot_human_second_tier",
+        _("Assistant, then a person, then a second tier"),
+        _("Tickets that went through the whole handoff: the assistant, a person, then another team."),
+        Unit.COUNT,
+        NOT_MERGED & Q(bot_then_human=True, escalated=True),
+    ),
+    Kpi(
+        "repeat_contacts",
+        _("Repeated contacts"),
+        _(
+            "Resolved tickets after which the same contact opened a new ticket of the same category within 7 "
+            "days, merged duplicates included (they were new contacts)."
+        ),
+        Unit.COUNT,
+        Q(repeat_contact=True),
+    ),
+)
+BY_KEY = {kpi.key: kpi for kpi in (*KPIS, *PROCESS_KPIS)}
 
 CONVENTIONS: tuple[Promise, ...] = (
     _(
@@ -351,6 +459,7 @@ def definitions_markdown() -> str:
     lines.append("")
     entries = [(kpi.key, kpi.label, kpi.definition) for kpi in KPIS]
     entries.append(("sla_compliance", _("SLA compliance"), SLA_DEFINITION))
+    entries += [(kpi.key, kpi.label, kpi.definition) for kpi in PROCESS_KPIS]
     for key, label, definition in entries:
         with translation.override("en"):
             en_label, en_text = str(label), str(definition)

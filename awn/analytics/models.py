@@ -57,9 +57,20 @@ class TicketFact(models.Model):
     # Time spent waiting on the customer (status pending), summed over every stay.
     pending_seconds = models.IntegerField(default=0)
     pending_business_seconds = models.IntegerField(default=0)
+    # Calendar seconds spent in each other active status, every finished stay added up (facts.STATUS_SECONDS).
+    # Database defaults too: bulk loaders (bench/analytics.py) that name older columns only still insert.
+    new_seconds = models.IntegerField(default=0, db_default=0)
+    open_seconds = models.IntegerField(default=0, db_default=0)
+    on_hold_seconds = models.IntegerField(default=0, db_default=0)
     status_since = models.DateTimeField(null=True)
     reopen_count = models.PositiveIntegerField(default=0)
     reassignment_count = models.PositiveIntegerField(default=0)
+    # Process analytics (facts._count_moves): agent to agent handovers, team to team transfers, the assistant
+    # answering before the first person, a transfer after the first human reply (a second tier).
+    agent_change_count = models.PositiveIntegerField(default=0, db_default=0)
+    transfer_count = models.PositiveIntegerField(default=0, db_default=0)
+    bot_then_human = models.BooleanField(default=False, db_default=False)
+    escalated = models.BooleanField(default=False, db_default=False)
     reply_count = models.PositiveIntegerField(default=0)
     bot_reply_count = models.PositiveIntegerField(default=0)
     csat_score = models.PositiveSmallIntegerField(null=True)

@@ -8,6 +8,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("tickets/", views.drill, name="drill"),
     path("export/<slug:table>.<slug:fmt>", views.export, name="export"),
     path("compare/", views.compare, name="compare"),
+    path("process/", views.process, name="process"),
     path("subscriptions/", views.subscriptions, name="subscriptions"),
     path("subscriptions/<int:pk>/delete/", views.subscription_delete, name="subscription_delete"),
 ]

@@ -28,6 +28,7 @@ from .forms import BREAKDOWNS, DEFAULT_DAYS, CompareForm, ReportFilterForm, Repo
 from .kpis import BY_KEY, KPIS, drill_filter
 from .pdf import report_pdf, to_pdf
 from .policies import can_view_reports, restricted_team_id
+from .process import build_process
 from .reports import (
     Report,
     before_after,
@@ -267,3 +268,20 @@ def compare(request: HttpRequest) -> HttpResponse:
         context,
         status=400 if form.is_bound and not form.is_valid() else 200,
     )
+
+
+@reports_required
+def process(request: HttpRequest) -> HttpResponse:
+    """Process analytics: time in each status per category, reassignments and transfers, the handoff funnel and
+    the topics people contact about again; every number drills down to its tickets."""
+    form, only = _form(request)
+    report = build_process(form.report_filter(), only_team_id=only) if form.is_valid() else None
+    context = {
+        "form": form,
+        "report": report,
+        "query": _query(request),
+        "query_any_category": _query(request, "category"),
+        "drill_url": reverse("analytics:drill"),
+        "restricted": only is not None,
+    }
+    return render(request, "analytics/process.html", context, status=200 if form.is_valid() else 400)
