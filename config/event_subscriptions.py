@@ -85,6 +85,7 @@ SUBSCRIPTIONS: Subscriptions = {
     TicketAssigned: [
         sync(analytics.on_ticket_assigned),  # team, vendor kind, reassignments
         on_commit(realtime.on_ticket_assigned),  # ticket pages and queues; the new assignee is notified
+        on_commit(chat.on_ticket_assigned),  # a waiting chat routed: onto its agent's panel, off others'
     ],
     TicketStatusChanged: [
         sync(sla.on_ticket_status_changed),  # pending pauses, resolving fulfils, reopening resumes the clocks

@@ -157,6 +157,7 @@ class ChatProtocol(AgentProtocol):
         socket = self.socket
         self.watching: set[int] = set()
         self.coverage = await database_sync_to_async(selectors.agent_scope)(socket.user)
+        self.routed: bool = await database_sync_to_async(selectors.routed)(socket.user)
         await socket.channel_layer.group_add(CHAT_AGENTS_GROUP, socket.channel_name)
         await database_sync_to_async(services.presence_join)(socket.user, socket.channel_name)
         await socket.send_json(await database_sync_to_async(selectors.agent_snapshot)(socket.user))
@@ -227,6 +228,10 @@ class ChatProtocol(AgentProtocol):
             self.coverage, event["category"], event.get("team_id")
         ):
             return  # a chat outside this agent's coverage: never forwarded
+        chat = data.get("chat")
+        if self.routed and chat and selectors.routed_to_someone_else(self.socket.user.pk, chat):
+            await self.socket.send_json({"type": "chat_gone", "id": chat["id"]})
+            return  # routed to another agent (or back in the line): off this panel
         if data.get("type") == "assigned":
             await self._watch(int(data["chat"]["id"]))
         await self.socket.send_json(data)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from awn.crm.events import ContactErased
 from awn.routing.events import AgentStatusChanged
-from awn.tickets.events import ReplySent
+from awn.tickets.events import ReplySent, TicketAssigned
 
-from .services import chat_line_for_reply, chats_erase_contact, chats_return_to_queue
+from .services import chat_line_for_reply, chat_routed, chats_erase_contact, chats_return_to_queue
 
 
 def on_reply_sent(event: ReplySent) -> None:
@@ -18,6 +18,11 @@ def on_agent_status_changed(event: AgentStatusChanged) -> None:
     """An agent went offline: their chats go back to the line, none lost (away keeps the chats in hand)."""
     if event.state == "offline":
         chats_return_to_queue(event.user_id)
+
+
+def on_ticket_assigned(event: TicketAssigned) -> None:
+    """Routing offered a waiting chat to an agent, or took it back: the panels follow."""
+    chat_routed(event.ticket_id)
 
 
 def on_contact_erased(event: ContactErased) -> None:

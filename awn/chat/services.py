@@ -34,6 +34,7 @@ from awn.realtime.groups import (
     user_group,
 )
 from awn.routing import selectors as routing_selectors
+from awn.routing.services import offer_taken
 from awn.tickets.attachments import IncomingFile
 from awn.tickets.enums import Channel, MessageKind, Status
 from awn.tickets.models import Message, Ticket
@@ -124,6 +125,7 @@ def chat_summary(conversation: LiveSession) -> dict[str, Any]:
         "agent_id": conversation.agent_id,
         "agent_name": (agent.get_full_name() or agent.username) if agent else "",
         "offline": conversation.offline,
+        "offered_to": ticket.assignee_id if conversation.status == ChatStatus.QUEUED else None,
     }
 
 
@@ -541,6 +543,7 @@ def chat_accept(conversation_id: int, agent: User) -> LiveSession:
         conversation.offline = False
         conversation.status, conversation.agent, conversation.accepted_at = ChatStatus.ASSIGNED, agent, now
         ticket_update(ticket=conversation.ticket, actor=agent, changes={"assignee_id": agent.pk})
+        offer_taken(ticket_id=conversation.ticket.pk, agent_id=agent.pk, now=now)
         with translation.override(conversation.language):
             _system_line(conversation, _("%(name)s joined the chat.") % {"name": _name(agent)})
         _push_state(conversation)
@@ -594,6 +597,16 @@ def chat_transfer(
                 raise ValidationError(_("Choose an agent or a team."), field="agent")
         _push_state(conversation)
     return conversation
+
+
+def chat_routed(ticket_id: int) -> bool:
+    """Skills routing offered a waiting chat's ticket to an agent (or took it back): the agents' panels learn it
+    (the chosen agent gets the chat, the others drop it). True if the ticket is a queued live chat."""
+    conversation = LiveSession.objects.filter(thread__ticket_id=ticket_id, status=ChatStatus.QUEUED).first()
+    if conversation is None:
+        return False
+    _push_state(conversation)
+    return True
 
 
 def chats_return_to_queue(agent_id: int) -> int:

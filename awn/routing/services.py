@@ -502,6 +502,16 @@ def offer_accept(*, actor: User, ticket_id: int, now: datetime | None = None) ->
     return offer
 
 
+def offer_taken(*, ticket_id: int, agent_id: int, now: datetime | None = None) -> bool:
+    """The agent took the contact offered to them another way (accepted its live chat on their panel): the offer
+    is accepted, so its expiry never takes the contact back from them. True if there was one."""
+    return bool(
+        RoutingOffer.objects.filter(ticket_id=ticket_id, agent_id=agent_id, state=OfferState.PENDING).update(
+            state=OfferState.ACCEPTED, closed_at=now or timezone.now()
+        )
+    )
+
+
 def _expire_one(offer_id: int, now: datetime) -> bool:
     """Take back one stale offer (True), or close it as accepted when the agent answered meanwhile, or as
     withdrawn when the ticket moved on (reassigned, closed)."""

@@ -108,6 +108,12 @@
   }
   live.on("chat", onChat);
   live.on("assigned", onChat);
+  // Skills routing on: a chat routed to another agent (or back in the line) leaves this panel.
+  live.on("chat_gone", function (frame) {
+    delete chats[frame.id];
+    if (frame.id === current) { current = null; lines.textContent = ""; title.textContent = ""; tools.hidden = true; form.hidden = true; }
+    renderList();
+  });
   live.on("lines", function (frame) {
     if (frame.conversation === current) { lines.textContent = ""; frame.lines.forEach(addLine); showHeader(); }
   });
