@@ -28,3 +28,22 @@ from awn.core.text.arabic import query_alternatives
 )
 def test_groups_follow_the_documented_rules(typed: str, groups: list[tuple[str, ...]]) -> None:
     assert query_alternatives(typed) == groups
+
+
+@pytest.mark.parametrize(
+    ("text", "terms"),
+    [
+        # ب/ف joined to a word: the bare word is indexed too, unless what is left is too short or starts with ال
+        ("بمدرسة", ["بمدرسه", "مدرسه"]),  # written with ة: each form kept whole
+        # a final ه may be ة or a pronoun: the index keeps the stem and the whole word; «فال» is an article prefix
+        ("بمدرسه", ["بمدرس", "بمدرسه", "مدرس", "مدرسه"]),
+        ("فالمدرسه", ["مدرس", "مدرسه"]),
+        ("بيت", ["بيت"]),  # «ب» + «يت»: two letters are not a word
+        # Latin and digits pass through unstemmed
+        ("login 2024", ["login", "2024"]),
+    ],
+)
+def test_search_terms_of_joined_particles_and_other_scripts(text: str, terms: list[str]) -> None:
+    from awn.core.text.arabic import search_terms
+
+    assert search_terms(text) == terms

@@ -33,4 +33,5 @@ def reveal_bidi_controls(text: str) -> str:
 def reveal_bidi_controls_utf8(body: bytes) -> bytes:
     if not UTF8_PATTERN.search(body):
         return body
-    return reveal_bidi_controls(body.decode("utf-8")).encode("utf-8")
+    text = body.decode("utf-8")  # pragma: no mutate (codec names ignore case)
+    return reveal_bidi_controls(text).encode("utf-8")  # pragma: no mutate

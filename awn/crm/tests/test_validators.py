@@ -101,3 +101,59 @@ def test_masks_leave_values_of_another_shape_alone():
     # A phone is masked from 8 characters on (4 shown + 3 shown would leave nothing hidden below that).
     assert mask_phone("1234567") == "1234567"
     assert mask_phone("12345678") == "1234*****678"
+
+
+# Each refusal says what is wrong, in English and in Arabic, on the field it concerns (the catalogue's words are the
+# reference here, not the code's).
+REFUSALS = [
+    (
+        lambda: clean_national_id("123456789"),
+        "national_id",
+        "The national id must be exactly 10 digits.",
+        "يجب أن يتكون رقم الهوية الوطنية من 10 أرقام بالضبط.",
+    ),
+    (
+        lambda: clean_national_id("1000000009"),
+        "national_id",
+        "The national id is not valid (check digit mismatch).",
+        "رقم الهوية الوطنية غير صحيح (رقم التحقق غير مطابق).",
+    ),
+    (lambda: clean_phone("12ab"), "phone", "The phone number is not valid.", "رقم الهاتف غير صحيح."),
+    (lambda: clean_phone("+9661"), "phone", "The phone number is not valid.", "رقم الهاتف غير صحيح."),
+    (
+        lambda: clean_email("parent@"),
+        "email",
+        "The email address is not valid.",
+        "عنوان البريد الإلكتروني غير صحيح.",
+    ),
+]
+
+
+@pytest.mark.parametrize(("call", "field", "english", "arabic"), REFUSALS)
+def test_refusals_name_the_field_and_read_right_in_both_languages(call, field, english, arabic):
+    from django.utils import translation
+
+    with pytest.raises(ValidationError) as refused:
+        call()
+    assert refused.value.field == field
+    with translation.override("en"):
+        assert str(refused.value.message) == english
+    with translation.override("ar"):
+        assert str(refused.value.message) == arabic
+
+
+def test_nine_digits_that_would_pass_the_checksum_are_still_not_an_id():
+    # 1·2 + 0 … + 4·2 = 10: the weighted sum of these nine digits is a multiple of ten; only the length is wrong.
+    assert not national_id_checksum_ok("100000004")
+    with pytest.raises(ValidationError) as refused:
+        clean_national_id("100000004")
+    from django.utils import translation
+
+    with translation.override("en"):
+        assert str(refused.value.message) == "The national id must be exactly 10 digits."
+
+
+def test_blank_phone_and_email_are_empty_not_errors():
+    assert clean_phone("") == ""
+    assert clean_phone("   ") == ""
+    assert clean_email("   ") == ""

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from awn.accounts.enums import Role, TeamKind
 from awn.accounts.services import team_create, user_create
 from awn.tickets.enums import Category
-from awn.tickets.policies import can_view_ticket, staff_who_can_view
+from awn.tickets.policies import can_view_ticket, staff_who_can_view, staff_who_can_view_each
 from awn.tickets.services import ticket_update
 from conftest import PASSWORD
 
@@ -82,3 +82,26 @@ def test_staff_who_can_view_costs_two_queries_whatever_the_number_of_agents(worl
         ids = list(staff_who_can_view(ticket).values_list("pk", flat=True))
     assert len(queries) == 2
     assert len(ids) == 30 + 4  # the new agents, admin, supervisor, agent, vendor (account_access is covered)
+
+
+def test_staff_who_can_view_each_gives_every_tickets_own_audience(world: Any) -> None:
+    extra = _more_staff(world)
+    tickets = [world.ticket(category=category) for category in Category.values]
+    routed = world.ticket(category=Category.TIMETABLE_ASSIGNMENT)
+    ticket_update(ticket=routed, actor=world.admin, changes={"team_id": extra["closed_vendor"].pk})
+    tickets.append(routed.__class__.objects.get(pk=routed.pk))
+    audiences = staff_who_can_view_each(tickets)
+    # One audience per (category, team), read with one query for the teams: 12 categories + the routed one.
+    assert len(audiences) == len(Category.values) + 1
+    for ticket in tickets:
+        assert set(audiences[(ticket.category, ticket.team_id)].values_list("pk", flat=True)) == set(
+            staff_who_can_view(ticket).values_list("pk", flat=True)
+        ), ticket.category
+    # Reference, written out: the closed vendor's agent sees only the ticket routed to its team.
+    closed_agent = extra["closed_vendor_agent"].pk
+    assert [
+        t.pk
+        for t in tickets
+        if closed_agent in audiences[(t.category, t.team_id)].values_list("pk", flat=True)
+    ] == [routed.pk]
+    assert staff_who_can_view_each([]) == {}

@@ -47,3 +47,18 @@ def test_unknown_status_is_refused_before_the_table_is_read(new: str) -> None:
 
 def test_unknown_old_status_moves_nowhere() -> None:
     assert not may_move("archived", "open")
+
+
+def test_refusals_read_right_in_english_and_arabic() -> None:
+    from django.utils import translation
+
+    with pytest.raises(ValidationError) as moved:
+        validate_transition("closed", "open")
+    with pytest.raises(ValidationError) as unknown:
+        validate_transition("open", "reopened")
+    with translation.override("en"):
+        assert str(moved.value.message) == "A ticket cannot move from “Closed” to “Open”."
+        assert str(unknown.value.message) == "Unknown value “reopened”."
+    with translation.override("ar"):
+        assert str(moved.value.message).startswith("لا يمكن نقل التذكرة من حالة «")
+        assert str(unknown.value.message) == "القيمة «reopened» غير معروفة."
