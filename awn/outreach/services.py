@@ -339,10 +339,10 @@ def campaign_run(campaign_id: int) -> None:
         enqueue_in(SEND_JOB, campaign_id, seconds=wait or max(0.0, 1.0 - elapsed))
 
 
-def campaigns_resume() -> int:
+def campaigns_resume(now: datetime | None = None) -> int:
     """The sweep: unfinished campaigns with rows pending, or claimed by a sender that died, are sent on (nobody
     twice). Nothing during quiet hours. Returns how many were nudged."""
-    if selectors.quiet_seconds_left() > 0:
+    if selectors.quiet_seconds_left(now) > 0:
         return 0
     busy = leases.unfinished(Recipient.objects.filter(campaign__finished_at__isnull=True))
     ids = sorted(set(busy.values_list("campaign_id", flat=True).distinct()))
