@@ -98,3 +98,33 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "recipients": selectors.campaign_recipients(campaign),
         },
     )
+
+
+@supervisor_required
+@require_POST
+def campaign_launch(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a draft or resume a paused campaign (the API's /launch: the same service)."""
+    try:
+        services.campaign_launch(actor=cast(User, request.user), campaign_id=pk)
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Sending started."))
+    return redirect("outreach:campaign", pk=pk)
+
+
+@supervisor_required
+@require_POST
+def campaign_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stop sending until it is launched again (the API's /pause: the same service)."""
+    try:
+        services.campaign_pause(actor=cast(User, request.user), campaign_id=pk)
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Sending paused."))
+    return redirect("outreach:campaign", pk=pk)
