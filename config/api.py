@@ -263,6 +263,7 @@ def register_routers() -> None:
         ("awn.sla.api", "/sla", True),
         ("awn.automation.api", "/automation", True),
         ("awn.incidents.api", "/incidents", "supervisor"),
+        ("awn.outreach.api", "/outreach", "supervisor"),
     ):
         try:
             module = import_module(module_path)

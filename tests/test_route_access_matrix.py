@@ -53,6 +53,7 @@ AUDIENCE: tuple[tuple[str, int | str], ...] = (
     ("api/v1/sla/", STAFF),
     ("api/v1/automation/", STAFF),
     ("api/v1/incidents", SUPERVISOR),
+    ("api/v1/outreach/", SUPERVISOR),  # awn/outreach/api.py: segments, campaigns, statistics
     ("api/v1/", PUBLIC),
     ("portal/kb/", PUBLIC),
     ("portal/account/", PUBLIC),  # customers sign in or sign up here (awn/identity)

@@ -10,6 +10,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponseBase
 from django.shortcuts import redirect
 
+from awn.core.errors import NotFound
+
 from .enums import Role
 from .models import User
 from .policies import is_staff_member
@@ -22,7 +24,8 @@ def current_user(request: HttpRequest) -> User:
 
 
 def allowed_by(policy: Callable[[User], bool]) -> Callable[[View], View]:
-    """A page for the users a policy lets in: anonymous users sign in; anyone else gets a 404 (no hint it exists)."""
+    """A page for the users a policy lets in: anonymous users sign in; anyone else gets a 404 (no hint it exists).
+    A service's NotFound inside the view (a foreign or missing object, refused per object) is a 404 too."""
 
     def decorator(view: View) -> View:
         @wraps(view)
@@ -32,7 +35,10 @@ def allowed_by(policy: Callable[[User], bool]) -> Callable[[View], View]:
                 return redirect_to_login(request.get_full_path())
             if not policy(user):
                 raise Http404()
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound as exc:
+                raise Http404() from exc
 
         return wrapper
 

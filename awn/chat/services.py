@@ -34,7 +34,7 @@ from awn.realtime.groups import (
     user_group,
 )
 from awn.routing import selectors as routing_selectors
-from awn.routing.services import offer_taken
+from awn.routing.services import offer_taken, routing_hold, routing_release
 from awn.tickets.attachments import IncomingFile
 from awn.tickets.enums import Channel, MessageKind, Status
 from awn.tickets.models import Message, Ticket
@@ -322,6 +322,9 @@ def chat_start(
     contact = _find_or_create_contact(name, email, phone, language)
     subject = question if len(question) <= 80 else question[:79] + "…"
     ticket = ticket_create(requester=contact, subject=subject, body=question, channel=Channel.CHAT)
+    # The assistant talks first: routing leaves the chat alone (its category is not known yet, nobody is wanted)
+    # until it is handed to a person (chat_request_human) or leaves the assistant another way.
+    routing_hold(ticket.pk)
     # The web-chat connector opens the ticket's channel thread (a conversation of the web-chat inbox): it holds
     # the ticket and the contact; the live session below holds what the widget needs.
     thread = web_chat_open(ticket_id=ticket.pk, contact_id=contact.pk, address=email or phone)
@@ -459,6 +462,9 @@ def chat_request_human(conversation_id: int) -> LiveSession:
             conversation.status, conversation.queued_at = ChatStatus.QUEUED, now
             with translation.override(conversation.language):
                 _system_line(conversation, _("You are in the queue; an agent will join you shortly."))
+        routing_release(
+            conversation.ticket.pk
+        )  # offered to the best agent for its category once this commits
         _push_state(conversation)
     return conversation
 
@@ -544,6 +550,7 @@ def chat_accept(conversation_id: int, agent: User) -> LiveSession:
         conversation.status, conversation.agent, conversation.accepted_at = ChatStatus.ASSIGNED, agent, now
         ticket_update(ticket=conversation.ticket, actor=agent, changes={"assignee_id": agent.pk})
         offer_taken(ticket_id=conversation.ticket.pk, agent_id=agent.pk, now=now)
+        routing_release(conversation.ticket.pk)  # taken from the assistant by a person: nothing left to route
         with translation.override(conversation.language):
             _system_line(conversation, _("%(name)s joined the chat.") % {"name": _name(agent)})
         _push_state(conversation)
@@ -696,6 +703,8 @@ def _close(conversation: LiveSession) -> None:
     now = timezone.now()
     LiveSession.objects.filter(pk=conversation.pk).update(status=ChatStatus.CLOSED, closed_at=now)
     conversation.status, conversation.closed_at = ChatStatus.CLOSED, now
+    # Left while with the assistant: an unresolved ticket is the team's now, so routing may offer it.
+    routing_release(conversation.ticket_id)
     _push_state(conversation)
     chat_send_transcript(conversation.pk)  # the outbox row commits with the close
 

@@ -3,20 +3,18 @@ selectors, writes through services."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, cast
+from typing import cast
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from awn.accounts.decorators import allowed_by
 from awn.accounts.models import User
-from awn.core.errors import DomainError, NotFound
+from awn.core.errors import DomainError
 
 from . import selectors, services
 from .enums import RecipientState
@@ -24,23 +22,8 @@ from .forms import BroadcastForm, IncidentForm, LinkForm
 from .models import Broadcast
 from .policies import can_manage_incident, can_manage_incidents
 
-View = Callable[..., HttpResponse]
-
-
-def supervisor_required(view: View) -> View:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = cast(User, request.user)
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_manage_incidents(user):
-            raise Http404()
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404() from exc
-
-    return wrapper
+supervisor_required = allowed_by(can_manage_incidents)
+"""Supervisors and admins; anonymous users sign in, anyone else (and any foreign object) gets a 404."""
 
 
 @supervisor_required

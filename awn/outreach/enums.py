@@ -10,7 +10,9 @@ class Audience(models.TextChoices):
 
 
 class CampaignStatus(models.TextChoices):
+    DRAFT = "draft", _("Not launched")  # recipients counted and checked, nothing sent until launched
     SENDING = "sending", _("Sending")
+    PAUSED = "paused", _("Paused")  # nothing more is sent until it is launched again
     DONE = "done", _("Done")
 
 

@@ -145,12 +145,19 @@ def _check_daily_caps(per_channel: Counter[str]) -> None:
 
 @transaction.atomic
 def campaign_create(
-    *, actor: User, segment: Segment, article: Article, intro_ar: str = "", intro_en: str = ""
+    *,
+    actor: User,
+    segment: Segment,
+    article: Article,
+    intro_ar: str = "",
+    intro_en: str = "",
+    launch: bool = True,
 ) -> Campaign:
     """Queue a guide for everyone the segment matches now, once each, on their preferred channel: opted-out
     people are left out (counted), people with no channel are left out (counted). Refused with a clear message,
     before anything is written, when the segment matches nobody who can be reached or a provider's daily cap
-    would be passed."""
+    would be passed. `launch` False: a draft, its recipients counted and held (they count against the daily
+    caps), nothing sent until campaign_launch."""
     _require_manager(actor)
     if not article.is_public:
         raise ValidationError(_("Only a published public article can be sent as a guide."), field="article")
@@ -185,6 +192,7 @@ def campaign_create(
         opted_out=opted_out,
         unreachable=matched - opted_out - len(reach),
         created_by=actor,
+        status=CampaignStatus.SENDING if launch else CampaignStatus.DRAFT,
     )
     Recipient.objects.bulk_create(
         (
@@ -199,7 +207,8 @@ def campaign_create(
         ),
         batch_size=2000,
     )
-    enqueue(SEND_JOB, campaign.pk)
+    if launch:
+        enqueue(SEND_JOB, campaign.pk)
     return campaign
 
 
@@ -207,6 +216,42 @@ def campaign_for(actor: User, campaign_id: int) -> Campaign:
     campaign = Campaign.objects.select_related("segment", "article").filter(pk=campaign_id).first()
     if campaign is None or not can_manage_outreach(actor):
         raise NotFound()
+    return campaign
+
+
+def segment_for(actor: User, segment_id: int) -> Segment:
+    segment = Segment.objects.select_related("school").filter(pk=segment_id).first()
+    if segment is None or not can_manage_outreach(actor):
+        raise NotFound()
+    return segment
+
+
+@transaction.atomic
+def campaign_launch(*, actor: User, campaign_id: int) -> Campaign:
+    """Start (a draft) or resume (a paused campaign) sending: the rows still pending go out, nobody twice.
+    Launching a campaign already sending does nothing; a finished one is refused."""
+    campaign = campaign_for(actor, campaign_id)
+    campaign = Campaign.objects.select_for_update().select_related("segment", "article").get(pk=campaign.pk)
+    if campaign.status == CampaignStatus.DONE:
+        raise ValidationError(_("This campaign is finished: nothing is left to send."), field="status")
+    if campaign.status != CampaignStatus.SENDING:
+        campaign.status = CampaignStatus.SENDING
+        campaign.save(update_fields=["status"])
+        enqueue(SEND_JOB, campaign.pk)
+    return campaign
+
+
+@transaction.atomic
+def campaign_pause(*, actor: User, campaign_id: int) -> Campaign:
+    """Stop sending: the rounds and the sweep leave a paused campaign (a message already handed to a provider
+    stays sent); campaign_launch resumes it where it stopped. A finished campaign is refused."""
+    campaign = campaign_for(actor, campaign_id)
+    campaign = Campaign.objects.select_for_update().select_related("segment", "article").get(pk=campaign.pk)
+    if campaign.status == CampaignStatus.DONE:
+        raise ValidationError(_("This campaign is finished: nothing is left to pause."), field="status")
+    if campaign.status == CampaignStatus.SENDING:
+        campaign.status = CampaignStatus.PAUSED
+        campaign.save(update_fields=["status"])
     return campaign
 
 
@@ -302,7 +347,7 @@ def campaign_send_batch(campaign_id: int, *, seconds: float = 1.0, now: datetime
     `seconds` people. Returns how many remain."""
     campaign = (
         Campaign.objects.select_related("article", "created_by")
-        .filter(pk=campaign_id, finished_at__isnull=True)
+        .filter(pk=campaign_id, finished_at__isnull=True, status=CampaignStatus.SENDING)
         .first()
     )
     if campaign is None:
@@ -344,7 +389,9 @@ def campaigns_resume(now: datetime | None = None) -> int:
     twice). Nothing during quiet hours. Returns how many were nudged."""
     if selectors.quiet_seconds_left(now) > 0:
         return 0
-    busy = leases.unfinished(Recipient.objects.filter(campaign__finished_at__isnull=True))
+    busy = leases.unfinished(
+        Recipient.objects.filter(campaign__finished_at__isnull=True, campaign__status=CampaignStatus.SENDING)
+    )
     ids = sorted(set(busy.values_list("campaign_id", flat=True).distinct()))
     for campaign_id in ids:
         dispatch(SEND_JOB, campaign_id)

@@ -8,4 +8,6 @@ urlpatterns = [
     path("segments/", views.segment_new, name="segment-new"),
     path("campaigns/", views.campaign_new, name="campaign-new"),
     path("campaigns/<id:pk>/", views.campaign_detail, name="campaign"),
+    path("campaigns/<id:pk>/launch/", views.campaign_launch, name="campaign-launch"),
+    path("campaigns/<id:pk>/pause/", views.campaign_pause, name="campaign-pause"),
 ]

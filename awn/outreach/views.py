@@ -3,42 +3,25 @@ through selectors, writes through services."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any, cast
+from typing import cast
 
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from awn.accounts.decorators import allowed_by
 from awn.accounts.models import User
-from awn.core.errors import DomainError, NotFound
+from awn.core.errors import DomainError
 
 from . import selectors, services
 from .forms import CampaignForm, SegmentForm
 from .models import Segment
 from .policies import can_manage_outreach
 
-View = Callable[..., HttpResponse]
-
-
-def supervisor_required(view: View) -> View:
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        user = cast(User, request.user)
-        if not user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        if not can_manage_outreach(user):
-            raise Http404()
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound as exc:
-            raise Http404() from exc
-
-    return wrapper
+supervisor_required = allowed_by(can_manage_outreach)
+"""Supervisors and admins; anonymous users sign in, anyone else (and any foreign object) gets a 404."""
 
 
 def _home(
@@ -115,3 +98,33 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "recipients": selectors.campaign_recipients(campaign),
         },
     )
+
+
+@supervisor_required
+@require_POST
+def campaign_launch(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a draft or resume a paused campaign (the API's /launch: the same service)."""
+    try:
+        services.campaign_launch(actor=cast(User, request.user), campaign_id=pk)
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Sending started."))
+    return redirect("outreach:campaign", pk=pk)
+
+
+@supervisor_required
+@require_POST
+def campaign_pause(request: HttpRequest, pk: int) -> HttpResponse:
+    """Stop sending until it is launched again (the API's /pause: the same service)."""
+    try:
+        services.campaign_pause(actor=cast(User, request.user), campaign_id=pk)
+    except DomainError as exc:
+        if exc.status_code == 404:
+            raise
+        messages.error(request, str(exc.message))
+    else:
+        messages.success(request, _("Sending paused."))
+    return redirect("outreach:campaign", pk=pk)

@@ -5,6 +5,10 @@ agent's skills cover), then the least loaded (work in hand ÷ capacity for the c
 idle (the oldest last routed time). Policy "round_robin" replaces load and idleness with "offered least
 recently". An agent is eligible only with room left in that group's capacity and, for an outsourced team,
 only for the categories its contract covers. Every decision carries its reason, in words a supervisor reads.
+
+Hybrid overflow (a category with a rule): at or under its thresholds the vendor's agents are left out; strictly
+above one (the oldest wait, or the contacts waiting, this one included) they may take the contact, but only when
+no eligible in-house agent has room — in-house agents come first whatever their skills match or load.
 """
 
 from __future__ import annotations
@@ -16,10 +20,11 @@ POLICIES = ("best", "round_robin")
 # Hybrid centers (issue 18, item 3): how vendor (outsourced) agents take part in one decision.
 VENDORS_ALONGSIDE = "alongside"  # no overflow rule for the category: everyone eligible, as before
 VENDORS_HELD = "held"  # a rule exists and the line is under its threshold: in-house agents only
-VENDORS_FIRST = (
-    "overflow"  # the line exceeds the threshold: vendor agents first, in-house if none can take it
-)
-VENDOR_MODES = (VENDORS_ALONGSIDE, VENDORS_HELD, VENDORS_FIRST)
+# The line exceeds the threshold: vendor agents may take it, but only when no eligible in-house agent (room left)
+# can. The threshold says when the vendor may help, never that it goes before an in-house agent with room: with a
+# queue threshold of 0 every contact is "above" it, and still none reaches the vendor while the team has room.
+VENDORS_OVERFLOW = "overflow"
+VENDOR_MODES = (VENDORS_ALONGSIDE, VENDORS_HELD, VENDORS_OVERFLOW)
 SKILL_KINDS = ("category", "language", "channel")
 
 
@@ -98,7 +103,7 @@ class Overflow:
         return ""
 
     def mode(self) -> str:
-        return VENDORS_FIRST if self.exceeded() else VENDORS_HELD
+        return VENDORS_OVERFLOW if self.exceeded() else VENDORS_HELD
 
     def reason(self) -> dict[str, object]:
         return {
@@ -146,7 +151,7 @@ def choose(
             continue
         eligible += 1
         match = sum(1 for skill in wanted if skill in candidate.skills)
-        side = 0 if vendors != VENDORS_FIRST or candidate.is_vendor else 1
+        side = 1 if vendors == VENDORS_OVERFLOW and candidate.is_vendor else 0  # in-house first
         if policy == "best":
             key: tuple[float, ...] = (
                 side,
@@ -182,7 +187,7 @@ def choose(
         eligible=eligible,
         reason_code=(
             "overflow"
-            if vendors == VENDORS_FIRST and agent.is_vendor
+            if vendors == VENDORS_OVERFLOW and agent.is_vendor
             else ("skills_then_load" if policy == "best" else "round_robin")
         ),
     )

@@ -173,3 +173,14 @@ class OverflowRule(TimeStampedModel):
 
     def get_category_display(self) -> str:
         return str(dict(Category.choices).get(self.category, self.category))
+
+
+class RoutingHold(models.Model):
+    """A contact routing leaves alone for now: a live chat while the assistant is still talking (its category is
+    not known yet and no person is wanted). Released when the chat is handed to a person (or leaves the
+    assistant another way); routing then offers it to the best agent for the category known by then."""
+
+    ticket = models.OneToOneField(
+        Ticket, on_delete=models.CASCADE, primary_key=True, related_name="routing_hold"
+    )
+    held_at = models.DateTimeField(auto_now_add=True)

@@ -358,12 +358,14 @@ def group_capacity(group: str, now: datetime | None = None) -> Capacity:
 
 
 def _waiting(group: str) -> QuerySet[Ticket]:
-    """The line of a group: tickets nobody has taken or answered yet."""
+    """The line of a group: tickets nobody has taken or answered yet (a chat still with the assistant, held from
+    routing, is not waiting for an agent)."""
     return Ticket.objects.filter(
         channel__in=GROUP_CHANNELS[group],
         status__in=WAITING_STATUSES,
         assignee__isnull=True,
         first_response_at__isnull=True,
+        routing_hold__isnull=True,
     )
 
 

@@ -21,6 +21,7 @@ from awn.accounts.models import User
 from awn.accounts.policies import is_staff_member, is_supervisor
 from awn.core.errors import NotFound, PermissionDenied, ValidationError, lazy_format
 from awn.core.events import publish
+from awn.core.tasks import enqueue
 from awn.tickets.enums import Category, Channel, Status
 from awn.tickets.models import Ticket
 from awn.tickets.services import ticket_update
@@ -46,6 +47,7 @@ from .models import (
     OverflowRule,
     PeakEvent,
     RoutingDecision,
+    RoutingHold,
     RoutingOffer,
 )
 from .policies import can_plan_staffing
@@ -417,6 +419,22 @@ def _declined_recently(ticket_id: int, now: datetime) -> frozenset[int]:
     )
 
 
+def routing_hold(ticket_id: int) -> None:
+    """Keep a contact out of routing for now (a live chat while the assistant talks): neither the new-ticket job
+    nor the periodic pass offers it to anyone until routing_release. Idempotent."""
+    RoutingHold.objects.get_or_create(ticket_id=ticket_id)
+
+
+def routing_release(ticket_id: int) -> bool:
+    """The contact wants a person now (the assistant handed the chat over, or it left the assistant): routing
+    may offer it, once the transaction commits, with the category known by then (AWN_ROUTING_AUTO_ASSIGN only).
+    True if it was held."""
+    released, _rows = RoutingHold.objects.filter(ticket_id=ticket_id).delete()
+    if released and auto_assign_enabled():
+        enqueue("awn.routing.tasks.route_ticket", ticket_id)
+    return bool(released)
+
+
 def category_overflow(category: str, now: datetime) -> Overflow | None:
     """The category's overflow rule with its line now (waiting, unassigned, unanswered contacts of the category),
     or None without a rule. Two small queries."""
@@ -428,6 +446,7 @@ def category_overflow(category: str, now: datetime) -> Overflow | None:
         status__in=ROUTABLE_STATUSES,
         assignee__isnull=True,
         first_response_at__isnull=True,
+        routing_hold__isnull=True,  # a chat still with the assistant waits for nobody
     ).aggregate(n=Count("id"), oldest=Min("created_at"))
     oldest = line["oldest"]
     return Overflow(
@@ -459,6 +478,7 @@ def route_ticket(
         or ticket.assignee_id
         or ticket.first_response_at
         or ticket.status not in ROUTABLE_STATUSES
+        or RoutingHold.objects.filter(ticket_id=ticket.pk).exists()
     ):
         return None
     need = Need(ticket.pk, ticket.category, ticket.requester.language or "ar", ticket.channel)

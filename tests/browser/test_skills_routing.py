@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.db import OperationalError
-from django.test import override_settings
 from playwright.sync_api import Browser, Page, expect
 
 from awn.accounts.enums import Role
@@ -64,13 +63,12 @@ def retried(step: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 
 def open_chat(name: str, question: str, category: str) -> LiveSession:
-    """A visitor starts a chat and asks for a person; routing decides (as its job does when the contact arrives,
-    here once the category is known)."""
-    with override_settings(AWN_ROUTING_AUTO_ASSIGN=False):  # routed below, with its category
-        conversation = retried(chat.chat_start, name=name, phone="0551234567", question=question)
+    """A visitor starts a chat (held from routing while the assistant talks), its category becomes known, and it
+    asks for a person: routing decides then (the job the handoff enqueues; run again here, it is idempotent)."""
+    conversation = retried(chat.chat_start, name=name, phone="0551234567", question=question)
     retried(ticket_update, ticket=conversation.ticket, actor=None, changes={"category": category})
-    retried(route_ticket, conversation.ticket.pk)
     retried(chat.chat_request_human, conversation.pk)
+    retried(route_ticket, conversation.ticket.pk)
     return conversation
 
 

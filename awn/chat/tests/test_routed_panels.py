@@ -37,8 +37,8 @@ def open_chat() -> int:
     with override_settings(AWN_ROUTING_AUTO_ASSIGN=False):
         conversation = chat.chat_start(name="منى", phone="0551234567", question="لا أستطيع الدخول")
     ticket_update(ticket=conversation.ticket, actor=None, changes={"category": Category.ACCOUNT_ACCESS})
+    chat.chat_request_human(conversation.pk)  # held from routing until the assistant hands it over
     route_ticket(conversation.ticket.pk)
-    chat.chat_request_human(conversation.pk)
     return conversation.pk
 
 

@@ -18,7 +18,7 @@ from awn.chat import services as chat
 from awn.chat.enums import ChatStatus
 from awn.chat.models import AgentPresence, LiveSession
 from awn.chat.selectors import chats_for_agent, routed_to_someone_else
-from awn.routing.models import OfferState, RoutingOffer
+from awn.routing.models import OfferState, RoutingDecision, RoutingOffer
 from awn.routing.services import (
     activity_seen,
     capacity_set,
@@ -59,8 +59,8 @@ def open_chat(category: str, name: str = "منى") -> LiveSession:
     with override_settings(AWN_ROUTING_AUTO_ASSIGN=False):
         conversation = chat.chat_start(name=name, phone="0551234567", question="لا أستطيع الدخول")
     ticket_update(ticket=conversation.ticket, actor=None, changes={"category": category})
-    route_ticket(conversation.ticket.pk)
     chat.chat_request_human(conversation.pk)
+    route_ticket(conversation.ticket.pk)  # the routing job the handoff enqueues (run on commit)
     return LiveSession.objects.select_related("thread__ticket").get(pk=conversation.pk)
 
 
@@ -110,3 +110,39 @@ def test_offline_with_chats_in_hand_returns_them_and_routing_offers_them_to_anot
     for conversation in chats:
         chat.chat_accept(conversation.pk, routed.agent_b)
     assert set(rows.values_list("status", "agent_id")) == {(ChatStatus.ASSIGNED, routed.agent_b.pk)}
+
+
+# ---- a chat is routed when the assistant hands it to a person, not while it talks -------------------------------
+
+
+def test_a_chat_with_the_assistant_is_not_routed_until_it_is_handed_to_a_person(
+    routed: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    conversation = chat.chat_start(name="منى", phone="0551234567", question="لا أستطيع الدخول")
+    ticket = conversation.ticket
+    assert LiveSession.objects.get(pk=conversation.pk).status == ChatStatus.BOT
+    # The new-ticket job and the periodic pass both leave it: the assistant is talking, its category unknown yet.
+    assert route_ticket(ticket.pk) is None
+    assert route_waiting() == 0
+    assert Ticket.objects.get(pk=ticket.pk).assignee_id is None
+    assert not RoutingDecision.objects.filter(ticket=ticket).exists()
+    # Meanwhile it is classified (account access); then the assistant hands it to a person: routed now, to the
+    # agent whose skill is that category (not the transfers agent), and onto their panel only.
+    ticket_update(
+        ticket=Ticket.objects.get(pk=ticket.pk), actor=None, changes={"category": Category.ACCOUNT_ACCESS}
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        chat.chat_request_human(conversation.pk)
+    assert Ticket.objects.get(pk=ticket.pk).assignee_id == routed.agent.pk
+    decision = RoutingDecision.objects.get(ticket=ticket)
+    assert "category=account_access" in decision.reason["matched"]
+    assert ids(routed.agent) == {conversation.pk} and ids(routed.agent_b) == set()
+
+
+def test_a_chat_the_visitor_leaves_with_the_assistant_goes_to_the_line(routed: Any) -> None:
+    # Closed by the visitor before any handoff: its ticket is still open for the team, so routing may take it.
+    conversation = chat.chat_start(name="منى", phone="0551234567", question="لا أستطيع الدخول")
+    assert route_ticket(conversation.ticket.pk) is None
+    chat.chat_close(conversation.pk)
+    decision = route_ticket(conversation.ticket.pk)
+    assert decision is not None and decision.agent_id == routed.agent.pk

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from awn.routing.engine import VENDORS_FIRST, VENDORS_HELD, Candidate, Need, Overflow, choose
+from awn.routing.engine import VENDORS_HELD, VENDORS_OVERFLOW, Candidate, Need, Overflow, choose
 
 NEED = Need(ticket_id=7, category="registration", language="ar", channel="whatsapp")
 NOW = 10_000.0
@@ -70,7 +70,7 @@ def test_overflow_by_queue_at_the_boundary(waiting: int, exceeded: str) -> None:
     assert line.exceeded() == exceeded
 
 
-def test_vendors_held_under_the_threshold_first_above_it() -> None:
+def test_vendors_held_under_the_threshold_and_take_the_overflow_above_it() -> None:
     in_house = agent(1, load=2)
     vendor = agent(2, categories=frozenset({"registration"}))
     # No rule: both take part and the idler vendor (load 0) wins, as before.
@@ -78,13 +78,19 @@ def test_vendors_held_under_the_threshold_first_above_it() -> None:
     held = choose(NEED, [in_house, vendor], now=NOW, vendors=VENDORS_HELD)
     assert held.user_id == 1 and held.reason()["code"] == "skills_then_load"
     assert choose(NEED, [vendor], now=NOW, vendors=VENDORS_HELD).user_id is None
-    first = choose(NEED, [in_house, vendor], now=NOW, vendors=VENDORS_FIRST)
+    # Above the threshold the in-house agent with room still comes first; the vendor once the team is full.
+    kept = choose(NEED, [in_house, vendor], now=NOW, vendors=VENDORS_OVERFLOW)
+    assert kept.user_id == 1 and kept.reason()["code"] == "skills_then_load"
+    full_in_house = agent(1, load=3)
+    first = choose(NEED, [full_in_house, vendor], now=NOW, vendors=VENDORS_OVERFLOW)
     assert first.user_id == 2 and first.reason()["code"] == "overflow"
     # Overflowing but no vendor can take it (full, or not covering the category): the in-house team still does.
     full_vendor = agent(2, load=3, categories=frozenset({"registration"}))
     other_vendor = agent(3, categories=frozenset({"transfer"}))
-    fallback = choose(NEED, [in_house, full_vendor, other_vendor], now=NOW, vendors=VENDORS_FIRST)
+    fallback = choose(NEED, [in_house, full_vendor, other_vendor], now=NOW, vendors=VENDORS_OVERFLOW)
     assert fallback.user_id == 1 and fallback.reason()["code"] == "skills_then_load"
+    nobody = choose(NEED, [full_in_house, full_vendor, other_vendor], now=NOW, vendors=VENDORS_OVERFLOW)
+    assert nobody.user_id is None and nobody.reason()["code"] == "all_full"
 
 
 def test_excluded_agents_are_skipped() -> None:
@@ -93,3 +99,19 @@ def test_excluded_agents_are_skipped() -> None:
     assert choose(NEED, agents, now=NOW, exclude=frozenset({1})).user_id == 2
     nobody = choose(NEED, agents, now=NOW, exclude=frozenset({1, 2}))
     assert nobody.user_id is None and nobody.reason()["code"] == "offer_declined"
+
+
+def test_threshold_zero_overflows_only_when_no_in_house_agent_has_room() -> None:
+    # Threshold 0: every waiting contact is above it, yet a skilled in-house agent with room keeps it; the vendor
+    # (even the better-matched, idler one) takes it only once no eligible in-house agent has room.
+    line = Overflow(wait_threshold=None, queue_threshold=0, oldest_wait=0.0, queue_length=1)
+    assert line.exceeded() == "queue"
+    vendor = agent(2, categories=frozenset({"registration"}), skills="category:registration,language:ar")
+    skilled = agent(1, load=2, skills="category:registration")
+    kept = choose(NEED, [vendor, skilled], now=NOW, vendors=line.mode())
+    assert kept.user_id == 1 and kept.reason()["code"] == "skills_then_load"
+    unskilled = agent(3, load=2)  # eligible (room, in-house covers every category) though no skill matches
+    assert choose(NEED, [vendor, unskilled], now=NOW, vendors=line.mode()).user_id == 3
+    full = agent(1, load=3, skills="category:registration")
+    overflowed = choose(NEED, [full, vendor], now=NOW, vendors=line.mode())
+    assert overflowed.user_id == 2 and overflowed.reason()["code"] == "overflow"

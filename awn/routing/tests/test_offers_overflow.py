@@ -13,6 +13,7 @@ from django.utils import timezone
 from awn.routing.models import AgentStatus, OfferState, OverflowRule, RoutingDecision, RoutingOffer
 from awn.routing.services import (
     activity_seen,
+    capacity_set,
     offer_accept,
     offers_expire,
     overflow_rule_set,
@@ -147,37 +148,42 @@ def test_the_periodic_pass_expires_stale_offers(offered: tuple[Any, Ticket, Any]
 
 @pytest.mark.parametrize(("waiting", "to_vendor"), [(2, False), (3, False), (4, True)])
 def test_overflow_by_queue_length_at_the_boundary(world: Any, waiting: int, to_vendor: bool) -> None:
-    # Threshold 3 contacts waiting in the category (the vendor covers account_access).
+    # Threshold 3 contacts waiting in the category (the vendor covers account_access); the in-house agent is
+    # online but full (it takes no tickets), so only the threshold decides whether the vendor may take it.
     overflow_rule_set(actor=world.supervisor, category=Category.ACCOUNT_ACCESS, queue_length=3)
+    capacity_set(actor=world.supervisor, user_id=world.agent.pk, chats=3, calls=1, tickets=0)
     online(world.agent, world.vendor_agent)
     tickets = [world.ticket(category=Category.ACCOUNT_ACCESS) for _ in range(waiting)]
     decision = route_ticket(tickets[-1].pk)
     assert decision is not None
-    assert decision.agent_id == (world.vendor_agent.pk if to_vendor else world.agent.pk)
+    assert decision.agent_id == (world.vendor_agent.pk if to_vendor else None)
     assert decision.reason["overflow"]["queue_length"] == waiting
     assert decision.reason["overflow"]["exceeded"] == ("queue" if to_vendor else "")
-    assert decision.reason["code"] == ("overflow" if to_vendor else "skills_then_load")
+    assert decision.reason["code"] == ("overflow" if to_vendor else "not_covered")  # vendor held, team full
 
 
 @pytest.mark.parametrize(("waited", "to_vendor"), [(59, False), (60, False), (61, True)])
 def test_overflow_by_longest_wait_at_the_boundary(world: Any, waited: int, to_vendor: bool) -> None:
     overflow_rule_set(actor=world.supervisor, category=Category.ACCOUNT_ACCESS, wait_seconds=60)
+    capacity_set(actor=world.supervisor, user_id=world.agent.pk, chats=3, calls=1, tickets=0)  # full
     online(world.agent, world.vendor_agent)
     ticket = world.ticket(category=Category.ACCOUNT_ACCESS)
     decision = route_ticket(ticket.pk, now=ticket.created_at + timedelta(seconds=waited))
     assert decision is not None
-    assert decision.agent_id == (world.vendor_agent.pk if to_vendor else world.agent.pk)
+    assert decision.agent_id == (world.vendor_agent.pk if to_vendor else None)
     assert decision.reason["overflow"]["exceeded"] == ("wait" if to_vendor else "")
 
 
 def test_a_vendor_agent_sees_only_what_was_overflowed_to_it(world: Any, settings: Any) -> None:
     settings.AWN_ROUTING_OFFER_SECONDS = 0
     overflow_rule_set(actor=world.supervisor, category=Category.ACCOUNT_ACCESS, queue_length=1)
+    # The in-house agent holds two tickets at most: the overflow reaches the vendor once they are full.
+    capacity_set(actor=world.supervisor, user_id=world.agent.pk, chats=3, calls=1, tickets=2)
     online(world.agent, world.vendor_agent)
     uncovered = world.ticket(category=Category.TRANSFER)
     first = world.ticket(category=Category.ACCOUNT_ACCESS)
     assert route_ticket(uncovered.pk).agent_id == world.agent.pk  # type: ignore[union-attr]
-    # One waiting (at the threshold): the in-house agent; then two waiting (above): the vendor.
+    # One waiting (at the threshold): the in-house agent (now full); then two waiting (above): the vendor.
     assert route_ticket(first.pk).agent_id == world.agent.pk  # type: ignore[union-attr]
     second, third = (world.ticket(category=Category.ACCOUNT_ACCESS) for _ in range(2))
     assert route_ticket(second.pk).agent_id == world.vendor_agent.pk  # type: ignore[union-attr]
@@ -193,6 +199,24 @@ def test_a_vendor_agent_sees_only_what_was_overflowed_to_it(world: Any, settings
     page = world.client_for(world.supervisor).get("/workspace/routing/decisions/").text
     assert page.count("تحويل إلى الشركة المشغّلة: تجاوز عدد المنتظرين الحدّ") == 1
     assert page.count("دون حدّ التحويل: للفريق الداخلي وحده.") == 1
+
+
+def test_threshold_zero_leaves_the_contact_with_a_skilled_in_house_agent_who_has_room(world: Any) -> None:
+    overflow_rule_set(actor=world.supervisor, category=Category.ACCOUNT_ACCESS, queue_length=0)
+    skills_set(actor=world.supervisor, user_id=world.agent.pk, text="category:account_access")
+    capacity_set(actor=world.supervisor, user_id=world.agent.pk, chats=3, calls=1, tickets=1)
+    online(world.agent, world.vendor_agent)
+    first, second = (world.ticket(category=Category.ACCOUNT_ACCESS) for _ in range(2))
+    kept = route_ticket(first.pk)
+    assert kept is not None and kept.agent_id == world.agent.pk
+    assert kept.reason["overflow"]["exceeded"] == "queue" and kept.reason["code"] == "skills_then_load"
+    # The in-house agent is now full (1 ticket in hand): the next one overflows to the vendor.
+    overflowed = route_ticket(second.pk)
+    assert overflowed is not None and overflowed.agent_id == world.vendor_agent.pk
+    assert overflowed.reason["code"] == "overflow"
+    page = world.client_for(world.supervisor).get("/workspace/routing/decisions/").text
+    assert page.count("فوق حدّ التحويل، لكن الشركة المشغّلة لا تأخذ هذا التصنيف إلا إذا") == 1
+    assert page.count("تحويل إلى الشركة المشغّلة: تجاوز عدد المنتظرين الحدّ") == 1
 
 
 def test_without_a_rule_vendors_take_their_categories_alongside(world: Any) -> None:
