@@ -131,7 +131,7 @@ ARABIZI_TEXT = [
 ARABIZI_QUERY = [
     ("نسيت الباسورد", "nseet el password"),
     ("نتيجة ابني لم تظهر", "natijat ibni"),
-    ("لا أستطيع الدخول إلى المنصة", "ma a8dar ad5ol el manassa"),
+    ("ما أقدر أدخل المنصة", "ma a8dar ad5ol el manassa"),
     ("المدرسة مغلقة اليوم", "el madrasa"),
     ("الشهادة لم تطبع", "el shahada"),
     ("حسابي مقفل", "7sabi ma8fool"),
