@@ -367,20 +367,17 @@ def _lexicon_table() -> dict[str, str]:
 
 
 _LEXICON = _lexicon_table()
-_CONJUNCTIONS = ("و", "ف", "ب", "ل")
+# What may come before a lexicon word: the article (with its particles) or one joined و/ف/ب/ل («وسجلت»، «لتسجيل»).
+_LEXICON_PREFIXES = tuple(dict.fromkeys(_SEARCH_PREFIXES + _PREFIXES + ("و", "ف", "ب", "ل")))
 
 
 def _lexicon_keys(token: str) -> list[str]:
-    """The family or loanword keys of one normalized token, tried as written, without the article, without a
-    suffix, and without a joined و/ف/ب/ل («وسجلت»، «لتسجيل»)."""
+    """The family or loanword keys of one normalized token, tried as written and without a prefix, each with and
+    without a suffix (an attached pronoun or plural ending: «طبعته»، «ايميلات»)."""
     if not token or not _is_arabic(token):
         return []
-    forms = [token]
-    if token.startswith(_CONJUNCTIONS):
-        forms.append(token[1:])
-    candidates = {
-        c for form in forms for base in (form, _search_prefix(form)) for c in (base, _strip_suffix(base))
-    }
+    rests = [token] + [token[len(p) :] for p in _LEXICON_PREFIXES if token.startswith(p)]
+    candidates = {c for rest in rests for c in (rest, _strip_suffix(rest))}
     return sorted({_LEXICON[c] for c in candidates if c in _LEXICON})
 
 
