@@ -20,7 +20,7 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
-from awn.core.text.arabic import search_terms  # noqa: E402
+from awn.core.text.arabizi import index_terms as search_terms  # noqa: E402
 from awn.search.selectors import query_groups  # noqa: E402
 from bench import search_probe  # noqa: E402
 

@@ -17,7 +17,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 django.setup()
 
 from awn.core.tests.test_text import VARIANT_PAIRS  # noqa: E402
-from awn.core.text.arabic import search_terms  # noqa: E402
+from awn.core.text.arabizi import index_terms  # noqa: E402
 from awn.search.selectors import _is_prefix_term, query_groups  # noqa: E402
 
 MUST_MATCH = [
@@ -163,7 +163,7 @@ MUST_NOT_2 = [
 
 
 def meets(stored: str, typed: str) -> bool:
-    index = search_terms(stored)
+    index = index_terms(stored)
     groups = query_groups(typed)
     return bool(groups) and all(
         any(term == t or (_is_prefix_term(t) and term.startswith(t)) for t in group for term in index)

@@ -10,8 +10,8 @@ from django.db import connection
 from django.db.models import FloatField, Model, QuerySet
 from django.db.models.expressions import RawSQL
 
-from awn.core.text.arabic import SKELETON_MARK, arabizi_search_query, search_query
-from awn.core.text.arabizi import arabizi_share
+from awn.core.text.arabic import SKELETON_MARK, search_query
+from awn.core.text.arabizi import arabizi_search_query, arabizi_share
 
 M = TypeVar("M", bound=Model)
 

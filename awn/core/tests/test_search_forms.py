@@ -7,21 +7,21 @@ from __future__ import annotations
 import pytest
 
 from awn.core.text import arabic
-from awn.core.text.arabic import (
+from awn.core.text.arabic import SKELETON_MARK, search_query, search_terms, skeleton, transliterated_terms
+from awn.core.text.arabizi import (
     MAX_ALTERNATIVES,
-    SKELETON_MARK,
+    MAX_SPELLINGS,
     arabizi_search_query,
-    search_query,
-    search_terms,
-    skeleton,
+    arabizi_spellings,
+    index_terms,
+    query_spellings,
 )
-from awn.core.text.arabizi import MAX_SPELLINGS, arabizi_spellings, query_spellings
 from awn.core.text.lexicon import LOANWORDS
 
 
 def meets(stored: str, typed: str, *, arabizi: bool = False) -> bool:
     """Exact-term meeting (no prefix matching): every query word has an alternative among the index terms."""
-    index = set(search_terms(stored))
+    index = set(index_terms(stored))
     groups = arabizi_search_query(typed) if arabizi else search_query(typed)
     return bool(groups) and all(any(term in index for term in group) for group in groups)
 
@@ -183,12 +183,24 @@ def test_no_skeleton(term: str) -> None:
 
 
 def test_arabizi_text_is_indexed_in_arabic_too() -> None:
-    terms = search_terms("nseet el password")
-    assert {"nseet", "el", "password", "نسيت", SKELETON_MARK + "نست"} <= set(terms)
-    assert search_terms("نسيت كلمة المرور") == ["نسيت", "نسيان", "كلمه", "مرور"]  # Arabic: nothing added
-    assert search_terms("password reset") == ["password", "reset"]  # English: nothing added
+    terms = index_terms("nseet el password")
+    assert terms[:3] == ["nseet", "el", "password"] and terms == search_terms("nseet el password") + terms[3:]
+    assert {"نسيت", SKELETON_MARK + "نست"} <= set(terms[3:])
+    assert index_terms("نسيت كلمة المرور") == ["نسيت", "نسيان", "كلمه", "مرور"]  # Arabic: nothing added
+    assert index_terms("password reset") == ["password", "reset"]  # English: nothing added
+    assert index_terms("") == []
     # An Arabic word already in the text is not indexed twice.
-    assert search_terms("المدرسة el madrasa").count("مدرسه") == 1
+    assert index_terms("المدرسة el madrasa").count("مدرسه") == 1
+
+
+def test_transliterated_terms() -> None:
+    assert transliterated_terms("نسيت الباسورد في المدرسة", {"نسيت"}) == [
+        "باسورد",
+        "password",
+        SKELETON_MARK + "بسرد",
+        "مدرسه",
+        SKELETON_MARK + "مدرسه",
+    ]
 
 
 @pytest.mark.parametrize(

@@ -381,8 +381,8 @@ def _lexicon_keys(token: str) -> list[str]:
     return sorted({_LEXICON[c] for c in candidates if c in _LEXICON})
 
 
-# --- Arabizi ticket text (index side) and Arabizi queries. Transliteration is lossy (s for س or ص, a short vowel
-# for a long one), so Arabizi text is indexed with its Arabic spelling and that spelling's consonant skeleton, a
+# --- Consonant skeletons, for Arabizi. Transliteration is lossy (s for س or ص, a short vowel for a long one), so
+# Arabizi text is indexed with its Arabic spelling and that spelling's consonant skeleton (`arabizi.index_terms`), a
 # term in its own namespace (marked by «ٮ», a letter no token contains) that only Arabizi text and the skeleton
 # alternatives of a query carry: Arabic text never meets Arabic text through it.
 
@@ -404,28 +404,9 @@ def skeleton(term: str) -> str | None:
     return SKELETON_MARK + letters if len(letters) >= _SKELETON_MIN else None
 
 
-def _with_skeletons(terms: list[str]) -> list[str]:
+def with_skeletons(terms: list[str]) -> list[str]:
+    """`terms` followed by their skeletons."""
     return list(dict.fromkeys(terms + [sk for term in terms if (sk := skeleton(term)) is not None]))
-
-
-_LATIN = re.compile("[A-Za-z]")
-
-
-def _arabizi_terms(text: str) -> list[str]:
-    """Index terms of the Arabizi words of `text`: their Arabic spelling and its skeleton."""
-    from .arabizi import arabizi_to_arabic
-
-    if not _LATIN.search(text):
-        return []
-    converted = arabizi_to_arabic(text)
-    if converted == text:
-        return []
-    own = set(tokenize(text))
-    terms: list[str] = []
-    for token, _seated, ta_marbuta in _marked_tokens(converted):
-        if token not in own and token not in STOP_WORDS and _is_arabic(token):
-            terms += _with_skeletons(_word_terms(token, ta_marbuta))
-    return terms
 
 
 _TA_MARKER = "\u06c3"  # a letter `normalize_arabic` keeps, standing for ة while tokenizing
@@ -446,13 +427,14 @@ def _marked_tokens(text: str) -> list[tuple[str, str, bool]]:
 
 def search_terms(text: str) -> list[str]:
     """What search indexes: normalized tokens without stop words, stemmed (a joined ب/ف adds the bare word; a
-    word of a derivation family or a loanword adds its key; Arabizi words add their Arabic spelling and skeleton)."""
+    word of a derivation family or a loanword adds its key). The index adds Arabizi words' Arabic spellings
+    (`arabizi.index_terms`)."""
     return [
         term
         for token, _seated, ta_marbuta in _marked_tokens(text)
         if token not in STOP_WORDS
         for term in _word_terms(token, ta_marbuta)
-    ] + _arabizi_terms(text or "")
+    ]
 
 
 def query_alternatives(text: str) -> list[tuple[str, ...]]:
@@ -473,26 +455,21 @@ def query_alternatives(text: str) -> list[tuple[str, ...]]:
     return words
 
 
-MAX_ALTERNATIVES = 40  # index terms one query word may stand for
-
-
 def search_query(text: str) -> list[tuple[str, ...]]:
     """Per word of an Arabic or English query, the index terms it may match: `query_alternatives`, and for an
     Arabic word the skeletons of its terms, which find the word in Arabizi text."""
-    return [tuple(_with_skeletons(list(group))) for group in query_alternatives(text)]
+    return [tuple(with_skeletons(list(group))) for group in query_alternatives(text)]
 
 
-def arabizi_search_query(text: str) -> list[tuple[str, ...]]:
-    """Per word of an Arabizi query («ma a8dar ad5ol el manassa»), the index terms of its likely Arabic spellings
-    (and their skeletons); English words, digits and Arabic words of the query are searched as they are."""
-    from .arabizi import query_spellings
-
-    groups: list[tuple[str, ...]] = []
-    for spellings in query_spellings(text):
-        terms = [term for spelling in spellings for group in search_query(spelling) for term in group]
-        if terms:
-            groups.append(tuple(dict.fromkeys(terms))[:MAX_ALTERNATIVES])
-    return groups
+def transliterated_terms(text: str, known: set[str]) -> list[str]:
+    """Index terms, each followed by its skeleton, of the Arabic words of `text` not in `known`: what the Arabic
+    spelling of an Arabizi text adds to the index (`arabizi.index_terms`)."""
+    return [
+        term
+        for token, _seated, ta_marbuta in _marked_tokens(text)
+        if token not in known and token not in STOP_WORDS and _is_arabic(token)
+        for term in with_skeletons(_word_terms(token, ta_marbuta))
+    ]
 
 
 def without_diacritics(text: str) -> str:

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from itertools import combinations, product
 
+from .arabic import search_query, search_terms, tokenize, transliterated_terms
+
 # Longest first: digraphs before single letters.
 _DIGRAPHS = (
     ("sh", "ش"),
@@ -316,3 +318,32 @@ def query_spellings(text: str) -> list[list[str]]:
         if spellings[0] not in ("ال", "لل") and len(spellings[0]) > 1:
             words.append(spellings)
     return words
+
+
+# --- Search: Arabizi ticket text is indexed with its Arabic spelling too; an Arabizi query is read word by word.
+
+MAX_ALTERNATIVES = 40  # index terms one query word may stand for
+_LATIN_LETTER = re.compile("[A-Za-z]")
+
+
+def index_terms(text: str) -> list[str]:
+    """What search indexes for `text`: its `search_terms`, then the Arabic spelling of its Arabizi words with their
+    consonant skeletons («nseet el password» also gives «نسيت» and «ٮنست»)."""
+    terms = search_terms(text)
+    if not text or not _LATIN_LETTER.search(text):
+        return terms
+    converted = arabizi_to_arabic(text)
+    if converted == text:
+        return terms
+    return terms + transliterated_terms(converted, set(tokenize(text)))
+
+
+def arabizi_search_query(text: str) -> list[tuple[str, ...]]:
+    """Per word of an Arabizi query («ma a8dar ad5ol el manassa»), the index terms of its likely Arabic spellings
+    (and their skeletons); English words, digits and Arabic words of the query are searched as they are."""
+    groups: list[tuple[str, ...]] = []
+    for spellings in query_spellings(text):
+        terms = [term for spelling in spellings for group in search_query(spelling) for term in group]
+        if terms:
+            groups.append(tuple(dict.fromkeys(terms))[:MAX_ALTERNATIVES])
+    return groups
