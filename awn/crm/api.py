@@ -120,10 +120,10 @@ def _audited_detail(request: HttpRequest, user: User, contact: Contact) -> dict[
 @router.get("/contacts/", response={200: ContactPage, **ERRORS}, include_in_schema=False)
 def search_contacts(request: HttpRequest, params: Query[SearchParams]) -> dict[str, Any]:
     """By Arabic name (hamza forms, ta marbuta, alef maqsura, diacritics and tatweel folded), phone (any
-    format), national id or email. National ids, phones and emails come back masked. An empty `q` finds
-    nothing."""
+    format), national id or email; name matches best first (the workspace's ranking), within the contacts the caller
+    may see. National ids, phones and emails come back masked. An empty `q` finds nothing."""
     user = _staff(request)
-    qs = contact_search(params.q, _contacts_for(user)).order_by("name", "id")
+    qs = contact_search(params.q, _contacts_for(user))  # a name search best first, the others by name
     rows, next_offset = page_of(qs, params)
     return {
         "items": [contact_list_item(c) for c in rows],

@@ -69,7 +69,7 @@ def contact_relations(contact: Contact) -> list[Relation]:
 def contact_search(query: str, queryset: QuerySet[Contact] | None = None) -> QuerySet[Contact]:
     """Find contacts by Arabic name (through the search index), phone, national id or email.
 
-    Name matches carry `search_rank` and come best first (callers may re-order).
+    Name matches carry `search_rank` and come best first; matches by email, phone or national id by name.
     """
     qs = (queryset if queryset is not None else Contact.objects.all()).filter(merged_into__isnull=True)
     text = (query or "").strip()
@@ -77,10 +77,10 @@ def contact_search(query: str, queryset: QuerySet[Contact] | None = None) -> Que
         return qs.none()
     digits = "".join(ch for ch in normalize_digits(text) if ch.isdigit())
     if "@" in text:
-        return qs.filter(email__iexact=text.lower())
+        return qs.filter(email__iexact=text.lower()).order_by("name", "pk")
     if digits and len(digits) >= 6 and len(digits) >= len(text.replace(" ", "").replace("+", "")) - 1:
         condition = Q(national_id=digits) | Q(phone__endswith=digits[-9:])
-        return qs.filter(condition)
+        return qs.filter(condition).order_by("name", "pk")
     return search_filter(qs, SearchKind.CONTACT, text, ranked=True).order_by(
         F("search_rank").desc(), "name", "pk"
     )

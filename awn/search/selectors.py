@@ -10,8 +10,8 @@ from django.db import connection
 from django.db.models import FloatField, Model, QuerySet
 from django.db.models.expressions import RawSQL
 
-from awn.core.text.arabic import query_alternatives
-from awn.core.text.arabizi import arabizi_share, arabizi_to_arabic
+from awn.core.text.arabic import SKELETON_MARK, search_query
+from awn.core.text.arabizi import arabizi_search_query, arabizi_share
 
 M = TypeVar("M", bound=Model)
 
@@ -30,12 +30,11 @@ RANK_CANDIDATES = 1000
 
 
 def query_groups(query: str) -> list[tuple[str, ...]]:
-    """Per query word, the index terms it may match (see `query_alternatives`); a query written in Arabizi
-    («7asan», «ba3d el e3timad») is transliterated."""
+    """Per query word, the index terms it may match (see `search_query`); a query written in Arabizi
+    («7asan», «ba3d el e3timad») is read word by word in its likely Arabic spellings (`arabizi_search_query`)."""
     query = query or ""
-    if arabizi_share(query) >= ARABIZI_SHARE:
-        query = arabizi_to_arabic(query)
-    return list(dict.fromkeys(query_alternatives(query)))[:MAX_TERMS]
+    groups = arabizi_search_query(query) if arabizi_share(query) >= ARABIZI_SHARE else search_query(query)
+    return list(dict.fromkeys(groups))[:MAX_TERMS]
 
 
 def query_terms(query: str) -> list[str]:
@@ -44,6 +43,8 @@ def query_terms(query: str) -> list[str]:
 
 
 def _is_prefix_term(term: str) -> bool:
+    if term.startswith(SKELETON_MARK):
+        return False  # a consonant skeleton matches whole only
     arabic = "\u0621" <= term[0] <= "\u06d3"
     return len(term) >= (ARABIC_PREFIX_MIN if arabic else PREFIX_MIN)
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from django.db.models import F, Value
 from django.db.models.functions import Concat, Substr
 
-from awn.core.text.arabic import search_terms
+from awn.core.text.arabizi import index_terms
 
 from .documents import Document, document_sources
 from .models import SearchEntry
@@ -20,7 +20,7 @@ BODY_MAX = 32_000
 
 
 def terms_text(*texts: str) -> str:
-    return " ".join(term for text in texts for term in search_terms(text))
+    return " ".join(term for text in texts for term in index_terms(text))
 
 
 def index_add(*, kind: str, object_id: int, title: str, body: str = "") -> None:

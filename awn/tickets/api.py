@@ -19,7 +19,7 @@ from awn.accounts.models import User
 from awn.accounts.policies import is_staff_member
 from awn.core.errors import NotFound, PermissionDenied, ValidationError
 from awn.crm.models import Contact
-from awn.crm.schemas import API_ERRORS, MAX_ID, ErrorOut, PageParams, page_of
+from awn.crm.schemas import API_ERRORS, MAX_ID, CleanStr, ErrorOut, PageParams, page_of
 from awn.crm.selectors import children_ids
 from awn.crm.validators import clean_national_id
 
@@ -47,6 +47,7 @@ from .schemas import (
     ticket_detail,
     ticket_summary,
 )
+from .selectors import ticket_search
 
 router = Router(tags=["tickets"])
 
@@ -62,6 +63,12 @@ class TicketFilters(PageParams):
     team: str | None = None
     assignee: str | None = None
     requester: int | None = Field(None, ge=1, le=MAX_ID)
+    q: CleanStr = Field(
+        "",
+        max_length=200,
+        description="Search: words in Arabic, English or Arabizi (spelling variants, word forms and scripts meet), "
+        "a year, a national id or a phone; a reference number (AWN-000123, #123) is that ticket. Best first.",
+    )
 
 
 def _user(request: HttpRequest) -> User:
@@ -130,8 +137,9 @@ def _etag(response: HttpResponse, version: int) -> None:
 @router.get("/", response={200: TicketPage, **ERRORS}, summary="List the tickets you may see")
 @router.get("", response={200: TicketPage, **ERRORS}, include_in_schema=False)
 def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[str, Any]:
-    """Newest first. Filters: status, priority, category, channel, team (id or `none`), assignee (id, `me` or
-    `none`), requester (contact id). Pages with limit/offset."""
+    """Newest first, or best match first with `q` (the search of the agents' queue, within the tickets the caller
+    may see). Filters: status, priority, category, channel, team (id or `none`), assignee (id, `me` or `none`),
+    requester (contact id), q. Pages with limit/offset."""
     user = _user(request)
     qs = _with_refs(visible_tickets(user))
     for field in ("status", "priority", "category", "channel"):
@@ -148,7 +156,12 @@ def list_tickets(request: HttpRequest, filters: Query[TicketFilters]) -> dict[st
         qs = qs.filter(assignee__isnull=True) if assignee is None else qs.filter(assignee_id=assignee)
     if filters.requester is not None:
         qs = qs.filter(requester_id=filters.requester)
-    rows, next_offset = page_of(qs.order_by("-created_at", "-id"), filters)
+    order = ["-created_at", "-id"]
+    if filters.q.strip():
+        qs = ticket_search(qs, filters.q.strip(), ranked=True)
+        if "search_rank" in qs.query.annotations:
+            order.insert(0, "-search_rank")
+    rows, next_offset = page_of(qs.order_by(*order), filters)
     return {
         "items": [ticket_summary(t) for t in rows],
         "limit": filters.size,

@@ -119,12 +119,18 @@ def _apply_filters(
         qs = qs.filter(team_id=int(team))
     q = value("q")[:200]
     if q:
-        # A reference number opens that ticket; otherwise the search index (normalized, stemmed terms).
-        number = queue_ticket_number(q)
-        if number is not None:
-            return qs.filter(pk=number)
-        qs = search_filter(qs, SearchKind.TICKET, q, ranked=ranked)
+        qs = ticket_search(qs, q, ranked=ranked)
     return qs
+
+
+def ticket_search(qs: QuerySet[Ticket], q: str, *, ranked: bool = False) -> QuerySet[Ticket]:
+    """`qs` narrowed by a search: a reference number (`AWN-000123`, `#123`, a short bare number) is that ticket;
+    anything else — words, a year, a national id, a phone — goes through the search index (normalized, stemmed
+    terms). With `ranked`, text matches carry `search_rank` (higher is better); a ticket number does not."""
+    number = queue_ticket_number(q)
+    if number is not None:
+        return qs.filter(pk=number)
+    return search_filter(qs, SearchKind.TICKET, q, ranked=ranked)
 
 
 def _priority_rank() -> Case:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from .lexicon import DERIVATION_FAMILIES, LOANWORDS
+
 _DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed]")
 _TATWEEL = "\u0640"
 _CHAR_MAP = str.maketrans(
@@ -314,7 +316,97 @@ def _word_terms(token: str, ta_marbuta: bool = False, *, query: bool = False) ->
     rest = _without_proclitic(token)
     if rest is not None and rest not in STOP_WORDS:
         terms += _stem_forms(rest, ta_marbuta, query=query)
-    return list(dict.fromkeys(terms))
+    return list(dict.fromkeys(terms + _lexicon_keys(token)))
+
+
+# --- Derived forms and loanwords (issue 13, defect 9, second probe set). A word of a controlled family adds the
+# family's key to the index and to its query alternatives: «صدرت» and «إصدار» both carry «اصدار», «لوجن» and
+# «login» both carry «login». The lists are in `lexicon.py`; the patterns here.
+
+_PERFECT_ENDINGS = ("", "ت", "تي", "تم", "تو", "نا", "وا", "ن")
+_IMPERFECT_PERSONS = ("ي", "ت", "ن", "ا")
+_IMPERFECT_ENDINGS = ("", "ون", "ين", "وا", "ان", "و")
+
+
+def _measure(root: str, form: str) -> tuple[str, str]:
+    """The perfect stem and the imperfect stem (without its person prefix) of a sound root in one measure,
+    unvoweled: 1 and 2 look alike (فعل/يفعل), 4 is أفعل/يفعل, 8 افتعل/يفتعل, 10 استفعل/يستفعل."""
+    first, rest = root[0], root[1:]
+    stems = {
+        "1": (root, root),
+        "2": (root, root),
+        "4": ("ا" + root, root),
+        "8": ("ا" + first + "ت" + rest, first + "ت" + rest),
+        "10": ("است" + root, "ست" + root),
+    }
+    return stems[form]
+
+
+def _family_spellings(root: str, forms: str, masdars: str, extra: str) -> set[str]:
+    spellings = set(masdars.split()) | set(extra.split())
+    for form in forms.split():
+        perfect, imperfect = _measure(root, form.removesuffix("p"))
+        spellings |= {perfect + ending for ending in _PERFECT_ENDINGS}
+        spellings |= {person + imperfect + end for person in _IMPERFECT_PERSONS for end in _IMPERFECT_ENDINGS}
+        if form.endswith("p"):  # the passive participle: مفعول (form 1), مفعل (form 4)
+            spellings.add("م" + root[:2] + "و" + root[2] if form == "1p" else "م" + root)
+    return {normalize_arabic(spelling) for spelling in spellings}
+
+
+def _lexicon_table() -> dict[str, str]:
+    """Normalized spelling → key. A spelling two families claim is left out (it could be either word)."""
+    claims: dict[str, set[str]] = {}
+    for root, forms, masdars, extra in DERIVATION_FAMILIES:
+        key = normalize_arabic(masdars.split()[0])
+        for spelling in _family_spellings(root, forms, masdars, extra):
+            claims.setdefault(spelling, set()).add(key)
+    for english, spellings in LOANWORDS.items():
+        for spelling in spellings.split():
+            claims.setdefault(normalize_arabic(spelling), set()).add(english)
+    return {spelling: keys.pop() for spelling, keys in claims.items() if len(keys) == 1}
+
+
+_LEXICON = _lexicon_table()
+# What may come before a lexicon word: the article (with its particles) or one joined و/ف/ب/ل («وسجلت»، «لتسجيل»).
+_LEXICON_PREFIXES = tuple(dict.fromkeys(_SEARCH_PREFIXES + _PREFIXES + ("و", "ف", "ب", "ل")))
+
+
+def _lexicon_keys(token: str) -> list[str]:
+    """The family or loanword keys of one normalized token, tried as written and without a prefix, each with and
+    without a suffix (an attached pronoun or plural ending: «طبعته»، «ايميلات»)."""
+    if not token or not _is_arabic(token):
+        return []
+    rests = [token] + [token[len(p) :] for p in _LEXICON_PREFIXES if token.startswith(p)]
+    candidates = {c for rest in rests for c in (rest, _strip_suffix(rest))}
+    return sorted({_LEXICON[c] for c in candidates if c in _LEXICON})
+
+
+# --- Consonant skeletons, for Arabizi. Transliteration is lossy (s for س or ص, a short vowel for a long one), so
+# Arabizi text is indexed with its Arabic spelling and that spelling's consonant skeleton (`arabizi.index_terms`), a
+# term in its own namespace (marked by «ٮ», a letter no token contains) that only Arabizi text and the skeleton
+# alternatives of a query carry: Arabic text never meets Arabic text through it.
+
+SKELETON_MARK = "\u066e"
+_SKELETON_FOLD = str.maketrans(
+    {"ص": "س", "ث": "س", "ذ": "ز", "ظ": "ز", "ض": "د", "ط": "ت", "ح": "ه", "ق": "ك", "ة": "ه"}
+    | dict.fromkeys("اويء", None)
+)
+_DOUBLED = re.compile(r"([\u0621-\u064a])\1")
+_SKELETON_MIN = 2
+
+
+def skeleton(term: str) -> str | None:
+    """The consonant skeleton of an Arabic term, in the skeleton namespace; None for other terms or when fewer
+    than two letters remain."""
+    if not term or not _is_arabic(term) or term.startswith(SKELETON_MARK):
+        return None
+    letters = _DOUBLED.sub(r"\1", term.translate(_SKELETON_FOLD))
+    return SKELETON_MARK + letters if len(letters) >= _SKELETON_MIN else None
+
+
+def with_skeletons(terms: list[str]) -> list[str]:
+    """`terms` followed by their skeletons."""
+    return list(dict.fromkeys(terms + [sk for term in terms if (sk := skeleton(term)) is not None]))
 
 
 _TA_MARKER = "\u06c3"  # a letter `normalize_arabic` keeps, standing for ة while tokenizing
@@ -334,7 +426,9 @@ def _marked_tokens(text: str) -> list[tuple[str, str, bool]]:
 
 
 def search_terms(text: str) -> list[str]:
-    """What search indexes: normalized tokens without stop words, stemmed (a joined ب/ف adds the bare word)."""
+    """What search indexes: normalized tokens without stop words, stemmed (a joined ب/ف adds the bare word; a
+    word of a derivation family or a loanword adds its key). The index adds Arabizi words' Arabic spellings
+    (`arabizi.index_terms`)."""
     return [
         term
         for token, _seated, ta_marbuta in _marked_tokens(text)
@@ -359,6 +453,23 @@ def query_alternatives(text: str) -> list[tuple[str, ...]]:
         terms = [term for variant in variants for term in _word_terms(variant, ta_marbuta, query=True)]
         words.append(tuple(dict.fromkeys(terms)))
     return words
+
+
+def search_query(text: str) -> list[tuple[str, ...]]:
+    """Per word of an Arabic or English query, the index terms it may match: `query_alternatives`, and for an
+    Arabic word the skeletons of its terms, which find the word in Arabizi text."""
+    return [tuple(with_skeletons(list(group))) for group in query_alternatives(text)]
+
+
+def transliterated_terms(text: str, known: set[str]) -> list[str]:
+    """Index terms, each followed by its skeleton, of the Arabic words of `text` not in `known`: what the Arabic
+    spelling of an Arabizi text adds to the index (`arabizi.index_terms`)."""
+    return [
+        term
+        for token, _seated, ta_marbuta in _marked_tokens(text)
+        if token not in known and token not in STOP_WORDS and _is_arabic(token)
+        for term in with_skeletons(_word_terms(token, ta_marbuta))
+    ]
 
 
 def without_diacritics(text: str) -> str:

@@ -10,6 +10,9 @@ The output is for search and retrieval, not for display: it spells the way most 
 from __future__ import annotations
 
 import re
+from itertools import combinations, product
+
+from .arabic import search_query, search_terms, tokenize, transliterated_terms
 
 # Longest first: digraphs before single letters.
 _DIGRAPHS = (
@@ -222,3 +225,125 @@ def _is_english(token: str) -> bool:
     from .glossary import ENGLISH_WORDS
 
     return token.lower() in ENGLISH_WORDS
+
+
+# --- Spellings of an Arabizi query word (search). One Latin letter may stand for two Arabic letters and a short
+# vowel for a long one; the search tries the likeliest spellings: the plain transliteration first, then those that
+# differ from it in one or two places, at most `MAX_SPELLINGS`.
+
+MAX_SPELLINGS = 24
+_MAX_CHANGES = 2
+_ALSO = {
+    "s": ("ص",),
+    "t": ("ط",),
+    "d": ("ض",),
+    "h": ("ح",),
+    "z": ("ظ",),
+    "k": ("ق",),
+    "g": ("ق", "غ"),
+    "8": ("غ",),
+    "2": ("ق", "ا"),
+}
+_DIGRAPH_ALSO = {"th": ("ذ",), "dh": ("ذ", "ظ"), "oo": ("",), "ee": ("",), "aa": ("",)}
+_LONG_VOWEL = {"a": "ا", "e": "ي", "i": "ي", "o": "و", "u": "و"}
+_DOUBLE_CONSONANT = re.compile(r"([b-df-hj-np-tv-z])\1")
+_QUERY_TOKEN = re.compile(r"[A-Za-z0-9']+|[^\sA-Za-z0-9']+")
+
+
+def _letter_options(word: str) -> list[tuple[str, ...]]:
+    """Per position of an Arabizi word, its Arabic letters, the plain transliteration's first."""
+    word = _DOUBLE_CONSONANT.sub(r"\1", word)
+    options: list[tuple[str, ...]] = []
+    i = 0
+    while i < len(word):
+        pair = word[i : i + 2]
+        mapped = next((ar for lat, ar in _DIGRAPHS if pair == lat), None)
+        if mapped is not None:
+            options.append((mapped, *_DIGRAPH_ALSO.get(pair, ())))
+            i += 2
+            continue
+        char, last = word[i], i == len(word) - 1
+        if char in "aeiou" and i == 0:
+            options.append(("ا",))
+        elif char == "a" and last:
+            options.append(("ه", "ا"))
+        elif char in "ou" and last:
+            options.append(("و", "ه"))
+        elif char == "i" and last:
+            options.append(("ي",))
+        elif char in "aeiou":
+            options.append(("", _LONG_VOWEL[char]))  # a short vowel is not written; it may be a long one
+        elif char == "t" and last and word[i - 1] == "a":
+            options.append(("ت", "ة", "ط"))  # «natijat»: the ة of a noun before its complement
+        else:
+            options.append((_LETTERS.get(char, char), *_ALSO.get(char, ())))
+        i += 1
+    return options
+
+
+def arabizi_spellings(word: str) -> list[str]:
+    """Arabic spellings of one Arabizi word, the plain transliteration first."""
+    word = word.lower().replace("'", "")
+    if word in _WORDS:
+        return [_WORDS[word]]
+    options = _letter_options(word)
+    ambiguous = [i for i, choices in enumerate(options) if len(choices) > 1]
+    spellings: list[str] = []
+    for changes in range(_MAX_CHANGES + 1):
+        for positions in combinations(ambiguous, changes):
+            for picks in product(*(options[p][1:] for p in positions)):
+                letters = [choices[0] for choices in options]
+                for position, letter in zip(positions, picks, strict=True):
+                    letters[position] = letter
+                spelling = re.sub(r"([\u0621-\u064a])\1", r"\1", "".join(letters))
+                if spelling not in spellings:
+                    spellings.append(spelling)
+                if len(spellings) >= MAX_SPELLINGS:
+                    return spellings
+    return spellings
+
+
+def query_spellings(text: str) -> list[list[str]]:
+    """Per word of an Arabizi query, the spellings to search for. Arabizi words get their Arabic spellings; English
+    words, digits and Arabic words stay as they are; the article and one-letter particles (el, w, b) are dropped,
+    the stemmer strips them from Arabic words anyway."""
+    mostly_arabizi = arabizi_share(text) >= 0.3
+    words: list[list[str]] = []
+    for token in _QUERY_TOKEN.findall(text):
+        latin = token.isascii() and not token.isdigit()
+        if not latin or not (looks_like_arabizi(token) or (mostly_arabizi and not _is_english(token))):
+            words.append([token])
+            continue
+        spellings = arabizi_spellings(token)
+        if spellings[0] not in ("ال", "لل") and len(spellings[0]) > 1:
+            words.append(spellings)
+    return words
+
+
+# --- Search: Arabizi ticket text is indexed with its Arabic spelling too; an Arabizi query is read word by word.
+
+MAX_ALTERNATIVES = 40  # index terms one query word may stand for
+_LATIN_LETTER = re.compile("[A-Za-z]")
+
+
+def index_terms(text: str) -> list[str]:
+    """What search indexes for `text`: its `search_terms`, then the Arabic spelling of its Arabizi words with their
+    consonant skeletons («nseet el password» also gives «نسيت» and «ٮنست»)."""
+    terms = search_terms(text)
+    if not text or not _LATIN_LETTER.search(text):
+        return terms
+    converted = arabizi_to_arabic(text)
+    if converted == text:
+        return terms
+    return terms + transliterated_terms(converted, set(tokenize(text)))
+
+
+def arabizi_search_query(text: str) -> list[tuple[str, ...]]:
+    """Per word of an Arabizi query («ma a8dar ad5ol el manassa»), the index terms of its likely Arabic spellings
+    (and their skeletons); English words, digits and Arabic words of the query are searched as they are."""
+    groups: list[tuple[str, ...]] = []
+    for spellings in query_spellings(text):
+        terms = [term for spelling in spellings for group in search_query(spelling) for term in group]
+        if terms:
+            groups.append(tuple(dict.fromkeys(terms))[:MAX_ALTERNATIVES])
+    return groups

@@ -96,6 +96,13 @@ def test_outsourced_agent_sees_only_contacts_of_covered_tickets(world):
     assert found == []
 
 
+def test_search_by_name_is_ranked_best_first(world):
+    weaker = contact_create(name="أحمد سالم")
+    stronger = contact_create(name="سالم سالم")
+    found = [c["id"] for c in bearer(world.agent).get(f"{CRM}/contacts", {"q": "سالم"}).json()["items"]]
+    assert found == [stronger.pk, weaker.pk]  # by rank, not by name (أحمد would come first)
+
+
 # --- create ----------------------------------------------------------------------------------------------
 
 

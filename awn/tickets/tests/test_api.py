@@ -247,6 +247,51 @@ def test_outsourced_agent_lists_only_covered_categories(world):
     assert covered.pk in ids and outside.pk not in ids
 
 
+# --- search (?q=) ----------------------------------------------------------------------------------------
+
+
+def _ids(client: Client, **params: Any) -> list[int]:
+    response = client.get(API, params)
+    assert response.status_code == 200, response.content
+    return [t["id"] for t in response.json()["items"]]
+
+
+def test_search_ranks_within_the_tickets_the_caller_may_see(world, django_assert_max_num_queries):
+    in_subject = world.ticket(subject="إصدار الشهادة", body="نص")
+    in_body = world.ticket(subject="طلب", body="أرجو إصدار الشهادة")
+    outside = world.ticket(subject="إصدار الشهادة", category=Category.TRANSFER)  # not covered by the vendor
+    world.ticket(subject="مشكلة في الجدول", body="نص")
+    staff = bearer(world.supervisor)
+    with django_assert_max_num_queries(3):
+        found = _ids(staff, q="إصدار الشهادة")
+    # Subject matches first, then the body match; the ticket with neither word is not found.
+    assert set(found[:2]) == {outside.pk, in_subject.pk} and found[2:] == [in_body.pk]
+    assert set(_ids(staff, q="صدرت")) == set(found)  # another form of the same word
+    vendor = bearer(world.vendor_agent)
+    assert _ids(vendor, q="إصدار الشهادة") == [in_subject.pk, in_body.pk]
+    assert _ids(vendor, q=f"AWN-{outside.pk:06d}") == []  # a reference to a ticket the caller may not see
+    assert _ids(vendor, q=f"AWN-{in_body.pk:06d}") == [in_body.pk]
+    assert _ids(bearer(world.other_parent_user), q="الشهادة") == []  # a customer: their own tickets only
+    assert _ids(bearer(world.parent_user), q="الشهادة", limit=1) == [in_subject.pk]
+
+
+def test_search_by_number_arabizi_and_filters(world):
+    year = world.ticket(subject="شهادة عام 2024", body="نص")
+    national = world.ticket(subject="طلب", body="رقم الهوية 1012345678")
+    phone = world.ticket(subject="اتصال", body="جوالي 0551234567")
+    arabizi = world.ticket(subject="talab", body="nseet el password")
+    staff = bearer(world.agent)
+    assert _ids(staff, q="2024") == [year.pk]  # a year is text, not ticket number 2024
+    assert _ids(staff, q="١٠١٢٣٤٥٦٧٨") == [national.pk]
+    assert _ids(staff, q="0551234567") == [phone.pk]
+    assert _ids(staff, q=str(phone.pk)) == [phone.pk]  # a short bare number is a ticket number
+    assert _ids(staff, q="نسيت الباسورد") == [arabizi.pk]
+    assert _ids(staff, q="شهادة", status="new") == [year.pk]
+    assert _ids(staff, q="شهادة", status="resolved") == []
+    assert _ids(staff, q="   ") == _ids(staff)  # a blank search is no search
+    assert_error(staff.get(API, {"q": "x" * 201}), 422)
+
+
 # --- detail and messages ---------------------------------------------------------------------------------
 
 
