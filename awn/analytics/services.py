@@ -31,19 +31,14 @@ def record_event(
 ) -> None:
     """Append one event to the log and bring the ticket's fact up to date (inside the caller's transaction)."""
     payload = dict(payload or {})
+    if kind == FactEventKind.CREATED and ticket_id is not None:
+        _record_creation(ticket_id, at, payload)
+        return
     FactEvent.objects.create(kind=kind, ticket_id=ticket_id, at=at, payload=payload)
     if kind == FactEventKind.CONTACT_MERGED:
         TicketFact.objects.filter(requester_id=payload["source_id"]).update(requester_id=payload["target_id"])
         return
     if ticket_id is None:
-        return
-    if kind == FactEventKind.CREATED:
-        fact = apply(None, kind, ticket_id, at, payload, calendar_for_team)
-        assert fact is not None
-        # A creation published twice keeps the first fact (and counts once in the rollups), as the rebuild does.
-        if _insert_fact(fact):
-            write_rollup_deltas(rollups.deltas(None, fact))
-        _mark_repeats(repeat_trigger(kind, fact, payload), ticket_id)
         return
     if _folded_in_one_update(kind, ticket_id, at, payload):
         return
@@ -56,6 +51,56 @@ def record_event(
         TicketFact.objects.filter(pk=ticket_id).update(**changes)
         write_rollup_deltas(rollups.deltas(before, after))
     _mark_repeats(repeat_trigger(kind, after, payload), ticket_id)
+
+
+def _record_creation(ticket_id: int, at: datetime, payload: dict[str, Any]) -> None:
+    """A creation: its log row, the new fact and its rollup delta. A creation published twice keeps the first fact
+    (and counts once in the rollups), as the rebuild does. On PostgreSQL the three INSERTs are one statement (data-
+    modifying CTEs: one round trip, no ORM save on the creation path); elsewhere three."""
+    kind = FactEventKind.CREATED
+    fact = apply(None, kind, ticket_id, at, payload, calendar_for_team)
+    assert fact is not None
+    changes = rollups.deltas(None, fact)
+    if connection.vendor == "postgresql" and len(changes) == 1:
+        ((key, row),) = changes.items()
+        _insert_creation(ticket_id, at, payload, fact, key, row)
+    else:
+        FactEvent.objects.create(kind=kind, ticket_id=ticket_id, at=at, payload=payload)
+        if _insert_fact(fact):
+            write_rollup_deltas(changes)
+    _mark_repeats(repeat_trigger(kind, fact, payload), ticket_id)
+
+
+def _insert_creation(
+    ticket_id: int,
+    at: datetime,
+    payload: dict[str, Any],
+    fact: Fact,
+    key: rollups.Key,
+    row: Mapping[str, int],
+) -> None:
+    """WITH logged AS (INSERT log row), added AS (INSERT fact ON CONFLICT DO NOTHING RETURNING) INSERT delta
+    SELECT … FROM added: the delta only when the fact is new."""
+    event = {"ticket_id": ticket_id, "kind": FactEventKind.CREATED, "at": at, "payload": payload}
+    event_fields = [f for f in FactEvent._meta.concrete_fields if f.attname in event]
+    event_values = [field.get_db_prep_save(event[field.attname], connection) for field in event_fields]
+    fact_values = [
+        field.get_db_prep_save(fact[field.attname], connection) for field in TicketFact._meta.concrete_fields
+    ]
+    columns = sorted(c for c, n in row.items() if n)
+    delta_values = [connection.ops.adapt_datefield_value(key[0]), *key[1:], *(row[c] for c in columns)]
+    sql = (
+        f"WITH logged AS (INSERT INTO {FactEvent._meta.db_table} "  # noqa: S608
+        f"({', '.join(f.attname for f in event_fields)}) VALUES (%s, %s, %s, %s)), "
+        f"added AS (INSERT INTO {TicketFact._meta.db_table} ({', '.join(FACT_FIELDS)}) "
+        f"VALUES ({', '.join(['%s'] * len(fact_values))}) ON CONFLICT (ticket_id) DO NOTHING RETURNING 1) "
+        f"INSERT INTO {RollupDelta._meta.db_table} ({', '.join((*DELTA_KEY_COLUMNS, *columns))}) "
+        f"SELECT {', '.join(['%s'] * len(delta_values))} FROM added"  # names from the models, values bound
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*event_values, *fact_values, *delta_values])
+        if cursor.rowcount:
+            transaction.on_commit(_fold_soon)
 
 
 def _folded_in_one_update(kind: str, ticket_id: int, at: datetime, payload: Mapping[str, Any]) -> bool:
