@@ -45,6 +45,8 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic("awn.surveys.tasks.send_reminders", every=3600),
     # Surge mode: broadcasts a crash or a lost job left unfinished (each person still gets one message).
     Periodic("awn.incidents.tasks.sweep", every=15),
+    # Analytics: rollup deltas the intake appended (services.write_rollup_deltas) that no batched fold took yet.
+    Periodic("awn.analytics.tasks.fold_rollups", every=30),
     # Scheduled reports (awn/analytics/scheduled.py): each subscription's last complete week or month, once.
     Periodic("awn.analytics.tasks.send_scheduled_reports", every=900),
     # Surge mode: spike detection; a category's new spike alerts the supervisors' screens (once an hour).

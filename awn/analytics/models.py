@@ -97,7 +97,8 @@ class TicketFact(models.Model):
 class DailyRollup(models.Model):
     """The facts created on one Riyadh day (or, monthly, in one month) with the same team, vendor kind, channel
     and category, added up (rollups.py): counts, sums and fixed-bucket duration histograms, one column each
-    (rollups.VALUE_COLUMNS, added below). Written by the same fold as the facts, live and by the rebuild."""
+    (rollups.VALUE_COLUMNS, added below). Written by the same fold as the facts: live through RollupDelta rows
+    that a job adds in, and by the rebuild."""
 
     monthly = models.BooleanField(default=False)  # a month's row (day: its 1st) beside its days' rows
     day = models.DateField()
@@ -125,12 +126,31 @@ class DailyRollup(models.Model):
         return f"rollup {self.day} team {self.team_id} {self.channel} {self.category}"
 
 
+class RollupDelta(models.Model):
+    """A change to one day's rollup row not yet added to it: what one fold of a fact (services.record_event)
+    moved, appended in the intake transaction (a plain INSERT: no unique key, no row shared with another
+    transaction, so concurrent intake never waits on a rollup row). The folding job (services.rollup_deltas_fold)
+    adds pending deltas to their day's and month's DailyRollup rows and deletes them in one transaction; readers
+    add the pending ones to the rollup rows in the same statement, so figures are exact at any instant."""
+
+    id = models.BigAutoField(primary_key=True)
+    day = models.DateField()
+    team_id = models.BigIntegerField(default=0)
+    team_kind = models.CharField(max_length=16, blank=True, default="")
+    channel = models.CharField(max_length=16)
+    category = models.CharField(max_length=32)
+
+    def __str__(self) -> str:
+        return f"rollup delta {self.day} team {self.team_id} {self.channel} {self.category}"
+
+
 def _add_rollup_columns() -> None:
     for name in VALUE_COLUMNS:
         # Sums of seconds may pass 2^31 on a busy day; counts stay small (int4 sums faster on PostgreSQL).
         # A database default too: the live fold inserts a row with only the columns it adds to.
         kind = models.BigIntegerField if name.endswith("_sum") else models.IntegerField
         DailyRollup.add_to_class(name, kind(default=0, db_default=0))
+        RollupDelta.add_to_class(name, kind(default=0, db_default=0))
 
 
 _add_rollup_columns()

@@ -4,7 +4,9 @@ category, holding counts, sums and duration histograms with fixed buckets, so th
 
 A fact contributes to exactly one row (the day it was created on and its current dimensions); the contribution is
 a pure function of the fact (`contribution`), so the live fold writes `contribution(after) - contribution(before)`
-and the rebuild writes the sum of every fact's contribution: both give the same rows (tested).
+and the rebuild writes the sum of every fact's contribution: both give the same rows (tested). The live fold
+appends that change as a delta row in the intake transaction (never an update of the shared row, which concurrent
+intake would queue on); a job adds pending deltas to the rows, and readers add the ones still pending.
 
 Each KPI of kpis.py maps to these counters (ROLLUP_KPIS, kept in step by a test that compares rollup figures with
 fact figures KPI by KPI). Counts and sums are exact, so every count, share and mean is exact; medians and 90th

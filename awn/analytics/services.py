@@ -7,19 +7,20 @@ import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.db import connection, models, transaction
 from django.db.models import F
 
+from awn.core import tasks
 from awn.sla.business_time import Calendar
 from awn.sla.selectors import calendar_for_team
 
 from . import rollups
 from .enums import FactEventKind
 from .facts import REPEAT_WINDOW, Fact, apply, changed_fields, mark_repeats, repeat_trigger
-from .models import DailyRollup, FactEvent, TicketFact
+from .models import DailyRollup, FactEvent, RollupDelta, TicketFact
 from .rollup_schema import STORED_KEY_COLUMNS, VALUE_COLUMNS
 
 FACT_FIELDS = tuple(f.attname for f in TicketFact._meta.concrete_fields)
@@ -30,19 +31,14 @@ def record_event(
 ) -> None:
     """Append one event to the log and bring the ticket's fact up to date (inside the caller's transaction)."""
     payload = dict(payload or {})
+    if kind == FactEventKind.CREATED and ticket_id is not None:
+        _record_creation(ticket_id, at, payload)
+        return
     FactEvent.objects.create(kind=kind, ticket_id=ticket_id, at=at, payload=payload)
     if kind == FactEventKind.CONTACT_MERGED:
         TicketFact.objects.filter(requester_id=payload["source_id"]).update(requester_id=payload["target_id"])
         return
     if ticket_id is None:
-        return
-    if kind == FactEventKind.CREATED:
-        fact = apply(None, kind, ticket_id, at, payload, calendar_for_team)
-        assert fact is not None
-        # A creation published twice keeps the first fact (and counts once in the rollups), as the rebuild does.
-        if _insert_fact(fact):
-            write_rollup_deltas(rollups.deltas(None, fact))
-        _mark_repeats(repeat_trigger(kind, fact, payload), ticket_id)
         return
     if _folded_in_one_update(kind, ticket_id, at, payload):
         return
@@ -55,6 +51,56 @@ def record_event(
         TicketFact.objects.filter(pk=ticket_id).update(**changes)
         write_rollup_deltas(rollups.deltas(before, after))
     _mark_repeats(repeat_trigger(kind, after, payload), ticket_id)
+
+
+def _record_creation(ticket_id: int, at: datetime, payload: dict[str, Any]) -> None:
+    """A creation: its log row, the new fact and its rollup delta. A creation published twice keeps the first fact
+    (and counts once in the rollups), as the rebuild does. On PostgreSQL the three INSERTs are one statement (data-
+    modifying CTEs: one round trip, no ORM save on the creation path); elsewhere three."""
+    kind = FactEventKind.CREATED
+    fact = apply(None, kind, ticket_id, at, payload, calendar_for_team)
+    assert fact is not None
+    changes = rollups.deltas(None, fact)
+    if connection.vendor == "postgresql" and len(changes) == 1:
+        ((key, row),) = changes.items()
+        _insert_creation(ticket_id, at, payload, fact, key, row)
+    else:
+        FactEvent.objects.create(kind=kind, ticket_id=ticket_id, at=at, payload=payload)
+        if _insert_fact(fact):
+            write_rollup_deltas(changes)
+    _mark_repeats(repeat_trigger(kind, fact, payload), ticket_id)
+
+
+def _insert_creation(
+    ticket_id: int,
+    at: datetime,
+    payload: dict[str, Any],
+    fact: Fact,
+    key: rollups.Key,
+    row: Mapping[str, int],
+) -> None:
+    """WITH logged AS (INSERT log row), added AS (INSERT fact ON CONFLICT DO NOTHING RETURNING) INSERT delta
+    SELECT … FROM added: the delta only when the fact is new."""
+    event = {"ticket_id": ticket_id, "kind": FactEventKind.CREATED, "at": at, "payload": payload}
+    event_fields = [f for f in FactEvent._meta.concrete_fields if f.attname in event]
+    event_values = [field.get_db_prep_save(event[field.attname], connection) for field in event_fields]
+    fact_values = [
+        field.get_db_prep_save(fact[field.attname], connection) for field in TicketFact._meta.concrete_fields
+    ]
+    columns = sorted(c for c, n in row.items() if n)
+    delta_values = [connection.ops.adapt_datefield_value(key[0]), *key[1:], *(row[c] for c in columns)]
+    sql = (
+        f"WITH logged AS (INSERT INTO {FactEvent._meta.db_table} "  # noqa: S608
+        f"({', '.join(f.attname for f in event_fields)}) VALUES (%s, %s, %s, %s)), "
+        f"added AS (INSERT INTO {TicketFact._meta.db_table} ({', '.join(FACT_FIELDS)}) "
+        f"VALUES ({', '.join(['%s'] * len(fact_values))}) ON CONFLICT (ticket_id) DO NOTHING RETURNING 1) "
+        f"INSERT INTO {RollupDelta._meta.db_table} ({', '.join((*DELTA_KEY_COLUMNS, *columns))}) "
+        f"SELECT {', '.join(['%s'] * len(delta_values))} FROM added"  # names from the models, values bound
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*event_values, *fact_values, *delta_values])
+        if cursor.rowcount:
+            transaction.on_commit(_fold_soon)
 
 
 def _folded_in_one_update(kind: str, ticket_id: int, at: datetime, payload: Mapping[str, Any]) -> bool:
@@ -115,36 +161,130 @@ def _insert_fact(fact: Fact) -> bool:
         return cursor.fetchone() is not None
 
 
+DELTA_KEY_COLUMNS = ("day", "team_id", "team_kind", "channel", "category")
+# Bound parameters per statement: SQLite's limit is 32,766, PostgreSQL's 65,535.
+MAX_PARAMS = 30000
+
+
 def write_rollup_deltas(changes: Mapping[rollups.Key, Mapping[str, int]]) -> None:
-    """Add each change to its day's row and its month's row, in one statement (INSERT … ON CONFLICT DO UPDATE SET
-    c = c + excluded.c); rows left with no ticket (every ticket moved away) are deleted, as the rebuild would
-    not write them."""
+    """Append each change as a RollupDelta row, all in one INSERT naming only the columns that move (the rest are
+    database defaults): never an UPDATE of a shared rollup row, no conflict target, so two intake transactions of
+    the same day, team, channel and category never wait for each other. Written in the caller's transaction (a
+    rollback leaves nothing); once it commits, a folding job is asked for (`_fold_soon`)."""
+    rows = [(key, row) for key, row in changes.items() if any(row.values())]
+    if not rows:
+        return
+    columns = sorted({c for _key, row in rows for c, n in row.items() if n})
+    params: list[Any] = []
+    for key, row in rows:
+        params += [connection.ops.adapt_datefield_value(key[0]), *key[1:], *(row.get(c, 0) for c in columns)]
+    one = f"({', '.join(['%s'] * (len(DELTA_KEY_COLUMNS) + len(columns)))})"
+    sql = (
+        f"INSERT INTO {RollupDelta._meta.db_table} ({', '.join((*DELTA_KEY_COLUMNS, *columns))}) "  # noqa: S608
+        f"VALUES {', '.join([one] * len(rows))}"  # names from the model and rollup_schema, values bound
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    transaction.on_commit(_fold_soon)
+
+
+# The deltas of a burst of intake are folded together: at most one fold is asked for per this many seconds per
+# process (a timer in the embedded mode, a countdown on Celery); the periodic fold (config/schedule.py) takes what
+# is left. Readers add pending deltas, so how long they wait changes no figure.
+FOLD_DELAY_SECONDS = 2.0
+FOLD_JOB = "awn.analytics.tasks.fold_rollups"
+_fold_asked_until = 0.0
+
+
+def _fold_soon() -> None:
+    global _fold_asked_until
+    now = time.monotonic()
+    if now < _fold_asked_until:
+        return
+    _fold_asked_until = now + FOLD_DELAY_SECONDS
+    tasks.enqueue_in(FOLD_JOB, seconds=FOLD_DELAY_SECONDS)
+
+
+def _claim_deltas(limit: int) -> list[tuple[rollups.Key, dict[str, int]]]:
+    """Up to `limit` pending deltas, deleted and handed back in one statement (DELETE … RETURNING). On
+    PostgreSQL the rows another folder holds are skipped (FOR UPDATE SKIP LOCKED) and a row it deleted is gone:
+    two folders never take the same delta. SQLite has one writer at a time."""
+    table = RollupDelta._meta.db_table
+    lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    sql = (
+        f"DELETE FROM {table} WHERE id IN (SELECT id FROM {table} ORDER BY id LIMIT %s{lock}) "  # noqa: S608
+        f"RETURNING {', '.join((*DELTA_KEY_COLUMNS, *VALUE_COLUMNS))}"  # names from the model and the schema
+    )
+    claimed: list[tuple[rollups.Key, dict[str, int]]] = []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [limit])
+        for record in cursor.fetchall():
+            day = record[0] if isinstance(record[0], date) else date.fromisoformat(record[0])
+            key: rollups.Key = (day, *record[1:5])
+            claimed.append((key, {c: int(n) for c, n in zip(VALUE_COLUMNS, record[5:], strict=True) if n}))
+    return claimed
+
+
+def _add_to_rollups(days: Mapping[rollups.Key, Mapping[str, int]]) -> None:
+    """Add these day changes to their day's and month's rows (INSERT … ON CONFLICT DO UPDATE SET c = c +
+    excluded.c, rows in key order so that two folders lock them in the same order); rows left with no ticket
+    (every ticket moved away) are deleted, as the rebuild would not write them."""
+    stored = sorted(rollups.with_months(days).items())
+    if not stored:
+        return
     table = DailyRollup._meta.db_table
     keys = ", ".join(STORED_KEY_COLUMNS)
-    for key, row in changes.items():
-        columns = sorted(c for c, n in row.items() if n)
-        if not columns:
-            continue
-        day, month = (
-            connection.ops.adapt_datefield_value(key[0]),
-            connection.ops.adapt_datefield_value(rollups.month_of(key[0])),
+    columns = sorted({c for _key, row in stored for c in row})
+    width = len(STORED_KEY_COLUMNS) + len(columns)
+    one = f"({', '.join(['%s'] * width)})"
+    adapt = connection.ops.adapt_datefield_value
+    with connection.cursor() as cursor:
+        for start in range(0, len(stored), MAX_PARAMS // width):
+            chunk = stored[start : start + MAX_PARAMS // width]
+            params: list[Any] = []
+            for (monthly, day, *rest), row in chunk:
+                params += [monthly, adapt(day), *rest, *(row.get(c, 0) for c in columns)]
+            cursor.execute(
+                f"INSERT INTO {table} ({keys}, {', '.join(columns)}) "  # noqa: S608
+                f"VALUES {', '.join([one] * len(chunk))} ON CONFLICT ({keys}) DO UPDATE SET "
+                + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns),
+                params,
+            )
+        # Every touched day and month, not only those a ticket left: two folders may add a row's +1 and -1 in
+        # either order. The trend index (monthly, day) holds `tickets`: an index range each, no heap scan.
+        touched = sorted({(key[0], key[1]) for key, _row in stored})
+        cursor.execute(
+            f"DELETE FROM {table} WHERE tickets = 0 AND ("  # noqa: S608
+            + " OR ".join(["(monthly = %s AND day = %s)"] * len(touched))
+            + ")",
+            [value for monthly, day in touched for value in (monthly, adapt(day))],
         )
-        values = [row[c] for c in columns]
-        params = [False, day, *key[1:], *values, True, month, *key[1:], *values]
-        one = f"({', '.join(['%s'] * (len(STORED_KEY_COLUMNS) + len(columns)))})"
-        sql = (
-            f"INSERT INTO {table} ({keys}, {', '.join(columns)}) "  # noqa: S608
-            f"VALUES {one}, {one} ON CONFLICT ({keys}) DO UPDATE SET "
-            + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in columns)
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            if row.get("tickets", 0) < 0:
-                cursor.execute(
-                    f"DELETE FROM {table} WHERE ((monthly = %s AND day = %s) OR (monthly = %s AND day = %s)) "  # noqa: S608
-                    "AND team_id = %s AND team_kind = %s AND channel = %s AND category = %s AND tickets = 0",
-                    [False, day, True, month, *key[1:]],
-                )
+
+
+FOLD_BATCH = 5000
+
+
+def rollup_deltas_fold(*, limit: int = FOLD_BATCH) -> int:
+    """Move up to `limit` pending deltas into the rollup rows, in one transaction (claimed, summed per key, added,
+    deleted: a folder that dies gives them all back); the number folded."""
+    with transaction.atomic():
+        claimed = _claim_deltas(limit)
+        total: dict[rollups.Key, dict[str, int]] = {}
+        for key, row in claimed:
+            rollups.add_into(total, {key: row})
+        _add_to_rollups(total)
+    return len(claimed)
+
+
+def rollup_deltas_fold_all(*, limit: int = FOLD_BATCH, rounds: int = 100) -> int:
+    """Fold batch after batch until none is full (at most `rounds`: the next job takes the rest)."""
+    folded = 0
+    for _round in range(rounds):
+        n = rollup_deltas_fold(limit=limit)
+        folded += n
+        if n < limit:
+            break
+    return folded
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -230,19 +370,20 @@ def rollups_of(facts: Iterable[Fact]) -> dict[rollups.Key, dict[str, int]]:
 
 
 def _replace_all_rollups(days: Mapping[rollups.Key, Mapping[str, int]]) -> None:
-    """Every rollup row (days and months) replaced: TRUNCATE and COPY on PostgreSQL, DELETE and bulk_create
-    elsewhere."""
+    """Every rollup row (days and months) replaced, and the pending deltas dropped (the facts they came from are
+    in `days`): TRUNCATE and COPY on PostgreSQL, DELETE and bulk_create elsewhere."""
     rows = rollups.with_months(days)
     if connection.vendor == "postgresql":
         table = DailyRollup._meta.db_table
         with connection.cursor() as cursor:
-            cursor.execute(f"TRUNCATE {table}")
+            cursor.execute(f"TRUNCATE {table}, {RollupDelta._meta.db_table}")
             columns = ", ".join((*STORED_KEY_COLUMNS, *VALUE_COLUMNS))
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for key, row in rows.items():
                     copy.write_row((*key, *(row.get(c, 0) for c in VALUE_COLUMNS)))
         return
     DailyRollup.objects.all().delete()
+    RollupDelta.objects.all().delete()
     DailyRollup.objects.bulk_create(
         [DailyRollup(**dict(zip(STORED_KEY_COLUMNS, key, strict=True)), **row) for key, row in rows.items()],
         batch_size=100,

@@ -15,12 +15,18 @@ from django.test import override_settings
 
 from awn.analytics.enums import FactEventKind as K
 from awn.analytics.kpis import KPIS, KpiValue, drill_filter, percentile
-from awn.analytics.models import DailyRollup, TicketFact
+from awn.analytics.models import DailyRollup, RollupDelta, TicketFact
 from awn.analytics.reports import build_report
 from awn.analytics.rollup_schema import BUCKET_EDGES, STORED_KEY_COLUMNS, VALUE_COLUMNS
 from awn.analytics.rollups import ROLLUP_KPIS, bucket_bounds, bucket_of, histogram_percentile, with_months
 from awn.analytics.selectors import ReportFilter, report_facts
-from awn.analytics.services import FACT_FIELDS, facts_rebuild, record_event, rollups_of
+from awn.analytics.services import (
+    FACT_FIELDS,
+    facts_rebuild,
+    record_event,
+    rollup_deltas_fold_all,
+    rollups_of,
+)
 
 from .test_facts import _busy_day, set_default_hours
 from .test_kpis import created, r, status
@@ -30,6 +36,9 @@ NOVEMBER = ReportFilter(start=date(2026, 11, 1), end=date(2026, 11, 30))
 
 
 def _rows() -> dict[tuple[Any, ...], dict[str, int]]:
+    """The stored rollup rows once every pending delta is folded into them."""
+    rollup_deltas_fold_all()
+    assert not RollupDelta.objects.exists()
     rows = DailyRollup.objects.values(*STORED_KEY_COLUMNS, *VALUE_COLUMNS)
     return {
         tuple(row[c] for c in STORED_KEY_COLUMNS): {c: row[c] for c in VALUE_COLUMNS if row[c]}
@@ -91,6 +100,7 @@ def test_live_rollups_equal_the_rebuilt_ones_and_the_sum_of_the_facts(world: Any
 def test_a_ticket_moved_to_another_team_moves_its_row_and_a_replay_counts_once(db: None) -> None:
     created(1, r(3, 9), requester=1, category="transfer")
     created(1, r(3, 9), requester=1, category="transfer")  # a creation published twice
+    rollup_deltas_fold_all()
     (row,) = DailyRollup.objects.filter(monthly=False).values("team_id", "tickets", "h09")
     assert row == {"team_id": 0, "tickets": 1, "h09": 1}
     assert DailyRollup.objects.get(monthly=True).day == date(2026, 11, 1)
@@ -100,12 +110,14 @@ def test_a_ticket_moved_to_another_team_moves_its_row_and_a_replay_counts_once(d
         at=r(3, 10),
         payload={"team_id": 5, "assignee_id": None, "team_kind": "hybrid"},
     )
+    rollup_deltas_fold_all()
     (row,) = DailyRollup.objects.filter(monthly=False).values("day", "team_id", "team_kind", "tickets", "h09")
     assert row == {"day": date(2026, 11, 3), "team_id": 5, "team_kind": "hybrid", "tickets": 1, "h09": 1}
     assert DailyRollup.objects.filter(monthly=True).values_list("team_id", flat=True).get() == 5
     status(1, r(3, 11), "open", "resolved")
     record_event(kind=K.RATED, ticket_id=1, at=r(3, 12), payload={"score": 5})
     record_event(kind=K.RATED, ticket_id=1, at=r(3, 13), payload={"score": 3})  # a changed answer moves back
+    rollup_deltas_fold_all()
     values = (
         DailyRollup.objects.filter(monthly=False)
         .values("resolved", "fcr", "rated", "satisfied", "asked", "res_n", "res_sum")

@@ -185,13 +185,6 @@ def test_a_job_tops_its_batch_up_and_drains_a_backlog_in_full_batches(
     assert calls == [10]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known defect since the daily rollups (issue 17): every new ticket of a day, team, channel and category "
-    "upserts the same rollup row inside its transaction, so a second worker waits on the first batch's row lock "
-    "instead of draining its own events; the rollup write must leave the intake transaction (delta rows folded by a "
-    "job) before two workers drain side by side",
-)
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_never_take_the_same_event(settings, monkeypatch) -> None:
     if connection.vendor != "postgresql":

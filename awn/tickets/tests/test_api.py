@@ -68,8 +68,8 @@ def test_create_path_uses_few_queries(world, django_assert_max_num_queries):
     # token+user, contact, ticket, message, audit, search row (+ savepoint statements on some backends); the
     # SLA reaction (issue 16): the ticket with the stamps of its calendar and of the policies, clocks, metric
     # events, the ticket's due time and policy snapshot; the analytics fact in the same transaction: the new
-    # ticket's dimensions, the event log row, the fact, its day's and month's rollup rows (one upsert), the
-    # earlier tickets it makes repeat contacts (issue 17).
+    # ticket's dimensions, the event log row, the fact, its rollup delta row (one INSERT; the shared day and
+    # month rows are the folding job's), the earlier tickets it makes repeat contacts (issue 17).
     # The first creation of a process also reads and builds the calendar and reads the policies (+4), and
     # surge mode's in-transaction claim reads the active incidents (+1; then cached for a few seconds).
     with django_assert_max_num_queries(22):
