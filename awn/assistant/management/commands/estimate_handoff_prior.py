@@ -25,7 +25,7 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from awn.assistant.answering import Question, current_index
+from awn.assistant.answering import current_index, read_for_decision
 from awn.assistant.decision import ANSWER, decision_model, em_prior
 from awn.assistant.models import FirstLineConversation
 
@@ -76,7 +76,7 @@ class Command(BaseCommand):
         if model.training_prior is None:
             raise CommandError("the committed decision model does not record its training prior")
         index = current_index()
-        inputs = [Question.read(text, index).features for text in questions]
+        inputs = [read_for_decision(text, index) for text in questions]
         probabilities = np.concatenate(
             [model.training_probabilities(inputs[i : i + 256]) for i in range(0, len(inputs), 256)]
         )
