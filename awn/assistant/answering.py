@@ -41,7 +41,7 @@ from .llm import answer_composer
 from .question import Question, detect_language
 from .rerank import Retrieved, retrieve
 from .retrieval import ArticleDoc, Hit, KnowledgeIndex, Ranking
-from .triage.service import OTHER, TriageResult, triage_text
+from .triage.engine import OTHER, TriageResult, triage_text
 
 logger = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from ..answering import TOPIC_CUE_CONFIDENCE, agreed_category, cue_topic, curren
 from ..handoff import handoff_cues
 from ..question import MAX_QUESTION_CHARS, dense_query
 from ..retrieval import KnowledgeIndex
-from .service import OTHER, TriageResult, triage_texts
+from .engine import OTHER, TriageResult, triage_texts
 
 
 def query_vectors(index: KnowledgeIndex, texts: Sequence[str]) -> list[np.ndarray | None]:

@@ -8,6 +8,8 @@ a model is bootstrapped in memory from the knowledge base (each article's title,
 category), so a fresh install triages sensibly; with neither, the category is «other» with low confidence.
 Priority, sentiment and dialect come from the cue lexicons (lexicons.py, cues.py): explainable, and the cues
 found are returned in words an agent understands.
+
+The reading only: storing a triage on a ticket and an agent's correction are the writes of services.py.
 """
 
 from __future__ import annotations
