@@ -19,11 +19,11 @@ cost on held-out folds of the training corpus (grouped by paraphrase family):
     wrong article (answered with the wrong article)         1.5
     unneeded handoff (handed off an answerable question)    1
 
-Prior shift. The corpus the model is trained on is 45% "needs a person"; real traffic is not. The model's
-calibrated probabilities carry the corpus's class prior, so they are moved to the deployment's prior
-(settings.AWN_ASSISTANT_HANDOFF_PRIOR) by Bayes' rule, as in Saerens, Latinne & Decaestecker (2002, "Adjusting
-the outputs of a classifier to new a priori probabilities"): p'(c|x) ∝ p(c|x)·π'(c)/π(c), the handoff reasons
-keeping their corpus proportions among themselves. The confidence (P(answer and the first article is right)) is
+Prior shift. Far more of the corpus the model is trained on "needs a person" than of real traffic (the model
+file records its training prior). The model's calibrated probabilities carry the corpus's class prior, so they
+are moved to the deployment's prior (settings.AWN_ASSISTANT_HANDOFF_PRIOR) by Bayes' rule, as in Saerens,
+Latinne & Decaestecker (2002, "Adjusting the outputs of a classifier to new a priori probabilities"):
+p'(c|x) ∝ p(c|x)·π'(c)/π(c), the handoff reasons keeping their corpus proportions among themselves. The confidence (P(answer and the first article is right)) is
 a part of the answer class and moves with it. The threshold is the one cross-validation chose at that prior (a
 table over priors, interpolated). `manage.py estimate_handoff_prior` estimates the prior from the deployment's
 own stored questions with the same paper's EM.

@@ -2,8 +2,8 @@
 
     python manage.py estimate_handoff_prior [--days 90] [--file questions.jsonl] [--reps 200]
 
-The assistant's decision is trained on a corpus where 45% of the questions need a person and is moved to the
-deployment's prior (settings.AWN_ASSISTANT_HANDOFF_PRIOR, decision.py). This command estimates that prior from
+The assistant's decision is trained on a corpus where far more questions need a person than in live traffic (its
+training prior is in the model file) and is moved to the deployment's prior (settings.AWN_ASSISTANT_HANDOFF_PRIOR, decision.py). This command estimates that prior from
 unlabelled live traffic with the EM of Saerens, Latinne & Decaestecker (2002): read each question as the assistant
 does, take the model's class probabilities at its training prior, and alternately shift them to the current prior
 estimate and average them, until the prior stops moving. The interval resamples the questions.
