@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     load_s = time.perf_counter() - started
     texts = [ticket_text(t, "") for topic in topics for t in topic["tickets"]]
     labels = [k for k, topic in enumerate(topics) for _t in topic["tickets"]]
-    from awn.assistant.retrieval import dense_query
+    from awn.assistant.question import dense_query
 
     read = dense_query if args.read == "dense" else (lambda text: text)
     vectors = (embedder.queries if args.mode == "query" else embedder.passages)([read(t) for t in texts])

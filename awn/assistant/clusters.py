@@ -43,7 +43,7 @@ from awn.tickets.enums import Direction, MessageKind
 from awn.tickets.models import Message, Ticket
 
 from .embeddings import Embedder, PassageCache, default_embedder
-from .retrieval import dense_query
+from .question import dense_query
 
 MAX_TICKETS = 5_000
 DEFAULT_DAYS = 14

@@ -19,11 +19,11 @@ cost on held-out folds of the training corpus (grouped by paraphrase family):
     wrong article (answered with the wrong article)         1.5
     unneeded handoff (handed off an answerable question)    1
 
-Prior shift. The corpus the model is trained on is 45% "needs a person"; real traffic is not. The model's
-calibrated probabilities carry the corpus's class prior, so they are moved to the deployment's prior
-(settings.AWN_ASSISTANT_HANDOFF_PRIOR) by Bayes' rule, as in Saerens, Latinne & Decaestecker (2002, "Adjusting
-the outputs of a classifier to new a priori probabilities"): p'(c|x) ∝ p(c|x)·π'(c)/π(c), the handoff reasons
-keeping their corpus proportions among themselves. The confidence (P(answer and the first article is right)) is
+Prior shift. Far more of the corpus the model is trained on "needs a person" than of real traffic (the model
+file records its training prior). The model's calibrated probabilities carry the corpus's class prior, so they
+are moved to the deployment's prior (settings.AWN_ASSISTANT_HANDOFF_PRIOR) by Bayes' rule, as in Saerens,
+Latinne & Decaestecker (2002, "Adjusting the outputs of a classifier to new a priori probabilities"):
+p'(c|x) ∝ p(c|x)·π'(c)/π(c), the handoff reasons keeping their corpus proportions among themselves. The confidence (P(answer and the first article is right)) is
 a part of the answer class and moves with it. The threshold is the one cross-validation chose at that prior (a
 table over priors, interpolated). `manage.py estimate_handoff_prior` estimates the prior from the deployment's
 own stored questions with the same paper's EM.
@@ -47,9 +47,6 @@ from django.conf import settings
 from scipy import sparse
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from awn.core.text.arabic import normalize_arabic
-from awn.core.text.arabizi import arabizi_to_arabic
-
 from .embeddings import DIMENSIONS
 from .handoff import (
     ACCOUNT_COMPROMISED,
@@ -57,10 +54,10 @@ from .handoff import (
     COMPLAINT_ABOUT_STAFF,
     PERSONAL_CASE,
     STAFF_ACTION,
-    handoff_cues,
     is_small_talk,
     out_of_scope_terms,
 )
+from .question import Question
 from .retrieval import Hit
 
 ANSWER = "answer"
@@ -90,7 +87,6 @@ COST_UNNEEDED_HANDOFF = 1.0
 FEATURES_VERSION = "decision-features-2"
 NGRAM_RANGE = (2, 5)
 NGRAM_BUCKETS = 2**14
-MAX_CHARS = 600  # the n-grams read the start of a long message
 
 CUE_NAMES = (
     *(f"cue_{reason}" for reason in (ASKS_FOR_HUMAN, PERSONAL_CASE, STAFF_ACTION, COMPLAINT_ABOUT_STAFF)),
@@ -132,21 +128,18 @@ _hasher = HashingVectorizer(
 )
 
 
-def ngram_text(text: str) -> str:
-    """What the n-grams read: Arabizi in Arabic letters, then the normalizer's folding (lower-cased)."""
-    return normalize_arabic(arabizi_to_arabic(text[:MAX_CHARS]))
-
-
-def cue_flags(text: str, cues: Sequence[str] | None = None) -> np.ndarray:
-    """The cue features; `cues` is handoff_cues(text) when the caller already has it."""
-    fired = set(handoff_cues(text) if cues is None else cues)
+def cue_flags(question: Question) -> np.ndarray:
+    """The cue features: the cue lists that fired, out-of-scope words, small talk, a long number, Latin share,
+    length."""
+    text, normalized = question.raw, question.normalized
+    fired = set(question.cue_reasons)
     latin = sum(ch.isascii() and ch.isalpha() for ch in text)
     letters = sum(ch.isalpha() for ch in text)
     flags = [float(reason in fired) for reason in _CUE_ORDER]
     flags += [
-        float(bool(out_of_scope_terms(text))),
-        float(is_small_talk(text)),
-        float(any(len(run) >= 5 for run in _digit_runs(normalize_arabic(text)))),
+        float(bool(out_of_scope_terms(text, normalized=normalized))),
+        float(is_small_talk(text, normalized=normalized)),
+        float(any(len(run) >= 5 for run in _digit_runs(normalized))),
         latin / letters if letters else 0.0,
         math.log1p(len(text)) / 5.0,
     ]
@@ -200,21 +193,20 @@ class DecisionInput:
     cue_reasons: tuple[str, ...] = ()  # handoff_cues(text): the cue lists that fired
 
     @classmethod
-    def of(
-        cls, text: str, vector: np.ndarray | None, hits: Sequence[Hit], shared_text: float
-    ) -> DecisionInput:
+    def of(cls, question: Question, hits: Sequence[Hit], shared_text: float) -> DecisionInput:
+        """The features of a question read once (its forms and vector) and of retrieval's first `hits`."""
+        vector = question.embedding
         embedding = (
             np.asarray(vector, dtype=np.float32)
             if vector is not None
             else np.zeros(DIMENSIONS, dtype=np.float32)
         )
-        reasons = tuple(handoff_cues(text))
         return cls(
-            ngram_text(text),
+            question.ngram_text,
             embedding,
             retrieval_features(hits, shared_text),
-            cue_flags(text, reasons),
-            reasons,
+            cue_flags(question),
+            question.cue_reasons,
         )
 
 

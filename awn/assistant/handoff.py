@@ -161,9 +161,10 @@ def without_greeting(text: str) -> str:
     return " ".join(words[start:]) if start < len(words) else text
 
 
-def is_small_talk(text: str) -> bool:
-    """Greetings, thanks or asking whether it is a bot, with no request in it."""
-    normalized = normalize_arabic(text).lower()
+def is_small_talk(text: str, *, normalized: str | None = None) -> bool:
+    """Greetings, thanks or asking whether it is a bot, with no request in it (`normalized`: normalize_arabic(text)
+    when the caller has it)."""
+    normalized = (normalize_arabic(text) if normalized is None else normalized).lower()
     words = re.findall(r"\w+", normalized)
     if _BOT_IDENTITY.search(normalized):
         return True
@@ -174,9 +175,11 @@ _WORD_START = r"(?<!\w)[وفبلك]{0,2}(?:ال)?"
 _OUT_OF_SCOPE_ARABIC = re.compile(rf"{_WORD_START}(?P<term>{_OUT_OF_SCOPE_ARABIC.pattern})")
 
 
-def out_of_scope_terms(text: str) -> list[str]:
-    """The out-of-scope topics named in `text` (normalized Arabic or lower-case English), in order; [] if none."""
-    arabic = [m.group("term") for m in _OUT_OF_SCOPE_ARABIC.finditer(normalize_arabic(text))]
+def out_of_scope_terms(text: str, *, normalized: str | None = None) -> list[str]:
+    """The out-of-scope topics named in `text` (normalized Arabic or lower-case English), in order; [] if none.
+    `normalized`: normalize_arabic(text) when the caller has it."""
+    normalized = normalize_arabic(text) if normalized is None else normalized
+    arabic = [m.group("term") for m in _OUT_OF_SCOPE_ARABIC.finditer(normalized)]
     return arabic + [m.group(0) for m in _OUT_OF_SCOPE_ENGLISH.finditer(text.lower())]
 
 
@@ -220,9 +223,10 @@ _ENGLISH = {
 }
 
 
-def handoff_cues(text: str) -> list[str]:
-    """The reasons (constants above) this message needs a human, in a fixed order; [] when none."""
-    normalized = normalize_arabic(text).lower()
+def handoff_cues(text: str, *, normalized: str | None = None) -> list[str]:
+    """The reasons (constants above) this message needs a human, in a fixed order; [] when none. `normalized`:
+    normalize_arabic(text) when the caller has it (a Question)."""
+    normalized = (normalize_arabic(text) if normalized is None else normalized).lower()
     lowered = text.lower()
     return [
         reason

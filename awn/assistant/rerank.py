@@ -36,7 +36,8 @@ import numpy as np
 
 from awn.core.text.arabic import stem, tokenize
 
-from .retrieval import MAX_QUESTION_CHARS, KnowledgeIndex, Ranking, lexical_document, lexical_query
+from .question import Question
+from .retrieval import Hit, KnowledgeIndex, Ranking, lexical_document
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +65,9 @@ PROFILE_NAMES = (
 )
 
 
-def question_words(question: str) -> list[str]:
+def question_words(question: str | Question) -> list[str]:
     """The question's light-stemmed words as the lexical retrieval reads them (expanded, Arabizi in Arabic)."""
-    words = (stem(token) for token in tokenize(lexical_query(question[:MAX_QUESTION_CHARS])))
-    return list(dict.fromkeys(word for word in words if len(word) > 1))
+    return list(Question.of(question).words)
 
 
 def _words(text: str) -> frozenset[str]:
@@ -257,7 +257,7 @@ class Profiles:
 
 
 def candidates(
-    question: str,
+    question: str | Question,
     ranking: Ranking,
     index: KnowledgeIndex,
     k: int = TOP_K,
@@ -265,13 +265,15 @@ def candidates(
     vector: np.ndarray | None = None,
     profiles: Profiles | None = None,
 ) -> Candidates:
-    """The features of the first `k` articles of `ranking` for `question` (`vector`: its e5 query vector)."""
+    """The features of the first `k` articles of `ranking` for `question` (`vector`: its e5 query vector, by default
+    the Question's own)."""
+    read = Question.of(question, vector)
     visible = np.flatnonzero(np.isfinite(ranking.fused))
     rows = visible[np.argsort(-ranking.fused[visible], kind="stable")][:k]
     if len(rows) == 0:
         return Candidates(rows, np.zeros((0, len(FEATURE_NAMES)), dtype=np.float32), ())
     known = article_words(index)
-    asked = question_words(question)
+    asked = list(read.words)
     weights = np.array([known.weight(word) for word in asked], dtype=np.float64)
     total = float(weights.sum()) or 1.0
     fused, dense, lexical = ranking.fused[rows], ranking.dense[rows], ranking.lexical[rows]
@@ -301,7 +303,7 @@ def candidates(
     profile = None
     embedder = index.embedder.name if index.embedder is not None else ""
     if profiles is not None and profiles.embedder == embedder:
-        profile = profiles.features(asked, vector, [index.docs[row].external_id for row in rows])
+        profile = profiles.features(asked, read.embedding, [index.docs[row].external_id for row in rows])
     return Candidates(rows, np.asarray(features, dtype=np.float32), tuple(buckets), profile)
 
 
@@ -335,7 +337,11 @@ class Reranker:
         return found.rows[np.argsort(-self.scores(found), kind="stable")]
 
     def rerank(
-        self, question: str, ranking: Ranking, index: KnowledgeIndex, vector: np.ndarray | None = None
+        self,
+        question: str | Question,
+        ranking: Ranking,
+        index: KnowledgeIndex,
+        vector: np.ndarray | None = None,
     ) -> Ranking:
         """`ranking` with its first top_k articles re-ordered: their fused scores are handed out again in the new
         order, so every other article, and each article's own dense and lexical scores, stay as they were."""
@@ -421,7 +427,7 @@ def default_reranker() -> Reranker | None:
 
 
 def reranked(
-    question: str,
+    question: str | Question,
     ranking: Ranking,
     index: KnowledgeIndex,
     vector: np.ndarray | None = None,
@@ -438,3 +444,26 @@ def reranked(
         # that evidence is newer than the corpus the reranker's profiles were fitted on, so retrieval's order stands.
         return ranking
     return model.rerank(question, ranking, index, vector)
+
+
+@dataclass(frozen=True)
+class Retrieved:
+    """What retrieval found for one question: retrieval's own first articles (the decision was fitted on them) and
+    the reranked ranking the answer and the suggestions come from."""
+
+    ranking: Ranking  # reranked
+    hits: tuple[Hit, ...]  # the reranked first three
+    retrieved_hits: tuple[Hit, ...]  # retrieval's own first three, before the reranker
+    shared_text: float  # how much text retrieval's first two articles share
+
+
+def retrieve(
+    question: Question, index: KnowledgeIndex, *, include_internal: bool = False, limit: int = 3
+) -> Retrieved:
+    """The retrieve step of read → retrieve → decide → answer: retrieval, then the reranker picks which of the close
+    neighbours comes first (a no-op without its weights file)."""
+    ranking = index.rank(question, include_internal=include_internal)
+    retrieved_hits = tuple(ranking.top(limit))
+    shared_text = index.shared_text(retrieved_hits)
+    ranking = reranked(question, ranking, index)
+    return Retrieved(ranking, tuple(ranking.top(limit)), retrieved_hits, shared_text)

@@ -21,16 +21,9 @@ import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from awn.core.text.arabic import normalize_arabic
-from awn.core.text.arabizi import arabizi_to_arabic
-from awn.core.text.glossary import expand_query
 
 from .embeddings import Embedder, PassageCache
-from .handoff import without_greeting
-
-MAX_QUESTION_CHARS = 2000  # retrieval reads the start of a long message; the rest adds noise, not signal
-# The dense model reads the question's first 150 characters after its greetings: its time grows with the length
-# (it sets the p95), and the first sentences carry the request.
-DENSE_QUERY_CHARS = 150
+from .question import Question, dense_query
 
 
 @dataclass(frozen=True)
@@ -77,19 +70,8 @@ def dense_passages(doc: ArticleDoc) -> list[str]:
     return passages
 
 
-def lexical_query(question: str) -> str:
-    return expand_query(arabizi_to_arabic(question))
-
-
-def dense_query(question: str) -> str:
-    """What the dense model reads of a user's question: its start after the greetings (Arabizi in Arabic),
-    followed by the MSA equivalents of its dialect and English words, as the lexical query has them: the articles
-    are written in MSA."""
-    text = without_greeting(arabizi_to_arabic(question))
-    if len(text) > DENSE_QUERY_CHARS:
-        cut = text[:DENSE_QUERY_CHARS]
-        text = cut.rsplit(maxsplit=1)[0] if " " in cut else cut
-    return expand_query(text)
+def _already_normalized(text: str) -> str:
+    return text
 
 
 def _standardize(scores: np.ndarray) -> np.ndarray:
@@ -105,15 +87,18 @@ class KnowledgeIndex:
     ) -> None:
         self.docs = list(docs)
         self.embedder = embedder
+        # It reads normalized text: the articles are normalized here, a question is normalized once (Question.lexical).
         self._vectorizer = TfidfVectorizer(
             analyzer="char_wb",
             ngram_range=(2, 4),
-            preprocessor=normalize_arabic,
+            preprocessor=_already_normalized,
             sublinear_tf=True,
             dtype=np.float32,
         )
         self._lexical = (
-            self._vectorizer.fit_transform([lexical_document(d) for d in self.docs]) if docs else None
+            self._vectorizer.fit_transform([normalize_arabic(lexical_document(d)) for d in self.docs])
+            if docs
+            else None
         )
         # How much text each pair of articles shares (TF-IDF cosine): topic neighbours score high.
         self._shared = (
@@ -144,12 +129,15 @@ class KnowledgeIndex:
             return 0.0
         return float(self._shared[first, second])
 
-    def query_vector(self, question: str) -> np.ndarray | None:
+    def read(self, question: str | Question, vector: np.ndarray | None = None) -> Question:
+        """`question` as this index reads it (itself if already read); `vector`: its e5 vector if the caller has it."""
+        if isinstance(question, Question):
+            return question
+        return Question(question, self.embedder if self.dense_enabled else None, vector)
+
+    def query_vector(self, question: str | Question) -> np.ndarray | None:
         """The question's dense vector (None without dense retrieval): embed once, give it to search and triage."""
-        if not self.dense_enabled or not question.strip():
-            return None
-        assert self.embedder is not None
-        return self.embedder.queries([dense_query(question[:MAX_QUESTION_CHARS])])[0]
+        return self.read(question).embedding
 
     def _dense_scores(self, query: np.ndarray) -> np.ndarray:
         similarities = self._passages @ query
@@ -157,23 +145,24 @@ class KnowledgeIndex:
         np.maximum.at(best, self._passage_owner, similarities)
         return best
 
-    def lexical_similarity(self, texts: Sequence[str]) -> np.ndarray:
+    def lexical_similarity(self, texts: Sequence[str | Question]) -> np.ndarray:
         """TF-IDF cosine of each text (read as a question) with each article: shape (len(texts), len(docs))."""
         if self._lexical is None:
             return np.zeros((len(texts), 0), dtype=np.float32)
-        return (self._vectorizer.transform([lexical_query(t) for t in texts]) @ self._lexical.T).toarray()
+        lexical = [Question.of(text).lexical for text in texts]
+        return (self._vectorizer.transform(lexical) @ self._lexical.T).toarray()
 
     def rank(
-        self, question: str, *, include_internal: bool = False, vector: np.ndarray | None = None
+        self, question: str | Question, *, include_internal: bool = False, vector: np.ndarray | None = None
     ) -> Ranking:
         """Every article scored for `question`; `vector` is its query_vector() when the caller already has it."""
-        question = question[:MAX_QUESTION_CHARS]
-        if self._lexical is None or not question.strip():
+        read = self.read(question, vector)
+        if self._lexical is None or not read.has_words:
             return Ranking.empty()
-        lexical = self.lexical_similarity([question])[0]
+        lexical = self.lexical_similarity([read])[0]
         fused = _standardize(lexical)
         dense = np.zeros(len(self.docs), dtype=np.float32)
-        query = vector if vector is not None else self.query_vector(question)
+        query = read.embedding
         if query is not None:
             dense = self._dense_scores(query)
             fused = fused + _standardize(dense)
@@ -182,25 +171,25 @@ class KnowledgeIndex:
 
     def rank_many(
         self,
-        questions: Sequence[str],
+        questions: Sequence[str | Question],
         vectors: Sequence[np.ndarray | None],
         *,
         include_internal: bool = False,
     ) -> list[Ranking]:
         """`rank` of many questions (each with its query_vector() or None), the lexical part in one transform: what
         the worker's triage batches read. Same scores as `rank` of each."""
-        questions = [question[:MAX_QUESTION_CHARS] for question in questions]
-        worded = [i for i, question in enumerate(questions) if question.strip()]
-        out = [Ranking.empty()] * len(questions)
+        reads = [self.read(question, vector) for question, vector in zip(questions, vectors, strict=True)]
+        worded = [i for i, read in enumerate(reads) if read.has_words]
+        out = [Ranking.empty()] * len(reads)
         if self._lexical is None or not worded:
             return out
-        lexical_rows = self.lexical_similarity([questions[i] for i in worded])
+        lexical_rows = self.lexical_similarity([reads[i] for i in worded])
         allowed = np.array([include_internal or doc.public for doc in self.docs])
         for row, i in enumerate(worded):
             lexical = lexical_rows[row]
             fused = _standardize(lexical)
             dense = np.zeros(len(self.docs), dtype=np.float32)
-            query = vectors[i] if vectors[i] is not None else self.query_vector(questions[i])
+            query = reads[i].embedding
             if query is not None:
                 dense = self._dense_scores(query)
                 fused = fused + _standardize(dense)
@@ -209,7 +198,7 @@ class KnowledgeIndex:
 
     def search(
         self,
-        question: str,
+        question: str | Question,
         *,
         limit: int = 3,
         include_internal: bool = False,

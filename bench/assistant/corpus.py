@@ -117,7 +117,7 @@ def _query_vectors(texts: list[str], embedder: Any, *, cache: bool) -> np.ndarra
     texts (every cached file stores its texts beside their vectors)."""
     from django.conf import settings
 
-    from awn.assistant.retrieval import MAX_QUESTION_CHARS, dense_query
+    from awn.assistant.question import MAX_QUESTION_CHARS, dense_query
 
     directory = Path(settings.VAR_DIR) / "models"
     digest = hashlib.blake2b(digest_size=12)
@@ -183,8 +183,9 @@ def featurize(rows: list[dict[str, Any]], kb_path: Path, *, cache: bool = True) 
         vectors = list(_query_vectors(texts, embedder, cache=cache))
     inputs, top_ids = [], []
     for text, vector in zip(texts, vectors, strict=True):
-        hits = index.rank(text, vector=vector).top(3)
-        inputs.append(DecisionInput.of(text, vector, hits, index.shared_text(hits)))
+        question = index.read(text, vector)
+        hits = index.rank(question).top(3)
+        inputs.append(DecisionInput.of(question, hits, index.shared_text(hits)))
         top_ids.append([hit.article.external_id for hit in hits] + [""] * (3 - len(hits)))
     features = CorpusFeatures(
         [item.ngram_text for item in inputs],
@@ -258,8 +259,9 @@ def small_kb_copies(
         fitting = [s for s, members in enumerate(chosen) if gold is None or gold in members]
         index = indexes[fitting[int(rng.integers(len(fitting)))]]
         vector = base.embeddings[row] if index.dense_enabled else None
-        hits = index.rank(text, vector=vector).top(3)
-        retrieval.append(DecisionInput.of(text, vector, hits, index.shared_text(hits)).retrieval)
+        question = index.read(text, vector)
+        hits = index.rank(question).top(3)
+        retrieval.append(DecisionInput.of(question, hits, index.shared_text(hits)).retrieval)
         top_ids.append([hit.article.external_id for hit in hits] + [""] * (3 - len(hits)))
     return CorpusFeatures(
         list(base.ngram_texts),

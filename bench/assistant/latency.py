@@ -21,7 +21,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=300)
     args = parser.parse_args(argv)
     setup_django()
-    from awn.assistant.answering import Question
+    from awn.assistant.answering import read_for_decision
     from awn.assistant.decision import DecisionModel
     from awn.assistant.embeddings import default_embedder
     from awn.assistant.retrieval import KnowledgeIndex
@@ -32,19 +32,19 @@ def main(argv: list[str] | None = None) -> None:
     index = KnowledgeIndex(kb_docs(DEFAULT_KB), embedder=default_embedder())
     rows = load_corpus()
     texts = [rows[int(i)]["text"] for i in np.random.default_rng(0).choice(len(rows), args.n, replace=False)]
-    Question.read("تجربة", index)
+    read_for_decision("تجربة", index)
     read_cpu, decide_cpu, wall = [], [], []
     for text in texts:
         w0, c0 = time.perf_counter(), time.process_time()
-        question = Question.read(text, index)
+        features = read_for_decision(text, index)
         c1 = time.process_time()
-        model.decide(question.features)
+        model.decide(features)
         c2, w1 = time.process_time(), time.perf_counter()
         read_cpu.append((c1 - c0) * 1000)
         decide_cpu.append((c2 - c1) * 1000)
         wall.append((w1 - w0) * 1000)
     for name, values in (
-        ("read (embed+rank) CPU", read_cpu),
+        ("read (embed+rank+rerank) CPU", read_cpu),
         ("decide CPU", decide_cpu),
         ("both, wall", wall),
     ):

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from awn.assistant.triage.service import reset_model_cache
+from awn.assistant.triage.engine import reset_model_cache
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ import pytest
 
 from awn.assistant.answering import assistant_ask
 from awn.assistant.decision import CLASSES, DecisionInput, decision_model
+from awn.assistant.question import Question
 
 
 @pytest.mark.parametrize(
@@ -23,10 +24,9 @@ from awn.assistant.decision import CLASSES, DecisionInput, decision_model
     ],
 )
 def test_the_model_picks_the_class(kb: None, question: str, expected: str) -> None:
-    from awn.assistant.answering import Question, current_index
+    from awn.assistant.answering import current_index, read_for_decision
 
-    read = Question.read(question, current_index())
-    decision = decision_model().decide(read.features)
+    decision = decision_model().decide(read_for_decision(question, current_index()))
     assert decision.label == expected, decision.probabilities
     assert abs(sum(decision.probabilities.values()) - 1.0) < 1e-5
     assert set(decision.probabilities) == set(CLASSES)
@@ -55,7 +55,7 @@ def test_without_any_article_the_decision_still_runs(db: None) -> None:
     reset_index()
     result = assistant_ask("نسيت كلمة المرور")
     assert result.handoff and result.article is None
-    features = DecisionInput.of("", None, [], 0.0)
+    features = DecisionInput.of(Question(""), [], 0.0)
     assert decision_model().right_article(features.retrieval)[0] == 0.0
 
 

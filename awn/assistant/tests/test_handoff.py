@@ -13,7 +13,7 @@ from awn.assistant.handoff import (
     mentions_all,
     out_of_scope_terms,
 )
-from awn.assistant.retrieval import DENSE_QUERY_CHARS, dense_query
+from awn.assistant.question import DENSE_QUERY_CHARS, dense_query
 from awn.core.text.arabizi import arabizi_to_arabic
 
 

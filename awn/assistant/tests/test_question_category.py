@@ -12,7 +12,7 @@ from awn.assistant.answering import assistant_ask, cue_topic, triage_with_knowle
 from awn.assistant.handoff import ACCOUNT_COMPROMISED, PERSONAL_CASE
 from awn.assistant.models import TicketTriage
 from awn.assistant.retrieval import ArticleDoc, Ranking
-from awn.assistant.triage.service import TriageResult, triage_text
+from awn.assistant.triage.engine import TriageResult, triage_text
 
 
 def doc(pk: int, category: str) -> ArticleDoc:

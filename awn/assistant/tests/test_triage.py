@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from awn.assistant.evaluation.intents import DatasetError, read_labelled_csv
 from awn.assistant.triage.classifier import TextClassifier
-from awn.assistant.triage.evaluation import DatasetError, read_labelled_csv
 from awn.tickets.enums import Category
 
 # ~10 phrasings × 4 labels, MSA and Gulf/Levantine, with the spelling variants users type.

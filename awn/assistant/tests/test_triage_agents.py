@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from awn.assistant.models import TicketTriage
-from awn.assistant.triage.service import triage_text
+from awn.assistant.triage.engine import triage_text
 from awn.assistant.triage.training import labelled_ticket_history
 from awn.tickets.enums import Category, Priority
 from awn.tickets.models import AuditEntry

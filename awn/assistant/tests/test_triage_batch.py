@@ -12,7 +12,7 @@ from awn.assistant.answering import triage_with_knowledge
 from awn.assistant.models import TicketTriage
 from awn.assistant.tasks import TRIAGE_BATCH, sweep_untriaged
 from awn.assistant.triage.batch import triage_many_with_knowledge
-from awn.assistant.triage.service import triage_texts
+from awn.assistant.triage.engine import triage_texts
 from awn.assistant.triage.services import triage_tickets
 from awn.tickets.enums import Priority
 from awn.tickets.models import Ticket

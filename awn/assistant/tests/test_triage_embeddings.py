@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from awn.assistant.triage import service
+from awn.assistant.evaluation.intents import read_labelled_csv, text_dialect
+from awn.assistant.triage import engine
 from awn.assistant.triage.classifier import TextClassifier
-from awn.assistant.triage.evaluation import read_labelled_csv, text_dialect
 from awn.core.text.arabic import normalize_arabic, tokenize
 
 from .test_triage import _dataset
@@ -152,14 +152,14 @@ def test_triage_text_passes_the_callers_embedding(
     from awn.assistant import embeddings
 
     monkeypatch.setattr(embeddings, "default_embedder", lambda: embedder)  # the caller's vectors are its
-    service.use_category_model(model, "test-dense")
+    engine.use_category_model(model, "test-dense")
     text = "ابغى اغير كلمة السر حقتي"
     vector = embedder.queries([text])[0]
     calls = embedder.calls
-    result = service.triage_text(text, embedding=vector)
+    result = engine.triage_text(text, embedding=vector)
     assert embedder.calls == calls
     assert result.category == "password" and result.model_version == "test-dense"
-    assert service.triage_text(text).category == "password"  # embeds it itself when not given
+    assert engine.triage_text(text).category == "password"  # embeds it itself when not given
 
 
 def test_a_vector_from_another_embedder_is_not_read_as_the_models_own(
@@ -171,18 +171,18 @@ def test_a_vector_from_another_embedder_is_not_read_as_the_models_own(
         name = "another-model"
 
     monkeypatch.setattr(embeddings, "default_embedder", lambda: OtherEmbedder())
-    service.use_category_model(model, "test-dense")
+    engine.use_category_model(model, "test-dense")
     text = "ابغى اغير كلمة السر حقتي"
     calls = embedder.calls
-    result = service.triage_text(text, embedding=np.ones(32, dtype=np.float32) / np.sqrt(32))
+    result = engine.triage_text(text, embedding=np.ones(32, dtype=np.float32) / np.sqrt(32))
     assert embedder.calls == calls + 1  # it embedded the text with the embedder it was trained with
     assert result.category == "password"
 
 
 def test_an_ngram_model_ignores_a_passed_embedding() -> None:
     ngrams = TextClassifier(jobs=1).fit(*_dataset())
-    service.use_category_model(ngrams, "test-ngrams")
-    result = service.triage_text("نسيت كلمة المرور", embedding=np.ones(384, dtype=np.float32))
+    engine.use_category_model(ngrams, "test-ngrams")
+    result = engine.triage_text("نسيت كلمة المرور", embedding=np.ones(384, dtype=np.float32))
     assert result.category == "password"
 
 

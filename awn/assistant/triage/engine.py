@@ -8,6 +8,8 @@ a model is bootstrapped in memory from the knowledge base (each article's title,
 category), so a fresh install triages sensibly; with neither, the category is «other» with low confidence.
 Priority, sentiment and dialect come from the cue lexicons (lexicons.py, cues.py): explainable, and the cues
 found are returned in words an agent understands.
+
+The reading only: storing a triage on a ticket and an agent's correction are the writes of services.py.
 """
 
 from __future__ import annotations
@@ -189,8 +191,8 @@ class _Rules:
     dialect_confidence: float
 
 
-def _rules(text: str) -> _Rules:
-    normalized = normalize_arabic(text)
+def _rules(text: str, normalized: str | None = None) -> _Rules:
+    normalized = normalize_arabic(text) if normalized is None else normalized
     tokens = rules.words(normalized)
     negative, positive = rules.sentiment_scores(normalized, text)
     priority = rules.guess_priority(normalized, tokens, negative)
@@ -230,15 +232,17 @@ def _result(read: _Rules, category: tuple[str, float, str, tuple[tuple[str, floa
 _NO_CATEGORY: tuple[str, float, str, tuple[tuple[str, float], ...]] = (OTHER, 0.1, "", ())
 
 
-def triage_text(text: str, *, embedding: np.ndarray | None = None) -> TriageResult:
+def triage_text(
+    text: str, *, embedding: np.ndarray | None = None, normalized: str | None = None
+) -> TriageResult:
     """Triage one message (a ticket's subject and first message, or a chat line).
 
     `embedding`: the message's query vector from the default embedder when the caller already has it (the
     assistant embeds each question for retrieval), so a category model that reads those vectors does not embed the
     text a second time. Ignored by models that read none or another embedder's; such a model embeds the text
-    itself.
+    itself. `normalized`: normalize_arabic(text) when the caller has it (the assistant's Question).
     """
-    read = _rules(text or "")
+    read = _rules(text or "", normalized if text else None)
     if not read.has_words:
         return _result(read, _NO_CATEGORY)
     return _result(read, _category(classifier_text(read.text, read.dialect), embedding))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from awn.assistant.triage.service import TriageResult, triage_text
+from awn.assistant.triage.engine import TriageResult, triage_text
 
 from .kb_fixture import load_kb
 

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import accuracy_score, f1_score
 
-from .classifier import TextClassifier
+from ..triage.classifier import TextClassifier
 
 REQUIRED_COLUMNS = ("label", "text")
 
@@ -97,7 +97,7 @@ def text_dialect(text: str) -> str:
     """The dialect the triage rules read in `text` (msa, gulf, levantine, egyptian, …): for per-dialect figures."""
     from awn.core.text.arabic import normalize_arabic
 
-    from .cues import guess_dialect, words
+    from ..triage.cues import guess_dialect, words
 
     normalized = normalize_arabic(text)
     return guess_dialect(text, normalized, words(normalized))[1]

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .answering import AssistantAnswer, assistant_ask, current_index, triage_with_knowledge
-from .triage.service import triage_text
+from ..answering import AssistantAnswer, assistant_ask, current_index, triage_with_knowledge
+from ..triage.engine import triage_text
 
 QUERY_FIELDS = ("text", "kb_id", "handoff_expected")
 
