@@ -16,6 +16,7 @@ from awn.accounts.enums import AdminAction
 from awn.accounts.models import AdminAuditEntry, Passkey, TotpDevice
 from conftest import PASSWORD
 from tests.browser.pages import arabic_context
+from tests.browser.test_accessibility import _violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -76,6 +77,7 @@ def test_an_agent_adds_a_passkey_and_signs_in_with_it(
     expect(page.get_by_test_id("passkey-row")).to_have_count(1)
     expect(page.get_by_test_id("passkey-list")).to_contain_text("حاسوب العمل")
     page.screenshot(path=str(screenshot_dir / "staff-passkeys-ar.png"), full_page=True)
+    assert _violations(page) == []  # axe: no serious or critical accessibility violation
     stored = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})["credentials"]
     assert len(stored) == 1 and stored[0]["isResidentCredential"]
     passkey = Passkey.objects.get(user=world.agent)
@@ -86,6 +88,7 @@ def test_an_agent_adds_a_passkey_and_signs_in_with_it(
     # 3. Signed out, then back in: the password, then the passkey instead of a code.
     page.get_by_test_id("logout").click()
     _password(page, base)
+    assert _violations(page) == []
     page.get_by_test_id("passkey-sign-in").click()
     expect(page.get_by_test_id("logout")).to_be_visible()
     page.goto(f"{base}/workspace/")
