@@ -19,17 +19,7 @@ With --kill-after S the rounds run in a child process that is SIGKILLed after S 
 "sending" until their lease (LEASE seconds here) runs out, then the sweep's resume and this process finish them.
 Jobs run inline ("sync"); the sending job is called directly, so nothing runs in the background meanwhile.
 
-Measured 2026-12-07 ~14:50 UTC on SQLite, the shared 2-core machine at a load average of ~10 (six agents' work),
-so every figure is an upper bound:
-    --tickets 10000 --send 400:  link 10,000 = 2.1 s (target 10 s: met); relink = 0.02 s, 0 linked; queue 10,000
-                                 recipients = 1.85 s (target 60 s: met); send 23 replies/s; 0 duplicates.
-    --tickets 10000 --send 600 --kill-after 8: link 2.35 s; queue 1.62 s; sender killed at 75 sent, 25 sending,
-                                 9,900 pending; after the lease and the resume 675 sent, 675 replies, 0 duplicates.
-PostgreSQL 15 on the same two cores (~14:55 UTC, load ~11), --send 400 --kill-after 8: link 10,000 = 5.7 s (met);
-relink 0.01 s; queue 10,000 = 1.9 s (met); the child was killed holding 50 rows "sending" and none sent yet;
-after the lease, 400 sent, 400 replies, 0 duplicates (4.7 replies/s, lease wait included).
-The send rate is the reply write path (ticket_add_bot_reply and its in-transaction reactions: SLA, analytics,
-the notifications/connectors outbox rows), not the claim; the providers' own rate limits sit below it.
+Figures: bench/RESULTS.md («Surge mode: bulk linking and broadcasts»).
 """
 
 from __future__ import annotations
@@ -41,27 +31,16 @@ import sys
 import time
 from pathlib import Path
 
+from bench.crash import bench_database_url, kill_sender_after, people_with_event, say
 from bench.run import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 LEASE = 5  # seconds a killed sender's rows stay claimed
 
 
-def _database_url(kind: str) -> str:
-    if os.environ.get("BENCH_DATABASE_URL"):
-        return os.environ["BENCH_DATABASE_URL"]
-    if kind == "postgres":
-        return "postgres://postgres@127.0.0.1:5432/awn_bench_incidents"
-    return f"sqlite:///{ROOT / 'var' / 'bench_incidents.sqlite3'}"
-
-
-def _say(what: str) -> None:
-    print(f"{time.strftime('%H:%M:%S')} {what}", file=sys.stderr, flush=True)
-
-
 def _sender(args: argparse.Namespace) -> dict[str, object]:
     """The child of --kill-after: sends rounds until killed (or done), leases of LEASE seconds."""
-    os.environ["DATABASE_URL"] = _database_url(args.db)
+    os.environ["DATABASE_URL"] = bench_database_url(args.db, "incidents")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["AWN_TASKS_MODE"] = "off"
     import django
@@ -98,7 +77,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     if args.sender:
         return _sender(args)
 
-    url = _database_url(args.db)
+    url = bench_database_url(args.db, "incidents")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["AWN_TASKS_MODE"] = "sync"
@@ -110,11 +89,9 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     from django.conf import settings
     from django.core.management import call_command
     from django.db.models import Count
-    from django.utils import timezone
 
     from awn.accounts.enums import Role
     from awn.accounts.services import user_create
-    from awn.crm.models import Contact, ExternalEvent
     from awn.incidents import services
     from awn.incidents.models import Recipient
     from awn.incidents.selectors import Criteria
@@ -122,16 +99,11 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     from awn.tickets.models import Message, Ticket
 
     call_command("migrate", verbosity=0)
-    _say("migrated")
+    say("migrated")
     supervisor = user_create(username="bench-supervisor", password="bench-password-1", role=Role.SUPERVISOR)
-    now = timezone.now()
     n = args.tickets
     channels = [Channel.WHATSAPP, Channel.TELEGRAM, Channel.EMAIL, Channel.PORTAL]
-    Contact.objects.bulk_create(
-        [Contact(name=f"ولي أمر {i}", name_normalized=f"ولي امر {i}", phone="") for i in range(n)],
-        batch_size=2000,
-    )
-    contacts = list(Contact.objects.order_by("pk").values_list("pk", flat=True))
+    contacts = people_with_event(n)
     Ticket.objects.bulk_create(
         [
             Ticket(
@@ -148,14 +120,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         ],
         batch_size=2000,
     )
-    ExternalEvent.objects.bulk_create(
-        [
-            ExternalEvent(event_id=f"b{i}", event_type="login_failed", contact_id=contact_id, occurred_at=now)
-            for i, contact_id in enumerate(contacts)
-        ],
-        batch_size=2000,
-    )
-    _say("seeded")
+    say("seeded")
     incident = services.incident_declare(
         actor=supervisor, title_ar="تعطل الدخول", message_ar="نعمل على الإصلاح", auto_reply=False
     )
@@ -164,7 +129,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     started = time.perf_counter()
     linked = services.incident_link_matching(actor=supervisor, incident=incident, criteria=criteria)
     link_seconds = time.perf_counter() - started
-    _say("linked")
+    say("linked")
     started = time.perf_counter()
     relinked = services.incident_link_matching(actor=supervisor, incident=incident, criteria=criteria)
     relink_seconds = time.perf_counter() - started
@@ -176,27 +141,17 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     )
     queue_seconds = time.perf_counter() - started
     recipients = Recipient.objects.filter(broadcast=broadcast).count()
-    _say("queued")
+    say("queued")
 
     settings.AWN_BROADCAST_RATES = dict.fromkeys(("whatsapp", "telegram", "email", "portal"), 100)
     killed: dict[str, int] = {}
     started = time.perf_counter()
     if args.kill_after:
-        import signal
-        import subprocess
-
-        child = subprocess.Popen(
-            [sys.executable, "-m", "bench.incidents", "--db", args.db, "--sender", str(broadcast.pk)],
-            cwd=ROOT,
-            env={**os.environ},
-        )
-        time.sleep(args.kill_after)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
+        kill_sender_after(args.kill_after, "bench.incidents", args.db, broadcast.pk)
         killed = dict(
             Recipient.objects.filter(broadcast=broadcast).values_list("state").annotate(n=Count("id"))
         )
-        _say(f"sender killed: {killed}")
+        say(f"sender killed: {killed}")
         time.sleep(LEASE + 1)  # its claimed rows' lease runs out
         services.broadcasts_resume()
     rounds = 0

@@ -27,23 +27,12 @@ import sys
 import time
 from pathlib import Path
 
+from bench.crash import bench_database_url, kill_sender_after, people_with_event, say
 from bench.run import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
 LEASE = 5  # seconds a killed sender's rows stay claimed
 RATES = {"whatsapp": 100, "telegram": 100, "email": 100}
-
-
-def _database_url(kind: str) -> str:
-    if os.environ.get("BENCH_DATABASE_URL"):
-        return os.environ["BENCH_DATABASE_URL"]
-    if kind == "postgres":
-        return "postgres://postgres@127.0.0.1:5432/awn_bench_outreach"
-    return f"sqlite:///{ROOT / 'var' / 'bench_outreach.sqlite3'}"
-
-
-def _say(what: str) -> None:
-    print(f"{time.strftime('%H:%M:%S')} {what}", file=sys.stderr, flush=True)
 
 
 def _setup(url: str, tasks_mode: str) -> None:
@@ -62,7 +51,7 @@ def _setup(url: str, tasks_mode: str) -> None:
 
 def _sender(args: argparse.Namespace) -> dict[str, object]:
     """The child of --kill-after: sends rounds until killed (or done)."""
-    _setup(_database_url(args.db), "off")
+    _setup(bench_database_url(args.db, "outreach"), "off")
     from awn.outreach import services
 
     while services.campaign_send_batch(args.sender, seconds=0.5):
@@ -77,26 +66,11 @@ def _seed(n: int) -> None:
 
     from awn.connectors.models import Conversation
     from awn.connectors.services import inbox_save
-    from awn.crm.models import Contact, ExternalEvent
     from awn.tickets.enums import Channel, Status
     from awn.tickets.models import Ticket
 
     now = timezone.now()
-    Contact.objects.bulk_create(
-        [
-            Contact(name=f"ولي أمر {i}", name_normalized=f"ولي امر {i}", email=f"p{i}@example.sa")
-            for i in range(n + 300)
-        ],
-        batch_size=2000,
-    )
-    people = list(Contact.objects.order_by("pk").values_list("pk", flat=True))
-    ExternalEvent.objects.bulk_create(
-        [
-            ExternalEvent(event_id=f"b{i}", event_type="login_failed", contact_id=contact_id, occurred_at=now)
-            for i, contact_id in enumerate(people[:n])
-        ],
-        batch_size=2000,
-    )
+    people = people_with_event(n, extra=300, emails=True)
     inbox = inbox_save(
         inbox=None,
         name="واتساب",
@@ -145,7 +119,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     if args.sender:
         return _sender(args)
 
-    url = _database_url(args.db)
+    url = bench_database_url(args.db, "outreach")
     fresh_database(url)
     _setup(url, "off")  # queueing and sending driven here: nothing runs in the background meanwhile
     from django.core.management import call_command
@@ -170,7 +144,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         visibility=Visibility.PUBLIC,
     )
     _seed(args.people)
-    _say("seeded")
+    say("seeded")
     segment = services.segment_create(
         actor=supervisor, name="فشل الدخول اليوم", event_type="login_failed", event_hours=24
     )
@@ -193,26 +167,16 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
         .filter(n__gt=1)
         .count()
     )
-    _say(f"queued {recipients} in {queue_seconds:.2f} s")
+    say(f"queued {recipients} in {queue_seconds:.2f} s")
 
     killed: dict[str, int] = {}
     started = time.perf_counter()
     if args.kill_after:
-        import signal
-        import subprocess
-
-        child = subprocess.Popen(
-            [sys.executable, "-m", "bench.outreach", "--db", args.db, "--sender", str(campaign.pk)],
-            cwd=ROOT,
-            env={**os.environ},
-        )
-        time.sleep(args.kill_after)
-        os.kill(child.pid, signal.SIGKILL)
-        child.wait()
+        kill_sender_after(args.kill_after, "bench.outreach", args.db, campaign.pk)
         killed = dict(
             Recipient.objects.filter(campaign=campaign).values_list("state").annotate(n=Count("id"))
         )
-        _say(f"sender killed: {killed}")
+        say(f"sender killed: {killed}")
         time.sleep(LEASE + 1)  # its claimed rows' lease runs out
     cpu = time.process_time()
     rounds = 0

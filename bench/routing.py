@@ -28,17 +28,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.crash import bench_database_url
 from bench.run import fresh_database
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _database_url(kind: str) -> str:
-    if os.environ.get("BENCH_DATABASE_URL"):
-        return os.environ["BENCH_DATABASE_URL"]
-    if kind == "postgres":
-        return "postgres://postgres@127.0.0.1:5432/awn_bench_routing"
-    return f"sqlite:///{ROOT / 'var' / 'bench_routing.sqlite3'}"
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -56,7 +49,7 @@ def main(argv: list[str] | None = None) -> dict[str, object]:
     parser.add_argument("--decisions", type=int, default=300)
     args = parser.parse_args(argv)
 
-    url = _database_url(args.db)
+    url = bench_database_url(args.db, "routing")
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ["AWN_TASKS_MODE"] = "sync"

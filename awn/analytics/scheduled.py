@@ -4,7 +4,7 @@ subscription's language, once per period.
 
 Once: the job writes one ReportDelivery row per (subscription, period) — a unique key, so a second run, a restarted
 scheduler or two workers at once find the row there — and sends only rows still pending, each claimed under a
-lease (select_for_update, then a due time pushed past the send) as the notifications' outbox does. A crash after
+lease (awn.core.leases.claim_attempt, shared with the notifications' outbox). A crash after
 the claim leaves the row pending: it is sent when the lease ends. The one window left is a crash after the mail
 server took the message and before the row says sent; the retry then carries the same Message-ID, which mail
 clients use to drop the duplicate.
@@ -17,11 +17,11 @@ from datetime import date, datetime, timedelta
 
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from awn.accounts.models import User
+from awn.core.leases import attempt_failed, claim_attempt
 
 from .enums import DeliveryStatus, ReportFrequency
 from .exports import to_xlsx
@@ -91,22 +91,6 @@ def deliveries_plan(now: datetime) -> int:
     return planned
 
 
-def _claim(delivery_id: int, now: datetime) -> ReportDelivery | None:
-    with transaction.atomic():
-        row = (
-            ReportDelivery.objects.select_for_update()
-            .filter(pk=delivery_id, status=DeliveryStatus.PENDING, next_attempt_at__lte=now)
-            .first()
-        )
-        if row is None:
-            return None
-        ReportDelivery.objects.filter(pk=row.pk).update(
-            attempts=F("attempts") + 1, next_attempt_at=now + timedelta(seconds=LEASE_SECONDS)
-        )
-    row.attempts += 1
-    return row
-
-
 def build_message(delivery: ReportDelivery) -> EmailMessage:
     """The email of one delivery, in its subscription's language: the report as PDF and its indicators as XLSX."""
     sub = delivery.subscription
@@ -146,7 +130,13 @@ def build_message(delivery: ReportDelivery) -> EmailMessage:
 def delivery_send(delivery_id: int, *, now: datetime | None = None) -> bool:
     """Send one due delivery; a failure is kept and retried later, up to MAX_ATTEMPTS."""
     now = now or timezone.now()
-    row = _claim(delivery_id, now)
+    row = claim_attempt(
+        ReportDelivery.objects.all(),
+        delivery_id,
+        pending=DeliveryStatus.PENDING,
+        now=now,
+        lease_seconds=LEASE_SECONDS,
+    )
     if row is None:
         return False
     owner = row.subscription.owner
@@ -160,10 +150,13 @@ def delivery_send(delivery_id: int, *, now: datetime | None = None) -> bool:
         build_message(row).send()
     except Exception as exc:  # any transport or rendering error: keep the row, retry later
         last = row.attempts >= MAX_ATTEMPTS
-        ReportDelivery.objects.filter(pk=row.pk).update(
-            last_error=str(exc)[:300],
-            status=DeliveryStatus.FAILED if last else DeliveryStatus.PENDING,
-            next_attempt_at=now + timedelta(seconds=BACKOFF_SECONDS * row.attempts),
+        attempt_failed(
+            row,
+            exc,
+            last=last,
+            pending=DeliveryStatus.PENDING,
+            failed=DeliveryStatus.FAILED,
+            retry_at=now + timedelta(seconds=BACKOFF_SECONDS * row.attempts),
         )
         logger.warning("scheduled report %s attempt %s not sent: %s", row.pk, row.attempts, exc)
         return False

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
+from awn.core.leases import attempt_failed, claim_attempt
 from awn.core.tasks import enqueue, enqueue_in
 from awn.crm.models import Contact
 
@@ -42,27 +42,15 @@ def notification_enqueue(
     return notification
 
 
-def _claim(notification_id: int) -> Notification | None:
-    """Take the due row for one send, with a lease: another worker (or a redelivery) finds it not due."""
-    now = timezone.now()
-    with transaction.atomic():
-        row = (
-            Notification.objects.select_for_update()
-            .filter(pk=notification_id, status=NotificationStatus.PENDING, next_attempt_at__lte=now)
-            .first()
-        )
-        if row is None:
-            return None
-        Notification.objects.filter(pk=row.pk).update(
-            attempts=F("attempts") + 1, next_attempt_at=now + timedelta(seconds=LEASE_SECONDS)
-        )
-    row.attempts += 1
-    return row
-
-
 def notification_send(notification_id: int) -> bool:
     """Send one due notification; a failure is recorded and retried with backoff until MAX_ATTEMPTS."""
-    row = _claim(notification_id)
+    row = claim_attempt(
+        Notification.objects.all(),
+        notification_id,
+        pending=NotificationStatus.PENDING,
+        now=timezone.now(),
+        lease_seconds=LEASE_SECONDS,
+    )
     if row is None:
         return False
     try:
@@ -70,10 +58,13 @@ def notification_send(notification_id: int) -> bool:
     except Exception as exc:  # any transport error: keep the row, retry later
         last = row.attempts >= MAX_ATTEMPTS
         delay = backoff(row.attempts)
-        Notification.objects.filter(pk=row.pk).update(
-            last_error=str(exc)[:300],
-            status=NotificationStatus.FAILED if last else NotificationStatus.PENDING,
-            next_attempt_at=timezone.now() + delay,
+        attempt_failed(
+            row,
+            exc,
+            last=last,
+            pending=NotificationStatus.PENDING,
+            failed=NotificationStatus.FAILED,
+            retry_at=timezone.now() + delay,
         )
         logger.warning("notification %s attempt %s not sent: %s", row.pk, row.attempts, exc)
         if not last:

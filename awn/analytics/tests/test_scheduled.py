@@ -18,11 +18,11 @@ from awn.analytics.enums import DeliveryStatus
 from awn.analytics.models import ReportDelivery, ReportSubscription
 from awn.analytics.scheduled import (
     LEASE_SECONDS,
-    _claim,
     last_complete_period,
     reports_send_due,
     subscription_create,
 )
+from awn.core.leases import claim_attempt
 from config.schedule import SCHEDULE
 
 from .test_pdf import pdf_text, words
@@ -149,7 +149,14 @@ def test_a_crash_after_the_claim_sends_once_when_the_lease_ends(world: Any) -> N
 
     deliveries_plan(NOW)
     delivery = ReportDelivery.objects.get()
-    assert _claim(delivery.pk, NOW) is not None  # the worker took it, then died before sending
+    taken = claim_attempt(
+        ReportDelivery.objects.all(),
+        delivery.pk,
+        pending=DeliveryStatus.PENDING,
+        now=NOW,
+        lease_seconds=LEASE_SECONDS,
+    )
+    assert taken is not None  # the worker took it, then died before sending
     assert reports_send_due(now=NOW + timedelta(seconds=60)) == 0  # still leased: nobody else sends it
     assert not mail.outbox
     assert reports_send_due(now=NOW + timedelta(seconds=LEASE_SECONDS + 1)) == 1

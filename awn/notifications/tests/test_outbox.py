@@ -11,6 +11,7 @@ from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 
+from awn.core.leases import claim_attempt
 from awn.notifications import services
 from awn.notifications.models import Notification, NotificationStatus
 from awn.notifications.services import MAX_ATTEMPTS, backoff, notification_send
@@ -90,13 +91,23 @@ def test_a_transport_error_is_retried_with_backoff_then_fails_visibly(
     assert "421 service not available" in page.content.decode()
 
 
+def _claim(pk: int) -> Notification | None:
+    return claim_attempt(
+        Notification.objects.all(),
+        pk,
+        pending=NotificationStatus.PENDING,
+        now=timezone.now(),
+        lease_seconds=services.LEASE_SECONDS,
+    )
+
+
 def test_a_send_in_flight_is_not_taken_twice(world: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     ticket = world.ticket()
     _reply(world, ticket)  # the test's transaction never commits: the row waits, as after a crash
     row = Notification.objects.get(ticket_id=ticket.pk)
-    claimed = services._claim(row.pk)
+    claimed = _claim(row.pk)
     assert claimed is not None and claimed.attempts == 1
-    assert services._claim(row.pk) is None  # leased: a second worker (or a redelivery) skips it
+    assert _claim(row.pk) is None  # leased: a second worker (or a redelivery) skips it
     assert sweep() == 0
     Notification.objects.update(next_attempt_at=timezone.now())  # the lease ran out: the worker died mid-send
     assert sweep() == 1
