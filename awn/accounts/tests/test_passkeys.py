@@ -395,3 +395,18 @@ def test_a_staff_session_past_the_second_step_uses_the_page(world):
     client = _staff_client(world.agent)
     assert client.get("/accounts/security/").status_code == 200
     assert base64url_to_bytes(client.post("/accounts/security/passkeys/options/").json()["challenge"])
+
+
+def test_the_passkey_step_shares_the_code_throttle(world):
+    authenticator = SoftAuthenticator()
+    _registered(world.agent, authenticator)
+    for _ in range(mfa.ATTEMPTS):
+        options = passkeys.authentication_options(world.agent)
+        authenticator.origin = "https://phish.example"
+        _refused_with(world.agent, authenticator.get(options))
+    authenticator.origin = ORIGIN
+    options = passkeys.authentication_options(world.agent)
+    with pytest.raises(passkeys.ValidationError) as caught:
+        passkeys.authenticate(user=world.agent, credential=authenticator.get(options))
+    assert "Too many" in english(caught.value)
+    assert Passkey.objects.get().last_used_at is None
