@@ -40,6 +40,7 @@ AUDIENCE: tuple[tuple[str, int | str], ...] = (
     ("accounts/2fa/setup/", STAFF),
     ("accounts/2fa/", SIGN_IN_STEP),
     ("accounts/password/", SIGNED_IN),
+    ("accounts/security/", STAFF),  # a staff member's own second steps: authenticator app and passkeys
     ("accounts/", PUBLIC),
     ("i18n/", PUBLIC),
     ("api/v1/openapi.json", PUBLIC),

@@ -32,6 +32,10 @@ class AdminAction(models.TextChoices):
     TEAM_CHANGED = "team_changed", _("Changed a team")
     TWO_FACTOR_RESET = "two_factor_reset", _("Reset two-step sign-in")
     SETTINGS_CHANGED = "settings_changed", _("Changed the organization settings")
+    PASSKEY_ADDED = "passkey_added", _("Added a passkey")
+    PASSKEY_REMOVED = "passkey_removed", _("Removed a passkey")
+    PASSKEY_SIGN_IN = "passkey_sign_in", _("Signed in with a passkey")
+    PASSKEY_REFUSED = "passkey_refused", _("A passkey was refused")
 
 
 STAFF_ROLE_CHOICES = [(r.value, r.label) for r in (Role.AGENT, Role.SUPERVISOR, Role.ADMIN)]

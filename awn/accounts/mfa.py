@@ -25,7 +25,7 @@ from awn.core.ratelimit import allow
 
 from . import totp
 from .enums import STAFF_ROLES
-from .models import RecoveryCode, TotpDevice, User
+from .models import Passkey, RecoveryCode, TotpDevice, User
 
 RECOVERY_CODES = 10
 RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i: read aloud and typed by hand
@@ -88,6 +88,9 @@ def _new_recovery_code() -> str:
 def _throttle(user: User) -> None:
     if not allow(f"mfa:{user.pk}", limit=ATTEMPTS, window_seconds=ATTEMPT_WINDOW_SECONDS):
         raise ValidationError(_("Too many wrong codes. Wait five minutes, then try again."))
+
+
+throttle = _throttle  # the passkey step (passkeys.py) counts against the same budget as the codes
 
 
 @transaction.atomic
@@ -175,3 +178,4 @@ def disable(user: User) -> None:
     their next sign-in."""
     TotpDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
+    Passkey.objects.filter(user=user).delete()

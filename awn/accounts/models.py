@@ -169,6 +169,34 @@ class RecoveryCode(models.Model):
         indexes = [models.Index(fields=["user", "code_hash"])]
 
 
+class Passkey(models.Model):
+    """A staff member's WebAuthn credential (a passkey or a security key): a second step instead of a code from
+    the authenticator app (awn/accounts/passkeys.py). Only the public key is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="passkeys")
+    name = models.CharField(_("name"), max_length=64)
+    credential_id = models.CharField(max_length=1400, unique=True)  # base64url, as the browser sends it
+    public_key = models.BinaryField()  # COSE
+    # The authenticator's signature counter: a response whose count does not move past it is refused (a clone).
+    sign_count = models.BigIntegerField(default=0)
+    transports = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+
+class WebAuthnChallenge(models.Model):
+    """A challenge handed to the browser for one ceremony: used once (deleted when a response comes back, right
+    or wrong), and worthless after `expires_at`."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=16)  # "register" or "authenticate"
+    challenge = models.CharField(max_length=128, unique=True)  # base64url
+    expires_at = models.DateTimeField(db_index=True)
+
+
 RETENTION_KINDS = ("closed_tickets", "attachments", "chat_transcripts", "admin_audit")
 
 

@@ -29,6 +29,7 @@ from .models import (
     ApiToken,
     Invitation,
     OrganizationSettings,
+    Passkey,
     RecoveryCode,
     SignedInSession,
     Team,
@@ -570,10 +571,11 @@ def user_reactivate(*, actor: User, user: User, address: str | None = None) -> U
 
 @transaction.atomic
 def two_factor_reset(*, actor: User, user: User, address: str | None = None) -> None:
-    """A lost phone: the user's authenticator app and recovery codes are removed and their sessions end; they
+    """A lost phone: the user's authenticator app, recovery codes and passkeys are removed and their sessions end; they
     set up a new app at their next sign-in."""
     TotpDevice.objects.filter(user=user).delete()
     RecoveryCode.objects.filter(user=user).delete()
+    Passkey.objects.filter(user=user).delete()  # a lost laptop or key too: they start over from the app
     sessions_end(user=user)
     audit_record(actor=actor, action=AdminAction.TWO_FACTOR_RESET, target=user, address=address)
 

@@ -1,3 +1,4 @@
+import json
 from typing import Any
 
 from django.conf import settings
@@ -7,22 +8,24 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordChangeForm
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from awn.core.addresses import client_address
 from awn.core.errors import NotFound, ValidationError
 from awn.core.events import publish
 from awn.core.ratelimit import limit_posts
 
-from . import mfa, selectors, services, session_keys, totp
-from .decorators import current_user
+from . import mfa, passkeys, selectors, services, session_keys, totp
+from .decorators import current_user, staff_required
 from .events import UserSignedIn, UserSignedOut
 from .forms import AcceptInvitationForm
-from .models import User
+from .models import Passkey, RecoveryCode, User
 from .policies import is_staff_member
 from .session_keys import MFA_AT, PENDING
 from .throttle import login_failed, login_succeeded, seconds_to_wait
@@ -152,7 +155,8 @@ def mfa_verify(request: HttpRequest) -> HttpResponse:
                     % {"count": result.recovery_codes_left},
                 )
             return redirect(_next(request, pending))
-    return render(request, "accounts/mfa_verify.html", {"error": error}, status=400 if error else 200)
+    context = {"error": error, "passkey": passkeys.has_passkey(user)}
+    return render(request, "accounts/mfa_verify.html", context, status=400 if error else 200)
 
 
 @never_cache
@@ -265,3 +269,127 @@ def organization_logo(request: HttpRequest) -> FileResponse:
     response = FileResponse(row.logo.open("rb"), content_type=content_type)
     response["Cache-Control"] = "public, max-age=300"
     return response
+
+
+# --- passkeys (WebAuthn): the staff security page and the passkey at the second step ------------------------
+
+PASSKEY_BODY_MAX = 64 * 1024
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    if len(request.body) > PASSKEY_BODY_MAX:
+        raise ValidationError(_("The request is too large."))
+    try:
+        data = json.loads(request.body or b"{}")
+    except ValueError as exc:
+        raise ValidationError(_("The request is not valid.")) from exc
+    if not isinstance(data, dict):
+        raise ValidationError(_("The request is not valid."))
+    return data
+
+
+def _credential(data: dict[str, Any]) -> dict[str, Any]:
+    credential = data.get("credential")
+    if not isinstance(credential, dict):
+        raise ValidationError(_("The request is not valid."), field="credential")
+    return credential
+
+
+def _json_error(exc: ValidationError, status: int = 400) -> JsonResponse:
+    return JsonResponse({"error": str(exc.message), "field": exc.field}, status=status)
+
+
+@never_cache
+@staff_required()
+def security(request: HttpRequest) -> HttpResponse:
+    """A staff member's second steps: the authenticator app, recovery codes left, and their passkeys."""
+    user = current_user(request)
+    context = {
+        "totp_on": mfa.confirmed_device(user) is not None,
+        "recovery_left": RecoveryCode.objects.filter(user=user, used_at__isnull=True).count(),
+        "passkeys": passkeys.user_passkeys(user),
+        "passkeys_max": passkeys.MAX_PASSKEYS,
+    }
+    return render(request, "accounts/security.html", context)
+
+
+@never_cache
+@require_POST
+@staff_required()
+@limit_posts("passkey-options", limit=30, window_seconds=600)
+def passkey_register_options(request: HttpRequest) -> JsonResponse:
+    return JsonResponse(passkeys.registration_options(current_user(request)))
+
+
+@never_cache
+@require_POST
+@staff_required()
+@limit_posts("passkey-register", limit=20, window_seconds=600)
+def passkey_register(request: HttpRequest) -> JsonResponse:
+    """The browser's answer to the registration options, with the name the staff member chose."""
+    user = current_user(request)
+    try:
+        data = _json_body(request)
+        passkey = passkeys.register(
+            user=user,
+            name=str(data.get("name") or ""),
+            credential=_credential(data),
+            address=client_address(request),
+        )
+    except ValidationError as exc:
+        return _json_error(exc)
+    messages.success(request, _("The passkey “%(name)s” is added.") % {"name": passkey.name})
+    return JsonResponse({"id": passkey.pk, "name": passkey.name, "redirect": reverse("security")}, status=201)
+
+
+@never_cache
+@require_POST
+@staff_required()
+def passkey_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove one of one's own passkeys; another person's answers 404."""
+    user = current_user(request)
+    passkey = Passkey.objects.filter(user=user, pk=pk).first()
+    if passkey is None:
+        raise Http404()
+    passkeys.remove(user=user, passkey=passkey, address=client_address(request))
+    messages.success(request, _("The passkey “%(name)s” is removed.") % {"name": passkey.name})
+    return redirect("security")
+
+
+def _pending_or_refusal(request: HttpRequest) -> tuple[User | None, dict[str, Any], JsonResponse | None]:
+    user, pending = _pending(request)
+    if user is None:
+        refusal = JsonResponse({"error": str(_("Sign in again.")), "redirect": reverse("login")}, status=403)
+        return None, {}, refusal
+    return user, pending, None
+
+
+@never_cache
+@require_POST
+@limit_posts("passkey-step-options", limit=30, window_seconds=600)
+def mfa_passkey_options(request: HttpRequest) -> JsonResponse:
+    """The second step with a passkey: the options for navigator.credentials.get() (a pending sign-in only)."""
+    user, _pending_data, refusal = _pending_or_refusal(request)
+    if refusal is not None or user is None:
+        return refusal or JsonResponse({}, status=403)
+    try:
+        return JsonResponse(passkeys.authentication_options(user))
+    except ValidationError as exc:
+        return _json_error(exc)
+
+
+@never_cache
+@require_POST
+def mfa_passkey(request: HttpRequest) -> JsonResponse:
+    """The passkey's answer: checked, then the sign-in completes as with a code."""
+    user, pending, refusal = _pending_or_refusal(request)
+    if refusal is not None or user is None:
+        return refusal or JsonResponse({}, status=403)
+    try:
+        passkeys.authenticate(
+            user=user, credential=_credential(_json_body(request)), address=client_address(request)
+        )
+    except ValidationError as exc:
+        return _json_error(exc)
+    complete_sign_in(request, user, pending.get("backend") or None, second_factor=True)
+    return JsonResponse({"redirect": _next(request, pending)})

@@ -231,7 +231,11 @@ def merge_contact(request: HttpRequest, contact_id: int, payload: ContactMergeIn
 def push_event(request: HttpRequest, payload: ExternalEventIn) -> Status[dict[str, Any]]:
     """Idempotent by `event_id`: the first delivery answers 201 `{"created": true}`, any repeat 200
     `{"created": false}` and changes nothing. The event is attached to the contact with `national_id` (if
-    known) and shows on their timeline. Only users with the admin role (the integration's token) may push."""
+    known) and shows on their timeline. Only users with the admin role (the integration's token) may push.
+
+    `guardian_linked` / `guardian_unlinked` with `data.parent_national_id` (or `national_id`) and
+    `data.student_national_id` also create (verified, active) or revoke the parent's link to the student; a bad or
+    unknown id answers 400 with the field, and nothing is written."""
     user = cast(User, request.user)
     if not (user.is_active and user.role == Role.ADMIN):
         raise PermissionDenied()

@@ -36,4 +36,6 @@ EXTERNAL_EVENT_LABELS = {
     "otp_failed": _("Verification code failed"),
     "enrollment_submitted": _("Enrollment submitted"),
     "transfer_submitted": _("Transfer request submitted"),
+    "guardian_linked": _("Guardian linked to the student"),
+    "guardian_unlinked": _("Guardian unlinked from the student"),
 }

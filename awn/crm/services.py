@@ -22,7 +22,7 @@ from awn.privacy.services import erasure_record
 from awn.search import services as search
 from awn.search.enums import Kind as SearchKind
 
-from .enums import ORGANIZATION_RELATIONS, PERSON_RELATIONS, ContactType, OrganizationKind
+from .enums import ORGANIZATION_RELATIONS, PERSON_RELATIONS, ContactType, OrganizationKind, RelationKind
 from .events import ContactErased, ContactMerged
 from .models import Contact, ExternalEvent, Organization, Relation
 from .validators import clean_email, clean_national_id, clean_phone
@@ -195,6 +195,80 @@ def relation_revoke(relation: Relation) -> Relation:
     return relation
 
 
+# Events of the education system that change a guardian link (issue 15): a parent and a student, by national id.
+GUARDIAN_LINKED = "guardian_linked"
+GUARDIAN_UNLINKED = "guardian_unlinked"
+GUARDIAN_EVENTS = frozenset({GUARDIAN_LINKED, GUARDIAN_UNLINKED})
+
+
+def _person_by_national_id(value: Any, *, field: str, missing: Any, unknown: Any) -> Contact:
+    """The one current contact with this national id; a bad or unknown id is a 400 naming `field`."""
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(missing, field=field)
+    try:
+        national_id = clean_national_id(value)
+    except ValidationError as exc:
+        raise ValidationError(exc.message, field=field) from exc
+    contact = Contact.objects.filter(national_id=national_id, merged_into__isnull=True).first()
+    if contact is None:
+        raise ValidationError(unknown, field=field)
+    return contact
+
+
+def _guardian_pair(national_id: str, payload: dict[str, Any]) -> tuple[Contact, Contact]:
+    """(parent, student) of a guardian event: `data.parent_national_id` (or the event's `national_id`) and
+    `data.student_national_id`. Both must be valid ids of known contacts, and two different people."""
+    parent_raw = payload.get("parent_national_id", national_id) or national_id
+    parent = _person_by_national_id(
+        parent_raw,
+        field="data.parent_national_id",
+        missing=_("The parent's national id is required (data.parent_national_id)."),
+        unknown=_("No contact has the parent's national id."),
+    )
+    student = _person_by_national_id(
+        payload.get("student_national_id"),
+        field="data.student_national_id",
+        missing=_("The student's national id is required (data.student_national_id)."),
+        unknown=_("No contact has the student's national id."),
+    )
+    if national_id and parent.national_id != national_id:
+        raise ValidationError(
+            _("national_id and data.parent_national_id name two different people."), field="national_id"
+        )
+    if parent.pk == student.pk:
+        raise ValidationError(
+            _("The parent and the student must be two different people."), field="data.student_national_id"
+        )
+    return parent, student
+
+
+def _guardian_link_apply(event_type: str, parent: Contact, student: Contact, at: datetime) -> None:
+    """Link (verified, active) or revoke, from the education system's word. An event older than the link's last
+    change (`at` before it) is kept on the timeline but changes nothing: deliveries out of order do not undo a
+    newer decision. Repeats change nothing either."""
+    relation = (
+        Relation.objects.select_for_update()
+        .filter(kind=RelationKind.PARENT_OF, contact=parent, other_contact=student)
+        .first()
+    )
+    if event_type == GUARDIAN_LINKED:
+        if relation is None:
+            Relation.objects.create(
+                kind=RelationKind.PARENT_OF, contact=parent, other_contact=student, verified_at=at
+            )
+        elif not relation.is_active_link and not (relation.revoked_at and at < relation.revoked_at):
+            relation.verified_at = at
+            relation.revoked_at = None
+            relation.save(update_fields=["verified_at", "revoked_at", "updated_at"])
+        return
+    if relation is None or relation.revoked_at is not None:
+        return
+    if relation.verified_at is not None and at < relation.verified_at:
+        return
+    relation.revoked_at = at
+    relation.save(update_fields=["revoked_at", "updated_at"])
+
+
 def external_event_record(
     *,
     event_id: str,
@@ -208,7 +282,10 @@ def external_event_record(
 ) -> tuple[ExternalEvent, bool]:
     """Store an event from the education system once; a repeat of the same (source, event_id) is a no-op.
 
-    Returns (event, created).
+    `guardian_linked` / `guardian_unlinked` (data: `parent_national_id`, `student_national_id`) also create or
+    revoke the parent's link to the student, in the same transaction: the link is verified and active, or revoked
+    (the guardian sees nothing more of the child from their next request). Bad or unknown ids: refused, nothing
+    written. Returns (event, created).
     """
     event_id = (event_id or "").strip()
     if not event_id or len(event_id) > 128:
@@ -220,8 +297,14 @@ def external_event_record(
     if existing:
         return existing, False
     national_id = clean_national_id(national_id) if national_id else ""
+    payload = payload or {}
+    pair = _guardian_pair(national_id, payload) if event_type in GUARDIAN_EVENTS else None
+    if pair is not None and contact is None:
+        contact = pair[0]
+        national_id = national_id or pair[0].national_id
     if contact is None and national_id:
         contact = Contact.objects.filter(national_id=national_id, merged_into__isnull=True).first()
+    occurred_at = occurred_at or timezone.now()
     try:
         with transaction.atomic():
             event = ExternalEvent.objects.create(
@@ -230,13 +313,18 @@ def external_event_record(
                 event_type=event_type,
                 contact=contact,
                 national_id=national_id,
-                occurred_at=occurred_at or timezone.now(),
+                occurred_at=occurred_at,
                 reason=(reason or "")[:200],
-                payload=payload or {},
+                payload=payload,
             )
+            if pair is not None:
+                _guardian_link_apply(event_type, *pair, at=occurred_at)
     except IntegrityError:
         # A concurrent delivery of the same event won the race.
-        return ExternalEvent.objects.get(source=source, event_id=event_id), False
+        winner = ExternalEvent.objects.filter(source=source, event_id=event_id).first()
+        if winner is None:
+            raise
+        return winner, False
     return event, True
 
 
