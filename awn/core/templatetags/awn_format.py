@@ -28,7 +28,7 @@ def when(value: datetime | date | None, fmt: str = "Y-m-d H:i") -> SafeString | 
     if not value:
         return ""
     return format_html(
-        '<time datetime="{}"><bdi dir="ltr">{}</bdi> <span class="awn-hijri">· <bdi>{}</bdi></span></time>',
+        '<time class="awn-when" datetime="{}"><bdi dir="ltr">{}</bdi> <span class="awn-hijri">· <bdi>{}</bdi></span></time>',
         value.isoformat(),
         formatting.gregorian(value, fmt),
         formatting.hijri(value),
