@@ -82,6 +82,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     # Staff sessions: two-factor required, idle and absolute limits (awn/accounts/middleware.py).
     "awn.accounts.middleware.StaffSessionMiddleware",
+    # The reader's digits, Latin or Arabic-Indic, for the formatting layer (awn/core/formatting.py).
+    "awn.core.middleware.DigitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "awn.core.middleware.ContentSecurityPolicyMiddleware",
 ]
@@ -290,6 +292,8 @@ else:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "awn.realtime.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 1000}}
     }
+# Digits when the reader chose none, by language (DESIGN.md: Latin by default, Arabic-Indic as a preference).
+AWN_DEFAULT_DIGITS = {"ar": "latin", "en": "latin"}
 # Sites allowed to embed the chat widget (full origins: https://noor.example.sa), for its HTTP calls (CORS) and
 # the visitor's WebSocket. The deployment's own hosts are always allowed.
 # The address customers open Awn at, for links sent outside a request (survey links in emails and messages).

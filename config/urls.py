@@ -20,6 +20,7 @@ urlpatterns = [
     path("", account_views.home, name="home"),
     path("accounts/", include("awn.accounts.urls")),
     path("i18n/setlang/", set_language, name="set_language"),
+    path("i18n/digits/", account_views.set_digits, name="set_digits"),
     path("api/v1/", api.urls),
     path("api/docs", RedirectView.as_view(url="/api/v1/docs", permanent=False), name="api-docs"),
     path("portal/kb/", include("awn.knowledge.urls")),

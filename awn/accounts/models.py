@@ -8,6 +8,7 @@ from django.db import models
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
+from awn.core.formatting import Digits
 from awn.core.models import TimeStampedModel
 
 from .enums import STAFF_ROLES, AdminAction, Role, TeamKind, TokenScope
@@ -39,6 +40,9 @@ class User(AbstractUser):
         Team, verbose_name=_("team"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
     preferred_language = models.CharField(_("language"), max_length=8, default="ar")
+    # Latin (012) or Arabic-Indic (٠١٢) digits in what Awn prints for this user; "" is the language's default
+    # (awn/core/formatting.py, DigitsMiddleware).
+    digits = models.CharField(_("digits"), max_length=8, choices=Digits.choices, blank=True, default="")
     # Bumped to end every session of the user at once (sign-out everywhere, deactivation, a change of role): it
     # is part of the session's auth hash, so a session signed before the bump is refused on its next request,
     # whichever session backend keeps it (services.sessions_end).

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from awn.core.errors import DomainError, NotFound, ValidationError
+from awn.core.formatting import Digits
 
 from .enums import STAFF_ROLES, AdminAction, Role, TeamKind, TokenScope
 from .models import (
@@ -68,6 +69,15 @@ def user_create(
     user.is_staff = role == Role.ADMIN
     user.save()
     return user
+
+
+def user_digits_set(*, user: User, choice: str) -> None:
+    """Store the user's digits (Latin or Arabic-Indic, "" for the language's default) for every page and email."""
+    if choice not in ("", *Digits.values):
+        raise ValidationError(_("Choose Latin or Arabic-Indic digits."), field="digits")
+    if user.digits != choice:
+        user.digits = choice
+        user.save(update_fields=["digits"])
 
 
 def team_create(*, name: str, kind: str, categories: list[str] | None = None) -> Team:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from awn.core import formatting
 from awn.core.addresses import client_address
 from awn.core.errors import NotFound, ValidationError
 from awn.core.events import publish
@@ -29,6 +30,30 @@ from .models import Passkey, RecoveryCode, User
 from .policies import is_staff_member
 from .session_keys import MFA_AT, PENDING
 from .throttle import login_failed, login_succeeded, seconds_to_wait
+
+
+@require_POST
+def set_digits(request: HttpRequest) -> HttpResponse:
+    """Latin (012) or Arabic-Indic (٠١٢) digits, like Django's set_language: kept on a signed-in user (staff and
+    customers alike) and in a cookie for everyone, so a portal visitor's choice holds before signing in."""
+    choice = request.POST.get("digits", "")
+    if choice not in formatting.Digits.values:
+        choice = ""
+    if request.user.is_authenticated:
+        services.user_digits_set(user=request.user, choice=choice)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = "/"
+    response = redirect(target)
+    if choice:
+        response.set_cookie(
+            formatting.DIGITS_COOKIE, choice, max_age=365 * 86400, samesite="Lax", secure=request.is_secure()
+        )
+    else:
+        response.delete_cookie(formatting.DIGITS_COOKIE)
+    return response
 
 
 @login_required

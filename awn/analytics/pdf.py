@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, get_language_bidi
 from django.utils.translation import gettext as _
 
+from awn.core import formatting
 from awn.core.text.arabic import without_diacritics
 
 from .reports import (
@@ -37,11 +38,13 @@ def cell_text(value: Any, kind: str) -> str:
     if kind == "share":
         return share_text(value)
     if isinstance(value, datetime):
-        return value.astimezone(REPORT_TZ).strftime("%Y-%m-%d %H:%M")
+        return formatting.digits(value.astimezone(REPORT_TZ).strftime("%Y-%m-%d %H:%M"))
     if isinstance(value, date):
-        return value.isoformat()
+        return formatting.digits(value.isoformat())
     if kind == "float":
-        return f"{value:.2f}"
+        return formatting.number(value, 2)
+    if kind == "int":
+        return formatting.number(value)
     return str(value)
 
 

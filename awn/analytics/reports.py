@@ -11,9 +11,9 @@ from typing import Any
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from hijridate import Gregorian
 
 from awn.accounts.enums import TeamKind
+from awn.core import formatting
 from awn.core.channels import ChoiceSet
 from awn.tickets.enums import Category, Channel, Status
 
@@ -44,12 +44,8 @@ def weekday_name(iso: int) -> str:
 
 
 def hijri(day: date) -> str:
-    """ "1448-05-11" (Umm al-Qura), "" outside the tables."""
-    try:
-        h = Gregorian(day.year, day.month, day.day).to_hijri()
-    except (OverflowError, ValueError):
-        return ""
-    return f"{h.year:04d}-{h.month:02d}-{h.day:02d}"
+    """The Umm al-Qura date in the one format of awn.core.formatting: «11 جمادى الأولى 1448هـ»; "" outside."""
+    return formatting.hijri(day)
 
 
 def duration_text(seconds: float | None) -> str:
@@ -57,16 +53,18 @@ def duration_text(seconds: float | None) -> str:
         return "—"
     s = round(seconds)
     if s < 60:
-        return _("%(n)d s") % {"n": s}
-    if s < 3600:
-        return _("%(n)d min") % {"n": s // 60}
-    if s < 86400:
-        return _("%(h)d h %(m)d min") % {"h": s // 3600, "m": s % 3600 // 60}
-    return _("%(d)d d %(h)d h") % {"d": s // 86400, "h": s % 86400 // 3600}
+        text = _("%(n)d s") % {"n": s}
+    elif s < 3600:
+        text = _("%(n)d min") % {"n": s // 60}
+    elif s < 86400:
+        text = _("%(h)d h %(m)d min") % {"h": s // 3600, "m": s % 3600 // 60}
+    else:
+        text = _("%(d)d d %(h)d h") % {"d": s // 86400, "h": s % 86400 // 3600}
+    return formatting.digits(text)  # compact, for tables; in the reader's digits like every figure
 
 
 def share_text(share: float | None) -> str:
-    return "—" if share is None else f"{share * 100:.1f}%"
+    return formatting.percent(share, 1)
 
 
 @dataclass
@@ -373,6 +371,9 @@ def tickets_table(facts: list[TicketFact], identities: dict[int, tuple[str, str]
         [
             Column(_("Ticket")),
             Column(_("Created"), "datetime"),
+            Column(
+                _("Created (Hijri)")
+            ),  # beside the Gregorian date, in the one format (awn.core.formatting)
             Column(_("Channel")),
             Column(_("Category")),
             Column(_("Status")),
@@ -393,6 +394,7 @@ def tickets_table(facts: list[TicketFact], identities: dict[int, tuple[str, str]
             [
                 f"AWN-{f.ticket_id:06d}",
                 f.created_at,
+                formatting.hijri(f.created_at),
                 str(labels.get(f.channel, f.channel)),
                 str(labels.get(f.category, f.category)),
                 str(labels.get(f.status, f.status)),

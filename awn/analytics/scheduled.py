@@ -21,6 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from awn.accounts.models import User
+from awn.core import formatting
 from awn.core.leases import attempt_failed, claim_attempt
 
 from .enums import DeliveryStatus, ReportFrequency
@@ -100,9 +101,12 @@ def build_message(delivery: ReportDelivery) -> EmailMessage:
         end=delivery.period_end,
         team=str(sub.team_id) if sub.team_id is not None else "",
     )
-    with translation.override(sub.language):
+    # In the subscriber's language and the owner's digits (the layer of awn.core.formatting, as on the pages).
+    with translation.override(sub.language), formatting.override_digits(owner.digits):
         report = build_report(flt, only_team_id=restricted_team_id(owner), by=sub.by)
-        period = f"{delivery.period_start.isoformat()} – {delivery.period_end.isoformat()}"
+        period = (
+            f"{formatting.gregorian(delivery.period_start)} – {formatting.gregorian(delivery.period_end)}"
+        )
         kind = _("weekly") if sub.frequency == ReportFrequency.WEEKLY else _("monthly")
         subject = _("Awn — %(kind)s report, %(period)s") % {"kind": kind, "period": period}
         body = _(

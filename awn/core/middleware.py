@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.deprecation import MiddlewareMixin
 
+from awn.core import formatting
 from awn.core.text.bidi import reveal_bidi_controls_utf8
 
 
@@ -40,3 +43,27 @@ class ContentSecurityPolicyMiddleware(MiddlewareMixin):
         if policy and "Content-Security-Policy" not in response:
             response["Content-Security-Policy"] = policy
         return response
+
+
+class DigitsMiddleware:
+    """The reader's digits (Latin or Arabic-Indic) for everything the formatting layer prints in this request: a
+    signed-in user's stored choice, else the `awn_digits` cookie the portal sets, else the language's default."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponseBase]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponseBase:
+        token = formatting.activate_digits(reader_digits(request))
+        try:
+            return self.get_response(request)
+        finally:
+            formatting.deactivate_digits(token)
+
+
+def reader_digits(request: HttpRequest) -> str:
+    """ "latin" or "arabic" when the reader chose, "" for the language's default."""
+    user = getattr(request, "user", None)
+    chosen = getattr(user, "digits", "") if user is not None and user.is_authenticated else ""
+    if not chosen:
+        chosen = request.COOKIES.get(formatting.DIGITS_COOKIE, "")
+    return chosen if chosen in formatting.Digits.values else ""

@@ -6,7 +6,7 @@ Deterministic (seeded random) so screenshots and tests see the same world. Every
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.db import transaction
@@ -19,8 +19,8 @@ from awn.crm.enums import ContactType, OrganizationKind, RelationKind
 from awn.crm.models import Contact, Organization
 from awn.crm.services import contact_create, external_event_record, organization_create, relation_add
 from awn.crm.validators import national_id_from_seed
-from awn.tickets.enums import Category, Channel, MessageKind, Priority, Status
-from awn.tickets.models import CannedResponse, Ticket
+from awn.tickets.enums import Category, Channel, Direction, MessageKind, Priority, Status
+from awn.tickets.models import AuditEntry, CannedResponse, Message, Ticket
 from awn.tickets.services import ticket_add_message, ticket_create, ticket_update
 
 DEMO_PASSWORD = "awn-demo-2026"  # noqa: S105 - demo only, printed by `bin/awn up`
@@ -308,9 +308,46 @@ def _seed_tickets(
                 _move_to(ticket, target_status, agent)
         elif index % 2 == 0:
             ticket_update(ticket=ticket, actor=staff["supervisor"], changes={"team": team.pk})
-        created = now - timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 1440))
-        Ticket.objects.filter(pk=ticket.pk).update(created_at=created)
+        created = now - timedelta(days=rng.randint(0, 60), minutes=rng.randint(30, 1440))
+        _spread_in_time(rng, ticket, created, now)
     return count
+
+
+def _spread_in_time(rng: random.Random, ticket: Ticket, created: datetime, now: datetime) -> None:
+    """Date the ticket's life like a real one: opened at `created`, then each message and change minutes to hours
+    after the one before, in the order they happened, all before `now`; "last updated" is its last event, so no
+    message predates its ticket and the rows of the queue do not all share one time (issue 13, defect 8)."""
+    messages = list(Message.objects.filter(ticket_id=ticket.pk).order_by("created_at", "id"))
+    entries = list(AuditEntry.objects.filter(ticket_id=ticket.pk).order_by("created_at", "id"))
+    timeline: list[Message | AuditEntry] = sorted([*messages, *entries], key=lambda row: row.created_at)
+    gaps = [timedelta(0)] + [timedelta(minutes=rng.randint(3, 360)) for _row in timeline[1:]]
+    room = (now - timedelta(minutes=5)) - created
+    total = sum(gaps, timedelta(0))
+    scale = min(1.0, room / total) if total else 1.0
+    at = created
+    stamps: dict[tuple[str, int], datetime] = {}
+    for row, gap in zip(timeline, gaps, strict=True):
+        at += gap * scale
+        stamps[(type(row).__name__, row.pk)] = at
+    for message in messages:
+        Message.objects.filter(pk=message.pk).update(created_at=stamps[("Message", message.pk)])
+    for entry in entries:
+        AuditEntry.objects.filter(pk=entry.pk).update(created_at=stamps[("AuditEntry", entry.pk)])
+    message_times = [stamps[("Message", m.pk)] for m in messages]
+    replies = [
+        stamps[("Message", m.pk)]
+        for m in messages
+        if m.direction == Direction.OUTBOUND and m.kind == MessageKind.REPLY
+    ]
+    ticket.refresh_from_db(fields=["first_response_at", "resolved_at", "closed_at"])
+    Ticket.objects.filter(pk=ticket.pk).update(
+        created_at=created,
+        updated_at=at,
+        last_message_at=max(message_times, default=created),
+        first_response_at=min(replies) if replies and ticket.first_response_at else ticket.first_response_at,
+        resolved_at=at if ticket.resolved_at else None,
+        closed_at=at if ticket.closed_at else None,
+    )
 
 
 def _move_to(ticket: Ticket, status: str, agent: User) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from awn.core import formatting
 from awn.core.channels import REPLIES, InboxKind
 from awn.crm.events import ContactErased
 from awn.tickets.enums import Channel, Status
@@ -19,6 +20,12 @@ from .services import notification_enqueue, notifications_erase_contact
 
 def _requester_email(ticket: Ticket) -> tuple[str, str]:
     return ticket.requester.email, ticket.requester.language or "ar"
+
+
+def _requester_digits(ticket: Ticket) -> str:
+    """The digits the requester chose in the portal (kept on their user), "" for their language's default."""
+    user = ticket.requester.user
+    return user.digits if user is not None else ""
 
 
 def on_reply_sent(event: ReplySent) -> None:
@@ -44,12 +51,16 @@ def on_reply_sent(event: ReplySent) -> None:
 def on_status_changed(event: TicketStatusChanged) -> None:
     if event.new_status != Status.RESOLVED or not event.notify_requester:
         return  # not resolved, or the requester is told otherwise (an incident's resolution broadcast)
-    ticket = Ticket.objects.select_related("requester").get(pk=event.ticket_id)
+    ticket = Ticket.objects.select_related("requester__user").get(pk=event.ticket_id)
     email, language = _requester_email(ticket)
-    with translation.override(language):
+    with translation.override(language), formatting.override_digits(_requester_digits(ticket)):
         subject = _("[%(ref)s] Your ticket was resolved") % {"ref": ticket.reference}
         body = _("Your ticket “%(subject)s” was resolved. Please rate our help from the portal.") % {
             "subject": ticket.subject
+        }
+        body += "\n\n" + _("Opened: %(opened)s\nResolved: %(resolved)s") % {
+            "opened": formatting.moment(ticket.created_at),
+            "resolved": formatting.moment(event.occurred_at),
         }
     notification_enqueue(
         dedupe_key=f"resolved:{ticket.pk}:{event.occurred_at.isoformat()}",

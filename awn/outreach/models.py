@@ -108,6 +108,24 @@ class Recipient(FastChoiceDisplayMixin, models.Model):
             models.Index(fields=["channel", "sent_at"], name="outreach_channel_sent"),
         ]
 
+    @property
+    def channel_label(self) -> str:
+        """The channel in the reader's words, never its code (issue 13, defect 8)."""
+        from awn.tickets.enums import Channel
+
+        return Channel.label(self.channel)
+
+    @property
+    def delivery_label(self) -> str:
+        """The channel's delivery status in the reader's words ("" before any)."""
+        from awn.connectors.enums import DeliveryStatus
+
+        return (
+            str(DeliveryStatus(self.delivery).label)
+            if self.delivery in DeliveryStatus.values
+            else self.delivery
+        )
+
 
 class OptOut(models.Model):
     """A person who asked to receive no more outreach: respected by every campaign queued or sending after it,

@@ -18,6 +18,8 @@ from html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from awn.core.formatting import digits
+
 from . import clocks
 from .business_time import RIYADH, Calendar, business_seconds_between
 from .enums import RUNNING_STATES, ClockState, Metric
@@ -164,8 +166,8 @@ def duration_text(seconds: int) -> str:
     minutes = max(0, seconds) // 60
     hours, minutes = divmod(minutes, 60)
     if hours:
-        return _("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes}
-    return _("%(minutes)d min") % {"minutes": minutes}
+        return digits(_("%(hours)d h %(minutes)02d min") % {"hours": hours, "minutes": minutes})
+    return digits(_("%(minutes)d min") % {"minutes": minutes})
 
 
 def badge_text(badge: DueBadge) -> str:
@@ -177,7 +179,7 @@ def badge_text(badge: DueBadge) -> str:
 def badge_html(badge: DueBadge | None) -> SafeString:
     if badge is None:
         return mark_safe('<span class="text-secondary">—</span>')
-    local = badge.due_at.astimezone(RIYADH).strftime("%Y-%m-%d %H:%M")
+    local = digits(badge.due_at.astimezone(RIYADH).strftime("%Y-%m-%d %H:%M"))
     title = escape(f"{Metric(badge.metric).label} · {local}")
     return mark_safe(  # noqa: S308 - every interpolated value is escaped or a constant
         f'<span class="badge {badge.css_class}" data-testid="due-badge" data-state="{badge.state}" '

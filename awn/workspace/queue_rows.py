@@ -1,7 +1,7 @@
 """The queue table's rows, rendered in Python.
 
 The queue is the page agents load most. Through the template engine its 25 rows cost ~35 ms of CPU (some 300
-node renders and translations a page); here, labels are translated and escaped once per language, Hijri titles
+node renders and translations a page); here, labels are translated and escaped once per language, Hijri dates
 once per day, and each row is one string format, with every user-supplied value escaped.
 """
 
@@ -18,7 +18,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from awn.core.formatting import hijri
+from awn.core.formatting import Digits, active_digits, digits, hijri
 from awn.sla.badges import badge_html, due_badges
 from awn.tickets.enums import Category, Channel, Priority, Status
 from awn.tickets.selectors import QueueRow
@@ -63,20 +63,24 @@ def _labels() -> tuple[_Labels, _Labels, _Labels, _Labels]:
 
 
 @lru_cache(maxsize=8192)
-def _hijri_title(day: date, template: str) -> str:
-    """The escaped title of a date: "Hijri: 1448-05-21" (translated), or "" outside the calendar's range."""
+def _hijri_beside(day: date, language: str, reader_digits: str) -> str:
+    """The Hijri date shown beside the Gregorian one as `{% when %}` shows it, « · 1 شوال 1448هـ» ("" out of the
+    calendar's range), escaped; computed once per day, language and digits (the arguments are the cache key)."""
     hijri_date = hijri(day)
-    return escape(template % {"date": hijri_date}) if hijri_date else ""
+    return f' <span class="awn-hijri">· <bdi>{escape(hijri_date)}</bdi></span>' if hijri_date else ""
 
 
-def _when(value: datetime | None, hijri_title: str, zone: tzinfo) -> str:
+def _when(value: datetime | None, zone: tzinfo, language: str, reader_digits: str) -> str:
     if not value:
         return ""
     local = value.astimezone(zone) if value.tzinfo is not None else value
     # str() of a datetime starts "YYYY-MM-DD HH:MM" (the year always four digits): the shown text, cheaply.
+    shown = str(local)[:16]
+    if reader_digits == Digits.ARABIC_INDIC:
+        shown = digits(shown)
     return (
-        f'<time datetime="{value.isoformat()}" title="{_hijri_title(local.date(), hijri_title)}">'
-        f'<bdi dir="ltr">{str(local)[:16]}</bdi></time>'
+        f'<time class="awn-when" datetime="{value.isoformat()}"><bdi dir="ltr">{shown}</bdi>'
+        f"{_hijri_beside(local.date(), language, reader_digits)}</time>"
     )
 
 
@@ -89,7 +93,7 @@ def render_queue_rows(tickets: Iterable[QueueRow]) -> SafeString:
     url_prefix = reverse("workspace:ticket", args=[0]).removesuffix("0/")
     select_label = escape(_("Select %(ref)s"))  # a reference (AWN-000123) has nothing to escape
     unassigned = f'<span class="text-secondary">{escape(_("Unassigned"))}</span>'
-    hijri_title = _("Hijri: %(date)s")
+    language, reader_digits = get_language() or "", active_digits()
     zone = timezone.get_current_timezone()  # once a page, not twice a row (a thread-local lookup each time)
     rows = []
     for ticket in tickets:
@@ -114,8 +118,8 @@ def render_queue_rows(tickets: Iterable[QueueRow]) -> SafeString:
                 assignee=f'<span dir="auto">{escape(assignee)}</span>'
                 if assignee is not None
                 else unassigned,
-                created=_when(ticket.created_at, hijri_title, zone),
-                updated=_when(ticket.updated_at, hijri_title, zone),
+                created=_when(ticket.created_at, zone, language, reader_digits),
+                updated=_when(ticket.updated_at, zone, language, reader_digits),
             )
         )
     return mark_safe("".join(rows))  # noqa: S308 - every interpolated user value is escaped above

@@ -99,7 +99,7 @@ def test_national_ids_are_masked_unless_an_administrator_asks(
     )
     assert full_id not in masked and world.parent.name in masked
     rows = list(csv.reader(io.StringIO(masked)))
-    assert rows[1][6] and rows[1][6] != full_id and rows[1][6][-2:] == full_id[-2:]
+    assert rows[1][7] and rows[1][7] != full_id and rows[1][7][-2:] == full_id[-2:]
     with caplog.at_level(logging.INFO, logger="awn.analytics.exports"):
         plain = export(world.client_for(world.admin), "tickets", "csv", unmask="1").content.decode(
             "utf-8-sig"
@@ -118,8 +118,31 @@ def test_a_name_that_looks_like_a_formula_stays_text(world: Any) -> None:
     ticket_add_message(ticket=ticket, body="تم", actor=world.agent)
     client = world.client_for(world.supervisor)
     rows = list(csv.reader(io.StringIO(export(client, "tickets", "csv").content.decode("utf-8-sig"))))
-    assert rows[1][5].startswith("'=")
+    assert rows[1][6].startswith("'=")  # the requester, after the created date and its Hijri date
     sheet = load_workbook(io.BytesIO(export(client, "tickets", "xlsx").content)).active
     assert sheet is not None
-    cell = sheet["F2"]
+    cell = sheet["G2"]
     assert cell.data_type == "s" and str(cell.value).startswith("'=")
+
+
+@pytest.mark.django_db
+def test_the_tickets_csv_has_the_hijri_date_beside_the_gregorian_one(world: Any) -> None:
+    """Issue 13, defect 8: an export cell in the one format of awn.core.formatting, beside a machine-readable date."""
+    from datetime import UTC
+
+    from awn.analytics.models import TicketFact
+
+    ticket = world.ticket()
+    TicketFact.objects.filter(ticket_id=ticket.pk).update(created_at=datetime(2027, 3, 9, 6, 0, tzinfo=UTC))
+    client = world.client_for(world.supervisor)
+    rows = list(
+        csv.reader(
+            io.StringIO(
+                export(client, "tickets", "csv", start="2027-03-01", end="2027-03-31").content.decode(
+                    "utf-8-sig"
+                )
+            )
+        )
+    )
+    assert rows[0][1:3] == ["تاريخ الإنشاء", "تاريخ الإنشاء (هجري)"]
+    assert rows[1][1] == "2027-03-09 09:00:00" and rows[1][2] == "1 شوال 1448هـ"

@@ -1,13 +1,12 @@
 """Template side of awn.core.formatting: `{% load awn_format %}` then `{{ x|number:1 }}`, `{{ share|percent }}`,
-`{{ seconds|duration }}`, `{{ day|hijri }}` and `{% when moment %}` (Gregorian with the Hijri date beside it)."""
+`{{ seconds|duration }}`, `{{ day|hijri }}`, `{{ moment|gregorian:"Y-m-d" }}`, `{{ figure|digits }}` and
+`{% when moment %}` (Gregorian with the Hijri date beside it), all in the reader's digits (Latin or Arabic-Indic)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
 from django import template
-from django.utils import timezone
-from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
@@ -19,6 +18,8 @@ register.filter("number", formatting.number)
 register.filter("percent", formatting.percent)
 register.filter("duration", formatting.duration)
 register.filter("hijri", formatting.hijri)
+register.filter("gregorian", formatting.gregorian)
+register.filter("digits", formatting.digits)
 
 
 @register.simple_tag
@@ -26,10 +27,15 @@ def when(value: datetime | date | None, fmt: str = "Y-m-d H:i") -> SafeString | 
     """`<time>` with the Gregorian date left-to-right and the Hijri date beside it (not only as a tooltip)."""
     if not value:
         return ""
-    local = timezone.localtime(value) if isinstance(value, datetime) and timezone.is_aware(value) else value
     return format_html(
-        '<time datetime="{}"><bdi dir="ltr">{}</bdi> <span class="awn-hijri">· <bdi>{}</bdi></span></time>',
+        '<time class="awn-when" datetime="{}"><bdi dir="ltr">{}</bdi> <span class="awn-hijri">· <bdi>{}</bdi></span></time>',
         value.isoformat(),
-        date_format(local, fmt),
+        formatting.gregorian(value, fmt),
         formatting.hijri(value),
     )
+
+
+@register.simple_tag
+def reader_digits() -> str:
+    """ "latin" or "arabic": the digits in force, for the toggle that offers the other ones."""
+    return formatting.active_digits()

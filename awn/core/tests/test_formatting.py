@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.template import Context, Template
+from django.test import Client
 from django.utils import translation
 
-from awn.core.formatting import duration, hijri, number, percent
+from awn.core.formatting import (
+    DIGITS_COOKIE,
+    Digits,
+    duration,
+    gregorian,
+    hijri,
+    moment,
+    number,
+    override_digits,
+    percent,
+)
 
 
 @pytest.mark.parametrize(
@@ -81,3 +93,80 @@ def test_templates_print_decimals_with_a_point_in_arabic_and_dates_with_the_hijr
     decimals, share, when = out.split("|")
     assert decimals == "0.67" and share == "50%"
     assert "2027-03-09 09:00" in when and "1 شوال 1448هـ" in when and "title=" not in when
+
+
+# --- the reader's digits: Latin (012) or Arabic-Indic (٠١٢), one preference for every figure --------------------
+
+
+def test_each_digits_preference_reaches_every_figure_of_a_template() -> None:
+    template = Template(
+        "{% load awn_format %}{{ x|number:2 }}|{{ big|number }}|{{ share|percent:1 }}|{{ wait|duration }}|"
+        "{{ day|hijri }}|{% when moment %}"
+    )
+    context = {
+        "x": 0.6667,
+        "big": 1234567,
+        "share": 0.125,
+        "wait": 600,
+        "day": date(2027, 3, 9),
+        "moment": datetime(2027, 3, 9, 9, 5, tzinfo=ZoneInfo("Asia/Riyadh")),
+    }
+    with translation.override("ar"):
+        default = template.render(Context(context))
+        with override_digits(Digits.LATIN):
+            latin = template.render(Context(context))
+        with override_digits(Digits.ARABIC_INDIC):
+            indic = template.render(Context(context))
+    assert default == latin  # Latin unless the reader chose otherwise (DESIGN.md)
+    number_, big, share, wait, day, when = latin.split("|")
+    assert (number_, big, share, wait, day) == ("0.67", "1,234,567", "12.5%", "10 دقائق", "1 شوال 1448هـ")
+    assert "2027-03-09 09:05" in when and "1 شوال 1448هـ" in when
+    number_, big, share, wait, day, when = indic.split("|")
+    # The Arabic decimal separator «٫» and thousands separator «٬»: never a comma that reads as a decimal point.
+    assert (number_, big, share, wait, day) == ("٠٫٦٧", "١٬٢٣٤٬٥٦٧", "١٢٫٥٪", "١٠ دقائق", "١ شوال ١٤٤٨هـ")
+    assert "٢٠٢٧-٠٣-٠٩ ٠٩:٠٥" in when and "١ شوال ١٤٤٨هـ" in when and "title=" not in when
+    assert not any(c in "0123456789" for c in indic.split('datetime="')[0])
+
+
+def test_the_default_digits_follow_the_language_setting(settings: Any) -> None:
+    settings.AWN_DEFAULT_DIGITS = {"ar": Digits.ARABIC_INDIC, "en": Digits.LATIN}
+    with translation.override("ar"):
+        assert number(0.5, 1) == "٠٫٥"
+        with override_digits(Digits.LATIN):  # the reader's choice wins over the language's default
+            assert number(0.5, 1) == "0.5"
+    with translation.override("en"):
+        assert number(0.5, 1) == "0.5"
+
+
+def test_plain_dates_for_emails_and_exports_carry_the_hijri_date() -> None:
+    moment_ = datetime(2027, 3, 9, 6, 0, tzinfo=ZoneInfo("UTC"))  # 09:00 in Riyadh
+    with translation.override("ar"):
+        assert moment(moment_) == "2027-03-09 09:00 · 1 شوال 1448هـ"
+        assert gregorian(date(2027, 3, 9)) == "2027-03-09"
+        with override_digits(Digits.ARABIC_INDIC):
+            assert moment(moment_) == "٢٠٢٧-٠٣-٠٩ ٠٩:٠٠ · ١ شوال ١٤٤٨هـ"
+    assert moment(None) == "" and gregorian(None) == ""
+
+
+def test_the_digits_toggle_keeps_the_choice_on_the_user_and_in_a_cookie(world: Any) -> None:
+    client = world.client_for(world.agent)
+    response = client.post("/i18n/digits/", {"digits": "arabic", "next": "/workspace/"})
+    assert response.status_code == 302 and response["Location"] == "/workspace/"
+    assert response.cookies[DIGITS_COOKIE].value == "arabic"
+    world.agent.refresh_from_db()
+    assert world.agent.digits == Digits.ARABIC_INDIC
+    # Elsewhere too (another browser, no cookie): the choice is the user's.
+    page = world.client_for(world.agent).get("/workspace/").content.decode()
+    assert 'data-testid="digits-toggle"' in page and 'value="latin"' in page
+    response = client.post("/i18n/digits/", {"digits": "bogus", "next": "https://evil.example/"})
+    assert response["Location"] == "/"  # never sent elsewhere
+    world.agent.refresh_from_db()
+    assert world.agent.digits == ""  # an unknown choice is the language's default
+
+
+def test_a_portal_visitor_chooses_digits_by_cookie_before_signing_in(db: None) -> None:
+    client = Client()
+    client.post("/i18n/digits/", {"digits": "arabic", "next": "/portal/kb/"})
+    assert client.cookies[DIGITS_COOKIE].value == "arabic"
+    page = client.get("/portal/kb/").content.decode()
+    assert 'name="digits" value="latin"' in page  # the toggle now offers Latin digits back

@@ -127,3 +127,31 @@ def test_no_address_no_row(world: Any) -> None:
     world.parent.save()
     _reply(world, world.ticket())
     assert not Notification.objects.exists()
+
+
+def test_the_resolved_email_dates_the_ticket_in_the_requesters_digits_with_the_hijri_date(world: Any) -> None:
+    """Issue 13, defect 8: emails go through the formatting layer, Gregorian with the Hijri date beside it, in the
+    digits the requester chose in the portal (kept on their user)."""
+    from datetime import UTC, datetime
+
+    from awn.core.formatting import Digits
+    from awn.tickets.models import Ticket
+
+    world.parent_user.digits = Digits.ARABIC_INDIC
+    world.parent_user.save(update_fields=["digits"])
+    ticket = world.ticket()
+    Ticket.objects.filter(pk=ticket.pk).update(created_at=datetime(2027, 3, 9, 6, 0, tzinfo=UTC))
+    ticket.refresh_from_db()
+    ticket_update(ticket=ticket, actor=world.agent, changes={"status": Status.RESOLVED})
+    body = Notification.objects.get(dedupe_key__startswith=f"resolved:{ticket.pk}:").body
+    assert "٢٠٢٧-٠٣-٠٩ ٠٩:٠٠ · ١ شوال ١٤٤٨هـ" in body
+    world.parent_user.digits = ""
+    world.parent_user.save(update_fields=["digits"])
+    other = world.ticket()
+    Ticket.objects.filter(pk=other.pk).update(created_at=datetime(2027, 3, 9, 6, 0, tzinfo=UTC))
+    other.refresh_from_db()
+    ticket_update(ticket=other, actor=world.agent, changes={"status": Status.RESOLVED})
+    assert (
+        "2027-03-09 09:00 · 1 شوال 1448هـ"
+        in Notification.objects.get(dedupe_key__startswith=f"resolved:{other.pk}:").body
+    )

@@ -337,7 +337,9 @@ def test_cached_page_head_is_per_query_and_the_bulk_form_fields_per_request(worl
     assert 'name="q" value="طلب"' in other and "النتيجة&lt;/b" not in other  # not the other search's head
     # The bulk form's token and return address are the request's own, tied to the form outside the fragment.
     again = page(queue="all", q="طلب", page="2")
-    assert again.count('name="csrfmiddlewaretoken"') == 3  # the language and sign-out forms, the bulk form
+    assert (
+        again.count('name="csrfmiddlewaretoken"') == 4
+    )  # the language, digits and sign-out forms, the bulk form
     assert '<input type="hidden" name="next" value="/workspace/?queue=all&amp;q=' in again
     assert "page=2" in again[again.index('name="next"') :][:120] and 'form="bulk-form">' in again
     token = again[again.index('name="csrfmiddlewaretoken" value="', again.index("awn-queue")) :]
