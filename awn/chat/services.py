@@ -462,10 +462,10 @@ def chat_request_human(conversation_id: int) -> LiveSession:
             conversation.status, conversation.queued_at = ChatStatus.QUEUED, now
             with translation.override(conversation.language):
                 _system_line(conversation, _("You are in the queue; an agent will join you shortly."))
-        routing_release(
-            conversation.ticket.pk
-        )  # offered to the best agent for its category once this commits
         _push_state(conversation)
+        # Offered to the best agent for its category once this commits: after the push above (pushes leave in
+        # the order they were registered), so the panels' last word on the chat is whom it was offered to.
+        routing_release(conversation.ticket.pk)
     return conversation
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from django.core.cache import cache
@@ -18,6 +19,7 @@ from awn.chat import services as chat
 from awn.chat.enums import ChatStatus
 from awn.chat.models import AgentPresence, LiveSession
 from awn.chat.selectors import chats_for_agent, routed_to_someone_else
+from awn.realtime import services as realtime
 from awn.routing.models import OfferState, RoutingDecision, RoutingOffer
 from awn.routing.services import (
     activity_seen,
@@ -146,3 +148,18 @@ def test_a_chat_the_visitor_leaves_with_the_assistant_goes_to_the_line(routed: A
     chat.chat_close(conversation.pk)
     decision = route_ticket(conversation.ticket.pk)
     assert decision is not None and decision.agent_id == routed.agent.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_panels_hear_last_whom_a_handed_over_chat_was_offered_to(routed: Any) -> None:
+    # Real commits (the routing job runs when the handoff commits, its own pushes when it commits): the frame
+    # "queued, offered to nobody" must not reach the panels after the frame naming the agent, or a routed agent's
+    # socket would take the chat off their panel ("chat_gone") and nobody could accept it.
+    conversation = chat.chat_start(name="منى", phone="0551234567", question="لا أستطيع الدخول")
+    ticket_update(ticket=conversation.ticket, actor=None, changes={"category": Category.ACCOUNT_ACCESS})
+    frames: list[dict[str, Any]] = []
+    with patch.object(realtime, "send_many", side_effect=lambda batch: frames.extend(b for _g, b in batch)):
+        chat.chat_request_human(conversation.pk)
+    assert Ticket.objects.get(pk=conversation.ticket.pk).assignee_id == routed.agent.pk
+    offers = [f["data"]["chat"]["offered_to"] for f in frames if f["data"].get("type") == "chat"]
+    assert offers and offers[-1] == routed.agent.pk
