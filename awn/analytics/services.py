@@ -54,21 +54,24 @@ def record_event(
 
 
 def _record_creation(ticket_id: int, at: datetime, payload: dict[str, Any]) -> None:
-    """A creation: its log row, the new fact and its rollup delta. A creation published twice keeps the first fact
-    (and counts once in the rollups), as the rebuild does. On PostgreSQL the three INSERTs are one statement (data-
-    modifying CTEs: one round trip, no ORM save on the creation path); elsewhere three."""
+    """A creation: its log row, the new fact and its rollup delta, and the earlier tickets it makes repeat contacts.
+    A creation published twice keeps the first fact (and counts once in the rollups), as the rebuild does. On
+    PostgreSQL all of it is one statement (data-modifying CTEs: one round trip, no ORM query built on the
+    creation path); elsewhere four."""
     kind = FactEventKind.CREATED
     fact = apply(None, kind, ticket_id, at, payload, calendar_for_team)
     assert fact is not None
     changes = rollups.deltas(None, fact)
+    trigger = repeat_trigger(kind, fact, payload)
     if connection.vendor == "postgresql" and len(changes) == 1:
         ((key, row),) = changes.items()
-        _insert_creation(ticket_id, at, payload, fact, key, row)
-    else:
-        FactEvent.objects.create(kind=kind, ticket_id=ticket_id, at=at, payload=payload)
-        if _insert_fact(fact):
-            write_rollup_deltas(changes)
-    _mark_repeats(repeat_trigger(kind, fact, payload), ticket_id)
+        found = _insert_creation(ticket_id, at, payload, fact, key, row, trigger)
+        _repeats_counted(found)
+        return
+    FactEvent.objects.create(kind=kind, ticket_id=ticket_id, at=at, payload=payload)
+    if _insert_fact(fact):
+        write_rollup_deltas(changes)
+    _mark_repeats(trigger, ticket_id)
 
 
 def _insert_creation(
@@ -78,9 +81,12 @@ def _insert_creation(
     fact: Fact,
     key: rollups.Key,
     row: Mapping[str, int],
-) -> None:
-    """WITH logged AS (INSERT log row), added AS (INSERT fact ON CONFLICT DO NOTHING RETURNING) INSERT delta
-    SELECT … FROM added: the delta only when the fact is new."""
+    trigger: tuple[Any, str, datetime] | None,
+) -> list[Fact]:
+    """WITH logged AS (INSERT log row), added AS (INSERT fact ON CONFLICT DO NOTHING RETURNING), counted AS
+    (INSERT delta SELECT … FROM added: the delta only when the fact is new) and, when the creation may make
+    repeats, the UPDATE of `_mark_repeats` as the main statement (RETURNING the facts it marked, as they were
+    before: the filter says repeat_contact was false)."""
     event = {"ticket_id": ticket_id, "kind": FactEventKind.CREATED, "at": at, "payload": payload}
     event_fields = [f for f in FactEvent._meta.concrete_fields if f.attname in event]
     event_values = [field.get_db_prep_save(event[field.attname], connection) for field in event_fields]
@@ -93,14 +99,41 @@ def _insert_creation(
         f"WITH logged AS (INSERT INTO {FactEvent._meta.db_table} "  # noqa: S608
         f"({', '.join(f.attname for f in event_fields)}) VALUES (%s, %s, %s, %s)), "
         f"added AS (INSERT INTO {TicketFact._meta.db_table} ({', '.join(FACT_FIELDS)}) "
-        f"VALUES ({', '.join(['%s'] * len(fact_values))}) ON CONFLICT (ticket_id) DO NOTHING RETURNING 1) "
-        f"INSERT INTO {RollupDelta._meta.db_table} ({', '.join((*DELTA_KEY_COLUMNS, *columns))}) "
-        f"SELECT {', '.join(['%s'] * len(delta_values))} FROM added"  # names from the models, values bound
-    )
+        f"VALUES ({', '.join(['%s'] * len(fact_values))}) ON CONFLICT (ticket_id) DO NOTHING RETURNING 1), "
+        f"counted AS (INSERT INTO {RollupDelta._meta.db_table} ({', '.join((*DELTA_KEY_COLUMNS, *columns))}) "
+        f"SELECT {', '.join(['%s'] * len(delta_values))} FROM added RETURNING 1) "
+    )  # names from the models, values bound
+    params = [*event_values, *fact_values, *delta_values]
+    if trigger is None or trigger[0] is None:
+        sql += "SELECT count(*) FROM counted"
+    else:
+        requester_id, category, created = trigger
+        field = TicketFact._meta.get_field("resolved_at")
+        assert isinstance(field, models.DateTimeField)
+        sql += (
+            f"UPDATE {TicketFact._meta.db_table} SET repeat_contact = true "  # noqa: S608
+            "WHERE requester_id = %s AND category = %s AND resolved_at >= %s AND resolved_at < %s "
+            f"AND NOT repeat_contact AND ticket_id <> %s RETURNING {', '.join(FACT_FIELDS)}"
+        )
+        window = [field.get_db_prep_save(t, connection) for t in (created - REPEAT_WINDOW, created)]
+        params += [requester_id, category, *window, ticket_id]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*event_values, *fact_values, *delta_values])
-        if cursor.rowcount:
-            transaction.on_commit(_fold_soon)
+        cursor.execute(sql, params)
+        records = cursor.fetchall()
+    transaction.on_commit(_fold_soon)
+    if trigger is None or trigger[0] is None:
+        return []
+    return [{**dict(zip(FACT_FIELDS, record, strict=True)), "repeat_contact": False} for record in records]
+
+
+def _repeats_counted(found: list[Fact]) -> None:
+    """The rollup deltas of facts that just became repeat contacts (their first-contact resolution leaves)."""
+    if not found:
+        return
+    moved: dict[rollups.Key, dict[str, int]] = {}
+    for fact in found:
+        rollups.add_into(moved, rollups.deltas(fact, {**fact, "repeat_contact": True}))
+    write_rollup_deltas(moved)
 
 
 def _folded_in_one_update(kind: str, ticket_id: int, at: datetime, payload: Mapping[str, Any]) -> bool:
@@ -141,10 +174,7 @@ def _mark_repeats(trigger: tuple[Any, str, datetime] | None, ticket_id: int) -> 
     if not found:
         return
     TicketFact.objects.filter(pk__in=[f["ticket_id"] for f in found]).update(repeat_contact=True)
-    moved: dict[rollups.Key, dict[str, int]] = {}
-    for fact in found:
-        rollups.add_into(moved, rollups.deltas(fact, {**fact, "repeat_contact": True}))
-    write_rollup_deltas(moved)
+    _repeats_counted(found)
 
 
 def _insert_fact(fact: Fact) -> bool:
