@@ -42,8 +42,9 @@ def small_slice() -> CorpusFeatures:
     inputs = []
     top_ids = []
     for row in chosen:
-        hits = index.rank(str(row["text"])).top(3)
-        inputs.append(DecisionInput.of(str(row["text"]), None, hits, index.shared_text(hits)))
+        question = index.read(str(row["text"]))
+        hits = index.rank(question).top(3)
+        inputs.append(DecisionInput.of(question, hits, index.shared_text(hits)))
         top_ids.append([h.article.external_id for h in hits])
     families = sorted({str(r["family"]) for r in chosen})
     return CorpusFeatures(

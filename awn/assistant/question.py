@@ -16,9 +16,9 @@ and triage take the Question; none of them normalizes or embeds the question aga
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
-from typing import Protocol
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 import numpy as np
 
@@ -61,6 +61,36 @@ def dense_query(text: str) -> str:
     return expand_query(_dense_start(arabizi_to_arabic(text)))
 
 
+T = TypeVar("T")
+
+
+class once(Generic[T]):
+    """functools.cached_property without Python 3.11's lock, which is one per property for every instance: with it,
+    two threads reading two different questions would embed them one after the other. A Question is read by the
+    thread that asked it; at worst a race computes the same value twice."""
+
+    def __init__(self, compute: Callable[[Any], T]) -> None:
+        self.compute = compute
+        self.name = compute.__name__
+        self.__doc__ = compute.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> once[T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> T: ...
+
+    def __get__(self, instance: object | None, owner: type | None = None) -> T | once[T]:
+        if instance is None:
+            return self
+        value = self.compute(instance)
+        instance.__dict__[self.name] = value  # found before this (non-data) descriptor from now on
+        return value
+
+
 class QueryEmbedding(Protocol):
     """What a Question needs of the index it is read for (KnowledgeIndex)."""
 
@@ -98,37 +128,37 @@ class Question:
         """Whether retrieval has anything to read (the start it reads is not blank)."""
         return bool(self.raw[:MAX_QUESTION_CHARS].strip())
 
-    @cached_property
+    @once
     def language(self) -> str:
         return detect_language(self.raw)
 
-    @cached_property
+    @once
     def normalized(self) -> str:
         """normalize_arabic of the text as written: what the cue lists and triage's rules read."""
         return normalize_arabic(self.raw)
 
-    @cached_property
+    @once
     def arabic(self) -> str:
         """The start retrieval reads, with its Arabizi in Arabic letters."""
         return arabizi_to_arabic(self.raw[:MAX_QUESTION_CHARS])
 
-    @cached_property
+    @once
     def expanded(self) -> str:
         """`arabic` followed by the MSA/Arabic equivalents of its dialect and English words."""
         return expand_query(self.arabic)
 
-    @cached_property
+    @once
     def lexical(self) -> str:
         """The expansion normalized: what the TF-IDF retrieval reads."""
         return normalize_arabic(self.expanded)
 
-    @cached_property
+    @once
     def words(self) -> tuple[str, ...]:
         """The expansion's light-stemmed words (of two letters or more), in order, once each: the reranker's."""
         stems = (stem(token) for token in normalized_tokens(self.lexical))
         return tuple(dict.fromkeys(word for word in stems if len(word) > 1))
 
-    @cached_property
+    @once
     def ngram_text(self) -> str:
         """What the decision's n-grams read: the start, Arabizi in Arabic letters, normalized."""
         if len(self.raw) <= NGRAM_CHARS:
@@ -138,19 +168,19 @@ class Question:
                 return self.normalized
         return normalize_arabic(arabizi_to_arabic(self.raw[:NGRAM_CHARS]))
 
-    @cached_property
+    @once
     def dense_text(self) -> str:
         """What the e5 model reads (dense_query of the start retrieval reads)."""
         start = _dense_start(self.arabic)
         return self.expanded if start == self.arabic else expand_query(start)
 
-    @cached_property
+    @once
     def cue_reasons(self) -> tuple[str, ...]:
         """The handoff cue lists that fire on the text (handoff.py), in their fixed order."""
         return tuple(handoff_cues(self.raw, normalized=self.normalized))
 
     # --- the vector ----------------------------------------------------------------------------------------------
-    @cached_property
+    @once
     def embedding(self) -> np.ndarray | None:
         """The e5 query vector (None without dense retrieval, or for a blank text), embedded once."""
         if self.known_embedding is not None:

@@ -78,11 +78,12 @@ def reads_of(spy: mock.MagicMock, marker: str) -> list[str]:
 
 @contextmanager
 def stages_entered() -> Iterator[list[str]]:
-    """The assistant's modules entered by calls made from answering.py's own functions, in order."""
+    """The assistant's modules entered by calls made from answering.py's own functions, in order. Reading an
+    attribute of the Question (its `once` descriptor's __get__) is not entering a stage."""
     entered: list[str] = []
 
     def profile(frame: FrameType, event: str, arg: Any) -> None:
-        if event != "call" or frame.f_back is None:
+        if event != "call" or frame.f_back is None or frame.f_code.co_name == "__get__":
             return
         callee = frame.f_globals.get("__name__", "")
         caller = frame.f_back.f_globals.get("__name__", "")
