@@ -7,7 +7,14 @@ from __future__ import annotations
 import pytest
 
 from awn.core.text import arabic
-from awn.core.text.arabic import SKELETON_MARK, search_query, search_terms, skeleton, transliterated_terms
+from awn.core.text.arabic import (
+    SKELETON_MARK,
+    query_alternatives,
+    search_query,
+    search_terms,
+    skeleton,
+    transliterated_terms,
+)
 from awn.core.text.arabizi import (
     MAX_ALTERNATIVES,
     MAX_SPELLINGS,
@@ -273,3 +280,10 @@ def test_arabizi_query_groups() -> None:
     assert "دخول" in groups[1]  # ادخل is in the family of الدخول
     assert "منصه" in groups[2] and SKELETON_MARK + "منس" in groups[2]
     assert all(len(group) <= MAX_ALTERNATIVES for group in arabizi_search_query("mustashfayatuhum wa2t"))
+
+
+def test_a_final_h_in_a_query_means_the_ta_marbuta_word_also_without_a_joined_ba() -> None:
+    # In a query a final ه stands for ة, not a pronoun: «بحسابه» is not cut to «حساب», with or without its ب.
+    assert query_alternatives("بحسابه") == [("بحسابه", "حسابه")]
+    # The index keeps both readings:
+    assert set(search_terms("بحسابه")) == {"بحساب", "بحسابه", "حساب", "حسابه"}
