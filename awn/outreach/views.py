@@ -3,6 +3,7 @@ through selectors, writes through services."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import cast
 
 from django.contrib import messages
@@ -100,31 +101,28 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@supervisor_required
-@require_POST
-def campaign_launch(request: HttpRequest, pk: int) -> HttpResponse:
-    """Start a draft or resume a paused campaign (the API's /launch: the same service)."""
+def _campaign_action(request: HttpRequest, pk: int, action: Callable[..., object], done: str) -> HttpResponse:
+    """Run a campaign service for the page's button: its refusal as a message, an unknown campaign as a 404."""
     try:
-        services.campaign_launch(actor=cast(User, request.user), campaign_id=pk)
+        action(actor=cast(User, request.user), campaign_id=pk)
     except DomainError as exc:
         if exc.status_code == 404:
             raise
         messages.error(request, str(exc.message))
     else:
-        messages.success(request, _("Sending started."))
+        messages.success(request, done)
     return redirect("outreach:campaign", pk=pk)
+
+
+@supervisor_required
+@require_POST
+def campaign_launch(request: HttpRequest, pk: int) -> HttpResponse:
+    """Start a draft or resume a paused campaign (the API's /launch: the same service)."""
+    return _campaign_action(request, pk, services.campaign_launch, _("Sending started."))
 
 
 @supervisor_required
 @require_POST
 def campaign_pause(request: HttpRequest, pk: int) -> HttpResponse:
     """Stop sending until it is launched again (the API's /pause: the same service)."""
-    try:
-        services.campaign_pause(actor=cast(User, request.user), campaign_id=pk)
-    except DomainError as exc:
-        if exc.status_code == 404:
-            raise
-        messages.error(request, str(exc.message))
-    else:
-        messages.success(request, _("Sending paused."))
-    return redirect("outreach:campaign", pk=pk)
+    return _campaign_action(request, pk, services.campaign_pause, _("Sending paused."))

@@ -26,6 +26,14 @@ schemathesis = pytest.importorskip("schemathesis")
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("AWN_FUZZ_EXAMPLES", "8"))
 SCHEMA_PATH = "/api/v1/openapi.json"
+# The same cases every run, no example database, no time limit per case (the app's first request warms caches).
+BOUNDED: dict[str, Any] = {
+    "derandomize": True,
+    "database": None,
+    "deadline": None,
+    "phases": [Phase.explicit, Phase.generate],
+    "suppress_health_check": list(HealthCheck),
+}
 
 
 def _checks() -> list[Callable[..., Any]]:
@@ -86,14 +94,7 @@ def _fuzz_operation(
     label = operation.label
     checks = _checks()
 
-    @hypothesis_settings(
-        max_examples=examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
+    @hypothesis_settings(max_examples=examples, **BOUNDED)
     @given(case=operation.as_strategy(**strategy))
     def run(case: Any) -> None:
         report.examples += 1

@@ -14,12 +14,11 @@ import os
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase
 from hypothesis import settings as hypothesis_settings
 
 from awn.accounts.services import api_token_create
 
-from .test_openapi_fuzz import SCHEMA_PATH, FuzzReport, _checks, in_process_requests, unthrottled
+from .test_openapi_fuzz import BOUNDED, SCHEMA_PATH, FuzzReport, _checks, in_process_requests, unthrottled
 
 schemathesis = pytest.importorskip("schemathesis")
 
@@ -33,7 +32,7 @@ def _workflow(machine: Any, token: str, caller: str, report: FuzzReport, reached
     """The schema's state machine, calling with `token` and recording each failed check instead of stopping."""
     checks = _checks()
 
-    class Workflow(machine):  # type: ignore[misc]
+    class Workflow(machine):
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             return {"headers": {"Authorization": f"Bearer {token}"}}
 
@@ -74,15 +73,7 @@ def test_chained_operations_answer_as_the_schema_declares(
     reached: dict[str, int] = {}  # successful calls of an operation on a row: ids that came from a link
     for caller, token in tokens.items():
         _workflow(machine, token, caller, report, reached).run(
-            settings=hypothesis_settings(
-                max_examples=SCENARIOS,
-                stateful_step_count=STEPS,
-                derandomize=True,
-                database=None,
-                deadline=None,
-                phases=[Phase.explicit, Phase.generate],
-                suppress_health_check=list(HealthCheck),
-            )
+            settings=hypothesis_settings(max_examples=SCENARIOS, stateful_step_count=STEPS, **BOUNDED)
         )
     summary = (
         f"{len(report.operations)} operations, {report.examples} calls, {reached} reached a row through a link, "
