@@ -177,3 +177,18 @@ def test_a_ticket_without_triage_can_be_triaged_from_its_page(world):
     assert ticket.priority == Priority.URGENT
     page = client.get(reverse("workspace:ticket", args=[ticket.pk])).content.decode()
     assert 'data-testid="triage-card"' in page
+
+
+def test_a_correction_of_a_ticket_never_triaged_keeps_the_models_reading_beside_it(world):
+    ticket = world.ticket(subject="حسابي", body=URGENT_BODY)  # no on-commit callbacks: never triaged
+    assert not TicketTriage.objects.filter(ticket=ticket).exists()
+    response = world.client_for(world.agent).post(
+        reverse("workspace:ticket-triage", args=[ticket.pk]),
+        {"category": Category.PARENT_LINK, "priority": Priority.HIGH},
+    )
+    assert response.status_code == 302
+    triage = TicketTriage.objects.get(ticket=ticket)
+    # The model's own reading is kept beside the correction: a stolen account read as urgent, with its cue.
+    assert triage.priority == Priority.URGENT and triage.cues == ["account_intrusion", "urgent_words"]
+    assert triage.category in Category.values and triage.language == "ar"
+    assert (triage.corrected_category, triage.corrected_priority) == (Category.PARENT_LINK, Priority.HIGH)

@@ -189,20 +189,9 @@ def triage_correct(
     if triage is None:
         # Tickets created before triage existed (or whose event was lost) are triaged on first correction.
         result = triage_with_knowledge(ticket_triage_text(ticket))
-        triage = TicketTriage.objects.create(
-            ticket=ticket,
-            category=result.category if result.category in Category.values else Category.OTHER,
-            category_confidence=result.category_confidence,
-            priority=result.priority,
-            priority_confidence=result.priority_confidence,
-            sentiment=result.sentiment,
-            sentiment_confidence=result.sentiment_confidence,
-            language=result.language,
-            dialect=result.dialect,
-            dialect_confidence=result.dialect_confidence,
-            cues=list(result.cue_codes),
-            model_version=result.model_version[:64],
-        )
+        triage = _triage_row(ticket.pk, result)
+        triage.ticket = ticket
+        triage.save(force_insert=True)
     triage.corrected_category = category
     triage.corrected_priority = priority
     triage.corrected_sentiment = _choice(sentiment, Sentiment, "sentiment") if sentiment else ""
