@@ -73,3 +73,29 @@ def test_the_history_never_shows_an_internal_code(world: Any) -> None:
     for code in ("phone_call", "call_id", "something_new", "x_code", "raw_value"):
         assert code not in history
     assert "مكالمة هاتفية" in history
+
+
+def _summary_and_tab(html: str) -> tuple[str, str]:
+    summary = re.search(r'data-testid="page-summary">(.*?)</span>', html, re.S)
+    tab = re.search(r'data-testid="queue-count-open"><bdi dir="ltr">(.*?)</bdi>', html, re.S)
+    assert summary and tab, html[:500]
+    return summary.group(1).strip(), tab.group(1)
+
+
+def test_the_queues_counts_and_pages_follow_each_readers_digits_even_when_cached(world: Any) -> None:
+    for _ in range(3):
+        world.ticket(subject="النتيجة لا تظهر")
+    latin = world.client_for(world.agent)
+    world.supervisor.digits = Digits.ARABIC_INDIC
+    world.supervisor.save(update_fields=["digits"])
+    world.agent.team = world.supervisor.team
+    world.agent.save(update_fields=["team"])
+    indic = world.client_for(world.supervisor)
+    url = reverse("workspace:queue") + "?queue=open"
+    # The Latin reader first fills the cached fragments; the Arabic-Indic reader must not be given them.
+    summary, tab = _summary_and_tab(latin.get(url).content.decode())
+    assert "1–3" in summary and "3" in summary and tab == "3"
+    summary, tab = _summary_and_tab(indic.get(url).content.decode())
+    assert "١–٣" in summary and "3" not in summary and tab == "٣"
+    summary, tab = _summary_and_tab(latin.get(url).content.decode())
+    assert "1–3" in summary and tab == "3"
