@@ -7,7 +7,7 @@ import re
 from typing import TypeVar, cast
 
 from django.db import connection
-from django.db.models import FloatField, Model, QuerySet
+from django.db.models import FloatField, Model, QuerySet, Value
 from django.db.models.expressions import RawSQL
 
 from awn.core.text.arabic import SKELETON_MARK, search_query
@@ -119,7 +119,13 @@ def search_filter(qs: QuerySet[M], kind: str, query: str, *, ranked: bool = Fals
     """
     terms = query_groups(query)
     if not terms:
-        return qs.none()
+        # Still ranked when asked, so a caller ordering by search_rank gets an empty page, not a FieldError.
+        none = qs.none()
+        return (
+            cast(QuerySet[M], none.annotate(search_rank=Value(0.0, output_field=FloatField())))
+            if ranked
+            else none
+        )
     sql, params = _matching_ids_sql(kind, terms, newest=RANK_CANDIDATES if ranked else None)
     qs = qs.filter(pk__in=RawSQL(sql, params))  # noqa: S611 - terms are letters and digits only
     if ranked:
